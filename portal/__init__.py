@@ -1,0 +1,92 @@
+"""The employer deferral portal: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.config import REPO_ROOT, BaseConfig, config_from_env
+
+
+def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
+    """Build the application from a config class (by default the one PORTAL_ENV names)."""
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_path=str(REPO_ROOT / "instance"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_config(app: Flask, config: type[BaseConfig] | dict | None) -> None:
+    if config is None:
+        config = config_from_env()
+    if isinstance(config, dict):
+        app.config.from_object(config_from_env())
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    from portal.settings import finish_config
+
+    finish_config(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.extensions import babel, csrf, db, login_manager, migrate
+    from portal.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    from portal.auth import session as auth_session
+
+    auth_session.init_login_manager(login_manager)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal import security
+
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
+    from portal.employer import bp as employer_bp
+    from portal.main import bp as main_bp
+    from portal.staff import bp as staff_bp
+
+    for bp in (main_bp, auth_bp, employer_bp, staff_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import portal_cli
+
+    app.cli.add_command(portal_cli)
+    try:
+        from portal.rules_cli import rules_cli
+    except ImportError:  # the rules command group is optional until it lands
+        return
+    app.cli.add_command(rules_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal import templating
+
+    templating.init_app(app)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.models import User
+
+
+class StaffUserError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def create_staff_user(
+    *, username: str, display_name: str, staff_role: str, agency_id: int, password: str, actor: User
+) -> User:
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise StaffUserError("username_taken", field="username")
+    user = User(
+        username=username,
+        display_name=display_name,
+        staff_role=staff_role,
+        agency_id=agency_id,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "staff_user.create", obj=user, details={"role": staff_role})
+    return user

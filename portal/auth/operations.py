@@ -1,0 +1,147 @@
+"""Sign-in with lockout, sign-out, activation of employer accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from portal import audit
+from portal.auth.passwords import hash_password, verify_password
+from portal.extensions import db
+from portal.models import ActivationCode, Employer, Membership, User
+from portal.models.base import utcnow
+from portal.models.users import new_session_nonce
+
+ACTIVATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+class AuthError(ValueError):
+    """A failed sign-in or activation, with the field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int
+    lock_minutes: int
+
+
+def authenticate(username: str, password: str, policy: LoginPolicy) -> User | None:
+    """Return the user when the password is right and the account is not locked.
+
+    Failures are counted in the database with an atomic update, so the lock holds across
+    workers and restarts. Unknown user, wrong password and locked account look the same.
+    """
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    now = utcnow()
+    if user is None:
+        verify_password(None, password)
+        return None
+    if user.locked_until and user.locked_until > now:
+        audit.record(user, "auth.login_refused_locked", obj=user)
+        return None
+    if not user.is_enabled or not verify_password(user.password_hash, password):
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        )
+        db.session.refresh(user)
+        details = {"failed_logins": user.failed_logins}
+        if user.failed_logins >= policy.max_failures:
+            user.locked_until = now + timedelta(minutes=policy.lock_minutes)
+            user.failed_logins = 0
+            details["locked_until"] = user.locked_until.isoformat()
+        audit.record(user, "auth.login_failed", obj=user, details=details)
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(user, "auth.login", obj=user)
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Rotate the session nonce: every cookie issued so far stops working."""
+    user.session_nonce = new_session_nonce()
+    audit.record(user, "auth.logout", obj=user)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    audit.record(user, "user.set_locale", obj=user, details={"locale": locale})
+
+
+def hash_activation_code(code: str) -> str:
+    normalised = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def issue_activation_code(
+    employer: Employer, role: str, *, actor: User, valid_days: int
+) -> tuple[ActivationCode, str]:
+    """Create a one-time code for ``employer`` and ``role``; the plain code is returned once."""
+    raw = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(16))
+    plain = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    code = ActivationCode(
+        employer_id=employer.id,
+        role=role,
+        code_hash=hash_activation_code(plain),
+        issued_by_id=actor.id,
+        expires_at=utcnow() + timedelta(days=valid_days),
+    )
+    db.session.add(code)
+    db.session.flush()
+    audit.record(
+        actor, "activation.issue", employer_id=employer.id, obj=code, details={"role": role}
+    )
+    return code, plain
+
+
+def activate_account(
+    *, credit_code: str, code: str, username: str, display_name: str, password: str
+) -> User:
+    """Turn a valid activation code into a personal account with the code's role."""
+    now = utcnow()
+    activation = db.session.scalar(
+        select(ActivationCode)
+        .join(Employer)
+        .where(
+            ActivationCode.code_hash == hash_activation_code(code),
+            Employer.credit_code == credit_code,
+        )
+    )
+    if activation is None or activation.used_at or _expired(activation.expires_at, now):
+        raise AuthError("activation_invalid", field="code")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AuthError("username_taken", field="username")
+    # Claim the code with a conditional update, so two simultaneous uses make one account.
+    claimed = db.session.execute(
+        update(ActivationCode)
+        .where(ActivationCode.id == activation.id, ActivationCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise AuthError("activation_invalid", field="code")
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    activation.used_by_id = user.id
+    db.session.add(Membership(user_id=user.id, employer_id=activation.employer_id, role=activation.role))
+    db.session.flush()
+    audit.record(
+        user,
+        "activation.use",
+        employer_id=activation.employer_id,
+        obj=activation,
+        details={"role": activation.role},
+    )
+    return user
+
+
+def _expired(expires_at: datetime, now: datetime) -> bool:
+    return expires_at <= now

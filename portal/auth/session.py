@@ -1,0 +1,28 @@
+"""Flask-Login wiring: the cookie names a user and a per-user nonce; a changed nonce ends it."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+from portal.extensions import db
+from portal.models import User
+
+
+def init_login_manager(login_manager: LoginManager) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(session_id: str) -> User | None:
+    """Load the user named by the session, only while its nonce is still the current one."""
+    user_id, _sep, nonce = session_id.partition(":")
+    if not user_id.isdigit() or not nonce:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_nonce != nonce or not user.is_enabled:
+        return None
+    return user

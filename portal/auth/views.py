@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.auth import bp
+from portal.auth.forms import ActivateForm, LoginForm
+from portal.auth.operations import (
+    AuthError,
+    LoginPolicy,
+    activate_account,
+    authenticate,
+    end_sessions,
+)
+from portal.forms import ConfirmForm
+from portal.permissions import PUBLIC, SIGNED_IN, permission, request_next
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@permission(PUBLIC)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        policy = LoginPolicy(
+            current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
+        )
+        user = authenticate(form.username.data, form.password.data, policy)
+        if user is not None:
+            _start_session(user)
+            return redirect(request_next() or url_for("main.dashboard"))
+        form.password.errors.append(
+            _("The username or password is not right, or the account is locked for now.")
+        )
+    return render_template("auth/login.html", form=form, next=request_next())
+
+
+@bp.route("/logout", methods=["POST"])
+@permission(SIGNED_IN)
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        end_sessions(current_user._get_current_object())
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@permission(PUBLIC)
+def activate():
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            user = activate_account(
+                credit_code=form.credit_code.data,
+                code=form.code.data,
+                username=form.username.data,
+                display_name=form.display_name.data.strip(),
+                password=form.password.data,
+            )
+        except AuthError as error:
+            getattr(form, error.field).errors.append(_activation_message(str(error)))
+        else:
+            _start_session(user)
+            flash(_("Your account is ready."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/activate.html", form=form)
+
+
+def _start_session(user) -> None:
+    session.clear()
+    login_user(user, remember=False)
+    now = int(time.time())
+    session["login_at"] = now
+    session["seen_at"] = now
+    session.permanent = True
+
+
+def _activation_message(code: str) -> str:
+    if code == "username_taken":
+        return _("That username is taken. Choose another")
+    return _(
+        "The code and credit code do not match a valid activation code. Codes can be used once"
+        " and expire after 14 days: ask the service hall for a new one"
+    )

@@ -1,0 +1,51 @@
+"""``flask portal ...``: demo data, deployment checks, translations."""
+
+from __future__ import annotations
+
+import subprocess  # noqa: S404 - runs pybabel from the project's own venv
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.config import REPO_ROOT, deploy_problems
+
+portal_cli = AppGroup("portal", help="Portal administration commands.")
+
+
+@portal_cli.command("demo")
+def demo_command() -> None:
+    """Load the demonstration data (idempotent; refused in production)."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("demo data is refused in production")
+    from portal.demo import DEMO_ACCOUNTS, load_demo_data
+    from portal.extensions import db
+
+    created = load_demo_data()
+    db.session.commit()
+    click.echo(f"demo data: {created} new rows")
+    click.echo("demo accounts (username / password / role):")
+    for username, password, role in DEMO_ACCOUNTS:
+        click.echo(f"  {username:<12} {password:<18} {role}")
+
+
+@portal_cli.command("check-deploy")
+def check_deploy_command() -> None:
+    """Report unsafe settings for a production deployment; exit 1 when there are any."""
+    problems = deploy_problems(current_app.config)
+    for problem in problems:
+        click.echo(f"UNSAFE: {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo("no problems found")
+
+
+@portal_cli.command("compile-translations")
+def compile_translations_command() -> None:
+    """Build the .mo files from translations/*/LC_MESSAGES/messages.po."""
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
+         str(REPO_ROOT / "translations"), "--statistics"],
+        check=True,
+    )

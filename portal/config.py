@@ -1,0 +1,121 @@
+"""Configuration classes, chosen by the PORTAL_ENV environment variable.
+
+No secret has a default: development and test generate or set their own, production refuses to
+start without SECRET_KEY (see ``check_production``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    DEBUG = False
+    TESTING = False
+    # Sessions: a signed cookie that carries only the user id, a per-user nonce and two times.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_NAME = "portal_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    # CSRF tokens live as long as the session (forms validate them; see portal.forms.BaseForm).
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_SSL_STRICT = True
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_LOCK_MINUTES = 15
+    ACTIVATION_CODE_DAYS = 14
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
+    LANGUAGES = ("zh", "en")
+    # The portal's clock: a fixed date for demonstrations and tests, else the real date.
+    PORTAL_TODAY = os.environ.get("PORTAL_TODAY") or None
+    DEMO_DATA_ALLOWED = True
+    API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+    VERIFY_RATE_LIMIT_PER_MINUTE = int(os.environ.get("VERIFY_RATE_LIMIT_PER_MINUTE", "10"))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or None
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", False)
+
+
+class TestConfig(BaseConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105 - fixed key for the test suite only
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    PORTAL_TODAY = "2022-08-15"
+    API_RATE_LIMIT_PER_MINUTE = 120
+    VERIFY_RATE_LIMIT_PER_MINUTE = 10
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    DEMO_DATA_ALLOWED = False
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[BaseConfig]:
+    """Pick the config class named by PORTAL_ENV (production when unset)."""
+    name = os.environ.get("PORTAL_ENV", "production")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"PORTAL_ENV={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None
+
+
+def deploy_problems(config: dict) -> list[str]:
+    """List the settings that make a deployment unsafe (like Django's check --deploy)."""
+    problems = []
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        problems.append("SECRET_KEY is not set")
+    elif len(key) < 32:
+        problems.append("SECRET_KEY is shorter than 32 characters")
+    if config.get("DEBUG"):
+        problems.append("DEBUG is on")
+    if config.get("TESTING"):
+        problems.append("TESTING is on")
+    if config.get("DEMO_DATA_ALLOWED"):
+        problems.append("demo data is allowed (PORTAL_ENV is not production)")
+    if config.get("PORTAL_TODAY"):
+        problems.append("PORTAL_TODAY fixes the date: the portal shows a demonstration date")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off: session cookies travel over plain HTTP")
+    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if uri.startswith("sqlite"):
+        problems.append("the database is SQLite: production runs on PostgreSQL (DATABASE_URL)")
+    return problems

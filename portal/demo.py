@@ -1,0 +1,158 @@
+"""Demonstration data: one employer for every program and situation, one account per role."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from stdnum.cn import uscc
+
+from portal import audit
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.models import Agency, Assessment, Employer, Membership, PoolingRegion, User
+
+DEMO_PASSWORD = "demo-portal-2022"  # noqa: S105 - published demonstration password
+DEMO_ACCOUNTS = [
+    ("owner-a", DEMO_PASSWORD, "employer owner (聊城市示例商贸有限公司)"),
+    ("finance-a", DEMO_PASSWORD, "employer finance staff (聊城市示例商贸有限公司)"),
+    ("owner-b", DEMO_PASSWORD, "employer owner (乌海市新创科技有限公司)"),
+    ("hall", DEMO_PASSWORD, "service-hall staff (聊城市医保中心)"),
+    ("reviewer", DEMO_PASSWORD, "agency reviewer (聊城市医保中心)"),
+    ("reviewer-wh", DEMO_PASSWORD, "agency reviewer (乌海市医保中心)"),
+    ("admin", DEMO_PASSWORD, "administrator"),
+]
+
+REGIONS = [
+    # code, name, province, program, fund reserve months
+    ("371500", "聊城市", "山东省", "liaocheng-2022", Decimal("14.2")),
+    ("370100", "济南市", "山东省", "shandong-2022", Decimal("11.0")),
+    ("320200", "无锡市", "江苏省", "jiangsu-2022", Decimal("9.5")),
+    ("320700", "连云港市", "江苏省", "jiangsu-2022", Decimal("5.8")),
+    ("150300", "乌海市", "内蒙古自治区", "inner-mongolia-2022", Decimal("8.1")),
+    ("371300", "临沂市", "山东省", "linyi-2020", Decimal("10.0")),
+]
+AGENCIES = [
+    ("LC01", "聊城市医疗保障服务中心", "371500"),
+    ("JN01", "济南市医疗保障服务中心", "370100"),
+    ("WX01", "无锡市医疗保险基金管理中心", "320200"),
+    ("LYG1", "连云港市医疗保险基金管理中心", "320700"),
+    ("WH01", "乌海市医疗保障服务中心", "150300"),
+    ("LY01", "临沂市医疗保障服务中心", "371300"),
+]
+
+
+def demo_credit_code(prefix: str, serial: int) -> str:
+    """Build a valid USCC: prefix (2) + region (6) + organisation code (9) + check."""
+    from stdnum.cn import uscc as _uscc
+
+    body = f"{prefix}371500{serial:08d}"
+    org = body[8:16]
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(c) * w for c, w in zip(org, weights, strict=True))
+    check = 11 - total % 11
+    org_check = "X" if check == 10 else "0" if check == 11 else str(check)
+    first17 = body + org_check
+    return first17 + _uscc.calc_check_digit(first17)
+
+
+EMPLOYERS = [
+    # key, prefix, serial, name, kind, agency, industry, size, source, listed, extras
+    ("A", "91", 1, "聊城市示例商贸有限公司", "enterprise", "LC01", "retail", "small", "list", True, {}),
+    ("B", "91", 2, "乌海市新创科技有限公司", "enterprise", "WH01", "software_it", "micro", "list", True,
+     {"founded_month": "2022-08", "first_insured_month": "2022-08"}),
+    ("C", "91", 3, "济南市七月已缴制造有限公司", "enterprise", "JN01", "industry", "medium", "list", True,
+     {"is_july_paid": True}),
+    ("D", "91", 4, "聊城市未列名餐饮有限公司", "enterprise", "LC01", "catering", None, None, False,
+     {"employees": 25}),
+    ("E", "12", 5, "聊城市某事业单位", "public_institution", "LC01", None, None, None, False, {}),
+    ("F", "91", 6, "无锡市大型制造集团有限公司", "enterprise", "WX01", "industry", "large", "list", False,
+     {"employees": 3200, "revenue_amount": Decimal("560000")}),
+    ("G", "92", 7, "无锡市个体便利店", "individual_business", "WX01", "retail", "micro", "list", True, {}),
+    ("H", "91", 8, "连云港市示例物流有限公司", "enterprise", "LYG1", "transport", "small", "list", True, {}),
+    ("I", "91", 9, "济南市欠费建筑有限公司", "enterprise", "JN01", "construction", "small", "list", True,
+     {"has_arrears": True}),
+    ("J", "91", 10, "临沂市示例印刷有限公司", "enterprise", "LY01", "industry", "small", "list", False, {}),
+]
+
+
+def _get_or_create(model, lookup: dict, values: dict) -> tuple[object, bool]:
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is not None:
+        return row, False
+    row = model(**lookup, **values)
+    db.session.add(row)
+    db.session.flush()
+    return row, True
+
+
+def load_demo_data() -> int:
+    """Create what is missing; return how many rows were created (0 on a second run)."""
+    created = 0
+    regions = {}
+    for code, name, province, program, reserve in REGIONS:
+        regions[code], new = _get_or_create(
+            PoolingRegion, {"code": code},
+            {"name": name, "province": province, "program_id": program, "fund_reserve_months": reserve},
+        )
+        created += new
+    agencies = {}
+    for code, name, region in AGENCIES:
+        agencies[code], new = _get_or_create(
+            Agency, {"code": code}, {"name": name, "region_id": regions[region].id}
+        )
+        created += new
+    employers = {}
+    for key, prefix, serial, name, kind, agency, industry, size, source, listed, extras in EMPLOYERS:
+        values = {
+            "name": name,
+            "unit_kind": kind,
+            "insurance_unit_number": f"{agency}-{serial:06d}",
+            "agency_id": agencies[agency].id,
+            "industry": industry,
+            "size_class": size,
+            "size_source": source,
+            "list_status": "listed" if listed else "not_listed",
+            "contribution_base_amount": Decimal("52000.00"),
+            **extras,
+        }
+        employers[key], new = _get_or_create(
+            Employer, {"credit_code": demo_credit_code(prefix, serial)}, values
+        )
+        created += new
+    for month, headcount, base in (("2022-07", 12, "52000.00"), ("2022-08", 12, "52000.00"),
+                                   ("2022-09", 11, "48500.00"), ("2022-10", 11, "48500.00")):
+        base_amount = Decimal(base)
+        _row, new = _get_or_create(
+            Assessment, {"employer_id": employers["A"].id, "month": month},
+            {"headcount": headcount, "contribution_base_amount": base_amount,
+             "unit_amount": base_amount * Decimal("0.07"),
+             "personal_amount": base_amount * Decimal("0.02")},
+        )
+        created += new
+    accounts = [
+        ("owner-a", "王店主", None, None, ("A", "owner")),
+        ("finance-a", "李会计", None, None, ("A", "finance")),
+        ("owner-b", "张经理", None, None, ("B", "owner")),
+        ("hall", "赵窗口", "hall", "LC01", None),
+        ("reviewer", "钱审核", "reviewer", "LC01", None),
+        ("reviewer-wh", "孙审核", "reviewer", "WH01", None),
+        ("admin", "周管理", "admin", None, None),
+    ]
+    for username, display, staff_role, agency, membership in accounts:
+        user, new = _get_or_create(
+            User, {"username": username},
+            {"display_name": display, "staff_role": staff_role,
+             "agency_id": agencies[agency].id if agency else None,
+             "password_hash": hash_password(DEMO_PASSWORD)},
+        )
+        created += new
+        if membership:
+            key, role = membership
+            _m, new = _get_or_create(
+                Membership, {"user_id": user.id, "employer_id": employers[key].id}, {"role": role}
+            )
+            created += new
+    if created:
+        audit.record(None, "demo.load", details={"rows": created})
+    return created

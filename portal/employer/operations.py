@@ -1,0 +1,32 @@
+"""Employer state changes: members."""
+
+from __future__ import annotations
+
+from portal import audit
+from portal.auth.operations import issue_activation_code
+from portal.extensions import db
+from portal.models import ActivationCode, Employer, Membership, User
+
+
+class MemberError(ValueError):
+    pass
+
+
+def invite_finance_staff(employer: Employer, *, actor: User, valid_days: int) -> tuple[ActivationCode, str]:
+    """Issue a one-time code that makes its holder finance staff of ``employer``."""
+    return issue_activation_code(employer, "finance", actor=actor, valid_days=valid_days)
+
+
+def remove_member(employer: Employer, membership: Membership, *, actor: User) -> None:
+    """Remove a finance-staff member; an owner cannot be removed here."""
+    if membership.role == "owner":
+        raise MemberError("cannot_remove_owner")
+    audit.record(
+        actor,
+        "member.remove",
+        employer_id=employer.id,
+        obj=membership,
+        details={"user_id": membership.user_id, "role": membership.role},
+    )
+    db.session.delete(membership)
+    db.session.flush()

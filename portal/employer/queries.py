@@ -1,0 +1,71 @@
+"""Employer reads, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import AuditEntry, Employer, Membership, User
+
+
+def employer_role_or_404(user: User, employer_id: int) -> tuple[Employer, str]:
+    """Return the employer and the user's role there.
+
+    :raise 404: when the user has no membership at that employer (someone else's id looks
+        exactly like one that does not exist).
+    """
+    membership = db.session.scalar(
+        select(Membership)
+        .where(Membership.user_id == user.id, Membership.employer_id == employer_id)
+        .options(selectinload(Membership.employer))
+    )
+    if membership is None:
+        abort(404)
+    return membership.employer, membership.role
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(selectinload(Membership.employer))
+            .order_by(Membership.id)
+        )
+    )
+
+
+def members_of(employer: Employer) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.employer_id == employer.id)
+            .options(selectinload(Membership.user))
+            .order_by(Membership.role.desc(), Membership.id)
+        )
+    )
+
+
+def get_membership_or_404(employer: Employer, membership_id: int) -> Membership:
+    """:raise 404: when the membership is not at this employer."""
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id, Membership.employer_id == employer.id
+        )
+    )
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def recent_history(employer: Employer, limit: int = 20) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.acting_for_employer_id == employer.id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

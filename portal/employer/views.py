@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.employer import bp
+from portal.employer.operations import MemberError, invite_finance_staff, remove_member
+from portal.employer.queries import get_membership_or_404, members_of, recent_history
+from portal.forms import ConfirmForm
+from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
+
+
+@bp.route("/")
+@permission(EMPLOYER_VIEW)
+def home(employer):
+    return render_template(
+        "employer/home.html", employer=employer, history=recent_history(employer)
+    )
+
+
+@bp.route("/members")
+@permission(EMPLOYER_MEMBERS)
+def members(employer):
+    return render_template(
+        "employer/members.html", employer=employer, members=members_of(employer), form=ConfirmForm()
+    )
+
+
+@bp.route("/members/invite", methods=["POST"])
+@permission(EMPLOYER_MEMBERS)
+def invite(employer):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("This form had expired, so nothing was saved. Try again."), "error")
+        return redirect(url_for("employer.members", employer_id=employer.id))
+    code, plain = invite_finance_staff(
+        employer, actor=current_user, valid_days=current_app.config["ACTIVATION_CODE_DAYS"]
+    )
+    return render_template("employer/invite_code.html", employer=employer, code=code, plain=plain)
+
+
+@bp.route("/members/<int:membership_id>/remove", methods=["POST"])
+@permission(EMPLOYER_MEMBERS)
+def remove(employer, membership_id: int):
+    membership = get_membership_or_404(employer, membership_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            remove_member(employer, membership, actor=current_user)
+        except MemberError:
+            flash(_("The owner cannot be removed."), "error")
+        else:
+            flash(_("%(name)s no longer has access.", name=membership.user.display_name), "success")
+    return redirect(url_for("employer.members", employer_id=employer.id))

@@ -1,0 +1,29 @@
+"""All models, importable from one place (Alembic and the app load them from here)."""
+
+from portal.models.applications import CommitmentApplication, EvidenceFile, StoredLetter
+from portal.models.audit import AuditEntry, RateLimitWindow
+from portal.models.base import Base
+from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
+from portal.models.employers import DeferralDecision, Employer, Membership
+from portal.models.geography import Agency, PoolingRegion
+from portal.models.users import ActivationCode, User
+
+__all__ = [
+    "ActivationCode",
+    "Agency",
+    "Assessment",
+    "AuditEntry",
+    "Base",
+    "CommitmentApplication",
+    "DeferralDecision",
+    "Departure",
+    "Employer",
+    "EvidenceFile",
+    "Membership",
+    "Payment",
+    "PersonAssessment",
+    "PoolingRegion",
+    "RateLimitWindow",
+    "StoredLetter",
+    "User",
+]

@@ -1,0 +1,89 @@
+"""Commitment applications (告知承诺制) and the stored, verifiable letters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, Money, UTCDateTime, utcnow
+from portal.models.employers import Employer
+
+if TYPE_CHECKING:
+    from portal.models.users import User
+
+APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected")
+
+
+class CommitmentApplication(Base):
+    """An employer's declaration of its figures with a signed commitment letter."""
+
+    __tablename__ = "commitment_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(30), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    industry: Mapped[str | None] = mapped_column(String(40))
+    industry_code: Mapped[str | None] = mapped_column(String(10))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    revenue_amount: Mapped[Decimal | None] = mapped_column(Money())
+    assets_amount: Mapped[Decimal | None] = mapped_column(Money())
+    computed_size: Mapped[str | None] = mapped_column(String(20))
+    signature_method: Mapped[str | None] = mapped_column(String(10))  # online | paper
+    signatory_name: Mapped[str | None] = mapped_column(String(100))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_on: Mapped[date | None] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Optimistic lock: two reviewers deciding at once, one wins.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    employer: Mapped[Employer] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class EvidenceFile(Base):
+    """An uploaded evidence file, stored outside the web root under a random name."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment_applications.id"), index=True
+    )
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoredLetter(Base):
+    """A rendered commitment letter: the exact PDF bytes every download returns."""
+
+    __tablename__ = "stored_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment_applications.id"), index=True
+    )
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # signed | approved
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

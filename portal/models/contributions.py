@@ -1,0 +1,72 @@
+"""Monthly assessments (per employer and per person) and payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, Money, UTCDateTime, utcnow
+
+
+class Assessment(Base):
+    """The agency's assessment of one employer for one contribution month (费款所属期)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("employer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    headcount: Mapped[int] = mapped_column(Integer)
+    contribution_base_amount: Mapped[Decimal] = mapped_column(Money())
+    unit_amount: Mapped[Decimal] = mapped_column(Money())
+    personal_amount: Mapped[Decimal] = mapped_column(Money())
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PersonAssessment(Base):
+    """One insured person's unit part for one month, for departure settlements."""
+
+    __tablename__ = "person_assessments"
+    __table_args__ = (UniqueConstraint("employer_id", "person_ref", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    person_ref: Mapped[str] = mapped_column(String(40))  # the agency's personal number
+    person_name: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7))
+    unit_amount: Mapped[Decimal] = mapped_column(Money())
+    personal_amount: Mapped[Decimal] = mapped_column(Money())
+
+
+class Departure(Base):
+    """An insured person who left, retired or transferred: their deferred part is due at once."""
+
+    __tablename__ = "departures"
+    __table_args__ = (UniqueConstraint("employer_id", "person_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    person_ref: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(20))  # left | retired | transferred
+    left_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Payment(Base):
+    """A payment of deferred unit contributions, as reported by the tax bureau."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("source_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    settles: Mapped[str] = mapped_column(String(100))  # what it settles, e.g. "deferred 2022-07..09"
+    source_ref: Mapped[str] = mapped_column(String(64))  # the payment's id in the source system
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,94 @@
+"""Employers, their users' memberships, and their deferral decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, Money, UTCDateTime, utcnow
+from portal.models.geography import Agency
+
+if TYPE_CHECKING:
+    from portal.models.users import User
+
+SIZE_SOURCES = ("list", "commitment", "computed")
+LIST_STATUSES = ("listed", "not_listed")
+EMPLOYER_ROLES = ("owner", "finance")
+
+
+class Employer(Base):
+    """An insured unit, known to the agency before anyone can sign in for it."""
+
+    __tablename__ = "employers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    unit_kind: Mapped[str] = mapped_column(String(40))
+    insurance_unit_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    industry: Mapped[str | None] = mapped_column(String(40))
+    size_class: Mapped[str | None] = mapped_column(String(20))
+    size_source: Mapped[str | None] = mapped_column(String(20))
+    list_status: Mapped[str] = mapped_column(String(20), default="not_listed")
+    employees: Mapped[int | None] = mapped_column(Integer)
+    revenue_amount: Mapped[Decimal | None] = mapped_column(Money())  # 万元
+    assets_amount: Mapped[Decimal | None] = mapped_column(Money())  # 万元
+    contribution_base_amount: Mapped[Decimal | None] = mapped_column(Money())
+    first_insured_month: Mapped[str | None] = mapped_column(String(7))
+    founded_month: Mapped[str | None] = mapped_column(String(7))
+    is_july_paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_arrears: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deregistering: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="employer")
+    decisions: Mapped[list[DeferralDecision]] = relationship(
+        back_populates="employer", order_by="DeferralDecision.decided_at"
+    )
+
+    @property
+    def program_id(self) -> str:
+        return self.agency.region.program_id
+
+
+class Membership(Base):
+    """A user's role at an employer: owner (legal representative) or finance staff."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "employer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    employer: Mapped[Employer] = relationship(back_populates="memberships")
+
+
+class DeferralDecision(Base):
+    """One decision of an employer: take the deferral (with its period) or opt out."""
+
+    __tablename__ = "deferral_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(20))  # "defer" | "opt_out"
+    period_start: Mapped[str | None] = mapped_column(String(7))
+    period_end: Mapped[str | None] = mapped_column(String(7))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # One form submission records one decision, however often it is sent.
+    submission_token: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    employer: Mapped[Employer] = relationship(back_populates="decisions")
+    decided_by: Mapped[User] = relationship()

@@ -1,0 +1,39 @@
+"""Pooling regions and the insurance agencies (医保经办机构) in them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, ScaledDecimal
+
+
+class PoolingRegion(Base):
+    """A 统筹地区: the program that applies there and its fund reserve."""
+
+    __tablename__ = "pooling_regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    province: Mapped[str] = mapped_column(String(50))
+    program_id: Mapped[str] = mapped_column(String(40))
+    # 统筹基金累计结存可支付月数 (months of payouts the fund reserve covers)
+    fund_reserve_months: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+
+    agencies: Mapped[list[Agency]] = relationship(back_populates="region")
+
+
+class Agency(Base):
+    """A 医保经办机构: the office that reviews applications and keeps the list."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    region_id: Mapped[int] = mapped_column(ForeignKey("pooling_regions.id"))
+
+    region: Mapped[PoolingRegion] = relationship(back_populates="agencies")

@@ -1,0 +1,80 @@
+"""Per-request plumbing: request id, session expiry, one commit per request, security headers."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from portal.extensions import db
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(assign_request_id)
+    app.before_request(expire_idle_sessions)
+    app.after_request(commit_or_rollback)
+    app.after_request(add_security_headers)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def assign_request_id() -> None:
+    g.request_id = secrets.token_hex(8)
+
+
+def expire_idle_sessions() -> Response | None:
+    """End a session after 30 minutes idle or 12 hours in all."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute_limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    seen_at = session.get("seen_at", 0)
+    login_at = session.get("login_at", 0)
+    if now - seen_at > idle_limit or now - login_at > absolute_limit:
+        logout_user()
+        session.clear()
+        if request.endpoint == "static":
+            return None
+        flash(_("Your session has ended. Please sign in again."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    session["seen_at"] = now
+    return None
+
+
+def commit_or_rollback(response: Response) -> Response:
+    """Commit once, at the end of a request that succeeded; roll back otherwise."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if getattr(g, "request_id", None):
+        headers["X-Request-Id"] = g.request_id
+    if current_user and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,52 @@
+"""Finish the configuration at start-up: database location, secret key, production checks."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import deploy_problems
+
+
+def finish_config(app: Flask) -> None:
+    """Fill in what the environment left open, and refuse unsafe production settings."""
+    instance = Path(app.instance_path)
+    env_name = app.config.get("ENV_NAME")
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):  # the old scheme some platforms still hand out
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace("postgres://", "postgresql+psycopg://", 1)
+    elif uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    if not app.config.get("SECRET_KEY") and env_name == "development":
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(instance / "uploads")
+    if app.config.get("PORTAL_TODAY"):
+        # Fail at start-up, not on the first page, when the demonstration date is malformed.
+        date.fromisoformat(str(app.config["PORTAL_TODAY"]))
+    if env_name == "production":
+        fatal = [p for p in deploy_problems(app.config) if _is_fatal(p)]
+        if fatal:
+            raise RuntimeError("refusing to start in production: " + "; ".join(fatal))
+
+
+def _is_fatal(problem: str) -> bool:
+    return problem.startswith(("SECRET_KEY is not set", "DEBUG", "demo data", "PORTAL_TODAY"))
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the development secret key from instance/, creating it once."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from portal.auth.operations import issue_activation_code
+from portal.forms import ConfirmForm
+from portal.permissions import ISSUE_ACTIVATION, STAFF, permission
+from portal.staff import bp
+from portal.staff.queries import get_employer_for_staff_or_404, search_employers
+
+
+@bp.route("/employers")
+@permission(STAFF)
+def employers():
+    text = request.args.get("q", "")
+    return render_template(
+        "staff/employers.html",
+        employers=search_employers(current_user, text),
+        q=text,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/employers/<int:employer_id>/activation-code", methods=["POST"])
+@permission(ISSUE_ACTIVATION)
+def activation_code(employer_id: int):
+    employer = get_employer_for_staff_or_404(current_user, employer_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "staff/employers.html", employers=[employer], q=employer.credit_code, form=form
+        )
+    code, plain = issue_activation_code(
+        employer, "owner", actor=current_user, valid_days=current_app.config["ACTIVATION_CODE_DAYS"]
+    )
+    return render_template("staff/activation_code.html", employer=employer, code=code, plain=plain)

@@ -1,0 +1,424 @@
+"""Program policy files: load, validate and cache ``programs/<id>.yaml``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ._schema import (
+    Node,
+    Param,
+    as_bool,
+    as_date,
+    as_decimal,
+    as_month,
+    as_positive_int,
+    as_positive_int_list,
+    as_rate,
+    as_text,
+    one_of,
+    read_yaml,
+    subset_of,
+)
+from .errors import PolicyError, UnknownProgram
+from .months import add_months
+
+RULES_DIR = Path(__file__).resolve().parent
+PROGRAMS_DIR = RULES_DIR / "programs"
+DATA_DIR = RULES_DIR / "data"
+
+UNIT_KINDS = (
+    "government_organ", "public_institution", "other_establishment", "law_firm", "social_group",
+    "private_non_enterprise", "foundation", "enterprise", "individual_business",
+    "farmers_cooperative", "unknown",
+)
+SIZES = ("large", "medium", "small", "micro")
+KINDS = ("deferral", "reduction")
+
+
+@dataclass(frozen=True)
+class Document:
+    number: str
+    title: str
+    issued_on: date
+    seed: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    unit_kinds: Param[tuple[str, ...]]
+    excluded_unit_kinds: Param[tuple[str, ...]]
+    sizes: Param[tuple[str, ...]]
+    size_tested_unit_kinds: Param[tuple[str, ...]]
+    deferred_part: Param[str]
+
+
+@dataclass(frozen=True)
+class PeriodRule:
+    key: str
+    start: Param[str]
+    end: Param[str]
+    deadline: Param[date]
+    late_fee_from: Param[date]
+
+
+@dataclass(frozen=True)
+class JulyPaidRule:
+    rule: Param[str]      # "shift": defer the next three months; "offset": period unchanged
+    period: Param[str]    # key of the period used when July is already paid
+
+
+@dataclass(frozen=True)
+class NewBusinessRule:
+    basis: Param[str]     # "first_insured_month" or "founded_month"
+    latest_month: Param[str]
+
+
+@dataclass(frozen=True)
+class ArrearsRule:
+    rule: Param[str]      # "clear_first" (precondition) or "not_deferred" (arrears stay due)
+    through_month: Param[str]
+
+
+@dataclass(frozen=True)
+class LateFeeRule:
+    daily_rate: Param[Decimal]
+    counting: Param[str]
+
+
+@dataclass(frozen=True)
+class RateEntry:
+    start: str
+    end: str | None
+    rate: Decimal
+    ref: str
+    explanation: str | None = None
+
+    def covers(self, month: str) -> bool:
+        return self.start <= month and (self.end is None or month <= self.end)
+
+
+@dataclass(frozen=True)
+class OverCollectionRule:
+    options: Param[tuple[str, ...]]
+    preferred: Param[str]
+
+
+@dataclass(frozen=True)
+class DeferralByApplication:
+    max_months: Param[int]
+    late_fee: Param[bool]
+    window_start: Param[str]
+    window_end: Param[str] | None
+
+
+@dataclass(frozen=True)
+class Program:
+    """One program's policy values, each with the clause it comes from."""
+
+    id: str
+    kind: str
+    name_zh: str
+    name_en: str
+    name_ref: str
+    province_zh: str
+    province_en: str
+    documents: tuple[Document, ...]
+    scope: Scope
+    late_fee: LateFeeRule
+    readings: dict[str, Param[Any]]
+    # 2022 deferral programs
+    periods: dict[str, PeriodRule]
+    default_period: Param[str] | None = None
+    july_paid: JulyPaidRule | None = None
+    period_choice: Param[bool] | None = None
+    new_business: NewBusinessRule | None = None
+    arrears: ArrearsRule | None = None
+    fund_reserve_months_above: Param[Decimal] | None = None
+    review_working_days: Param[int] | None = None
+    departure: Param[str] | None = None
+    deregistration: Param[str] | None = None
+    # 2020 reduction programs
+    unit_types: dict[str, Param[tuple[str, ...]]] | None = None
+    unit_rates: dict[str, tuple[RateEntry, ...]] | None = None
+    normal_unit_rates: dict[str, Param[Decimal]] | None = None
+    maternity_rates: dict[str, Param[Decimal]] | None = None
+    personal_rate: Param[Decimal] | None = None
+    over_collection: OverCollectionRule | None = None
+    deferral: DeferralByApplication | None = None
+    source_file: str = ""
+
+    def reading(self, name: str) -> Param[Any] | None:
+        return self.readings.get(name)
+
+    def all_params(self) -> dict[str, Param[Any]]:
+        """Every policy value by dotted key (for listings and the ``flask rules`` command)."""
+        return dict(_walk(self, ""))
+
+
+def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Param[Any]]]:
+    if isinstance(obj, Param):
+        yield prefix, obj
+    elif isinstance(obj, RateEntry):
+        yield prefix, Param(obj.rate, obj.ref, obj.explanation)
+    elif is_dataclass(obj):
+        for f in fields(obj):
+            yield from _walk(getattr(obj, f.name), f"{prefix}.{f.name}" if prefix else f.name)
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _walk(value, f"{prefix}.{key}")
+    elif isinstance(obj, tuple):
+        for i, value in enumerate(obj):
+            if isinstance(value, RateEntry):
+                yield from _walk(value, f"{prefix}.{value.start}")
+            elif is_dataclass(value):
+                yield from _walk(value, f"{prefix}[{i}]")
+
+
+# ---------------------------------------------------------------------------- loading
+
+_COMMON_KEYS = {"id", "kind", "name", "province", "documents", "scope", "late_fee", "readings"}
+_DEFERRAL_KEYS = {"periods", "default_period", "july_paid", "period_choice", "new_business",
+                  "arrears", "fund_reserve_months_above", "review_working_days", "departure",
+                  "deregistration"}
+_REDUCTION_KEYS = {"unit_types", "unit_rates", "normal_unit_rates", "maternity_rates",
+                   "personal_rate", "over_collection", "deferral"}
+
+
+def parse_program(path: Path) -> Program:
+    """Load and validate one program file; raise PolicyError naming file and key."""
+    root = Node(path.name, read_yaml(path))
+    kind = root.value("kind", one_of(*KINDS))
+    root.only(_COMMON_KEYS | (_DEFERRAL_KEYS if kind == "deferral" else _REDUCTION_KEYS))
+    program_id = root.text("id")
+    if program_id != path.stem:
+        raise root.error(f"must equal the file name {path.stem!r}, found {program_id!r}", "id")
+    name = root.child("name")
+    name.only({"zh", "en", "ref"})
+    province = root.child("province")
+    province.only({"zh", "en", "ref"})
+    documents = []
+    for doc in root.children("documents"):
+        doc.only({"number", "title", "issued_on", "seed"})
+        documents.append(Document(doc.text("number"), doc.text("title"),
+                                  doc.value("issued_on", as_date), doc.text("seed")))
+    if not documents:
+        raise root.error("must list at least one document", "documents")
+    common: dict[str, Any] = dict(
+        id=program_id, kind=kind, name_zh=name.text("zh"), name_en=name.text("en"),
+        name_ref=name.text("ref"), province_zh=province.text("zh"),
+        province_en=province.text("en"), documents=tuple(documents),
+        scope=_scope(root.child("scope")), late_fee=_late_fee(root.child("late_fee")),
+        readings=_readings(root.child("readings")), source_file=str(path),
+    )
+    if kind == "deferral":
+        program = Program(**common, **_deferral_parts(root))
+    else:
+        program = Program(**common, periods={}, **_reduction_parts(root))
+    return program
+
+
+def _scope(node: Node) -> Scope:
+    node.only({"unit_kinds", "excluded_unit_kinds", "sizes", "size_tested_unit_kinds",
+               "deferred_part"})
+    scope = Scope(
+        unit_kinds=node.param("unit_kinds", subset_of(UNIT_KINDS)),
+        excluded_unit_kinds=node.param("excluded_unit_kinds", subset_of(UNIT_KINDS)),
+        sizes=node.param("sizes", subset_of(SIZES)),
+        size_tested_unit_kinds=node.param("size_tested_unit_kinds", subset_of(UNIT_KINDS)),
+        deferred_part=node.param("deferred_part", one_of(
+            "unit_incl_maternity", "unit_only", "medical_and_maternity", "medical")),
+    )
+    both = set(scope.unit_kinds.value) & set(scope.excluded_unit_kinds.value)
+    if both:
+        raise node.error(f"{', '.join(sorted(both))} both in scope and excluded", "unit_kinds")
+    return scope
+
+
+def _late_fee(node: Node) -> LateFeeRule:
+    node.only({"daily_rate", "counting"})
+    return LateFeeRule(node.param("daily_rate", as_rate),
+                       node.param("counting", one_of("inclusive"), reading=True))
+
+
+def _readings(node: Node) -> dict[str, Param[Any]]:
+    readings: dict[str, Param[Any]] = {}
+    for key in node.data:
+        readings[str(key)] = node.param(str(key), _any_value, reading=True)
+    return readings
+
+
+def _any_value(value: Any, error: Any, key: str) -> Any:
+    if value is None:
+        raise error("must have a value", key)
+    if isinstance(value, float):
+        return as_decimal(value, error, key)
+    if isinstance(value, str):
+        try:
+            return as_month(value, error, key)
+        except PolicyError:
+            return value
+    return value
+
+
+_READING_CHECKS = {
+    "new_business_months": as_positive_int,
+    "new_business_earliest_start": as_month,
+    "decision_cutoff": one_of("last_day_of_first_deferred_month"),
+    "reminder_days_before_deadline": as_positive_int_list,
+    "early_payment_allowed": as_bool,
+}
+
+
+def _deferral_parts(root: Node) -> dict[str, Any]:
+    periods: dict[str, PeriodRule] = {}
+    period_nodes = root.child("periods")
+    for key in period_nodes.data:
+        node = period_nodes.child(str(key))
+        node.only({"start", "end", "deadline", "late_fee_from"})
+        rule = PeriodRule(str(key), node.param("start", as_month), node.param("end", as_month),
+                          node.param("deadline", as_date), node.param("late_fee_from", as_date))
+        if rule.end.value < rule.start.value:
+            raise node.error("the period ends before it starts", "end")
+        if rule.deadline.value.strftime("%Y-%m") <= rule.end.value:
+            raise node.error("the catch-up deadline must fall after the period", "deadline")
+        if rule.late_fee_from.value.strftime("%Y-%m") <= rule.end.value:
+            raise node.error("late fees cannot start inside the deferred period", "late_fee_from")
+        periods[str(key)] = rule
+    if not periods:
+        raise period_nodes.error("must define at least one period")
+    default = root.param("default_period", one_of(*periods))
+    july = root.child("july_paid")
+    july.only({"rule", "period"})
+    july_rule = JulyPaidRule(july.param("rule", one_of("shift", "offset")),
+                             july.param("period", one_of(*periods)))
+    new_business = None
+    if root.data.get("new_business") is not None:
+        nb = root.child("new_business")
+        nb.only({"basis", "latest_month"})
+        new_business = NewBusinessRule(
+            nb.param("basis", one_of("first_insured_month", "founded_month")),
+            nb.param("latest_month", as_month))
+    elif "new_business" not in root.data:
+        raise root.error("is missing (write `null` if the program has no such rule)",
+                         "new_business")
+    arrears = None
+    if root.data.get("arrears") is not None:
+        ar = root.child("arrears")
+        ar.only({"rule", "through_month"})
+        arrears = ArrearsRule(ar.param("rule", one_of("clear_first", "not_deferred")),
+                              ar.param("through_month", as_month))
+    elif "arrears" not in root.data:
+        raise root.error("is missing (write `null` if the program has no such rule)", "arrears")
+    readings = root.child("readings")
+    for name, conv in _READING_CHECKS.items():
+        if name in readings.data:
+            readings.param(name, conv, reading=True)
+    for needed in ("decision_cutoff", "reminder_days_before_deadline"):
+        if needed not in readings.data:
+            raise readings.error("is missing", needed)
+    if new_business is not None and "new_business_earliest_start" not in readings.data:
+        raise readings.error("is missing (needed by new_business)", "new_business_earliest_start")
+    if (new_business is not None and new_business.basis.value == "first_insured_month"
+            and "new_business_months" not in readings.data):
+        raise readings.error("is missing (needed by new_business)", "new_business_months")
+    return dict(
+        periods=periods, default_period=default, july_paid=july_rule,
+        period_choice=root.param("period_choice", as_bool), new_business=new_business,
+        arrears=arrears,
+        fund_reserve_months_above=root.optional_param("fund_reserve_months_above", as_decimal),
+        review_working_days=root.optional_param("review_working_days", as_positive_int),
+        departure=root.param("departure", one_of("pay_person_deferred_unit_part")),
+        deregistration=root.param("deregistration",
+                                  one_of("pay_all_deferred_before_deregistration")),
+    )
+
+
+def _reduction_parts(root: Node) -> dict[str, Any]:
+    types_node = root.child("unit_types")
+    unit_types = {str(k): types_node.param(str(k), subset_of(UNIT_KINDS)) for k in types_node.data}
+    rates_node = root.child("unit_rates")
+    unit_rates: dict[str, tuple[RateEntry, ...]] = {}
+    for unit_type in rates_node.data:
+        if unit_type not in unit_types:
+            raise rates_node.error("is not a unit type listed in unit_types", str(unit_type))
+        entries = []
+        for entry in rates_node.children(str(unit_type)):
+            entry.only({"from", "to", "value", "ref", "explanation"})
+            end = None if entry.data.get("to") is None else entry.value("to", as_month)
+            entries.append(RateEntry(
+                entry.value("from", as_month), end, entry.value("value", as_rate),
+                entry.text("ref"),
+                entry.text("explanation") if "explanation" in entry.data else None))
+        for i, (prev, nxt) in enumerate(zip(entries, entries[1:], strict=False)):
+            if prev.end is None or add_months(prev.end, 1) != nxt.start:
+                raise rates_node.error("rate entries must follow each other month by month "
+                                       "without gap or overlap", f"{unit_type}[{i + 1}].from")
+        if not entries:
+            raise rates_node.error("needs at least one rate entry", str(unit_type))
+        unit_rates[str(unit_type)] = tuple(entries)
+    normal = root.child("normal_unit_rates")
+    maternity = None
+    if root.data.get("maternity_rates") is not None:
+        mat = root.child("maternity_rates")
+        maternity = {str(k): mat.param(str(k), as_rate) for k in mat.data}
+    elif "maternity_rates" not in root.data:
+        raise root.error("is missing (write `null` if the source gives none)", "maternity_rates")
+    over = root.child("over_collection")
+    over.only({"options", "preferred"})
+    deferral = root.child("deferral")
+    deferral.only({"max_months", "late_fee", "window_start", "window_end"})
+    return dict(
+        unit_types=unit_types, unit_rates=unit_rates,
+        normal_unit_rates={str(k): normal.param(str(k), as_rate) for k in normal.data},
+        maternity_rates=maternity,
+        personal_rate=root.optional_param("personal_rate", as_rate),
+        over_collection=OverCollectionRule(
+            over.param("options", subset_of(("refund", "offset"))),
+            over.param("preferred", one_of("refund", "offset"))),
+        deferral=DeferralByApplication(
+            deferral.param("max_months", as_positive_int),
+            deferral.param("late_fee", as_bool),
+            deferral.param("window_start", as_month),
+            deferral.optional_param("window_end", as_month)),
+    )
+
+
+def _program_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.yaml"))
+
+
+@functools.cache
+def _shipped_program(program_id: str) -> Program:
+    return parse_program(PROGRAMS_DIR / f"{program_id}.yaml")
+
+
+@functools.cache
+def program_ids() -> list[str]:
+    """Ids of the shipped programs, sorted."""
+    return [p.stem for p in _program_files(PROGRAMS_DIR)]
+
+
+def load_program(program_id: str) -> Program:
+    """Return the validated, cached program ``program_id``; raise UnknownProgram if none."""
+    if not isinstance(program_id, str) or program_id not in program_ids():
+        raise UnknownProgram(f"No program {program_id!r}; choose one of "
+                             f"{', '.join(program_ids())}", field="program_id")
+    return _shipped_program(program_id)
+
+
+def as_text_value(value: Any) -> str:
+    """Render a policy value for people (lists joined, dates ISO)."""
+    if isinstance(value, tuple | list):
+        return ", ".join(as_text_value(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+__all__ = ["Program", "Param", "load_program", "program_ids", "parse_program", "as_text"]

@@ -151,7 +151,10 @@ class PackageAssetFetcher(URLFetcher):
             raise AssetRefusedError(f"scheme not served: {url!r}")
         if parts.netloc not in ("", "localhost"):
             raise AssetRefusedError(f"host not served: {url!r}")
-        path = Path(unquote(parts.path)).resolve()
+        try:
+            path = Path(unquote(parts.path)).resolve()
+        except (OSError, ValueError) as error:  # e.g. an embedded NUL from "%00"
+            raise AssetRefusedError(f"not a path: {url!r}") from error
         if not path.is_relative_to(self.assets_dir) or not path.is_file():
             raise AssetRefusedError(f"not a PDF asset: {url!r}")
         return path

@@ -321,6 +321,7 @@ def test_fetcher_serves_the_package_stylesheet() -> None:
         pdf.PDF_ASSETS_BASE_URL + "../../pyproject.toml",
         pdf.PDF_ASSETS_BASE_URL + "%2e%2e/%2e%2e/pyproject.toml",
         pdf.PDF_ASSETS_BASE_URL + "missing.css",
+        pdf.PDF_ASSETS_BASE_URL + "letter.css%00.png",
         pdf.PDF_ASSETS_BASE_URL,
     ],
 )

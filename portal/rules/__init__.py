@@ -1,0 +1,111 @@
+"""The rules of the staged deferral and reduction programs: pure Python, no Flask.
+
+Every legal value lives in a policy file next to the clause it comes from
+(``programs/<id>.yaml`` and ``data/*.yaml``); this package loads, validates and applies them.
+"""
+
+from __future__ import annotations
+
+from ._schema import Param
+from .check import CheckReport, check_policy_files
+from .classification import (
+    Check,
+    Classification,
+    Industry,
+    IndustryMatch,
+    classify,
+    industries,
+    industry_for_code,
+)
+from .errors import (
+    CalendarRangeError,
+    InvalidCreditCode,
+    InvalidIndustryCode,
+    InvalidInput,
+    NotApplicable,
+    PolicyError,
+    RulesError,
+    UnknownIndustry,
+    UnknownProgram,
+)
+from .periods import Eligibility, Period, check_eligibility, deferral_period
+from .policy import Program, load_program, program_ids
+from .quote import (
+    LateSlice,
+    Quote,
+    Settlement,
+    catchup_quote,
+    departure_due,
+    deregistration_due,
+    late_days,
+    to_fen,
+)
+from .reductions import (
+    DeferralRequest,
+    OverCollection,
+    Rate,
+    ReturnOption,
+    deferral_request,
+    over_collected,
+    return_options,
+    unit_rate,
+    unit_type_for,
+)
+from .uscc import CreditCode, normalise_uscc, parse_uscc
+from .workdays import add_working_days, is_working_day, review_due_date
+
+# The 16 industries of 第四条 in order: key -> Industry (.zh, .en, .clause, thresholds).
+# Loaded at import so a broken classification file fails loudly and at once.
+INDUSTRIES: dict[str, Industry] = industries()
+
+__all__ = [
+    "INDUSTRIES",
+    "CalendarRangeError",
+    "Check",
+    "CheckReport",
+    "Classification",
+    "CreditCode",
+    "DeferralRequest",
+    "Eligibility",
+    "Industry",
+    "IndustryMatch",
+    "InvalidCreditCode",
+    "InvalidIndustryCode",
+    "InvalidInput",
+    "LateSlice",
+    "NotApplicable",
+    "OverCollection",
+    "Param",
+    "Period",
+    "PolicyError",
+    "Program",
+    "Quote",
+    "Rate",
+    "ReturnOption",
+    "RulesError",
+    "Settlement",
+    "UnknownIndustry",
+    "UnknownProgram",
+    "add_working_days",
+    "catchup_quote",
+    "check_eligibility",
+    "check_policy_files",
+    "classify",
+    "deferral_period",
+    "deferral_request",
+    "departure_due",
+    "deregistration_due",
+    "industry_for_code",
+    "is_working_day",
+    "late_days",
+    "load_program",
+    "normalise_uscc",
+    "over_collected",
+    "parse_uscc",
+    "program_ids",
+    "return_options",
+    "review_due_date",
+    "to_fen",
+    "unit_rate",
+    "unit_type_for",
+]

@@ -378,8 +378,8 @@ def industry_for_code(code: str) -> IndustryMatch:
 def _rules_touching(digits: str) -> list[CodeRule]:
     data = code_data()
     division = int(digits[:2])
-    rules = [r for r in data.prefix_rules
-             if r.prefix is not None and (r.prefix.startswith(digits) or digits.startswith(r.prefix))]
+    rules = [r for r in data.prefix_rules if r.prefix is not None
+             and (r.prefix.startswith(digits) or digits.startswith(r.prefix))]
     covering = [r for r in rules if r.prefix is not None and digits.startswith(r.prefix)]
     if covering:
         return covering[:1]

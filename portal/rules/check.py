@@ -1,0 +1,75 @@
+"""Validate every policy file (shipped, or a copy in another directory)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .classification import parse_classification, parse_codes
+from .errors import PolicyError
+from .policy import RULES_DIR, parse_program
+from .uscc import parse_unit_kinds
+from .workdays import parse_working_days
+
+DATA_FILES = ("classification.yaml", "gbt4754.yaml", "unit_kinds.yaml", "working_days.yaml")
+
+
+@dataclass
+class CheckReport:
+    checked: list[str] = field(default_factory=list)
+    errors: list[PolicyError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_policy_files(root: Path | str | None = None) -> CheckReport:
+    """Parse and validate every file under ``root`` (default: the shipped rules directory).
+
+    ``root`` holds ``programs/*.yaml`` and ``data/*.yaml``, or all of them side by side.
+    """
+    base = Path(root) if root is not None else RULES_DIR
+    if not base.is_dir():
+        report = CheckReport()
+        report.errors.append(PolicyError(str(base), "", "is not a directory"))
+        return report
+    programs_dir = base / "programs" if (base / "programs").is_dir() else base
+    data_dir = base / "data" if (base / "data").is_dir() else base
+    report = CheckReport()
+    program_files = sorted(programs_dir.glob("*.yaml"))
+    program_files = [p for p in program_files if p.name not in DATA_FILES]
+    if not program_files:
+        report.errors.append(PolicyError(str(programs_dir), "", "no program files (*.yaml)"))
+    for path in program_files:
+        _run(report, path, lambda p=path: parse_program(p))
+    classification = None
+    for name in DATA_FILES:
+        path = data_dir / name
+        if not path.exists():
+            report.errors.append(PolicyError(name, "", f"is missing from {data_dir}"))
+            continue
+        if name == "classification.yaml":
+            classification = _run(report, path, lambda p=path: parse_classification(p))
+        elif name == "gbt4754.yaml":
+            if classification is None:
+                report.errors.append(PolicyError(name, "", "not checked: classification.yaml "
+                                                           "must be valid first"))
+                continue
+            _run(report, path,
+                 lambda p=path, known=classification.industries: parse_codes(p, known))
+        elif name == "unit_kinds.yaml":
+            _run(report, path, lambda p=path: parse_unit_kinds(p))
+        else:
+            _run(report, path, lambda p=path: parse_working_days(p))
+    return report
+
+
+def _run(report: CheckReport, path: Path, parse):  # type: ignore[no-untyped-def]
+    try:
+        result = parse()
+    except PolicyError as exc:
+        report.errors.append(exc)
+        return None
+    report.checked.append(str(path))
+    return result

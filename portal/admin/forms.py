@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.auth.passwords import MIN_LENGTH
@@ -25,9 +26,9 @@ class StaffUserForm(BaseForm):
     staff_role = SelectField(
         _l("Role"),
         choices=[
-            ("hall", _l("Service-hall staff")),
-            ("reviewer", _l("Agency reviewer")),
-            ("admin", _l("Administrator")),
+            SelectChoice("hall", _l("Service-hall staff")),
+            SelectChoice("reviewer", _l("Agency reviewer")),
+            SelectChoice("admin", _l("Administrator")),
         ],
     )
     agency_id = SelectField(_l("Agency"), coerce=int)

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from portal.admin import bp
 from portal.admin.forms import StaffUserForm
@@ -27,7 +28,8 @@ def users():
 def new_user():
     form = StaffUserForm()
     form.agency_id.choices = [
-        (agency.id, agency.name) for agency in db.session.scalars(select(Agency).order_by(Agency.code))
+        SelectChoice(str(agency.id), agency.name)
+        for agency in db.session.scalars(select(Agency).order_by(Agency.code))
     ]
     if form.validate_on_submit():
         try:

@@ -1,0 +1,68 @@
+# Two commands: `make run` (set up, migrate, demo data, serve on SQLite) and `make test`
+# (set up, the suite on SQLite, then on a throwaway PostgreSQL 15).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+DEMO_DATE ?= 2022-08-15
+PYTEST_WORKERS ?= auto
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test test-sqlite test-postgres setup system-deps system-deps-test translations \
+        migrate demo lint bench extract-messages clean
+
+run: setup migrate demo
+	@echo "Serving on http://127.0.0.1:$(PORT) (demonstration date $(DEMO_DATE))"
+	PORTAL_ENV=development PORTAL_TODAY=$(DEMO_DATE) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) \
+		--workers 2 --access-logfile - wsgi:app
+
+test: setup system-deps-test
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres:
+	bash scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+
+setup: $(STAMP) system-deps translations
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# The CJK fonts that the commitment-letter PDF embeds.
+system-deps:
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || bash scripts/apt-install.sh fonts-noto-cjk
+
+# The test suite also drives Debian's Chromium and runs on PostgreSQL 15.
+system-deps-test: system-deps
+	@command -v chromium >/dev/null || bash scripts/apt-install.sh chromium
+	@test -x /usr/lib/postgresql/15/bin/initdb || bash scripts/apt-install.sh postgresql-15
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d translations -q
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+migrate: $(STAMP)
+	PORTAL_ENV=development $(BIN)/flask --app wsgi db upgrade
+
+demo: $(STAMP)
+	PORTAL_ENV=development $(BIN)/flask --app wsgi portal demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q tests/test_i18n.py
+
+bench: setup
+	$(BIN)/python bench/bench_pdf.py
+
+clean:
+	rm -rf $(VENV) instance/portal.sqlite translations/*/LC_MESSAGES/*.mo

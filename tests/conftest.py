@@ -1,0 +1,143 @@
+"""Fixtures: the app on SQLite (default) or on PostgreSQL (TEST_DATABASE_URL), a client, factories.
+
+SQLite: every test gets a fresh in-memory database built from the models.
+PostgreSQL: each xdist worker gets its own database, built once by the migrations, and every
+test starts from empty tables (TRUNCATE, which the audit log's append-only trigger allows).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+IS_POSTGRES = PG_URL.startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres_only" in item.keywords and not IS_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (make test runs it there)"))
+
+
+def pytest_configure(config):
+    from tests.i18n_build import compile_catalogs
+
+    compile_catalogs()
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id):
+    if not IS_POSTGRES:
+        yield "sqlite://"
+        return
+    name = f"portal_test_{worker_id}"
+    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    app = create_app(TestConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    _migrate(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """Run each request in its own app context, as a real server does.
+
+    The test itself holds an app context for its factories; without this, requests would share
+    that context's ``g`` (and its cached CSRF token) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(database_url):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        if IS_POSTGRES:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if not IS_POSTGRES:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict | None = None, *, token_from: str = "/login", **kw):
+    """POST like a browser: with the CSRF token a page of the site handed out."""
+    payload = {"csrf_token": csrf_token(client, token_from), **(data or {})}
+    return client.post(path, data=payload, **kw)
+
+
+def sign_in(client, user) -> None:
+    """Start a session for ``user`` the way the login view does, without the password hash."""
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["login_at"] = now
+        session["seen_at"] = now
+        session.permanent = True
+
+
+@pytest.fixture
+def make(app):
+    from tests.factories import Factory
+
+    return Factory()

@@ -1,0 +1,111 @@
+"""Every route names its permission, and each role gets exactly what the table says."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token, sign_in
+
+ROLES = ["anonymous", "owner_a", "finance_a", "owner_b", "hall", "reviewer", "reviewer_other", "admin"]
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
+
+
+def row(anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin):
+    return dict(zip(ROLES, [anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin], strict=True))
+
+
+EMPLOYER_ONLY = row(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+OWNER_ONLY = row(LOGIN, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+STAFF_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK)
+ADMIN_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+EVERYONE = row(OK, OK, OK, OK, OK, OK, OK, OK)
+SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK, OK)
+
+# endpoint: (method, expected outcome per role)
+EXPECTED = {
+    "main.index": ("GET", EVERYONE),
+    "main.dashboard": ("GET", SIGNED_IN),
+    "main.language": ("POST", EVERYONE),
+    "main.healthz": ("GET", EVERYONE),
+    "auth.login": ("GET", EVERYONE),
+    "auth.logout": ("POST", SIGNED_IN),
+    "auth.activate": ("GET", EVERYONE),
+    "employer.home": ("GET", EMPLOYER_ONLY),
+    "employer.members": ("GET", OWNER_ONLY),
+    "employer.invite": ("POST", OWNER_ONLY),
+    "employer.remove": ("POST", OWNER_ONLY),
+    "staff.employers": ("GET", STAFF_ONLY),
+    "staff.activation_code": (
+        "POST", row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK)
+    ),
+    "admin.users": ("GET", ADMIN_ONLY),
+    "admin.new_user": ("GET", ADMIN_ONLY),
+}
+
+
+def test_every_route_states_its_permission(app):
+    missing = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and not hasattr(app.view_functions[rule.endpoint], "permission")
+    ]
+    assert missing == []
+
+
+def test_the_table_covers_every_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert endpoints == set(EXPECTED)
+
+
+@pytest.fixture
+def world(make):
+    agency = make.agency()
+    other_agency = make.agency()
+    employer_a = make.employer(agency)
+    employer_b = make.employer(other_agency)
+    finance_a = make.user(employer=employer_a, role="finance")
+    users = {
+        "owner_a": make.user(employer=employer_a, role="owner"),
+        "finance_a": finance_a,
+        "owner_b": make.user(employer=employer_b, role="owner"),
+        "hall": make.user(staff_role="hall", agency=agency),
+        "reviewer": make.user(staff_role="reviewer", agency=agency),
+        "reviewer_other": make.user(staff_role="reviewer", agency=other_agency),
+        "admin": make.user(staff_role="admin"),
+    }
+    membership_id = finance_a.memberships[0].id
+    make.commit()
+    return {"users": users, "employer_id": employer_a.id, "membership_id": membership_id}
+
+
+def _url(app, endpoint, world):
+    from flask import url_for
+
+    rule = next(app.url_map.iter_rules(endpoint))
+    values = {k: world[k] for k in rule.arguments}
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _outcome(response):
+    if response.status_code in (403, 404):
+        return response.status_code
+    if response.status_code in (301, 302, 303) and "/login" in response.location:
+        return LOGIN
+    assert response.status_code < 400, response.status_code
+    return OK
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_role_route_table(app, client, world, role, endpoint):
+    method, expected = EXPECTED[endpoint]
+    if role != "anonymous":
+        sign_in(client, world["users"][role])
+    url = _url(app, endpoint, world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
+    assert _outcome(response) == expected[role]

@@ -27,6 +27,16 @@ class Param(Generic[T]):
     explanation: str | None = None
 
 
+class _PolicyLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text, so a bad date is reported with its key."""
+
+
+_PolicyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file, turning syntax errors into a PolicyError."""
     try:
@@ -34,7 +44,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise PolicyError(path.name, "", f"cannot read the file ({exc.strerror})") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_PolicyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

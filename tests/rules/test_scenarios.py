@@ -1,4 +1,4 @@
-"""Run the scenario tables in tests/rules/scenarios/<program>.yaml (name, input, expected, clause)."""
+"""Run the scenario tables tests/rules/scenarios/<program>.yaml (name, input, expected, clause)."""
 
 from __future__ import annotations
 

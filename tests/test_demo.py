@@ -1,0 +1,57 @@
+"""Demo data: every program and situation, one account per role; loading twice changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.config import ProductionConfig
+from portal.demo import DEMO_PASSWORD, load_demo_data
+from portal.extensions import db
+from portal.models import Employer, PoolingRegion, User
+
+
+def test_demo_data_is_idempotent(app):
+    assert load_demo_data() > 0
+    db.session.commit()
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)]
+    assert load_demo_data() == 0
+    db.session.commit()
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)] == counts
+
+
+def test_demo_data_covers_programs_situations_and_roles(app):
+    load_demo_data()
+    db.session.commit()
+    programs = set(db.session.scalars(select(PoolingRegion.program_id)))
+    assert programs == {"shandong-2022", "liaocheng-2022", "jiangsu-2022", "inner-mongolia-2022",
+                        "linyi-2020"}
+    employers = list(db.session.scalars(select(Employer)))
+    assert any(e.list_status == "listed" for e in employers)
+    assert any(e.list_status == "not_listed" and e.unit_kind == "enterprise" for e in employers)
+    assert any(e.is_july_paid for e in employers)
+    assert any(e.founded_month for e in employers)
+    assert any(e.unit_kind == "public_institution" for e in employers)
+    assert any(e.size_class == "large" for e in employers)
+    roles = {u.staff_role for u in db.session.scalars(select(User))}
+    assert roles == {None, "hall", "reviewer", "admin"}
+
+
+def test_demo_accounts_sign_in_with_the_published_password(app, client):
+    load_demo_data()
+    db.session.commit()
+    from tests.conftest import post_form
+
+    response = post_form(client, "/login", {"username": "owner-a", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_demo_data_is_refused_in_production():
+    class Config(ProductionConfig):
+        SECRET_KEY = "p" * 40
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+        PORTAL_TODAY = None
+
+    result = create_app(Config).test_cli_runner().invoke(args=["portal", "demo"])
+    assert result.exit_code != 0
+    assert "refused in production" in result.output

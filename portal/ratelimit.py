@@ -1,0 +1,51 @@
+"""Per-client rate limits counted in the database, so they hold across every worker and machine."""
+
+from __future__ import annotations
+
+import time
+
+from flask import abort, current_app, request
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from werkzeug.exceptions import TooManyRequests
+
+from portal.extensions import db
+from portal.models import RateLimitWindow
+
+
+def hit(key: str, *, now: float | None = None) -> int:
+    """Count one request for ``key`` in the current one-minute window; return the count so far.
+
+    Runs in its own short transaction: a refused request still counts, and the count is
+    visible to other workers at once.
+    """
+    window = int((time.time() if now is None else now) // 60)
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    table = RateLimitWindow.__table__
+    statement = (
+        insert(table)
+        .values(key=key, window_start=window, count=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start],
+            set_={"count": table.c.count + 1},
+        )
+        .returning(table.c.count)
+    )
+    with db.engine.begin() as conn:
+        count = conn.execute(statement).scalar_one()
+        if count == 1:  # first hit of a window: drop windows older than a few minutes
+            conn.execute(delete(table).where(table.c.window_start < window - 5))
+    return count
+
+
+def enforce(scope: str, limit_setting: str) -> None:
+    """Abort with 429 (and Retry-After) when this client went over the limit this minute.
+
+    :raise 429: over the limit named by the config key ``limit_setting``.
+    """
+    limit = int(current_app.config[limit_setting])
+    client = request.remote_addr or "unknown"
+    if hit(f"{scope}:{client}") > limit:
+        retry_after = 60 - int(time.time()) % 60
+        abort(TooManyRequests(retry_after=retry_after))

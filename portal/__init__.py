@@ -77,12 +77,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from portal.cli import portal_cli
+    from portal.rules_cli import rules_cli
 
     app.cli.add_command(portal_cli)
-    try:
-        from portal.rules_cli import rules_cli
-    except ImportError:  # the rules command group is optional until it lands
-        return
     app.cli.add_command(rules_cli)
 
 

@@ -22,6 +22,10 @@ class PoolingRegion(Base):
     program_id: Mapped[str] = mapped_column(String(40))
     # 统筹基金累计结存可支付月数 (months of payouts the fund reserve covers)
     fund_reserve_months: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+    # The region's own unit rates (not in the 2022 notices): used to estimate a month's unit
+    # amount from the contribution base when the agency has not assessed it yet.
+    unit_medical_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
+    maternity_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
 
     agencies: Mapped[list[Agency]] = relationship(back_populates="region")
 

@@ -45,7 +45,14 @@ def check_deploy_command() -> None:
 def compile_translations_command() -> None:
     """Build the .mo files from translations/*/LC_MESSAGES/messages.po."""
     subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
-         str(REPO_ROOT / "translations"), "--statistics"],
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(REPO_ROOT / "translations"),
+            "--statistics",
+        ],
         check=True,
     )

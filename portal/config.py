@@ -92,9 +92,7 @@ def config_from_env() -> type[BaseConfig]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(
-            f"PORTAL_ENV={name!r} is not one of {', '.join(CONFIGS)}"
-        ) from None
+        raise RuntimeError(f"PORTAL_ENV={name!r} is not one of {', '.join(CONFIGS)}") from None
 
 
 def deploy_problems(config: dict) -> list[str]:

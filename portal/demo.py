@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from stdnum.cn import uscc
 
 from portal import audit
 from portal.auth.passwords import hash_password
 from portal.extensions import db
-from portal.models import Agency, Assessment, Employer, Membership, PoolingRegion, User
+from portal.models import (
+    Agency,
+    Assessment,
+    Employer,
+    Membership,
+    Payment,
+    PersonAssessment,
+    PoolingRegion,
+    User,
+)
 
 DEMO_PASSWORD = "demo-portal-2022"  # noqa: S105 - published demonstration password
 DEMO_ACCOUNTS = [
@@ -24,13 +33,14 @@ DEMO_ACCOUNTS = [
 ]
 
 REGIONS = [
-    # code, name, province, program, fund reserve months
-    ("371500", "聊城市", "山东省", "liaocheng-2022", Decimal("14.2")),
-    ("370100", "济南市", "山东省", "shandong-2022", Decimal("11.0")),
-    ("320200", "无锡市", "江苏省", "jiangsu-2022", Decimal("9.5")),
-    ("320700", "连云港市", "江苏省", "jiangsu-2022", Decimal("5.8")),
-    ("150300", "乌海市", "内蒙古自治区", "inner-mongolia-2022", Decimal("8.1")),
-    ("371300", "临沂市", "山东省", "linyi-2020", Decimal("10.0")),
+    # code, name, province, program, fund reserve months, unit medical rate, maternity rate
+    # (the rates are demonstration values: the 2022 notices do not set them)
+    ("371500", "聊城市", "山东省", "liaocheng-2022", "14.2", "0.06", "0.01"),
+    ("370100", "济南市", "山东省", "shandong-2022", "11.0", "0.065", "0.01"),
+    ("320200", "无锡市", "江苏省", "jiangsu-2022", "9.5", "0.07", "0.008"),
+    ("320700", "连云港市", "江苏省", "jiangsu-2022", "5.8", "0.07", "0.008"),
+    ("150300", "乌海市", "内蒙古自治区", "inner-mongolia-2022", "8.1", "0.065", "0.006"),
+    ("371300", "临沂市", "山东省", "linyi-2020", "10.0", "0.06", "0.01"),
 ]
 AGENCIES = [
     ("LC01", "聊城市医疗保障服务中心", "371500"),
@@ -58,21 +68,124 @@ def demo_credit_code(prefix: str, serial: int) -> str:
 
 EMPLOYERS = [
     # key, prefix, serial, name, kind, agency, industry, size, source, listed, extras
-    ("A", "91", 1, "聊城市示例商贸有限公司", "enterprise", "LC01", "retail", "small", "list", True, {}),
-    ("B", "91", 2, "乌海市新创科技有限公司", "enterprise", "WH01", "software_it", "micro", "list", True,
-     {"founded_month": "2022-08", "first_insured_month": "2022-08"}),
-    ("C", "91", 3, "济南市七月已缴制造有限公司", "enterprise", "JN01", "industry", "medium", "list", True,
-     {"is_july_paid": True}),
-    ("D", "91", 4, "聊城市未列名餐饮有限公司", "enterprise", "LC01", "catering", None, None, False,
-     {"employees": 25}),
+    (
+        "A",
+        "91",
+        1,
+        "聊城市示例商贸有限公司",
+        "enterprise",
+        "LC01",
+        "retail",
+        "small",
+        "list",
+        True,
+        {},
+    ),
+    (
+        "B",
+        "91",
+        2,
+        "乌海市新创科技有限公司",
+        "enterprise",
+        "WH01",
+        "software_it",
+        "micro",
+        "list",
+        True,
+        {"founded_month": "2022-08", "first_insured_month": "2022-08"},
+    ),
+    (
+        "C",
+        "91",
+        3,
+        "济南市七月已缴制造有限公司",
+        "enterprise",
+        "JN01",
+        "industry",
+        "medium",
+        "list",
+        True,
+        {"is_july_paid": True},
+    ),
+    (
+        "D",
+        "91",
+        4,
+        "聊城市未列名餐饮有限公司",
+        "enterprise",
+        "LC01",
+        "catering",
+        None,
+        None,
+        False,
+        {"employees": 25},
+    ),
     ("E", "12", 5, "聊城市某事业单位", "public_institution", "LC01", None, None, None, False, {}),
-    ("F", "91", 6, "无锡市大型制造集团有限公司", "enterprise", "WX01", "industry", "large", "list", False,
-     {"employees": 3200, "revenue_amount": Decimal("560000")}),
-    ("G", "92", 7, "无锡市个体便利店", "individual_business", "WX01", "retail", "micro", "list", True, {}),
-    ("H", "91", 8, "连云港市示例物流有限公司", "enterprise", "LYG1", "transport", "small", "list", True, {}),
-    ("I", "91", 9, "济南市欠费建筑有限公司", "enterprise", "JN01", "construction", "small", "list", True,
-     {"has_arrears": True}),
-    ("J", "91", 10, "临沂市示例印刷有限公司", "enterprise", "LY01", "industry", "small", "list", False, {}),
+    (
+        "F",
+        "91",
+        6,
+        "无锡市大型制造集团有限公司",
+        "enterprise",
+        "WX01",
+        "industry",
+        "large",
+        "list",
+        False,
+        {"employees": 3200, "revenue_amount": Decimal("560000")},
+    ),
+    (
+        "G",
+        "92",
+        7,
+        "无锡市个体便利店",
+        "individual_business",
+        "WX01",
+        "retail",
+        "micro",
+        "list",
+        True,
+        {},
+    ),
+    (
+        "H",
+        "91",
+        8,
+        "连云港市示例物流有限公司",
+        "enterprise",
+        "LYG1",
+        "transport",
+        "small",
+        "list",
+        True,
+        {},
+    ),
+    (
+        "I",
+        "91",
+        9,
+        "济南市欠费建筑有限公司",
+        "enterprise",
+        "JN01",
+        "construction",
+        "small",
+        "list",
+        True,
+        {"has_arrears": True},
+    ),
+    (
+        "J",
+        "91",
+        10,
+        "临沂市示例印刷有限公司",
+        "enterprise",
+        "LY01",
+        "industry",
+        "small",
+        "list",
+        False,
+        {},
+    ),
 ]
 
 
@@ -90,10 +203,18 @@ def load_demo_data() -> int:
     """Create what is missing; return how many rows were created (0 on a second run)."""
     created = 0
     regions = {}
-    for code, name, province, program, reserve in REGIONS:
+    for code, name, province, program, reserve, medical, maternity in REGIONS:
         regions[code], new = _get_or_create(
-            PoolingRegion, {"code": code},
-            {"name": name, "province": province, "program_id": program, "fund_reserve_months": reserve},
+            PoolingRegion,
+            {"code": code},
+            {
+                "name": name,
+                "province": province,
+                "program_id": program,
+                "fund_reserve_months": Decimal(reserve),
+                "unit_medical_rate": Decimal(medical),
+                "maternity_rate": Decimal(maternity),
+            },
         )
         created += new
     agencies = {}
@@ -103,7 +224,19 @@ def load_demo_data() -> int:
         )
         created += new
     employers = {}
-    for key, prefix, serial, name, kind, agency, industry, size, source, listed, extras in EMPLOYERS:
+    for (
+        key,
+        prefix,
+        serial,
+        name,
+        kind,
+        agency,
+        industry,
+        size,
+        source,
+        listed,
+        extras,
+    ) in EMPLOYERS:
         values = {
             "name": name,
             "unit_kind": kind,
@@ -120,16 +253,47 @@ def load_demo_data() -> int:
             Employer, {"credit_code": demo_credit_code(prefix, serial)}, values
         )
         created += new
-    for month, headcount, base in (("2022-07", 12, "52000.00"), ("2022-08", 12, "52000.00"),
-                                   ("2022-09", 11, "48500.00"), ("2022-10", 11, "48500.00")):
+    for month, headcount, base in (
+        ("2022-07", 12, "52000.00"),
+        ("2022-08", 12, "52000.00"),
+        ("2022-09", 11, "48500.00"),
+        ("2022-10", 11, "48500.00"),
+    ):
         base_amount = Decimal(base)
         _row, new = _get_or_create(
-            Assessment, {"employer_id": employers["A"].id, "month": month},
-            {"headcount": headcount, "contribution_base_amount": base_amount,
-             "unit_amount": base_amount * Decimal("0.07"),
-             "personal_amount": base_amount * Decimal("0.02")},
+            Assessment,
+            {"employer_id": employers["A"].id, "month": month},
+            {
+                "headcount": headcount,
+                "contribution_base_amount": base_amount,
+                "unit_amount": base_amount * Decimal("0.07"),
+                "personal_amount": base_amount * Decimal("0.02"),
+            },
         )
         created += new
+    for ref, name in (("P001", "刘一"), ("P002", "陈二"), ("P003", "张三")):
+        for month in ("2022-07", "2022-08", "2022-09", "2022-10"):
+            _row, new = _get_or_create(
+                PersonAssessment,
+                {"employer_id": employers["A"].id, "person_ref": ref, "month": month},
+                {
+                    "person_name": name,
+                    "unit_amount": Decimal("4333.33") * Decimal("0.07"),
+                    "personal_amount": Decimal("4333.33") * Decimal("0.02"),
+                },
+            )
+            created += new
+    _row, new = _get_or_create(
+        Payment,
+        {"source_ref": "DEMO-G-1"},
+        {
+            "employer_id": employers["G"].id,
+            "paid_on": date(2022, 8, 10),
+            "amount": Decimal("1000.00"),
+            "settles": "deferred 2022-07..2022-09",
+        },
+    )
+    created += new
     accounts = [
         ("owner-a", "王店主", None, None, ("A", "owner")),
         ("finance-a", "李会计", None, None, ("A", "finance")),
@@ -141,10 +305,14 @@ def load_demo_data() -> int:
     ]
     for username, display, staff_role, agency, membership in accounts:
         user, new = _get_or_create(
-            User, {"username": username},
-            {"display_name": display, "staff_role": staff_role,
-             "agency_id": agencies[agency].id if agency else None,
-             "password_hash": hash_password(DEMO_PASSWORD)},
+            User,
+            {"username": username},
+            {
+                "display_name": display,
+                "staff_role": staff_role,
+                "agency_id": agencies[agency].id if agency else None,
+                "password_hash": hash_password(DEMO_PASSWORD),
+            },
         )
         created += new
         if membership:

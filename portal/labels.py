@@ -36,6 +36,19 @@ ACTIONS = {
     "user.set_locale": _l("Language changed"),
     "staff_user.create": _l("Staff account created"),
     "demo.load": _l("Demonstration data loaded"),
+    "commitment.start": _l("Commitment application started"),
+    "commitment.resubmit_start": _l("Commitment application started again after a rejection"),
+    "commitment.answer": _l("Commitment application answers saved"),
+    "commitment.evidence_add": _l("Evidence uploaded"),
+    "commitment.evidence_remove": _l("Evidence removed"),
+    "commitment.sign": _l("Commitment letter signed"),
+    "commitment.signature_withdrawn": _l("Signature withdrawn: answers changed after signing"),
+    "commitment.submit": _l("Commitment application sent"),
+    "commitment.approve": _l("Commitment application approved"),
+    "commitment.reject": _l("Commitment application rejected"),
+    "decision.defer": _l("Deferral confirmed"),
+    "decision.opt_out": _l("Opted out of the deferral"),
+    "departure.record": _l("Departure recorded"),
 }
 
 
@@ -53,3 +66,28 @@ def role_label(code: str | None) -> str:
 
 def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
+
+
+INDICATORS = {
+    "employees": _l("employees (persons)"),
+    "revenue": _l("operating revenue (10,000 yuan)"),
+    "assets": _l("total assets (10,000 yuan)"),
+}
+LEVELS = {
+    "sme": _l("SME ceiling: any figure below"),
+    "medium": _l("Medium: every figure at or above"),
+    "small": _l("Small: every figure at or above"),
+}
+OPERATORS = {"<": _l("below"), ">=": _l("at or above")}
+
+
+def indicator_label(code: str) -> str:
+    return str(INDICATORS.get(code, code))
+
+
+def level_label(code: str) -> str:
+    return str(LEVELS.get(code, code))
+
+
+def operator_label(code: str) -> str:
+    return str(OPERATORS.get(code, code))

@@ -24,6 +24,8 @@ EMPLOYER_VIEW = "employer.view"
 EMPLOYER_DECIDE = "employer.decide"
 EMPLOYER_FINANCE = "employer.finance"
 EMPLOYER_MEMBERS = "employer.members"
+# Declare figures and sign the commitment letter: the legal representative's act (owner only).
+EMPLOYER_APPLY = "employer.apply"
 # Staff.
 STAFF = "staff"
 ISSUE_ACTIVATION = "staff.issue_activation"
@@ -31,7 +33,9 @@ REVIEW = "staff.review"
 ADMIN = "admin"
 
 EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "owner": frozenset({EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_MEMBERS}),
+    "owner": frozenset(
+        {EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_MEMBERS, EMPLOYER_APPLY}
+    ),
     "finance": frozenset({EMPLOYER_VIEW, EMPLOYER_FINANCE}),
 }
 STAFF_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -39,7 +43,9 @@ STAFF_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({STAFF, REVIEW}),
     "admin": frozenset({STAFF, ISSUE_ACTIVATION, ADMIN}),
 }
-EMPLOYER_SCOPED = frozenset({EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_MEMBERS})
+EMPLOYER_SCOPED = frozenset(
+    {EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_MEMBERS, EMPLOYER_APPLY}
+)
 
 
 def permission(name: str) -> Callable[[F], F]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,4 +48,4 @@ def enforce(scope: str, limit_setting: str) -> None:
     client = request.remote_addr or "unknown"
     if hit(f"{scope}:{client}") > limit:
         retry_after = 60 - int(time.time()) % 60
-        abort(TooManyRequests(retry_after=retry_after))
+        raise TooManyRequests(retry_after=retry_after)

@@ -33,7 +33,14 @@ def moment(value: datetime | None) -> str:
     return format_datetime(value, format="yyyy-MM-dd HH:mm")
 
 
+def number(value: Decimal | int | None) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["indicator_label"] = labels.indicator_label
+    app.jinja_env.filters["operator_label"] = labels.operator_label
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
@@ -50,4 +57,5 @@ def init_app(app: Flask) -> None:
             "source_label": labels.source_label,
             "role_label": labels.role_label,
             "action_label": labels.action_label,
+            "level_label": labels.level_label,
         }

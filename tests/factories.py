@@ -9,7 +9,7 @@ from functools import cache
 from stdnum.cn import uscc
 
 from portal.extensions import db
-from portal.models import Agency, Employer, Membership, PoolingRegion, User
+from portal.models import Agency, DeferralDecision, Employer, Membership, PoolingRegion, User
 
 _serial = itertools.count(1)
 PASSWORD = "correct horse battery"  # noqa: S105 - test password
@@ -34,12 +34,17 @@ def credit_code(prefix: str = "91", serial: int | None = None) -> str:
 
 
 class Factory:
-    def region(self, program_id: str = "liaocheng-2022", reserve: str = "12", **kw) -> PoolingRegion:
+    def region(
+        self, program_id: str = "liaocheng-2022", reserve: str = "12", **kw
+    ) -> PoolingRegion:
         n = next(_serial)
         region = PoolingRegion(
-            code=kw.pop("code", f"R{n}"), name=kw.pop("name", f"地区{n}"),
-            province=kw.pop("province", "山东省"), program_id=program_id,
-            fund_reserve_months=Decimal(reserve), **kw,
+            code=kw.pop("code", f"R{n}"),
+            name=kw.pop("name", f"地区{n}"),
+            province=kw.pop("province", "山东省"),
+            program_id=program_id,
+            fund_reserve_months=Decimal(reserve),
+            **kw,
         )
         db.session.add(region)
         db.session.flush()
@@ -48,8 +53,10 @@ class Factory:
     def agency(self, region: PoolingRegion | None = None, **kw) -> Agency:
         n = next(_serial)
         agency = Agency(
-            code=kw.pop("code", f"A{n}"), name=kw.pop("name", f"医保中心{n}"),
-            region_id=(region or self.region()).id, **kw,
+            code=kw.pop("code", f"A{n}"),
+            name=kw.pop("name", f"医保中心{n}"),
+            region_id=(region or self.region()).id,
+            **kw,
         )
         db.session.add(agency)
         db.session.flush()
@@ -73,8 +80,15 @@ class Factory:
         db.session.flush()
         return employer
 
-    def user(self, *, staff_role: str | None = None, agency: Agency | None = None,
-             employer: Employer | None = None, role: str = "owner", **kw) -> User:
+    def user(
+        self,
+        *,
+        staff_role: str | None = None,
+        agency: Agency | None = None,
+        employer: Employer | None = None,
+        role: str = "owner",
+        **kw,
+    ) -> User:
         n = next(_serial)
         user = User(
             username=kw.pop("username", f"user{n}"),
@@ -90,6 +104,28 @@ class Factory:
             db.session.add(Membership(user_id=user.id, employer_id=employer.id, role=role))
             db.session.flush()
         return user
+
+    def decision(
+        self,
+        employer: Employer,
+        user: User,
+        choice: str = "defer",
+        start: str = "2022-07",
+        end: str = "2022-09",
+    ) -> DeferralDecision:
+        n = next(_serial)
+        decision = DeferralDecision(
+            reference=f"JD-TEST-{n}",
+            employer_id=employer.id,
+            choice=choice,
+            period_start=start if choice == "defer" else None,
+            period_end=end if choice == "defer" else None,
+            decided_by_id=user.id,
+            submission_token=f"token-{n}",
+        )
+        db.session.add(decision)
+        db.session.flush()
+        return decision
 
     def commit(self) -> None:
         db.session.commit()

@@ -26,7 +26,9 @@ def _login(client, username, password, **kw):
 
 def _errors(response) -> list[str]:
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    return [p.get_text(" ", strip=True).replace("Error: ", "") for p in soup.select(".error-message")]
+    return [
+        p.get_text(" ", strip=True).replace("Error: ", "") for p in soup.select(".error-message")
+    ]
 
 
 def _english(client):
@@ -125,7 +127,12 @@ def test_sessions_end_after_twelve_hours_in_all(client, make):
 def test_next_leads_only_to_a_local_path(client, make):
     user = make.user(employer=make.employer())
     make.commit()
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
+    for target in (
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
         response = _login(client, user.username, PASSWORD, query_string={"next": target})
         assert response.location.endswith("/dashboard"), target
         post_form(client, "/logout", token_from="/login")
@@ -200,8 +207,14 @@ def test_expired_code_and_typo_in_credit_code(app, make):
     code = _issue_code(client, hall, employer)
     _english(client)
     typo = employer.credit_code[:-1] + ("0" if employer.credit_code[-1] != "0" else "1")
-    form = {"credit_code": typo, "code": code, "display_name": "王", "username": "wang1",
-            "password": "a long enough password", "password_confirm": "a long enough password"}
+    form = {
+        "credit_code": typo,
+        "code": code,
+        "display_name": "王",
+        "username": "wang1",
+        "password": "a long enough password",
+        "password_confirm": "a long enough password",
+    }
     response = post_form(client, "/activate", form, token_from="/activate")
     assert "probably a typo" in " ".join(_errors(response))
     activation = db.session.scalar(db.select(ActivationCode))
@@ -219,11 +232,20 @@ def test_owner_invites_and_removes_finance_staff(app, make):
     client = app.test_client()
     sign_in(client, owner)
     response = post_form(client, f"/e/{employer.id}/members/invite", token_from="/login")
-    code = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(".code").get_text(strip=True)
+    code = (
+        BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        .select_one(".code")
+        .get_text(strip=True)
+    )
     post_form(client, "/logout", token_from="/login")
-    form = {"credit_code": employer.credit_code, "code": code, "display_name": "李会计",
-            "username": "li.kuaiji", "password": "a long enough password",
-            "password_confirm": "a long enough password"}
+    form = {
+        "credit_code": employer.credit_code,
+        "code": code,
+        "display_name": "李会计",
+        "username": "li.kuaiji",
+        "password": "a long enough password",
+        "password_confirm": "a long enough password",
+    }
     assert post_form(client, "/activate", form, token_from="/activate").status_code == 302
     assert client.get(f"/e/{employer.id}/").status_code == 200
     assert client.get(f"/e/{employer.id}/members").status_code == 403

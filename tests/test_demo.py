@@ -17,15 +17,22 @@ def test_demo_data_is_idempotent(app):
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)]
     assert load_demo_data() == 0
     db.session.commit()
-    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)] == counts
+    assert [
+        db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)
+    ] == counts
 
 
 def test_demo_data_covers_programs_situations_and_roles(app):
     load_demo_data()
     db.session.commit()
     programs = set(db.session.scalars(select(PoolingRegion.program_id)))
-    assert programs == {"shandong-2022", "liaocheng-2022", "jiangsu-2022", "inner-mongolia-2022",
-                        "linyi-2020"}
+    assert programs == {
+        "shandong-2022",
+        "liaocheng-2022",
+        "jiangsu-2022",
+        "inner-mongolia-2022",
+        "linyi-2020",
+    }
     employers = list(db.session.scalars(select(Employer)))
     assert any(e.list_status == "listed" for e in employers)
     assert any(e.list_status == "not_listed" and e.unit_kind == "enterprise" for e in employers)

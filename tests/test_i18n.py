@@ -22,9 +22,23 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 def extracted(tmp_path_factory) -> set[str]:
     pot = Path(tmp_path_factory.mktemp("pot")) / "messages.pot"
     subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-o", str(pot), "--no-location", "."],
-        cwd=REPO_ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            "--no-location",
+            ".",
+        ],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}
@@ -81,5 +95,7 @@ def test_a_signed_in_users_language_is_stored(app, client, make):
     assert db.session.get(User, user.id).locale == "en"
     fresh = app.test_client()
     sign_in(fresh, user)
-    soup = BeautifulSoup(fresh.get("/dashboard", follow_redirects=True).get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(
+        fresh.get("/dashboard", follow_redirects=True).get_data(as_text=True), "html.parser"
+    )
     assert soup.html["lang"] == "en"

@@ -51,10 +51,12 @@ def test_models_and_migrations_agree(migrated_url):
 def test_the_audit_log_refuses_updates_and_deletes(migrated_url, app):
     engine = create_engine(migrated_url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO audit_log (at, role, action, details) "
-            "VALUES (CURRENT_TIMESTAMP, 'admin', 'test.append_only', '{}')"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, role, action, details) "
+                "VALUES (CURRENT_TIMESTAMP, 'admin', 'test.append_only', '{}')"
+            )
+        )
     for statement in ("UPDATE audit_log SET action = 'changed'", "DELETE FROM audit_log"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))

@@ -14,17 +14,27 @@ from portal.models import Payment
 from portal.models.base import ScaledDecimal
 
 fen_amounts = st.decimals(
-    min_value=Decimal("-99999999999.99"), max_value=Decimal("99999999999.99"), places=2,
-    allow_nan=False, allow_infinity=False,
+    min_value=Decimal("-99999999999.99"),
+    max_value=Decimal("99999999999.99"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(amount=fen_amounts)
 def test_money_round_trips_exactly(app, make, amount):
     employer = make.employer()
-    payment = Payment(employer_id=employer.id, paid_on=datetime(2022, 9, 1).date(), amount=amount,
-                      settles="test", source_ref=f"p-{employer.id}")
+    payment = Payment(
+        employer_id=employer.id,
+        paid_on=datetime(2022, 9, 1).date(),
+        amount=amount,
+        settles="test",
+        source_ref=f"p-{employer.id}",
+    )
     db.session.add(payment)
     db.session.commit()
     db.session.expire_all()
@@ -36,8 +46,15 @@ def test_money_round_trips_exactly(app, make, amount):
 def test_money_sums_in_sql_are_exact(app, make):
     employer = make.employer()
     for n, amount in enumerate(["0.10", "0.20", "1234567.89", "0.01"]):
-        db.session.add(Payment(employer_id=employer.id, paid_on=datetime(2022, 9, 1).date(),
-                               amount=Decimal(amount), settles="t", source_ref=f"s{n}"))
+        db.session.add(
+            Payment(
+                employer_id=employer.id,
+                paid_on=datetime(2022, 9, 1).date(),
+                amount=Decimal(amount),
+                settles="t",
+                source_ref=f"s{n}",
+            )
+        )
     db.session.commit()
     total = db.session.scalar(db.select(db.func.sum(Payment.amount)))
     assert total == Decimal("1234568.20") and isinstance(total, Decimal)

@@ -6,12 +6,27 @@ import pytest
 
 from tests.conftest import csrf_token, sign_in
 
-ROLES = ["anonymous", "owner_a", "finance_a", "owner_b", "hall", "reviewer", "reviewer_other", "admin"]
+ROLES = [
+    "anonymous",
+    "owner_a",
+    "finance_a",
+    "owner_b",
+    "hall",
+    "reviewer",
+    "reviewer_other",
+    "admin",
+]
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
 
 
 def row(anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin):
-    return dict(zip(ROLES, [anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin], strict=True))
+    return dict(
+        zip(
+            ROLES,
+            [anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin],
+            strict=True,
+        )
+    )
 
 
 EMPLOYER_ONLY = row(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -36,11 +51,26 @@ EXPECTED = {
     "employer.remove": ("POST", OWNER_ONLY),
     "staff.employers": ("GET", STAFF_ONLY),
     "staff.activation_code": (
-        "POST", row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK)
+        "POST",
+        row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK),
     ),
+    "deferral.choose": ("GET", OWNER_ONLY),
+    "deferral.confirm": ("POST", OWNER_ONLY),
+    "deferral.done": ("GET", EMPLOYER_ONLY),
+    "amounts.schedule": ("GET", EMPLOYER_ONLY),
+    "amounts.schedule_csv": ("GET", EMPLOYER_ONLY),
+    "amounts.schedule_xlsx": ("GET", EMPLOYER_ONLY),
+    "amounts.departure": ("GET", EMPLOYER_ONLY),
+    "lookup.classification": ("GET", EVERYONE),
+    "lookup.employer": ("GET", EVERYONE),
+    "api.classification": ("GET", EVERYONE),
     "admin.users": ("GET", ADMIN_ONLY),
     "admin.new_user": ("GET", ADMIN_ONLY),
 }
+
+
+# Query strings a route needs to answer at all.
+QUERY = {"api.classification": {"industry": "other"}}
 
 
 def test_every_route_states_its_permission(app):
@@ -75,8 +105,14 @@ def world(make):
         "admin": make.user(staff_role="admin"),
     }
     membership_id = finance_a.memberships[0].id
+    decision = make.decision(employer_a, users["owner_a"])
     make.commit()
-    return {"users": users, "employer_id": employer_a.id, "membership_id": membership_id}
+    return {
+        "users": users,
+        "employer_id": employer_a.id,
+        "membership_id": membership_id,
+        "reference": decision.reference,
+    }
 
 
 def _url(app, endpoint, world):
@@ -84,6 +120,7 @@ def _url(app, endpoint, world):
 
     rule = next(app.url_map.iter_rules(endpoint))
     values = {k: world[k] for k in rule.arguments}
+    values.update(QUERY.get(endpoint, {}))
     with app.test_request_context():
         return url_for(endpoint, **values)
 

@@ -9,12 +9,8 @@ from portal.forms import BaseForm
 
 
 class LoginForm(BaseForm):
-    username = StringField(
-        _l("Username"), validators=[DataRequired(_l("Enter your username"))]
-    )
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(_l("Enter your password"))]
-    )
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username"))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
 
 
 class ActivateForm(BaseForm):

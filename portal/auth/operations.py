@@ -131,7 +131,9 @@ def activate_account(
     db.session.add(user)
     db.session.flush()
     activation.used_by_id = user.id
-    db.session.add(Membership(user_id=user.id, employer_id=activation.employer_id, role=activation.role))
+    db.session.add(
+        Membership(user_id=user.id, employer_id=activation.employer_id, role=activation.role)
+    )
     db.session.flush()
     audit.record(
         user,

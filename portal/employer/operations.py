@@ -12,7 +12,9 @@ class MemberError(ValueError):
     pass
 
 
-def invite_finance_staff(employer: Employer, *, actor: User, valid_days: int) -> tuple[ActivationCode, str]:
+def invite_finance_staff(
+    employer: Employer, *, actor: User, valid_days: int
+) -> tuple[ActivationCode, str]:
     """Issue a one-time code that makes its holder finance staff of ``employer``."""
     return issue_activation_code(employer, "finance", actor=actor, valid_days=valid_days)
 

@@ -4,6 +4,9 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.clock import today
+from portal.deferral.standing import employer_standing
+from portal.deferral.wording import next_step_text, reason_texts
 from portal.employer import bp
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.employer.queries import get_membership_or_404, members_of, recent_history
@@ -14,8 +17,14 @@ from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
 @bp.route("/")
 @permission(EMPLOYER_VIEW)
 def home(employer):
+    standing = employer_standing(employer, today())
     return render_template(
-        "employer/home.html", employer=employer, history=recent_history(employer)
+        "employer/home.html",
+        employer=employer,
+        standing=standing,
+        next_step=next_step_text(standing),
+        reasons=reason_texts(standing),
+        history=recent_history(employer),
     )
 
 

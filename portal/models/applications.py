@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Money, UTCDateTime, utcnow
@@ -22,12 +22,17 @@ class CommitmentApplication(Base):
     """An employer's declaration of its figures with a signed commitment letter."""
 
     __tablename__ = "commitment_applications"
+    # One row per round: a rejected application stays as it was and the employer's correction is
+    # a new row with the next round number (two tabs cannot open the same round twice).
+    __table_args__ = (UniqueConstraint("employer_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(30), unique=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     round: Mapped[int] = mapped_column(Integer, default=1)
+    program_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    unit_kind: Mapped[str | None] = mapped_column(String(40))
     industry: Mapped[str | None] = mapped_column(String(40))
     industry_code: Mapped[str | None] = mapped_column(String(10))
     employees: Mapped[int | None] = mapped_column(Integer)
@@ -52,6 +57,10 @@ class CommitmentApplication(Base):
 
     employer: Mapped[Employer] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    filed_by_staff: Mapped[User | None] = relationship(foreign_keys=[filed_by_staff_id])
+    evidence: Mapped[list[EvidenceFile]] = relationship(order_by="EvidenceFile.id")
+    letters: Mapped[list[StoredLetter]] = relationship(order_by="StoredLetter.id")
 
 
 class EvidenceFile(Base):

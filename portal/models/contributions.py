@@ -67,6 +67,8 @@ class Payment(Base):
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     paid_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money())
-    settles: Mapped[str] = mapped_column(String(100))  # what it settles, e.g. "deferred 2022-07..09"
+    settles: Mapped[str] = mapped_column(
+        String(100)
+    )  # what it settles, e.g. "deferred 2022-07..09"
     source_ref: Mapped[str] = mapped_column(String(64))  # the payment's id in the source system
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

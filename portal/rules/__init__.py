@@ -11,6 +11,7 @@ from .check import CheckReport, check_policy_files
 from .classification import (
     Check,
     Classification,
+    Hint,
     Industry,
     IndustryMatch,
     classify,
@@ -66,6 +67,7 @@ __all__ = [
     "Classification",
     "CreditCode",
     "DeferralRequest",
+    "Hint",
     "Eligibility",
     "Industry",
     "IndustryMatch",

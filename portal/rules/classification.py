@@ -67,6 +67,16 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """Near a line: with ``indicator`` at or above (or below) ``threshold``, another size."""
+
+    indicator: str
+    direction: str      # "at_least" or "below"
+    threshold: Decimal
+    size: str
+
+
+@dataclass(frozen=True)
 class Classification:
     industry: str
     size: str
@@ -75,6 +85,7 @@ class Classification:
     missing: list[str]
     hints: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    hint_details: list[Hint] = field(default_factory=list)
 
     @property
     def is_sme(self) -> bool:
@@ -298,14 +309,23 @@ def classify(industry: str, *, employees: int | None = None, revenue: Decimal | 
             f"{info[c.indicator].unit_en}: {'yes' if c.holds else 'no'}" for c in level_checks)
         lines.append(f"{level_text[level]}: {parts}.")
     lines.append(f"Result: {size} ({SIZE_ZH[size]}).")
-    return Classification(ind.key, size, ind.clause, lines, [], _hints(ind, figures, size),
-                          checks)
+    details = _hints(ind, figures, size)
+    return Classification(ind.key, size, ind.clause, lines, [], [_hint_text(h) for h in details],
+                          checks, details)
 
 
-def _hints(ind: Industry, figures: dict[str, Decimal], size: str) -> list[str]:
+def _hint_text(hint: Hint) -> str:
+    info = classification_data().indicators[hint.indicator]
+    if hint.direction == "at_least":
+        return (f"With {info.en} of {_fmt(hint.threshold)} {info.unit_en} or more it would be "
+                f"{hint.size} ({SIZE_ZH[hint.size]}).")
+    return (f"With {info.en} below {_fmt(hint.threshold)} {info.unit_en} it would be "
+            f"{hint.size} ({SIZE_ZH[hint.size]}).")
+
+
+def _hints(ind: Industry, figures: dict[str, Decimal], size: str) -> list[Hint]:
     margin = classification_data().hint_margin.value
-    info = classification_data().indicators
-    hints: list[str] = []
+    hints: list[Hint] = []
     for key in ind.indicators:
         thresholds = sorted({t for table in (ind.sme_below_any, ind.medium_at_least,
                                              ind.small_at_least) for k, t in table.items()
@@ -314,18 +334,15 @@ def _hints(ind: Industry, figures: dict[str, Decimal], size: str) -> list[str]:
         for t in thresholds:
             if abs(value - t) > margin * t:
                 continue
-            unit = info[key].unit_en
             if value < t:
                 other, _ = _size_of(ind, {**figures, key: t})
                 if other != size:
-                    hints.append(f"With {info[key].en} of {_fmt(t)} {unit} or more it would be "
-                                 f"{other} ({SIZE_ZH[other]}).")
+                    hints.append(Hint(key, "at_least", t, other))
             else:
                 step = Decimal(1) if key == "employees" else Decimal("0.01")
                 other, _ = _size_of(ind, {**figures, key: t - step})
                 if other != size:
-                    hints.append(f"With {info[key].en} below {_fmt(t)} {unit} it would be "
-                                 f"{other} ({SIZE_ZH[other]}).")
+                    hints.append(Hint(key, "below", t, other))
     return hints
 
 

@@ -1,0 +1,66 @@
+"""Record a departure: the person's deferred unit part falls due at once.
+
+鲁医保发〔2022〕21号 五.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from portal.models import Departure, Employer, PersonAssessment, User
+
+REASONS = ("leave", "retire", "transfer")
+
+
+class DepartureError(ValueError):
+    def __init__(self, code: str, field: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def record_departure(
+    employer: Employer, person_ref: str, reason: str, left_on: date, *, today: date, actor: User
+) -> Departure:
+    """:raise DepartureError: unknown person, unknown reason, a future date, or already recorded."""
+    if reason not in REASONS:
+        raise DepartureError("reason", "reason")
+    known = db.session.scalar(
+        select(PersonAssessment.id)
+        .where(
+            PersonAssessment.employer_id == employer.id, PersonAssessment.person_ref == person_ref
+        )
+        .limit(1)
+    )
+    if known is None:
+        raise DepartureError("person", "person_ref")
+    if left_on > today:
+        raise DepartureError("future", "left_on")
+    existing = db.session.scalar(
+        select(Departure).where(
+            Departure.employer_id == employer.id, Departure.person_ref == person_ref
+        )
+    )
+    if existing is not None:
+        raise DepartureError("recorded", "person_ref")
+    departure = Departure(
+        employer_id=employer.id,
+        person_ref=person_ref,
+        reason=reason,
+        left_on=left_on,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(departure)
+    db.session.flush()
+    audit.record(
+        actor,
+        "departure.record",
+        employer_id=employer.id,
+        obj=departure,
+        details={"person_ref": person_ref, "reason": reason, "left_on": left_on.isoformat()},
+    )
+    return departure

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal import rules
+from portal.amounts import bp
+from portal.amounts.forms import DepartureForm, PayOnForm
+from portal.amounts.operations import DepartureError, record_departure
+from portal.amounts.queries import departures, person_unit_amounts, persons
+from portal.amounts.schedule import schedule_rows, to_csv, to_xlsx
+from portal.clock import today
+from portal.deferral.standing import employer_standing
+from portal.permissions import EMPLOYER_FINANCE, permission
+
+
+@bp.route("/")
+@permission(EMPLOYER_FINANCE)
+def schedule(employer):
+    standing = employer_standing(employer, today())
+    form = PayOnForm(request.args, meta={"csrf": False})
+    what_if = None
+    if "pay_on" in request.args and form.validate() and standing.quote is not None:
+        what_if = _what_if(standing, form)
+    deregistration = None
+    if standing.quote is not None:
+        deregistration = rules.deregistration_due(
+            standing.program.id,
+            monthly_unit_amount={line.month: line.unit_amount for line in standing.lines},
+            deregister_on=standing.today,
+            payments=[(p.paid_on, p.amount) for p in standing.payments],
+            **standing.rule_args,
+        )
+    return render_template(
+        "amounts/schedule.html",
+        standing=standing,
+        form=form,
+        what_if=what_if,
+        deregistration=deregistration,
+    )
+
+
+@bp.route("/schedule.csv")
+@permission(EMPLOYER_FINANCE)
+def schedule_csv(employer):
+    standing = _standing_with_amounts(employer)
+    return _download(to_csv(schedule_rows(standing)), "text/csv; charset=utf-8", employer, "csv")
+
+
+@bp.route("/schedule.xlsx")
+@permission(EMPLOYER_FINANCE)
+def schedule_xlsx(employer):
+    standing = _standing_with_amounts(employer)
+    content = to_xlsx(schedule_rows(standing), _("Deferred amounts"))
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(content, mimetype, employer, "xlsx")
+
+
+@bp.route("/departures", methods=["GET", "POST"])
+@permission(EMPLOYER_FINANCE)
+def departure(employer):
+    standing = _standing_with_amounts(employer)
+    people = persons(employer)
+    form = DepartureForm()
+    form.person_ref.choices = [SelectChoice(ref, f"{name} ({ref})") for ref, name in people.items()]
+    if form.validate_on_submit():
+        try:
+            record_departure(
+                employer,
+                form.person_ref.data,
+                form.reason.data,
+                form.left_on.data,
+                today=standing.today,
+                actor=current_user,
+            )
+        except DepartureError as error:
+            getattr(form, error.field).errors.append(_departure_message(error.code))
+        else:
+            flash(
+                _("Departure recorded. The amount due for that person is shown below."), "success"
+            )
+            return redirect(url_for("amounts.departure", employer_id=employer.id))
+    per_person = person_unit_amounts(employer, standing.period.months)
+    due = [
+        (
+            item,
+            people.get(item.person_ref, item.person_ref),
+            rules.departure_due(
+                standing.program.id,
+                person_monthly_unit_amount=per_person.get(item.person_ref, {}),
+                event=item.reason,
+                event_on=item.left_on,
+                **standing.rule_args,
+            ),
+        )
+        for item in departures(employer)
+    ]
+    return render_template(
+        "amounts/departures.html", standing=standing, form=form, due=due, has_people=bool(people)
+    )
+
+
+def _standing_with_amounts(employer):
+    standing = employer_standing(employer, today())
+    if standing.period is None:
+        abort(404)
+    return standing
+
+
+def _what_if(standing, form) -> dict | None:
+    pay_on = form.pay_on.data
+    if pay_on < standing.today:
+        form.pay_on.errors.append(_("Choose today or a later date"))
+        return None
+    days = (
+        rules.late_days(standing.quote.late_fee_from, pay_on)
+        if pay_on > standing.quote.deadline
+        else 0
+    )
+    return {"pay_on": pay_on, "fee": standing.quote.what_if(pay_on), "days": days}
+
+
+def _download(content: bytes, mimetype: str, employer, extension: str) -> Response:
+    filename = f"deferral-schedule-{employer.credit_code}.{extension}"
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _departure_message(code: str) -> str:
+    return {
+        "person": _("Choose an insured person from the list"),
+        "reason": _("Choose what happened"),
+        "future": _("The date cannot be in the future"),
+        "recorded": _("A departure is already recorded for this person"),
+    }[code]

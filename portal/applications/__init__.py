@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("applications", __name__, url_prefix="/e/<int:employer_id>/commitment")
+
+from portal.applications import views  # noqa: E402, F401 - registers the routes on bp

@@ -1,0 +1,106 @@
+"""Evidence files: the type from the content (magic bytes), the size and count limits, storage.
+
+Files live under ``UPLOAD_DIR`` (outside the web root) under random names; only the views that
+check access ever read them back, and always as downloads.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_FILES = 5
+
+#: (leading bytes, MIME type, extension): PDF, JPEG and PNG, recognised by content only.
+FILE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+EXTENSIONS = {mime: ext for _, mime, ext in FILE_SIGNATURES}
+
+
+class EvidenceError(ValueError):
+    """An upload refused as a whole; ``code`` names why, ``filename`` which file."""
+
+    def __init__(self, code: str, filename: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.filename = filename
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file as received: its name as the user's computer called it, and bytes."""
+
+    filename: str
+    data: bytes
+
+
+def sniff(data: bytes) -> str | None:
+    """Return the MIME type the content shows (PDF, JPEG or PNG), or None."""
+    for magic, mime, _ in FILE_SIGNATURES:
+        if data.startswith(magic):
+            return mime
+    return None
+
+
+def check_uploads(uploads: list[Upload], *, already: int) -> list[str]:
+    """Check every upload before any is stored; return their MIME types.
+
+    :raise EvidenceError: no file, too many files, an empty or too large file, or a file that is
+        not a PDF, JPEG or PNG by its content.
+    """
+    if not uploads:
+        raise EvidenceError("none")
+    if already + len(uploads) > MAX_EVIDENCE_FILES:
+        raise EvidenceError("too_many")
+    types = []
+    for upload in uploads:
+        if not upload.data:
+            raise EvidenceError("empty", upload.filename)
+        if len(upload.data) > MAX_EVIDENCE_BYTES:
+            raise EvidenceError("too_large", upload.filename)
+        mime = sniff(upload.data)
+        if mime is None:
+            raise EvidenceError("wrong_type", upload.filename)
+        types.append(mime)
+    return types
+
+
+def clean_name(filename: str, mime: str) -> str:
+    """A display name: the base name the user gave, with the extension its content deserves."""
+    base = PurePath(filename.replace("\\", "/")).name.strip() or "evidence"
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '"/\\')[:150] or "evidence"
+    return stem + EXTENSIONS[mime]
+
+
+def new_stored_name() -> str:
+    return secrets.token_hex(20)
+
+
+def path_of(upload_dir: str | Path, stored_name: str) -> Path:
+    if not stored_name.isalnum():  # only names we made: hex digits
+        raise ValueError("not a stored evidence name")
+    return Path(upload_dir) / stored_name
+
+
+def write(upload_dir: str | Path, stored_name: str, data: bytes) -> None:
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = path_of(directory, stored_name)
+    with path.open("xb") as handle:  # a random name never overwrites
+        handle.write(data)
+    path.chmod(0o600)
+
+
+def copy(upload_dir: str | Path, stored_name: str, new_name: str) -> None:
+    shutil.copyfile(path_of(upload_dir, stored_name), path_of(upload_dir, new_name))
+
+
+def delete(upload_dir: str | Path, stored_name: str) -> None:
+    path_of(upload_dir, stored_name).unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""The stored commitment letters: rendered once, kept with their SHA-256, served byte for byte."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from portal import pdf
+from portal.extensions import db
+from portal.models import CommitmentApplication, Employer, StoredLetter
+from portal.models.base import utcnow
+from portal.rules import RulesError, deferral_period, load_program
+
+#: Builds the public verify URL printed (and drawn as a QR code) on a letter, from its code.
+VerifyUrlFor = Callable[[str], str]
+
+
+def period_label(employer: Employer) -> str:
+    """The deferred months the letter names, e.g. ``2022-07 至 2022-09``."""
+    try:
+        period = deferral_period(employer.program_id, july_paid=employer.is_july_paid)
+    except RulesError:
+        return "—"
+    return f"{period.start} 至 {period.end}"
+
+
+def letter_data(
+    application: CommitmentApplication,
+    *,
+    verification_code: str,
+    verify_url_for: VerifyUrlFor,
+    issued_on: date,
+    decision: str | None = None,
+) -> pdf.CommitmentLetterData:
+    employer = application.employer
+    assert application.signed_at and application.signatory_name  # noqa: S101 - signed first
+    return pdf.CommitmentLetterData(
+        reference=application.reference or "",
+        employer_name=employer.name,
+        credit_code=employer.credit_code,
+        insurance_unit_number=employer.insurance_unit_number or "—",
+        program_name=load_program(employer.program_id).name_zh,
+        period_label=period_label(employer),
+        signed_at=application.signed_at,
+        signature_method="online",
+        signatory_name=application.signatory_name,
+        verification_code=verification_code,
+        verify_url=verify_url_for(verification_code),
+        issued_on=issued_on,
+        decision=decision,
+    )
+
+
+def issue_letter(
+    application: CommitmentApplication,
+    kind: str,
+    *,
+    verify_url_for: VerifyUrlFor,
+    issued_on: date,
+    decision: str | None = None,
+) -> StoredLetter:
+    """Render the letter, store its bytes and hash, and supersede the letter it replaces."""
+    code = pdf.new_verification_code()
+    data = letter_data(
+        application,
+        verification_code=code,
+        verify_url_for=verify_url_for,
+        issued_on=issued_on,
+        decision=decision,
+    )
+    body = pdf.render_commitment_letter(data)
+    supersede_letters(application)
+    letter = StoredLetter(
+        employer_id=application.employer_id,
+        kind=kind,
+        verification_code=code,
+        pdf=body,
+        sha256=pdf.sha256_hex(body),
+        issued_at=utcnow(),
+    )
+    application.letters.append(letter)
+    db.session.flush()
+    return letter
+
+
+def supersede_letters(application: CommitmentApplication) -> None:
+    now = utcnow()
+    for letter in application.letters:
+        if letter.superseded_at is None:
+            letter.superseded_at = now
+
+
+def current_letter(application: CommitmentApplication) -> StoredLetter | None:
+    live = [letter for letter in application.letters if letter.superseded_at is None]
+    return live[-1] if live else None
+
+
+def letter_status(letter: StoredLetter, application: CommitmentApplication) -> str:
+    """``valid``, ``superseded`` or ``rejected`` (the application was rejected)."""
+    if letter.superseded_at is not None:
+        return "superseded"
+    if application.status == "rejected":
+        return "rejected"
+    return "valid"
+
+
+def download_name(letter: StoredLetter, application: CommitmentApplication) -> str:
+    return f"承诺书-{application.reference}-{letter.kind}.pdf"

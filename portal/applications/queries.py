@@ -1,0 +1,77 @@
+"""Commitment application reads, scoped to the employer (another employer's id is a 404)."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CommitmentApplication, Employer, EvidenceFile, StoredLetter
+
+
+def latest_round(employer: Employer) -> CommitmentApplication | None:
+    return db.session.scalar(
+        select(CommitmentApplication)
+        .where(CommitmentApplication.employer_id == employer.id)
+        .order_by(CommitmentApplication.round.desc())
+        .limit(1)
+    )
+
+
+def current_draft(employer: Employer) -> CommitmentApplication | None:
+    latest = latest_round(employer)
+    return latest if latest is not None and latest.status == "draft" else None
+
+
+def rounds_of(employer_id: int) -> list[CommitmentApplication]:
+    """Every round of an employer's applications, newest first."""
+    return list(
+        db.session.scalars(
+            select(CommitmentApplication)
+            .where(CommitmentApplication.employer_id == employer_id)
+            .order_by(CommitmentApplication.round.desc())
+        )
+    )
+
+
+def get_application_or_404(employer: Employer, application_id: int) -> CommitmentApplication:
+    """:raise 404: when the application is not this employer's."""
+    application = db.session.scalar(
+        select(CommitmentApplication).where(
+            CommitmentApplication.id == application_id,
+            CommitmentApplication.employer_id == employer.id,
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def get_evidence_or_404(application_ids: list[int] | int, file_id: int) -> EvidenceFile:
+    """:raise 404: when the file does not belong to the given application(s)."""
+    ids = [application_ids] if isinstance(application_ids, int) else application_ids
+    record = db.session.scalar(
+        select(EvidenceFile).where(
+            EvidenceFile.id == file_id, EvidenceFile.application_id.in_(ids)
+        )
+    )
+    if record is None:
+        abort(404)
+    return record
+
+
+def get_letter_or_404(employer_id: int, letter_id: int) -> StoredLetter:
+    """:raise 404: when the letter is not this employer's."""
+    letter = db.session.scalar(
+        select(StoredLetter).where(
+            StoredLetter.id == letter_id, StoredLetter.employer_id == employer_id
+        )
+    )
+    if letter is None:
+        abort(404)
+    return letter
+
+
+def evidence_of_employer(employer: Employer, file_id: int) -> EvidenceFile:
+    """:raise 404: when the file is not in one of this employer's applications."""
+    return get_evidence_or_404([a.id for a in rounds_of(employer.id)], file_id)

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from portal.clock import today
+from portal.deferral import bp
+from portal.deferral.forms import ChoiceForm, ConfirmDecisionForm
+from portal.deferral.operations import CHOICES, DecisionError, record_decision, validate_choice
+from portal.deferral.standing import employer_standing
+from portal.deferral.wording import choice_label, consequence_text
+from portal.extensions import db
+from portal.models import DeferralDecision
+from portal.permissions import EMPLOYER_DECIDE, EMPLOYER_VIEW, permission
+
+
+@bp.route("/", methods=["GET", "POST"])
+@permission(EMPLOYER_DECIDE)
+def choose(employer):
+    standing = employer_standing(employer, today())
+    form = _choice_form(standing)
+    if form.validate_on_submit():
+        choice, start = _split(form.choice.data)
+        try:
+            validate_choice(employer, choice, start, standing.today)
+        except DecisionError as error:
+            form.choice.errors.append(_error_message(error))
+        else:
+            confirm = ConfirmDecisionForm(
+                formdata=None,
+                choice=form.choice.data,
+                based_on=str(standing.decision.id) if standing.decision else "",
+            )
+            return render_template(
+                "deferral/check.html",
+                standing=standing,
+                form=confirm,
+                label=choice_label(choice, start, _end(standing, start)),
+                consequence=consequence_text(standing, choice, start),
+            )
+    return render_template(
+        "deferral/choose.html", standing=standing, form=form, history=_history(employer)
+    )
+
+
+@bp.route("/confirm", methods=["POST"])
+@permission(EMPLOYER_DECIDE)
+def confirm(employer):
+    form = ConfirmDecisionForm()
+    choice, start = _split(form.choice.data)
+    if not form.validate_on_submit() or choice not in CHOICES:
+        return redirect(url_for("deferral.choose", employer_id=employer.id))
+    based_on = int(form.based_on.data) if (form.based_on.data or "").isdigit() else None
+    try:
+        decision = record_decision(
+            employer, choice, start, based_on=based_on, today=today(), actor=current_user
+        )
+    except DecisionError as error:
+        standing = employer_standing(employer, today())
+        chooser = _choice_form(standing, formdata=None)
+        chooser.choice.errors = [_error_message(error)]
+        return render_template(
+            "deferral/choose.html", standing=standing, form=chooser, history=_history(employer)
+        ), 409
+    return redirect(url_for("deferral.done", employer_id=employer.id, reference=decision.reference))
+
+
+@bp.route("/<reference>")
+@permission(EMPLOYER_VIEW)
+def done(employer, reference: str):
+    decision = db.session.scalar(
+        select(DeferralDecision).where(
+            DeferralDecision.employer_id == employer.id, DeferralDecision.reference == reference
+        )
+    )
+    if decision is None:
+        abort(404)
+    return render_template(
+        "deferral/done.html",
+        employer=employer,
+        decision=decision,
+        label=choice_label(decision.choice, decision.period_start, decision.period_end),
+    )
+
+
+def _choice_form(standing, formdata=...):
+    form = ChoiceForm() if formdata is ... else ChoiceForm(formdata=formdata)
+    choices = [
+        SelectChoice(f"defer:{o.start}", choice_label("defer", o.start, o.end))
+        for o in standing.options
+        if o.is_open
+    ]
+    choices.append(SelectChoice("opt_out", choice_label("opt_out", None, None)))
+    form.choice.choices = choices
+    return form
+
+
+def _split(value: str) -> tuple[str, str | None]:
+    choice, _sep, start = (value or "").partition(":")
+    return choice, start or None
+
+
+def _end(standing, start: str | None) -> str | None:
+    return next((o.end for o in standing.options if o.start == start), None)
+
+
+def _history(employer) -> list[DeferralDecision]:
+    return list(
+        db.session.scalars(
+            select(DeferralDecision)
+            .where(DeferralDecision.employer_id == employer.id)
+            .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
+        )
+    )
+
+
+def _error_message(error: DecisionError) -> str:
+    from flask_babel import gettext as _
+
+    messages = {
+        "choose": _("Choose whether to defer, and for which period, or to opt out"),
+        "not_listed": _(
+            "Your employer is not on the deferral list: apply with the commitment letter instead"
+        ),
+        "not_eligible": _("Your employer cannot defer under this program"),
+        "closed": _("The decision can no longer be changed. Early payment is always possible"),
+        "period_closed": _("That period can no longer be chosen. Choose one of the periods shown"),
+        "changed": _(
+            "The decision was changed in another window or by someone else. "
+            "Check the current decision below and choose again"
+        ),
+    }
+    return messages.get(error.code, messages["choose"])

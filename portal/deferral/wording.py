@@ -1,0 +1,143 @@
+"""What the pages say about a standing, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from portal.deferral.standing import Standing
+from portal.templating import day
+
+
+def reason_texts(standing: Standing) -> list[tuple[str, str]]:
+    """Each reason the employer cannot defer, in plain words, with the clause it rests on."""
+    if standing.eligibility is None:
+        return []
+    refs = standing.eligibility.refs
+    employer = standing.employer
+    program = standing.program
+    texts = []
+    for code, _message in standing.eligibility.reasons:
+        if code == "out_of_scope_unit_kind":
+            text = _(
+                "Your credit code shows a government organ or public institution (机关事业单位). "
+                "The deferral is only for small and medium-sized enterprises, individual "
+                "businesses and social organisations."
+            )
+            ref = refs.get("excluded", "")
+        elif code == "large_enterprise":
+            text = _(
+                "Your employer is classified as a large enterprise (%(figures)s). Only medium, "
+                "small and micro enterprises can defer.",
+                figures=_figures(employer),
+            )
+            ref = refs.get("sizes", "")
+        elif code == "size_undetermined":
+            text = _(
+                "Your employer has no size class yet. If it is a small or medium-sized "
+                "enterprise, declare its figures and sign the commitment letter."
+            )
+            ref = refs.get("sizes", "")
+        elif code == "arrears":
+            month = program.arrears.through_month.value if program.arrears else ""
+            text = _(
+                "Your employer has unpaid contributions. Pay everything owed for %(month)s and "
+                "earlier first; then the deferral can start.",
+                month=month,
+            )
+            ref = refs.get("arrears", "")
+        elif code in ("fund_reserve", "fund_reserve_unknown"):
+            months = employer.agency.region.fund_reserve_months
+            text = _(
+                "In %(region)s the medical insurance fund reserve covers %(months)s months of "
+                "payouts. The deferral applies only where it covers more than 6 months.",
+                region=employer.agency.region.name,
+                months=format_decimal(months) if months is not None else "—",
+            )
+            ref = refs.get("fund_reserve", "")
+        elif code == "window_closed":
+            text = _("The time to decide on this program has passed.")
+            ref = refs.get("window", "")
+        else:
+            text = _("Your employer cannot defer under this program.")
+            ref = ""
+        texts.append((text, ref))
+    return texts
+
+
+def _figures(employer) -> str:
+    parts = []
+    if employer.employees is not None:
+        parts.append(_("%(n)s employees", n=format_decimal(employer.employees)))
+    if employer.revenue_amount is not None:
+        parts.append(
+            _("revenue %(amount)s × 10,000 yuan", amount=format_decimal(employer.revenue_amount))
+        )
+    if employer.assets_amount is not None:
+        parts.append(
+            _("assets %(amount)s × 10,000 yuan", amount=format_decimal(employer.assets_amount))
+        )
+    return ", ".join(parts) if parts else _("the departments' classification")
+
+
+def next_step_text(standing: Standing) -> str:
+    step = standing.next_step
+    if step == "confirm":
+        return _(
+            "Your employer is on the deferral list, so it is deferred without applying. Confirm "
+            "the deferral, choose the period or opt out by %(date)s.",
+            date=day(standing.decision_until),
+        )
+    if step == "apply":
+        return _(
+            "Your employer is not on the deferral list. If it is a small or medium-sized "
+            "enterprise, declare its figures and sign the commitment letter."
+        )
+    if step == "clear_arrears":
+        return _("Pay the contributions your employer owes; then the deferral can start.")
+    if step == "pay_normally":
+        return _("You opted out: pay the unit contributions every month as usual.")
+    if step == "pay_by_deadline":
+        return _(
+            "Pay the deferred amount by %(date)s to avoid late fees. "
+            "You can pay earlier at any time.",
+            date=day(standing.quote.deadline),
+        )
+    if step == "not_eligible":
+        return _("Your employer cannot defer: pay the unit contributions every month as usual.")
+    if step == "reduction_program":
+        return _("This program reduced the unit rate; see the reduced amounts month by month.")
+    return _("Nothing to do now.")
+
+
+def choice_label(choice: str, start: str | None, end: str | None) -> str:
+    if choice == "opt_out":
+        return _("Opt out and pay every month as usual")
+    return _("Defer the months %(start)s to %(end)s", start=start, end=end)
+
+
+def consequence_text(standing: Standing, choice: str, start: str | None) -> str:
+    if choice == "opt_out":
+        return _(
+            "Your employer will pay the unit contributions every month as usual. Nothing is "
+            "deferred. You can change this until %(date)s.",
+            date=day(standing.decision_until),
+        )
+    option = next(o for o in standing.options if o.start == start)
+    from portal import rules
+
+    chosen = start if len(standing.options) > 1 else None
+    period = rules.deferral_period(
+        standing.program.id, **{**standing.rule_args, "chosen_start": chosen}
+    )
+    return _(
+        "The unit part for %(start)s to %(end)s is deferred without late fees. Pay it all by "
+        "%(deadline)s; from %(late)s, late fees of 0.05%% a day run on anything still unpaid. "
+        "The personal part is still withheld and paid every month. You can change this until "
+        "%(until)s.",
+        start=option.start,
+        end=option.end,
+        deadline=day(period.deadline),
+        late=day(period.late_fee_from),
+        until=day(option.decision_until),
+    )

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from portal.forms import BaseForm
+from portal.rules import INDUSTRIES
+
+
+def industry_choices(locale: str) -> list[SelectChoice]:
+    choices = [SelectChoice("", _l("Choose an industry"))]
+    for key, industry in INDUSTRIES.items():
+        choices.append(SelectChoice(key, industry.zh if locale == "zh" else industry.en))
+    return choices
+
+
+class ClassificationForm(BaseForm):
+    """A GET form with no side effects: no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    industry = SelectField(_l("Industry"), validators=[Optional()])
+    code = StringField(
+        _l("Or the industry code (GB/T 4754-2017)"),
+        description=_l(
+            "As on the business licence or in the statistics registry, for example 5211"
+        ),
+        validators=[Optional()],
+    )
+    employees = IntegerField(
+        _l("Employees (persons)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more employees"))],
+    )
+    revenue = DecimalField(
+        _l("Operating revenue last year (10,000 yuan)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more, in 10,000 yuan"))],
+    )
+    assets = DecimalField(
+        _l("Total assets (10,000 yuan)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more, in 10,000 yuan"))],
+    )
+
+    def validate_industry(self, field) -> None:
+        if not field.data and not (self.code.data or "").strip():
+            raise ValidationError(_l("Choose an industry or enter its GB/T 4754 code"))
+
+
+class CreditCodeLookupForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    credit_code = StringField(_l("Unified social credit code"))

@@ -1,0 +1,90 @@
+"""Reviewers' decisions on commitment applications (鲁医保发〔2022〕21号 四: within 3 working days).
+
+Two reviewers deciding at once: the application row carries a version (``version_id_col``), so
+the second UPDATE matches no row, SQLAlchemy raises StaleDataError and the second reviewer is
+told that the other decision won. The application's UPDATE is flushed first, before anything
+else changes, so on PostgreSQL the loser waits on the row lock and then finds it changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit
+from portal.applications.letters import VerifyUrlFor, issue_letter
+from portal.extensions import db
+from portal.models import CommitmentApplication, User
+from portal.models.base import utcnow
+
+
+class DecisionError(ValueError):
+    """A decision refused: ``code`` is already_decided, own_filing or reason_required."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _claim(application: CommitmentApplication, status: str, *, actor: User, reason: str | None):
+    if application.status != "submitted":
+        raise DecisionError("already_decided")
+    if application.filed_by_staff_id is not None and application.filed_by_staff_id == actor.id:
+        raise DecisionError("own_filing")
+    application.status = status
+    application.decided_at = utcnow()
+    application.decided_by_id = actor.id
+    application.decision_reason = reason
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise DecisionError("already_decided") from error
+
+
+def approve(
+    application: CommitmentApplication, *, actor: User, today: date, verify_url_for: VerifyUrlFor
+) -> None:
+    """Approve: the employer goes on the list with the computed class, source "commitment".
+
+    The letter is re-issued with the decision and the signed one is marked superseded.
+
+    :raise DecisionError: decided already (also by a reviewer at the same moment), or the
+        reviewer filed it as hall staff.
+    """
+    _claim(application, "approved", actor=actor, reason=None)
+    employer = application.employer
+    before = {"list_status": employer.list_status, "size_class": employer.size_class,
+              "size_source": employer.size_source}
+    employer.list_status = "listed"
+    employer.size_class = application.computed_size
+    employer.size_source = "commitment"
+    employer.industry = application.industry
+    employer.employees = application.employees
+    employer.revenue_amount = application.revenue_amount
+    employer.assets_amount = application.assets_amount
+    decision = f"审核通过 {today.isoformat()} {employer.agency.name}（审核人 {actor.display_name}）"
+    letter = issue_letter(application, "approved", verify_url_for=verify_url_for,
+                          issued_on=today, decision=decision)
+    audit.record(
+        actor, "commitment.approve", employer_id=employer.id, obj=application,
+        details={"reference": application.reference, "round": application.round,
+                 "size_class": application.computed_size, "before": before,
+                 "letter_id": letter.id, "sha256": letter.sha256},
+    )
+
+
+def reject(application: CommitmentApplication, reason: str, *, actor: User) -> None:
+    """Reject with a reason the employer reads; it can correct and apply again (a new round).
+
+    :raise DecisionError: no reason, decided already, or the reviewer filed it as hall staff.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DecisionError("reason_required")
+    _claim(application, "rejected", actor=actor, reason=reason)
+    audit.record(
+        actor, "commitment.reject", employer_id=application.employer_id, obj=application,
+        details={"reference": application.reference, "round": application.round,
+                 "reason": reason},
+    )

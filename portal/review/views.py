@@ -1,0 +1,125 @@
+"""The reviewer's side: the queue by due date, one application, approve or reject."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import clock
+from portal.applications import display
+from portal.applications.operations import classification
+from portal.applications.queries import get_evidence_or_404, rounds_of
+from portal.applications.views import send_evidence, send_letter, verify_url_for
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.permissions import REVIEW, permission
+from portal.review import bp
+from portal.review.forms import RejectForm
+from portal.review.operations import DecisionError, approve, reject
+from portal.review.queries import (
+    QUEUE_STATUSES,
+    get_application_for_review_or_404,
+    programs_in_queue,
+    review_queue,
+)
+from portal.rules import industry_for_code
+
+bp.context_processor(display.template_helpers)
+
+
+@bp.route("/")
+@permission(REVIEW)
+def queue():
+    status = request.args.get("status", "submitted")
+    program_id = request.args.get("program") or None
+    applications = review_queue(current_user, program_id=program_id,
+                                status=status if status in QUEUE_STATUSES else None)
+    return render_template("review/queue.html", applications=applications, status=status,
+                           program_id=program_id, programs=programs_in_queue(current_user),
+                           statuses=QUEUE_STATUSES, today=clock.today())
+
+
+def _render_detail(application_id: int, *, reject_form=None, problem: str | None = None,
+                   code: int = 200):
+    application = get_application_for_review_or_404(current_user, application_id)
+    result = classification(application)
+    needs_review = bool(application.industry_code) and industry_for_code(
+        application.industry_code).needs_review
+    page = render_template(
+        "review/detail.html", application=application, employer=application.employer,
+        lines=display.explanation(result) if result else [], needs_review=needs_review,
+        rounds=[r for r in rounds_of(application.employer_id) if r.status != "draft"],
+        approve_form=ConfirmForm(), reject_form=reject_form or RejectForm(), problem=problem,
+        today=clock.today(),
+    )
+    return page, code
+
+
+@bp.route("/<int:application_id>")
+@permission(REVIEW)
+def detail(application_id: int):
+    return _render_detail(application_id)
+
+
+def _problem(error: DecisionError, application_id: int) -> str:
+    db.session.rollback()  # a lost race leaves the session needing it; harmless otherwise
+    if error.code == "own_filing":
+        return _("You filed this application at the service hall for the employer, so another "
+                 "reviewer must decide it.")
+    application = get_application_for_review_or_404(current_user, application_id)
+    return _(
+        "Another reviewer decided this application first (%(status)s by %(name)s). "
+        "Your decision was not saved.",
+        status=display.status_label(application.status),
+        name=application.decided_by.display_name if application.decided_by else "—",
+    )
+
+
+@bp.route("/<int:application_id>/approve", methods=["POST"])
+@permission(REVIEW)
+def approve_application(application_id: int):
+    application = get_application_for_review_or_404(current_user, application_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        approve(application, actor=current_user, today=clock.today(),
+                verify_url_for=verify_url_for)
+    except DecisionError as error:
+        return _render_detail(application_id, problem=_problem(error, application_id), code=409)
+    flash(_("Approved: %(name)s is now on the deferral list.", name=application.employer.name),
+          "success")
+    return redirect(url_for("review.detail", application_id=application_id))
+
+
+@bp.route("/<int:application_id>/reject", methods=["POST"])
+@permission(REVIEW)
+def reject_application(application_id: int):
+    application = get_application_for_review_or_404(current_user, application_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _render_detail(application_id, reject_form=form)
+    try:
+        reject(application, form.reason.data, actor=current_user)
+    except DecisionError as error:
+        return _render_detail(application_id, reject_form=form,
+                              problem=_problem(error, application_id), code=409)
+    flash(_("Rejected. The employer can read your reason and apply again."), "success")
+    return redirect(url_for("review.detail", application_id=application_id))
+
+
+@bp.route("/<int:application_id>/evidence/<int:file_id>")
+@permission(REVIEW)
+def evidence_file(application_id: int, file_id: int):
+    application = get_application_for_review_or_404(current_user, application_id)
+    return send_evidence(get_evidence_or_404(application.id, file_id))
+
+
+@bp.route("/<int:application_id>/letters/<int:letter_id>")
+@permission(REVIEW)
+def letter_file(application_id: int, letter_id: int):
+    application = get_application_for_review_or_404(current_user, application_id)
+    letter = next((x for x in application.letters if x.id == letter_id), None)
+    if letter is None:
+        abort(404)
+    return send_letter(letter, application)

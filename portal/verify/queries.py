@@ -1,0 +1,18 @@
+"""Look a letter up by its verification code (public: the code is the only key)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import StoredLetter
+from portal.pdf import normalise_verification_code
+
+
+def letter_by_code(text: str) -> StoredLetter | None:
+    """The letter with this code in any case, with or without dashes; None if none."""
+    try:
+        code = normalise_verification_code(text)
+    except ValueError:
+        return None
+    return db.session.scalar(select(StoredLetter).where(StoredLetter.verification_code == code))

@@ -1,0 +1,172 @@
+"""Amounts and deadlines, the pay-on-date calculator, downloads, departures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEntry, Departure, Payment, PersonAssessment
+from tests.conftest import post_form, sign_in
+from tests.selfservice.conftest import assess
+from tests.selfservice.test_home_and_decision import english, soup, text
+
+
+def _shandong(make, **employer):
+    region = make.region(
+        "shandong-2022", unit_medical_rate=Decimal("0.065"), maternity_rate=Decimal("0.01")
+    )
+    employer = make.employer(make.agency(region), **employer)
+    owner = make.user(employer=employer)
+    make.commit()
+    return employer, owner
+
+
+def test_the_worked_example_of_the_domain_guide(client, make):
+    """鲁医保发〔2022〕21号 二: 10,000.00 unpaid, paid 2022-11-10 → 41 days → 205.00."""
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "3333.33", "2022-08": "3333.33", "2022-09": "3333.34"})
+    sign_in(client, owner)
+    english(client)
+    page = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "2022-11-10"})
+    assert "¥10,000.00" in text(page, "#outstanding")
+    assert "31 Oct 2022" in text(page, "#deadline") and "77 days left" in text(page, "#deadline")
+    assert "1 Oct 2022" in text(page, "#late-fee-from")
+    what_if = text(page, "#what-if")
+    assert "late fee ¥205.00 (41 days)" in what_if
+    assert "社会保险法 第八十六条" in what_if
+    on_time = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "2022-10-31"})
+    assert "is on time: no late fee" in text(on_time, "#what-if")
+
+
+def test_months_show_unit_and_personal_parts_and_where_they_came_from(client, make):
+    employer, owner = _shandong(make, contribution_base_amount=Decimal("40000"))
+    assess(employer, {"2022-07": "3000.00"})
+    sign_in(client, owner)
+    english(client)
+    page = client.get(f"/e/{employer.id}/amounts/")
+    rows = [
+        [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup(page).select("#months tbody tr")
+    ]
+    # July was assessed; August and September are estimated: 40,000 × (6.5 % + 1 %) = 3,000.00.
+    assert rows == [
+        ["2022-07", "¥3,000.00", "¥1,000.00", "agency assessment"],
+        ["2022-08", "¥3,000.00", "—", "estimate"],
+        ["2022-09", "¥3,000.00", "—", "estimate"],
+    ]
+    assert "others estimates from the contribution base" in soup(page).get_text()
+    assert "The unit part includes maternity insurance." in soup(page).get_text()
+
+
+def test_payments_reduce_what_is_outstanding(client, make):
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "1000.00", "2022-08": "1000.00", "2022-09": "1000.00"})
+    db.session.add(
+        Payment(
+            employer_id=employer.id,
+            paid_on=date(2022, 8, 1),
+            amount=Decimal("1200.00"),
+            settles="deferred",
+            source_ref="pay-1",
+        )
+    )
+    db.session.commit()
+    sign_in(client, owner)
+    page = client.get(f"/e/{employer.id}/amounts/")
+    assert "¥1,800.00" in text(page, "#outstanding")
+
+
+def test_bad_calculator_dates_get_a_clear_message(client, make):
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "1000.00", "2022-08": "1000.00", "2022-09": "1000.00"})
+    sign_in(client, owner)
+    english(client)
+    page = soup(client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "10/11/2022"}))
+    assert (
+        "Enter the payment date as year-month-day" in page.select_one(".error-message").get_text()
+    )
+    page = soup(client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "2022-08-01"}))
+    assert "Choose today or a later date" in page.select_one(".error-message").get_text()
+    assert page.select_one("#what-if") is None
+
+
+def test_the_schedule_downloads_as_csv_and_excel(client, make):
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "1000.10", "2022-08": "1000.20", "2022-09": "1000.30"})
+    sign_in(client, owner)
+    response = client.get(f"/e/{employer.id}/amounts/schedule.csv")
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "费款所属期"
+    assert rows[1][:2] == ["2022-07", "1000.10"]
+    assert ["缓缴合计", "3000.60"] == rows[4][:2]
+    assert ["补缴截止日期", "2022-10-31"] == rows[7][:2]
+    response = client.get(f"/e/{employer.id}/amounts/schedule.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet["A2"].value == "2022-07"
+    assert Decimal(str(sheet["B4"].value)) == Decimal("1000.30")
+
+
+def test_a_departure_makes_that_persons_deferred_part_due(client, make):
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "1000.00", "2022-08": "1000.00", "2022-09": "1000.00"})
+    for month in ("2022-07", "2022-08", "2022-09"):
+        db.session.add(
+            PersonAssessment(
+                employer_id=employer.id,
+                person_ref="P9",
+                person_name="赵六",
+                month=month,
+                unit_amount=Decimal("300.00"),
+                personal_amount=Decimal("80.00"),
+            )
+        )
+    db.session.commit()
+    sign_in(client, owner)
+    english(client)
+    future = post_form(
+        client,
+        f"/e/{employer.id}/amounts/departures",
+        {"person_ref": "P9", "reason": "leave", "left_on": "2022-09-01"},
+    )
+    assert "cannot be in the future" in soup(future).select_one(".error-message").get_text()
+    response = post_form(
+        client,
+        f"/e/{employer.id}/amounts/departures",
+        {"person_ref": "P9", "reason": "leave", "left_on": "2022-08-10"},
+    )
+    assert response.status_code == 302
+    rows = soup(client.get(response.location)).select("#departures tbody tr")
+    cells = [td.get_text(strip=True) for td in rows[0].select("td")]
+    # July and August were deferred before the person left in August: 2 × 300.00 due at once.
+    assert cells == ["赵六", "Left the employer", "10 Aug 2022", "¥600.00"]
+    again = post_form(
+        client,
+        f"/e/{employer.id}/amounts/departures",
+        {"person_ref": "P9", "reason": "retire", "left_on": "2022-08-11"},
+    )
+    assert "already recorded" in soup(again).select_one(".error-message").get_text()
+    assert db.session.scalar(select(Departure.reason)) == "leave"
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "departure.record"))
+
+
+def test_deregistration_shows_everything_outstanding(client, make):
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "1000.00", "2022-08": "1000.00", "2022-09": "1000.00"})
+    sign_in(client, owner)
+    english(client)
+    page = soup(client.get(f"/e/{employer.id}/amounts/"))
+    assert "due before deregistration: ¥3,000.00 now" in page.get_text(" ", strip=True)
+
+
+def test_the_page_prints_cleanly(client, make):
+    employer, owner = _shandong(make)
+    sign_in(client, owner)
+    page = soup(client.get(f"/e/{employer.id}/amounts/"))
+    assert page.select_one("link[media=print]")["href"].endswith("print.css")

@@ -1,0 +1,206 @@
+"""The employer's home page and the confirm / choose period / opt out journey."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import AuditEntry, DeferralDecision
+from tests.conftest import post_form, sign_in
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def text(response, selector: str) -> str:
+    node = soup(response).select_one(selector)
+    assert node is not None, selector
+    return node.get_text(" ", strip=True)
+
+
+def english(client):
+    post_form(client, "/language", {"locale": "en"})
+
+
+def test_home_says_where_a_listed_employer_stands(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    response = client.get(f"/e/{employer.id}/")
+    assert "免申即享" in text(response, "#next-step")
+    assert "2022年8月31日" in text(response, "#next-step")
+    standing = text(response, "#standing")
+    assert "2022-07 – 2022-09" in standing and "2022年10月31日" in standing
+    english(client)
+    response = client.get(f"/e/{employer.id}/")
+    assert "Confirm the deferral, choose the period or opt out by 31 Aug 2022" in text(
+        response, "#next-step"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (
+            {"unit_kind": "public_institution", "prefix": "12"},
+            "government organ or public institution",
+        ),
+        (
+            {"size_class": "large", "employees": 3200, "revenue_amount": Decimal("560000")},
+            "large enterprise (3,200 employees, revenue 560,000 × 10,000 yuan)",
+        ),
+        (
+            {"has_arrears": True, "program": "shandong-2022"},
+            "Pay everything owed for 2022-06 and earlier first",
+        ),
+        ({"program": "jiangsu-2022", "reserve": "5.8"}, "covers 5.8 months of payouts"),
+    ],
+    ids=["public-institution", "large", "arrears", "fund-reserve"],
+)
+def test_home_says_why_an_employer_is_out_of_scope(client, make, setup, expected):
+    setup = dict(setup)
+    from tests.factories import credit_code
+
+    region = make.region(setup.pop("program", "liaocheng-2022"), reserve=setup.pop("reserve", "12"))
+    prefix = setup.pop("prefix", "91")
+    employer = make.employer(make.agency(region), credit_code=credit_code(prefix), **setup)
+    owner = make.user(employer=employer)
+    make.commit()
+    sign_in(client, owner)
+    english(client)
+    response = client.get(f"/e/{employer.id}/")
+    assert expected in text(response, "#reasons")
+    next_step = "Pay the contributions your employer owes" if "owed" in expected else "cannot defer"
+    assert next_step in text(response, "#next-step")
+
+
+def test_a_closed_window_is_a_reason_for_an_unlisted_employer(app, client, make):
+    employer = make.employer(list_status="not_listed", size_class="small")
+    owner = make.user(employer=employer)
+    make.commit()
+    app.config["PORTAL_TODAY"] = "2023-03-01"
+    sign_in(client, owner)
+    english(client)
+    assert "The time to decide on this program has passed." in text(
+        client.get(f"/e/{employer.id}/"), "#reasons"
+    )
+
+
+def _choose(client, employer, choice):
+    response = post_form(client, f"/e/{employer.id}/decision/", {"choice": choice})
+    assert response.status_code == 200
+    page = soup(response)
+    return page, {
+        i["name"]: i.get("value", "")
+        for i in page.select("form input[type=hidden]")
+        if page.select_one("form[action$='/confirm']")
+        and i.find_parent("form") is page.select_one("form[action$='/confirm']")
+    }
+
+
+def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    english(client)
+    page = soup(client.get(f"/e/{employer.id}/decision/"))
+    options = [label.get_text(strip=True) for label in page.select(".radio label")]
+    # On 2022-08-15 the 7-9 period can no longer be chosen (its first month is over).
+    assert options == [
+        "Defer the months 2022-08 to 2022-10",
+        "Opt out and pay every month as usual",
+    ]
+    page, fields = _choose(client, employer, "defer:2022-08")
+    consequence = page.select_one(".consequence").get_text(" ", strip=True)
+    assert "Pay it all by 30 Nov 2022" in consequence and "from 1 Nov 2022" in consequence
+    assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 0
+    response = post_form(client, f"/e/{employer.id}/decision/confirm", fields)
+    assert response.status_code == 302
+    done = client.get(response.location)
+    decision = db.session.scalar(select(DeferralDecision))
+    assert decision.reference in text(done, ".panel")
+    assert (decision.period_start, decision.period_end, decision.choice) == (
+        "2022-08",
+        "2022-10",
+        "defer",
+    )
+    home = client.get(f"/e/{employer.id}/")
+    assert "2022-08 – 2022-10" in text(home, "#standing")
+    assert "30 Nov 2022" in text(home, "#standing")
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "decision.defer"))
+    assert audit.actor_id == owner.id and audit.acting_for_employer_id == employer.id
+    assert audit.role == "owner" and audit.request_id
+
+
+def test_submitting_twice_or_from_two_tabs_records_one_decision(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    _page, first_tab = _choose(client, employer, "opt_out")
+    _page, second_tab = _choose(client, employer, "opt_out")
+    for fields in (first_tab, first_tab, second_tab):
+        assert post_form(client, f"/e/{employer.id}/decision/confirm", fields).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 1
+
+
+def test_a_different_choice_from_a_stale_tab_is_refused(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    english(client)
+    _page, defer_tab = _choose(client, employer, "defer:2022-08")
+    _page, opt_out_tab = _choose(client, employer, "opt_out")
+    post_form(client, f"/e/{employer.id}/decision/confirm", defer_tab)
+    response = post_form(client, f"/e/{employer.id}/decision/confirm", opt_out_tab)
+    assert response.status_code == 409
+    assert "changed in another window" in soup(response).get_text()
+    assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 1
+
+
+def test_after_the_cut_off_the_decision_cannot_change(app, client, listed):
+    employer, owner, _ = listed
+    app.config["PORTAL_TODAY"] = "2022-09-01"
+    sign_in(client, owner)
+    english(client)
+    page = soup(client.get(f"/e/{employer.id}/decision/"))
+    assert page.select(".radio") == []
+    assert "Paying the deferred amount early is always possible." in page.get_text()
+    response = post_form(client, f"/e/{employer.id}/decision/", {"choice": "opt_out"})
+    assert "can no longer be changed" in soup(response).get_text()
+    assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 0
+
+
+def test_no_choice_gets_a_message_beside_the_field(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    english(client)
+    response = post_form(client, f"/e/{employer.id}/decision/", {})
+    page = soup(response)
+    assert page.select_one(".error-summary a")["href"] == "#choice"
+    assert "Choose whether to defer" in page.select_one(".error-message").get_text()
+
+
+def test_the_history_shows_who_decided_and_when(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    _page, fields = _choose(client, employer, "opt_out")
+    post_form(client, f"/e/{employer.id}/decision/confirm", fields)
+    _page, fields = _choose(client, employer, "defer:2022-08")
+    post_form(client, f"/e/{employer.id}/decision/confirm", fields)
+    english(client)
+    rows = soup(client.get(f"/e/{employer.id}/decision/")).select("table tbody tr")
+    assert [r.select("td")[1].get_text(strip=True) for r in rows] == [
+        "Defer 2022-08 to 2022-10",
+        "Opt out",
+    ]
+    assert all(r.select("td")[2].get_text(strip=True) == owner.display_name for r in rows)
+
+
+def test_finance_staff_see_the_home_page_but_cannot_decide(client, listed):
+    employer, _owner, finance = listed
+    sign_in(client, finance)
+    response = client.get(f"/e/{employer.id}/")
+    assert response.status_code == 200
+    assert soup(response).select_one("#next-step a.button") is None
+    assert client.get(f"/e/{employer.id}/decision/").status_code == 403

@@ -64,7 +64,8 @@ lint: $(STAMP)
 	$(BIN)/pytest -q tests/test_i18n.py
 
 bench: setup
-	$(BIN)/python bench/bench_pdf.py
+	$(BIN)/python bench/bench_pdf.py; pdf=$$?; $(BIN)/python bench/bench_pages.py; pages=$$?; \
+		test $$pdf -eq 0 -a $$pages -eq 0
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite translations/*/LC_MESSAGES/*.mo

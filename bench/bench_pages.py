@@ -1,0 +1,213 @@
+"""Benchmark the signed-in home page and the amounts page against a floor route.
+
+Run from the repository root (``make bench`` runs it):
+
+    .venv/bin/python bench/bench_pages.py            # 10,000 employers, 64 clients, 3 rounds
+    .venv/bin/python bench/bench_pages.py --quick    # 10,000 employers, 64 clients, 1 short round
+
+It builds a SQLite database with the demo data grown to 10,000 employers, serves the app with
+gunicorn (2 workers) on 127.0.0.1, signs in, and drives each page with 64 concurrent keep-alive
+clients for a few seconds, the three pages in turn. The floor is the staff employer list, a route
+of the same app that renders 50 rows from the same database. Targets (issue 5): each page reaches
+at least 50 % of the floor's throughput, and its p95 latency stays under 200 ms. Exits 1 if a
+target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess  # noqa: S404 - runs our own gunicorn and flask commands
+import sys
+import tempfile
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+EMPLOYERS = 10_000
+CLIENTS = 64
+MIN_RATIO = 0.5
+MAX_P95_MS = 200.0
+PASSWORD = "demo-portal-2022"  # noqa: S105 - the published demonstration password
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def grow_employers(env: dict[str, str], count: int) -> None:
+    script = f"""
+from decimal import Decimal
+from portal import create_app
+from portal.extensions import db
+from portal.models import Agency, Employer
+from tests.factories import credit_code
+app = create_app()
+with app.app_context():
+    agencies = [a.id for a in db.session.scalars(db.select(Agency))]
+    have = db.session.scalar(db.select(db.func.count()).select_from(Employer))
+    rows = [dict(credit_code=credit_code("91", 500000 + n), name=f"压测企业{{n:05d}}有限公司",
+                 unit_kind="enterprise", insurance_unit_number=f"B{{n:06d}}",
+                 agency_id=agencies[n % len(agencies)], industry="retail", size_class="small",
+                 size_source="list", list_status="listed", is_july_paid=False, has_arrears=False,
+                 is_deregistering=False, contribution_base_amount=Decimal("30000"))
+            for n in range(have, {count})]
+    db.session.execute(db.insert(Employer), rows)
+    db.session.commit()
+"""
+    subprocess.run([str(BIN / "python"), "-c", script], env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+class Client:
+    """One keep-alive HTTP client with its own cookies."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = cookie
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.conn.request("GET", path, headers={"Cookie": self.cookie})
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def sign_in(port: int, username: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    body = response.read().decode()
+    cookie = SimpleCookie(response.getheader("Set-Cookie"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    jar = "; ".join(f"{k}={v.value}" for k, v in cookie.items())
+    form = f"csrf_token={token}&username={username}&password={PASSWORD}"
+    conn.request(
+        "POST",
+        "/login",
+        body=form,
+        headers={"Cookie": jar, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = conn.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"sign-in of {username} failed: {response.status}")
+    cookie = SimpleCookie(response.getheader("Set-Cookie"))
+    return "; ".join(f"{k}={v.value}" for k, v in cookie.items())
+
+
+def drive(port: int, cookie: str, path: str, seconds: float) -> tuple[float, list[float]]:
+    """64 clients request ``path`` for ``seconds``; return requests a second and latencies."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+    errors: list[str] = []
+
+    def worker() -> None:
+        client = Client(port, cookie)
+        own: list[float] = []
+        while time.perf_counter() < stop_at:
+            start = time.perf_counter()
+            status, _body = client.get(path)
+            own.append(time.perf_counter() - start)
+            if status != 200:
+                errors.append(f"{path}: {status}")
+                break
+        with lock:
+            latencies.extend(own)
+
+    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(errors[0])
+    return len(latencies) / elapsed, latencies
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    rounds, seconds = (1, 4.0) if args.quick else (3, 8.0)
+    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "PORTAL_TODAY": "2022-08-15",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}",
+        "SECRET_KEY": "bench-" * 8,
+        "API_RATE_LIMIT_PER_MINUTE": "1000000",
+        "PYTHONPATH": str(ROOT),
+    }
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+    subprocess.run([*flask, "portal", "demo"], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+    grow_employers(env, EMPLOYERS)
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        owner = sign_in(port, "owner-a")
+        admin = sign_in(port, "admin")
+        targets = {
+            "floor (/staff/employers, 50 rows)": (admin, "/staff/employers"),
+            "home (/e/1/)": (owner, "/e/1/"),
+            "amounts (/e/1/amounts/)": (owner, "/e/1/amounts/"),
+        }
+        for cookie, path in targets.values():  # warm up both workers
+            drive(port, cookie, path, 1.0)
+        results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in targets}
+        for _ in range(rounds):
+            for name, (cookie, path) in targets.items():
+                results[name].append(drive(port, cookie, path, seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    floor_name = next(iter(targets))
+    floor_rps = statistics.median(r for r, _ in results[floor_name])
+    print(
+        f"employers: {EMPLOYERS}, clients: {CLIENTS}, gunicorn workers: 2, rounds: {rounds} x {seconds:.0f} s"
+    )
+    ok = True
+    for name, runs in results.items():
+        rps = statistics.median(r for r, _ in runs)
+        latencies = [latency for _, lat in runs for latency in lat]
+        ratio = rps / floor_rps
+        line = f"{name:<36} {rps:8.1f} req/s  ratio {ratio:5.2f}  p95 {p95(latencies):7.1f} ms"
+        if name != floor_name:
+            passed = ratio >= MIN_RATIO and p95(latencies) < MAX_P95_MS
+            ok = ok and passed
+            line += "  ok" if passed else "  MISSED"
+        print(line)
+    print(f"targets: ratio >= {MIN_RATIO}, p95 < {MAX_P95_MS:.0f} ms: {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -192,7 +192,8 @@ def main() -> int:
     floor_name = next(iter(targets))
     floor_rps = statistics.median(r for r, _ in results[floor_name])
     print(
-        f"employers: {EMPLOYERS}, clients: {CLIENTS}, gunicorn workers: 2, rounds: {rounds} x {seconds:.0f} s"
+        f"employers: {EMPLOYERS}, clients: {CLIENTS}, gunicorn workers: 2, "
+        f"rounds: {rounds} x {seconds:.0f} s"
     )
     ok = True
     for name, runs in results.items():

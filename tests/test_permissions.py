@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 
 ROLES = [
@@ -35,6 +36,8 @@ STAFF_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK)
 ADMIN_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
 EVERYONE = row(OK, OK, OK, OK, OK, OK, OK, OK)
 SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK, OK)
+REVIEWERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN)
+OWN_AGENCY_REVIEWER = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN)
 
 # endpoint: (method, expected outcome per role)
 EXPECTED = {
@@ -64,6 +67,29 @@ EXPECTED = {
     "lookup.classification": ("GET", EVERYONE),
     "lookup.employer": ("GET", EVERYONE),
     "api.classification": ("GET", EVERYONE),
+    "applications.start": ("GET", EMPLOYER_ONLY),
+    "applications.begin": ("POST", OWNER_ONLY),
+    "applications.particulars": ("GET", OWNER_ONLY),
+    "applications.industry": ("GET", OWNER_ONLY),
+    "applications.figures": ("GET", OWNER_ONLY),
+    "applications.size": ("GET", OWNER_ONLY),
+    "applications.evidence": ("GET", OWNER_ONLY),
+    "applications.remove_file": ("POST", OWNER_ONLY),
+    "applications.evidence_file": ("GET", EMPLOYER_ONLY),
+    "applications.letter": ("GET", OWNER_ONLY),
+    "applications.sign": ("GET", OWNER_ONLY),
+    "applications.check": ("GET", OWNER_ONLY),
+    "applications.submit": ("POST", OWNER_ONLY),
+    "applications.application": ("GET", EMPLOYER_ONLY),
+    "applications.letter_file": ("GET", EMPLOYER_ONLY),
+    "review.queue": ("GET", REVIEWERS),
+    "review.detail": ("GET", OWN_AGENCY_REVIEWER),
+    "review.approve_application": ("POST", OWN_AGENCY_REVIEWER),
+    "review.reject_application": ("POST", OWN_AGENCY_REVIEWER),
+    "review.evidence_file": ("GET", OWN_AGENCY_REVIEWER),
+    "review.letter_file": ("GET", OWN_AGENCY_REVIEWER),
+    "verify.lookup": ("GET", EVERYONE),
+    "verify.letter": ("GET", EVERYONE),
     "admin.users": ("GET", ADMIN_ONLY),
     "admin.new_user": ("GET", ADMIN_ONLY),
 }
@@ -89,7 +115,7 @@ def test_the_table_covers_every_route(app):
 
 
 @pytest.fixture
-def world(make):
+def world(app, make, tmp_path):
     agency = make.agency()
     other_agency = make.agency()
     employer_a = make.employer(agency)
@@ -106,12 +132,20 @@ def world(make):
     }
     membership_id = finance_a.memberships[0].id
     decision = make.decision(employer_a, users["owner_a"])
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    application = submitted_application(employer_a)
+    evidence = stored_evidence(application, app.config["UPLOAD_DIR"])
+    letter = application.letters[0]
     make.commit()
     return {
         "users": users,
         "employer_id": employer_a.id,
         "membership_id": membership_id,
         "reference": decision.reference,
+        "application_id": application.id,
+        "file_id": evidence.id,
+        "letter_id": letter.id,
+        "code": letter.verification_code,
     }
 
 

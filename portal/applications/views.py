@@ -231,8 +231,9 @@ def evidence_file(employer, file_id: int):
 def send_evidence(record):
     """Send an evidence file as a download, never for display in the browser."""
     path = files.path_of(current_app.config["UPLOAD_DIR"], record.stored_name)
-    response = send_file(BytesIO(path.read_bytes()), mimetype=record.content_type, as_attachment=True,
-                         download_name=record.original_name, max_age=0, etag=False)
+    response = send_file(BytesIO(path.read_bytes()), mimetype=record.content_type,
+                         as_attachment=True, download_name=record.original_name, max_age=0,
+                         etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

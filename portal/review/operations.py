@@ -28,15 +28,17 @@ class DecisionError(ValueError):
 
 
 def _claim(application: CommitmentApplication, status: str, *, actor: User, reason: str | None):
+    actor_id = actor.id  # read before any change: a refresh here would autoflush too early
     if application.status != "submitted":
         raise DecisionError("already_decided")
-    if application.filed_by_staff_id is not None and application.filed_by_staff_id == actor.id:
+    if application.filed_by_staff_id is not None and application.filed_by_staff_id == actor_id:
         raise DecisionError("own_filing")
-    application.status = status
-    application.decided_at = utcnow()
-    application.decided_by_id = actor.id
-    application.decision_reason = reason
     try:
+        with db.session.no_autoflush:
+            application.status = status
+            application.decided_at = utcnow()
+            application.decided_by_id = actor_id
+            application.decision_reason = reason
         db.session.flush()
     except StaleDataError as error:
         raise DecisionError("already_decided") from error

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from bs4 import BeautifulSoup
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import stream_encode_multipart
 
 from portal import pdf
 from portal.extensions import db
-from portal.models import CommitmentApplication, StoredLetter
-from tests.conftest import post_form
+from portal.models import CommitmentApplication, EvidenceFile, StoredLetter
+from tests.conftest import csrf_token, post_form
 from tests.factories import PASSWORD
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -68,10 +70,20 @@ def submit(client, employer):
     return post_form(client, f"{base(employer)}/submit", token_from=f"{base(employer)}/")
 
 
+def multipart_post(client, path: str, fields: dict, files: list[tuple[str, str, bytes]]):
+    """POST multipart form data encoded in memory (the test client would spool large bodies to
+    a temporary file it never closes)."""
+    data = MultiDict({**fields, "csrf_token": csrf_token(client, path)})
+    for field, name, body in files:
+        data.add(field, FileStorage(io.BytesIO(body), filename=name))
+    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
+    return client.post(path, input_stream=stream, content_length=length,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
 def upload(client, employer, *files):
-    data = {"files": [(io.BytesIO(body), name) for name, body in files]}
-    return post_form(client, f"{base(employer)}/evidence", data, token_from=f"{base(employer)}/",
-                     content_type="multipart/form-data")
+    return multipart_post(client, f"{base(employer)}/evidence", {},
+                          [("files", name, body) for name, body in files])
 
 
 def submitted_application(employer, *, due_on=date(2022, 8, 18), round=1, status="submitted",
@@ -95,3 +107,17 @@ def submitted_application(employer, *, due_on=date(2022, 8, 18), round=1, status
                                 sha256=pdf.sha256_hex(body)))
     db.session.flush()
     return application
+
+
+def stored_evidence(application, upload_dir, body: bytes = PNG) -> EvidenceFile:
+    """An evidence file on disk and in the database, as an upload would leave it."""
+    from portal.applications import evidence as files
+
+    name = files.new_stored_name()
+    files.write(upload_dir, name, body)
+    record = EvidenceFile(application_id=application.id, original_name="licence.png",
+                          stored_name=name, content_type="image/png", size_bytes=len(body),
+                          sha256=pdf.sha256_hex(body))
+    db.session.add(record)
+    db.session.flush()
+    return record

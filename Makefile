@@ -47,7 +47,7 @@ system-deps-test: system-deps
 	@test -x /usr/lib/postgresql/15/bin/initdb || bash scripts/apt-install.sh postgresql-15
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -d translations -q
+	$(BIN)/pybabel compile -d translations
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .

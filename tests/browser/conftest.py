@@ -55,7 +55,9 @@ def live_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: make test installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is not installed: make test installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

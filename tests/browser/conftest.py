@@ -23,11 +23,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.browser)
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     database = tmp_path_factory.mktemp("live") / "portal.sqlite"

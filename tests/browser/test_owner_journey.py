@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
 
 
 def test_owner_confirms_the_deferral_and_prices_a_late_payment(live_server, page):

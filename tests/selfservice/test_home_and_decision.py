@@ -204,3 +204,16 @@ def test_finance_staff_see_the_home_page_but_cannot_decide(client, listed):
     assert response.status_code == 200
     assert soup(response).select_one("#next-step a.button") is None
     assert client.get(f"/e/{employer.id}/decision/").status_code == 403
+
+
+def test_an_unlisted_sme_is_pointed_to_the_commitment_application(client, make):
+    employer = make.employer(list_status="not_listed", size_class=None, size_source=None)
+    owner = make.user(employer=employer)
+    make.commit()
+    sign_in(client, owner)
+    english(client)
+    response = client.get(f"/e/{employer.id}/")
+    assert "declare its figures and sign the commitment letter" in text(response, "#next-step")
+    button = soup(response).select_one("#next-step a.button")
+    assert button["href"] == f"/e/{employer.id}/commitment/"
+    assert client.get(button["href"]).status_code == 200

@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.deferral import bp as deferral_bp
     from portal.employer import bp as employer_bp
+    from portal.hall import bp as hall_bp
     from portal.lookup import api_bp as lookup_api_bp
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         verify_bp,
         staff_bp,
+        hall_bp,
         admin_bp,
     ):
         app.register_blueprint(bp)

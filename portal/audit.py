@@ -31,11 +31,26 @@ def record(
     obj: Any = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an audit row for ``action`` by ``actor``, optionally for an employer and an object."""
+    """Add an audit row for ``action`` by ``actor``, optionally for an employer and an object.
+
+    While hall staff act for an employer (``g.acting``), a row for that employer says so: role
+    "hall", and the visit, visitor and capacity in ``details`` ("by staff X for employer Y,
+    visitor Z in capacity C"), whatever operation wrote it.
+    """
+    role = role_of(actor, employer_id)
+    acting = g.get("acting") if has_request_context() else None
+    if (
+        acting is not None
+        and actor is not None
+        and actor.id == acting.staff_id
+        and employer_id == acting.employer_id
+    ):
+        role = "hall"
+        details = {**acting.audit_details(), **(details or {})}
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
         acting_for_employer_id=employer_id,
-        role=role_of(actor, employer_id),
+        role=role,
         action=action,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) else None,

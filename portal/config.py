@@ -34,6 +34,8 @@ class BaseConfig:
     SESSION_COOKIE_NAME = "portal_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_MINUTES = 30
+    # Hall staff acting for an employer stop after this long without a request (portal/hall).
+    ACTING_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     # CSRF tokens live as long as the session (forms validate them; see portal.forms.BaseForm).

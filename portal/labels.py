@@ -49,6 +49,15 @@ ACTIONS = {
     "decision.defer": _l("Deferral confirmed"),
     "decision.opt_out": _l("Opted out of the deferral"),
     "departure.record": _l("Departure recorded"),
+    "hall.acting_start": _l("Service-hall visit started"),
+    "hall.acting_end": _l("Service-hall visit ended"),
+    "service_hall.create": _l("Service hall added"),
+    "service_hall.update": _l("Service hall changed"),
+    "commitment.paper_sign": _l("Commitment letter signed on paper at the service hall"),
+}
+CAPACITIES = {
+    "legal_representative": _l("legal representative"),
+    "agent": _l("agent with a letter of authority"),
 }
 
 
@@ -66,6 +75,10 @@ def role_label(code: str | None) -> str:
 
 def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
+
+
+def capacity_label(code: str | None) -> str:
+    return str(CAPACITIES.get(code or "", code or ""))
 
 
 INDICATORS = {

@@ -19,32 +19,50 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
-# Employer-scoped: need a membership (or, later, staff acting for the employer).
+# Employer-scoped: need a membership, or hall staff acting for that employer (portal/hall).
 EMPLOYER_VIEW = "employer.view"
 EMPLOYER_DECIDE = "employer.decide"
 EMPLOYER_FINANCE = "employer.finance"
 EMPLOYER_MEMBERS = "employer.members"
 # Declare figures and sign the commitment letter: the legal representative's act (owner only).
 EMPLOYER_APPLY = "employer.apply"
+# Record a commitment letter signed on paper at a service hall: only hall staff acting.
+EMPLOYER_PAPER_SIGN = "employer.paper_sign"
 # Staff.
 STAFF = "staff"
 ISSUE_ACTIVATION = "staff.issue_activation"
+# Act for a walk-in employer at the service hall (portal/hall).
+ACT_FOR_EMPLOYER = "staff.act_for_employer"
 REVIEW = "staff.review"
 ADMIN = "admin"
+
+ACTING_ROLE = "hall_acting"
 
 EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(
         {EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_MEMBERS, EMPLOYER_APPLY}
     ),
     "finance": frozenset({EMPLOYER_VIEW, EMPLOYER_FINANCE}),
+    # Hall staff acting for this one employer (portal/hall/acting.py): what the owner can do,
+    # except managing the employer's people; online signing is refused in the view.
+    ACTING_ROLE: frozenset(
+        {EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_APPLY, EMPLOYER_PAPER_SIGN}
+    ),
 }
 STAFF_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "hall": frozenset({STAFF, ISSUE_ACTIVATION}),
+    "hall": frozenset({STAFF, ISSUE_ACTIVATION, ACT_FOR_EMPLOYER}),
     "reviewer": frozenset({STAFF, REVIEW}),
     "admin": frozenset({STAFF, ISSUE_ACTIVATION, ADMIN}),
 }
 EMPLOYER_SCOPED = frozenset(
-    {EMPLOYER_VIEW, EMPLOYER_DECIDE, EMPLOYER_FINANCE, EMPLOYER_MEMBERS, EMPLOYER_APPLY}
+    {
+        EMPLOYER_VIEW,
+        EMPLOYER_DECIDE,
+        EMPLOYER_FINANCE,
+        EMPLOYER_MEMBERS,
+        EMPLOYER_APPLY,
+        EMPLOYER_PAPER_SIGN,
+    }
 )
 
 

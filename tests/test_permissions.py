@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from portal.extensions import db
+from portal.models import Employer, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
+from tests.hall.helpers import hall_visit
 
 ROLES = [
     "anonymous",
@@ -40,6 +43,8 @@ REVIEWERS = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBI
 OWN_AGENCY_REVIEWER = row(
     LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN
 )
+HALL_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+OWN_AGENCY_STAFF = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, NOT_FOUND, OK)
 
 # endpoint: (method, expected outcome per role)
 EXPECTED = {
@@ -94,6 +99,15 @@ EXPECTED = {
     "verify.letter": ("GET", EVERYONE),
     "admin.users": ("GET", ADMIN_ONLY),
     "admin.new_user": ("GET", ADMIN_ONLY),
+    "admin.audit": ("GET", ADMIN_ONLY),
+    "admin.audit_csv": ("GET", ADMIN_ONLY),
+    "admin.halls": ("GET", ADMIN_ONLY),
+    "admin.new_hall": ("GET", ADMIN_ONLY),
+    "admin.edit_hall": ("GET", ADMIN_ONLY),
+    "hall.halls": ("GET", EVERYONE),
+    "hall.visit": ("GET", HALL_ONLY),
+    "hall.stop": ("POST", HALL_ONLY),
+    "hall.authority_letter": ("GET", OWN_AGENCY_STAFF),
 }
 
 
@@ -138,8 +152,16 @@ def world(app, make, tmp_path):
     application = submitted_application(employer_a)
     evidence = stored_evidence(application, app.config["UPLOAD_DIR"])
     letter = application.letters[0]
+    visit = hall_visit(employer_a, users["hall"], app.config["UPLOAD_DIR"])
+    service_hall = ServiceHall(
+        city="临沂市", district="市直", address="北京路8号", phone="0539-8101230"
+    )
+    db.session.add(service_hall)
     make.commit()
     return {
+        "employer_b_id": employer_b.id,
+        "visit_id": visit.id,
+        "hall_id": service_hall.id,
         "users": users,
         "employer_id": employer_a.id,
         "membership_id": membership_id,
@@ -182,3 +204,58 @@ def test_role_route_table(app, client, world, role, endpoint):
     else:
         response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
     assert _outcome(response) == expected[role]
+
+
+# Hall staff acting for employer A: the owner's outcome on A's employer routes (not its people),
+# 404 on B's; the staff routes as for hall staff not acting.
+ACTING_EXCEPTIONS = {
+    "employer.members": FORBIDDEN,
+    "employer.invite": FORBIDDEN,
+    "employer.remove": FORBIDDEN,
+}
+
+
+def _acting_expected(app, endpoint: str) -> str | int:
+    from portal.permissions import EMPLOYER_SCOPED
+
+    name = app.view_functions[endpoint].permission
+    if name not in EMPLOYER_SCOPED:
+        return EXPECTED[endpoint][1]["hall"]
+    return ACTING_EXCEPTIONS.get(endpoint, EXPECTED[endpoint][1]["owner_a"])
+
+
+def _act_for_a(client, world) -> None:
+    visit = hall_visit(db.session.get(Employer, world["employer_id"]), world["users"]["hall"])
+    db.session.commit()
+    sign_in(client, world["users"]["hall"])
+    with client.session_transaction() as session:
+        session["acting_id"] = visit.id
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_hall_staff_acting_for_a(app, client, world, endpoint):
+    method, _expected = EXPECTED[endpoint]
+    _act_for_a(client, world)
+    url = _url(app, endpoint, world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
+    assert _outcome(response) == _acting_expected(app, endpoint)
+
+
+def test_hall_staff_acting_for_a_get_404_on_b(app, client, world):
+    _act_for_a(client, world)
+    outcomes = {}
+    for endpoint in sorted(EXPECTED):
+        method, _expected = EXPECTED[endpoint]
+        if "employer_id" not in next(app.url_map.iter_rules(endpoint)).arguments:
+            continue
+        url = _url(app, endpoint, {**world, "employer_id": world["employer_b_id"]})
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
+        outcomes[endpoint] = _outcome(response)
+    assert "employer.home" in outcomes
+    assert {e: o for e, o in outcomes.items() if o != NOT_FOUND} == {}

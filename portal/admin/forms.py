@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.auth.passwords import MIN_LENGTH
 from portal.forms import BaseForm
+
+
+def _optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
 
 
 class StaffUserForm(BaseForm):
@@ -39,3 +43,20 @@ class StaffUserForm(BaseForm):
             Length(min=MIN_LENGTH, message=_l("Use at least %(n)d characters", n=MIN_LENGTH)),
         ],
     )
+
+
+class AuditFilterForm(BaseForm):
+    """The audit view's filters: a GET form, so no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    staff = SelectField(_l("Staff member"), coerce=_optional_int, validate_choice=False)
+    employer = StringField(_l("Employer: credit code, unit number or part of the name"))
+    action = SelectField(_l("Action"), validate_choice=False)
+    from_date = DateField(_l("From (date)"), validators=[Optional()])
+    to_date = DateField(_l("To (date)"), validators=[Optional()])
+
+    def validate_to_date(self, field) -> None:
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError(_l("Enter an end date on or after the start date"))

@@ -1,15 +1,28 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal.admin import bp
-from portal.admin.forms import StaffUserForm
+from portal.admin.forms import AuditFilterForm, StaffUserForm
 from portal.admin.operations import StaffUserError, create_staff_user
+from portal.admin.queries import (
+    AuditFilter,
+    all_entries,
+    audit_page,
+    logged_actions,
+    staff_users,
+)
+from portal.admin.queries import audit_csv as audit_csv_bytes
+from portal.clock import today
 from portal.extensions import db
+from portal.hall.forms import HallForm
+from portal.hall.operations import create_hall, update_hall
+from portal.hall.queries import all_halls, get_hall_or_404
+from portal.labels import action_label
 from portal.models import Agency, User
 from portal.permissions import ADMIN, permission
 
@@ -47,3 +60,83 @@ def new_user():
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/new_user.html", form=form)
+
+
+# ------------------------------------------------------------------------------- audit log
+
+
+def _audit_filter_form() -> tuple[AuditFilterForm, AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.staff.choices = [SelectChoice("", _("Anyone"))] + [
+        SelectChoice(str(user.id), f"{user.display_name} ({user.username})")
+        for user in staff_users()
+    ]
+    form.action.choices = [SelectChoice("", _("Any action"))] + [
+        SelectChoice(code, action_label(code)) for code in logged_actions()
+    ]
+    if not form.validate():
+        return form, AuditFilter(staff_id=-1)  # show nothing until the filters make sense
+    return form, AuditFilter(
+        staff_id=form.staff.data,
+        employer=form.employer.data or "",
+        action=form.action.data or "",
+        from_date=form.from_date.data,
+        to_date=form.to_date.data,
+    )
+
+
+@bp.route("/audit")
+@permission(ADMIN)
+def audit():
+    form, chosen = _audit_filter_form()
+    page = audit_page(chosen, request.args.get("page", 1, type=int))
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/audit.html", form=form, page=page, filters=filters)
+
+
+@bp.route("/audit.csv")
+@permission(ADMIN)
+def audit_csv():
+    _form, chosen = _audit_filter_form()
+    body = audit_csv_bytes(*all_entries(chosen))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="audit-{today():%Y%m%d}.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- service halls
+
+
+@bp.route("/halls")
+@permission(ADMIN)
+def halls():
+    return render_template("admin/halls.html", halls=all_halls())
+
+
+@bp.route("/halls/new", methods=["GET", "POST"])
+@permission(ADMIN)
+def new_hall():
+    form = HallForm()
+    if form.validate_on_submit():
+        hall = create_hall(form.values(), actor=current_user)
+        flash(_("Added the service hall in %(district)s.", district=hall.district), "success")
+        return redirect(url_for("admin.halls"))
+    return render_template("admin/hall_form.html", form=form, hall=None)
+
+
+@bp.route("/halls/<int:hall_id>/edit", methods=["GET", "POST"])
+@permission(ADMIN)
+def edit_hall(hall_id: int):
+    hall = get_hall_or_404(hall_id)
+    form = HallForm(obj=hall)
+    if form.validate_on_submit():
+        if update_hall(hall, form.values(), actor=current_user):
+            flash(_("Saved the service hall in %(district)s.", district=hall.district), "success")
+        return redirect(url_for("admin.halls"))
+    return render_template("admin/hall_form.html", form=form, hall=hall)

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import AuditEntry, Employer, Membership, User
+from portal.permissions import ACTING_ROLE
 
 
 def employer_role_or_404(user: User, employer_id: int) -> tuple[Employer, str]:
     """Return the employer and the user's role there.
 
+    Hall staff acting for an employer (``g.acting``, portal/hall/acting.py) have the acting
+    role there and nowhere else.
+
     :raise 404: when the user has no membership at that employer (someone else's id looks
         exactly like one that does not exist).
     """
+    acting = g.get("acting")
+    if acting is not None and acting.staff_id == user.id:
+        if acting.employer_id != employer_id:
+            abort(404)
+        return acting.employer, ACTING_ROLE
     membership = db.session.scalar(
         select(Membership)
         .where(Membership.user_id == user.id, Membership.employer_id == employer_id)
@@ -65,6 +74,7 @@ def recent_history(employer: Employer, limit: int = 20) -> list[AuditEntry]:
         db.session.scalars(
             select(AuditEntry)
             .where(AuditEntry.acting_for_employer_id == employer.id)
+            .options(selectinload(AuditEntry.actor))
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .limit(limit)
         )

@@ -6,9 +6,11 @@ from portal.models.base import Base
 from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
 from portal.models.employers import DeferralDecision, Employer, Membership
 from portal.models.geography import Agency, PoolingRegion
+from portal.models.hall import ActingSession, PaperSignature, ServiceHall
 from portal.models.users import ActivationCode, User
 
 __all__ = [
+    "ActingSession",
     "ActivationCode",
     "Agency",
     "Assessment",
@@ -20,10 +22,12 @@ __all__ = [
     "Employer",
     "EvidenceFile",
     "Membership",
+    "PaperSignature",
     "Payment",
     "PersonAssessment",
     "PoolingRegion",
     "RateLimitWindow",
+    "ServiceHall",
     "StoredLetter",
     "User",
 ]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.users import User
 
 
 class AuditEntry(Base):
@@ -25,6 +29,9 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(40))
     request_id: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # Read-only: who did it, for pages that name the person (hall staff acting for an employer).
+    actor: Mapped[User | None] = relationship(viewonly=True)
 
 
 class RateLimitWindow(Base):

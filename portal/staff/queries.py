@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -25,7 +25,7 @@ def search_employers(user: User, text: str | None, limit: int = 50) -> list[Empl
         query = query.where(
             or_(
                 Employer.credit_code == text.upper(),
-                Employer.insurance_unit_number == text,
+                func.upper(Employer.insurance_unit_number) == text.upper(),
                 Employer.name.ilike(pattern),
             )
         )

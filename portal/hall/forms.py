@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import BaseForm
+
+
+class VisitorForm(BaseForm):
+    """Who came to the hall, and in what capacity they act for the employer."""
+
+    visitor_name = StringField(
+        _l("Visitor's full name"),
+        validators=[
+            DataRequired(_l("Enter the visitor's full name, as on the identity card")),
+            Length(max=100, message=_l("Enter at most 100 characters")),
+        ],
+    )
+    id_number = StringField(
+        _l("Identity card number"),
+        description=_l("18 characters, from the card the visitor shows"),
+        validators=[DataRequired(_l("Enter the visitor's identity card number"))],
+    )
+    capacity = RadioField(
+        _l("The visitor acts as"),
+        choices=[
+            SelectChoice("legal_representative", _l("Legal representative of the employer")),
+            SelectChoice("agent", _l("Agent with a letter of authority")),
+        ],
+        validators=[
+            InputRequired(_l("Choose whether the visitor is the legal representative or an agent"))
+        ],
+    )
+    letter = FileField(
+        _l("Scanned letter of authority"),
+        description=_l(
+            "Agents only: the signed and stamped letter, as PDF, JPEG or PNG, up to 10 MB"
+        ),
+    )
+
+
+class HallForm(BaseForm):
+    city = StringField(
+        _l("City"),
+        validators=[
+            DataRequired(_l("Enter the city")),
+            Length(max=50, message=_l("Enter at most 50 characters")),
+        ],
+    )
+    district = StringField(
+        _l("District or county"),
+        validators=[
+            DataRequired(_l("Enter the district or county the hall serves")),
+            Length(max=50, message=_l("Enter at most 50 characters")),
+        ],
+    )
+    address = StringField(
+        _l("Address"),
+        validators=[
+            DataRequired(_l("Enter the hall's address")),
+            Length(max=200, message=_l("Enter at most 200 characters")),
+        ],
+    )
+    phone = StringField(
+        _l("Phone number"),
+        validators=[
+            DataRequired(_l("Enter the hall's phone number")),
+            Length(max=40, message=_l("Enter at most 40 characters")),
+        ],
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional()])
+    position = IntegerField(
+        _l("Position in the list"),
+        default=0,
+        validators=[
+            InputRequired(_l("Enter a whole number for the position in the list")),
+            NumberRange(min=0, max=9999, message=_l("Enter a whole number from 0 to 9999")),
+        ],
+    )
+    is_listed = BooleanField(_l("Show on the public page"), default=True)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "city": self.city.data.strip(),
+            "district": self.district.data.strip(),
+            "address": self.address.data.strip(),
+            "phone": self.phone.data.strip(),
+            "note": (self.note.data or "").strip() or None,
+            "position": self.position.data,
+            "is_listed": bool(self.is_listed.data),
+        }

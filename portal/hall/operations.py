@@ -1,0 +1,208 @@
+"""Hall state changes: start and end acting for an employer, keep the service-hall list."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+
+from portal import audit
+from portal.applications import evidence as files
+from portal.extensions import db
+from portal.models import ActingSession, Employer, ServiceHall, User
+from portal.models.base import utcnow
+from portal.models.hall import ACTING_END_REASONS, VISITOR_CAPACITIES
+
+
+class VisitorError(ValueError):
+    """A visitor record refused; ``code`` names why, ``field`` where it belongs."""
+
+    def __init__(self, code: str, field: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def check_id_number(text: str) -> str:
+    """Return the identity-card number in its compact form (18 characters, X upper case).
+
+    :raise VisitorError: code ``id_length``, ``id_format``, ``id_checksum`` or ``id_component``
+        (no such birth date or region).
+    """
+    try:
+        return ric.validate(text)
+    except InvalidLength as error:
+        raise VisitorError("id_length", "id_number") from error
+    except InvalidFormat as error:
+        raise VisitorError("id_format", "id_number") from error
+    except InvalidChecksum as error:
+        raise VisitorError("id_checksum", "id_number") from error
+    except ValidationError as error:
+        raise VisitorError("id_component", "id_number") from error
+
+
+def mask_id_number(number: str) -> str:
+    """Show the first 6 and last 4 characters only: 370102********123X."""
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def hash_id_number(number: str, key: str) -> str:
+    """A keyed hash, to tell whether two visits were by the same person without keeping it."""
+    return hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()
+
+
+def start_acting(
+    employer: Employer,
+    *,
+    visitor_name: str,
+    id_number: str,
+    capacity: str,
+    letter: files.Upload | None,
+    actor: User,
+    upload_dir: str | Path,
+    hash_key: str,
+) -> ActingSession:
+    """Record the visitor and start acting for ``employer``; any other open visit ends.
+
+    :raise VisitorError: no name, a bad identity-card number, an unknown capacity, or an agent
+        without a letter of authority.
+    :raise EvidenceError: the letter is empty, over 10 MB, or not a PDF, JPEG or PNG.
+    """
+    visitor_name = visitor_name.strip()
+    if not visitor_name:
+        raise VisitorError("name_missing", "visitor_name")
+    number = check_id_number(id_number)
+    if capacity not in VISITOR_CAPACITIES:
+        raise VisitorError("capacity_missing", "capacity")
+    if capacity == "agent" and letter is None:
+        raise VisitorError("letter_missing", "letter")
+    mime = files.check_uploads([letter], already=0)[0] if letter is not None else None
+    end_open_visits(actor, reason="replaced", actor=actor)
+    visit = ActingSession(
+        staff_id=actor.id,
+        employer_id=employer.id,
+        visitor_name=visitor_name,
+        visitor_id_masked=mask_id_number(number),
+        visitor_id_hash=hash_id_number(number, hash_key),
+        capacity=capacity,
+    )
+    if letter is not None and mime is not None:
+        visit.letter_stored_name = files.new_stored_name()
+        visit.letter_name = files.clean_name(letter.filename, mime)
+        visit.letter_content_type = mime
+        visit.letter_sha256 = hashlib.sha256(letter.data).hexdigest()
+        files.write(upload_dir, visit.letter_stored_name, letter.data)
+    db.session.add(visit)
+    db.session.flush()
+    audit.record(
+        actor,
+        "hall.acting_start",
+        employer_id=employer.id,
+        obj=visit,
+        details={
+            **visit.audit_details(),
+            "visitor_id_masked": visit.visitor_id_masked,
+            "letter_sha256": visit.letter_sha256,
+        },
+    )
+    return visit
+
+
+def end_acting(
+    visit: ActingSession, *, reason: str, actor: User, at: datetime | None = None
+) -> None:
+    """Close the visit (stopped, idle, signed out, or replaced by a new one)."""
+    if reason not in ACTING_END_REASONS:
+        raise ValueError(f"unknown end reason {reason!r}")
+    if not visit.is_open:
+        return
+    visit.ended_at = at or utcnow()
+    visit.end_reason = reason
+    db.session.flush()
+    audit.record(
+        actor,
+        "hall.acting_end",
+        employer_id=visit.employer_id,
+        obj=visit,
+        details={**visit.audit_details(), "reason": reason},
+    )
+
+
+def end_open_visits(staff: User, *, reason: str, actor: User) -> None:
+    """End every visit this staff member still has open."""
+    visits = db.session.scalars(
+        select(ActingSession).where(
+            ActingSession.staff_id == staff.id, ActingSession.ended_at.is_(None)
+        )
+    )
+    for visit in list(visits):
+        end_acting(visit, reason=reason, actor=actor)
+
+
+# ----------------------------------------------------------------------- the service halls
+
+HALL_FIELDS = ("city", "district", "address", "phone", "note", "position", "is_listed")
+
+
+def create_hall(values: dict[str, object], *, actor: User) -> ServiceHall:
+    """Add a hall to the public list (an administrator's entry has no source document)."""
+    hall = ServiceHall(source="", **{k: values[k] for k in HALL_FIELDS})
+    db.session.add(hall)
+    db.session.flush()
+    audit.record(actor, "service_hall.create", obj=hall, details=_snapshot(hall))
+    return hall
+
+
+def update_hall(hall: ServiceHall, values: dict[str, object], *, actor: User) -> bool:
+    """Change a hall; return False (and write nothing) when nothing changed."""
+    before = _snapshot(hall)
+    for key in HALL_FIELDS:
+        setattr(hall, key, values[key])
+    after = _snapshot(hall)
+    changed = {k: [before[k], after[k]] for k in HALL_FIELDS if before[k] != after[k]}
+    if not changed:
+        return False
+    db.session.flush()
+    audit.record(actor, "service_hall.update", obj=hall, details={"changed": changed})
+    return True
+
+
+def _snapshot(hall: ServiceHall) -> dict[str, object]:
+    return {key: getattr(hall, key) for key in HALL_FIELDS}
+
+
+def load_shipped_halls(path: str | Path) -> int:
+    """Add the halls of a shipped YAML file (the migration does this once); return how many.
+
+    Used by the demonstration data and the tests, whose databases are built from the models.
+    """
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    existing = {
+        tuple(row) for row in db.session.execute(select(ServiceHall.city, ServiceHall.district))
+    }
+    added = 0
+    for position, row in enumerate(data["halls"], start=1):
+        if (data["city"], row["district"]) in existing:
+            continue
+        db.session.add(
+            ServiceHall(
+                city=data["city"],
+                district=row["district"],
+                address=row["address"],
+                phone=str(row["phone"]),
+                source=data["source"],
+                note=row.get("note"),
+                position=position,
+                is_listed=True,
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.applications import evidence as files
+from portal.applications.display import evidence_error_message
+from portal.forms import ConfirmForm
+from portal.hall import bp
+from portal.hall.acting import SESSION_KEY
+from portal.hall.forms import VisitorForm
+from portal.hall.operations import VisitorError, end_acting, start_acting
+from portal.hall.queries import get_visit_for_staff_or_404, listed_halls
+from portal.permissions import ACT_FOR_EMPLOYER, PUBLIC, STAFF, permission
+from portal.staff.queries import get_employer_for_staff_or_404
+
+
+@bp.route("/halls")
+@permission(PUBLIC)
+def halls():
+    return render_template("hall/halls.html", halls=listed_halls())
+
+
+@bp.route("/hall/employers/<int:employer_id>/visit", methods=["GET", "POST"])
+@permission(ACT_FOR_EMPLOYER)
+def visit(employer_id: int):
+    employer = get_employer_for_staff_or_404(current_user, employer_id)
+    form = VisitorForm()
+    if form.validate_on_submit():
+        try:
+            visit = start_acting(
+                employer,
+                visitor_name=form.visitor_name.data,
+                id_number=form.id_number.data,
+                capacity=form.capacity.data,
+                letter=_letter_upload(form),
+                actor=current_user,
+                upload_dir=current_app.config["UPLOAD_DIR"],
+                hash_key=current_app.config["SECRET_KEY"],
+            )
+        except VisitorError as error:
+            getattr(form, error.field).errors.append(_visitor_error_message(error))
+        except files.EvidenceError as error:
+            form.letter.errors.append(evidence_error_message(error))
+        else:
+            session[SESSION_KEY] = visit.id
+            flash(_("You are now acting for %(employer)s.", employer=employer.name), "success")
+            return redirect(url_for("employer.home", employer_id=employer.id))
+    return render_template("hall/visit.html", employer=employer, form=form)
+
+
+def _letter_upload(form: VisitorForm) -> files.Upload | None:
+    item = request.files.get(form.letter.name)
+    if item is None or not item.filename or form.capacity.data != "agent":
+        return None
+    return files.Upload(item.filename, item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
+
+
+def _visitor_error_message(error: VisitorError) -> str:
+    messages = {
+        "name_missing": _("Enter the visitor's full name, as on the identity card"),
+        "id_length": _(
+            "An identity card number has 18 characters. Check the number on the card and "
+            "enter all of it"
+        ),
+        "id_format": _("Enter the first 17 characters as digits; only the last character can be X"),
+        "id_checksum": _(
+            "The last character does not match the rest of the number. Check the number on the card"
+        ),
+        "id_component": _(
+            "The number contains a birth date or region code that does not exist. Check the "
+            "number on the card"
+        ),
+        "capacity_missing": _("Choose whether the visitor is the legal representative or an agent"),
+        "letter_missing": _("Upload the scanned letter of authority: an agent needs one"),
+    }
+    return messages[error.code]
+
+
+@bp.route("/hall/stop", methods=["POST"])
+@permission(ACT_FOR_EMPLOYER)
+def stop():
+    visit = g.get("acting")
+    if visit is not None and ConfirmForm().validate_on_submit():
+        end_acting(visit, reason="stopped", actor=current_user)
+        session.pop(SESSION_KEY, None)
+        g.acting = None
+        flash(
+            _("You are no longer acting for %(employer)s.", employer=visit.employer.name),
+            "success",
+        )
+    return redirect(url_for("staff.employers"))
+
+
+@bp.route("/hall/visits/<int:visit_id>/letter")
+@permission(STAFF)
+def authority_letter(visit_id: int):
+    visit = get_visit_for_staff_or_404(current_user, visit_id)
+    if visit.letter_stored_name is None:
+        abort(404)
+    path = files.path_of(current_app.config["UPLOAD_DIR"], visit.letter_stored_name)
+    response = send_file(
+        BytesIO(path.read_bytes()),
+        mimetype=visit.letter_content_type,
+        as_attachment=True,
+        download_name=visit.letter_name,
+        max_age=0,
+        etag=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

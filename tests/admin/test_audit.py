@@ -1,0 +1,133 @@
+"""The administrators' audit view: filters, pages, and a CSV that cannot run formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from bs4 import BeautifulSoup
+
+from portal import audit
+from portal.extensions import db
+from portal.models import AuditEntry
+from tests.conftest import sign_in
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def actions(response) -> list[str]:
+    return [
+        tr.select("td")[3].select_one(".hint").get_text(strip=True)
+        for tr in soup(response).select("#audit tbody tr")
+    ]
+
+
+@pytest.fixture
+def logged(make):
+    agency = make.agency()
+    employer = make.employer(agency, name="甲商贸有限公司")
+    other = make.employer(agency, name='=HYPERLINK("http://x")乙公司')
+    hall = make.user(staff_role="hall", agency=agency, display_name="赵窗口", username="zhao")
+    hall2 = make.user(staff_role="hall", agency=agency, display_name="钱窗口", username="qian")
+    admin = make.user(staff_role="admin", display_name="孙管理")
+
+    def row(actor, action, employer_id, at, **details):
+        entry = audit.record(actor, action, employer_id=employer_id, details=details)
+        entry.at = at
+        return entry
+
+    row(
+        hall,
+        "decision.defer",
+        employer.id,
+        datetime(2022, 8, 14, 17, 0, tzinfo=UTC),
+        visitor_name="李来人",
+        visitor_capacity="agent",
+        acting_session_id=7,
+    )
+    row(hall, "departure.record", employer.id, datetime(2022, 8, 15, 2, 0, tzinfo=UTC))
+    row(
+        hall2,
+        "decision.opt_out",
+        other.id,
+        datetime(2022, 8, 16, 2, 0, tzinfo=UTC),
+        visitor_name="@SUM(A1)",
+        visitor_capacity="legal_representative",
+    )
+    make.commit()
+    return {"employer": employer, "other": other, "hall": hall, "hall2": hall2, "admin": admin}
+
+
+def test_filters_by_staff_employer_action_and_local_dates(client, logged):
+    sign_in(client, logged["admin"])
+    everything = client.get("/admin/audit")
+    assert actions(everything) == ["decision.opt_out", "departure.record", "decision.defer"]
+    hall = logged["hall"]
+    assert actions(client.get(f"/admin/audit?staff={hall.id}")) == [
+        "departure.record",
+        "decision.defer",
+    ]
+    assert actions(client.get("/admin/audit?employer=甲商贸")) == [
+        "departure.record",
+        "decision.defer",
+    ]
+    code = logged["other"].credit_code
+    assert actions(client.get(f"/admin/audit?employer={code}")) == ["decision.opt_out"]
+    assert actions(client.get("/admin/audit?action=decision.defer")) == ["decision.defer"]
+    # 2022-08-14 17:00 UTC is 2022-08-15 01:00 in Shanghai: a 15 August row.
+    assert actions(client.get("/admin/audit?from_date=2022-08-15&to_date=2022-08-15")) == [
+        "departure.record",
+        "decision.defer",
+    ]
+    page = soup(client.get("/admin/audit?staff=" + str(hall.id)))
+    cells = [td.get_text(" ", strip=True) for td in page.select("#audit tbody tr")[1].select("td")]
+    assert "赵窗口 (zhao)" in cells[1] and "甲商贸有限公司" in cells[2]
+    assert "李来人" in cells[4] and "委托代理人" in cells[4]
+
+
+def test_a_bad_date_range_says_what_to_do(client, logged):
+    sign_in(client, logged["admin"])
+    response = client.get("/admin/audit?from_date=2022-08-16&to_date=2022-08-15")
+    assert "结束日期" in soup(response).select_one(".error-summary").get_text()
+    assert actions(response) == []
+
+
+def test_pages_of_fifty(client, logged, make):
+    for _ in range(55):
+        audit.record(logged["admin"], "service_hall.update", details={})
+    make.commit()
+    sign_in(client, logged["admin"])
+    first = client.get("/admin/audit?action=service_hall.update")
+    assert len(actions(first)) == 50
+    next_link = soup(first).select_one("a[rel=next]")["href"]
+    assert "action=service_hall.update" in next_link and "page=2" in next_link
+    assert len(actions(client.get(next_link))) == 5
+
+
+def test_csv_export_keeps_the_filters_and_defuses_formulas(client, logged):
+    sign_in(client, logged["admin"])
+    page = soup(client.get(f"/admin/audit?staff={logged['hall2'].id}"))
+    link = page.select_one("#csv")["href"]
+    response = client.get(link)
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["at", "actor_username", "actor_name", "role"]
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["at"] == "2022-08-16T10:00:00+08:00"
+    assert row["employer_name"].startswith("'=HYPERLINK")
+    assert row["visitor_name"] == "'@SUM(A1)"
+    assert row["action"] == "decision.opt_out" and row["role"] == "hall"
+    everything = client.get("/admin/audit.csv")
+    assert len(list(csv.reader(io.StringIO(everything.data.decode("utf-8-sig"))))) == 4
+
+
+def test_only_administrators_see_the_audit_log(client, logged):
+    sign_in(client, logged["hall"])
+    assert client.get("/admin/audit").status_code == 403
+    assert client.get("/admin/audit.csv").status_code == 403
+    assert db.session.query(AuditEntry).count() == 3

@@ -1,0 +1,129 @@
+"""The public list of service halls (Linyi's from 临医保发〔2020〕28号), kept by administrators."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.hall.operations import load_shipped_halls
+from portal.models import AuditEntry, ServiceHall
+from tests.conftest import post_form, sign_in
+
+SHIPPED = "portal/hall/linyi_service_halls.yaml"
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def rows(response) -> list[list[str]]:
+    return [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in soup(response).select("table tbody tr")
+    ]
+
+
+def test_the_public_page_lists_linyis_halls_with_the_source(client, app):
+    assert load_shipped_halls(app.root_path + "/../" + SHIPPED) == 14
+    db.session.commit()
+    response = client.get("/halls")
+    assert response.status_code == 200
+    table = rows(response)
+    assert len(table) == 14
+    assert table[0] == ["市直", "北京路8号，市政务服务大厅3楼", "0539-8101230"]
+    assert ["莒南县", "文化路中段，新政务大厅1楼", "17662877870"] in table
+    assert table[-1][0] == "高新区" and "6位" in table[-1][1]
+    assert "临沂市" in soup(response).select_one("h2").get_text()
+    assert "临医保发〔2020〕28号 四、五" in soup(response).select_one(".ref").get_text()
+    assert soup(response).select_one("a[href='tel:05398101230']")
+    # Loading again adds nothing.
+    assert load_shipped_halls(app.root_path + "/../" + SHIPPED) == 0
+
+
+def test_the_public_page_is_linked_from_every_page(client):
+    assert soup(client.get("/")).select_one("footer a[href='/halls']")
+
+
+def test_administrators_add_and_change_halls_and_each_change_is_audited(client, make):
+    admin = make.user(staff_role="admin")
+    make.commit()
+    sign_in(client, admin)
+    response = post_form(
+        client,
+        "/admin/halls/new",
+        {
+            "city": "聊城市",
+            "district": "东昌府区",
+            "address": "",
+            "phone": "0635-1234567",
+            "position": "1",
+            "is_listed": "y",
+        },
+        token_from="/admin/halls/new",
+    )
+    assert response.status_code == 200
+    assert "输入大厅地址" in soup(response).select_one(".error-summary").get_text()
+    assert soup(response).select_one("#phone")["value"] == "0635-1234567"
+    response = post_form(
+        client,
+        "/admin/halls/new",
+        {
+            "city": "聊城市",
+            "district": "东昌府区",
+            "address": "柳园南路1号",
+            "phone": "0635-1234567",
+            "position": "1",
+            "is_listed": "y",
+        },
+        token_from="/admin/halls/new",
+    )
+    assert response.status_code == 302
+    hall = db.session.scalar(select(ServiceHall))
+    assert (hall.city, hall.address, hall.source, hall.is_listed) == (
+        "聊城市",
+        "柳园南路1号",
+        "",
+        True,
+    )
+    assert ["东昌府区", "柳园南路1号", "0635-1234567"] in rows(client.get("/halls"))
+    edit = f"/admin/halls/{hall.id}/edit"
+    assert soup(client.get(edit)).select_one("#address")["value"] == "柳园南路1号"
+    response = post_form(
+        client,
+        edit,
+        {
+            "city": "聊城市",
+            "district": "东昌府区",
+            "address": "柳园南路2号",
+            "phone": "0635-1234567",
+            "position": "1",
+        },  # unticked: no longer shown
+        token_from=edit,
+    )
+    assert response.status_code == 302
+    assert rows(client.get("/halls")) == []
+    assert [
+        "聊城市",
+        "东昌府区",
+        "柳园南路2号",
+        "0635-1234567",
+        "否",
+        "管理员录入",
+        "修改 东昌府区",
+    ] in rows(client.get("/admin/halls"))
+    entries = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    assert [e.action for e in entries] == ["service_hall.create", "service_hall.update"]
+    assert entries[1].details["changed"] == {
+        "address": ["柳园南路1号", "柳园南路2号"],
+        "is_listed": [True, False],
+    }
+    assert entries[1].actor_id == admin.id
+
+
+def test_only_administrators_edit_halls(client, make):
+    hall_staff = make.user(staff_role="hall", agency=make.agency())
+    make.commit()
+    sign_in(client, hall_staff)
+    assert client.get("/admin/halls").status_code == 403
+    assert client.get("/admin/halls/new").status_code == 403

@@ -41,9 +41,11 @@ system-deps:
 	@fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || bash scripts/apt-install.sh fonts-noto-cjk
 	@/sbin/ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || bash scripts/apt-install.sh libharfbuzz-subset0
 
-# The test suite also drives Debian's Chromium and runs on PostgreSQL 15.
+# The test suite also drives Debian's Chromium, renders PDF pages with poppler's pdftoppm, and
+# runs on PostgreSQL 15.
 system-deps-test: system-deps
 	@command -v chromium >/dev/null || bash scripts/apt-install.sh chromium
+	@command -v pdftoppm >/dev/null || bash scripts/apt-install.sh poppler-utils
 	@test -x /usr/lib/postgresql/15/bin/initdb || bash scripts/apt-install.sh postgresql-15
 
 translations: $(STAMP)

@@ -108,6 +108,11 @@ EXPECTED = {
     "hall.visit": ("GET", HALL_ONLY),
     "hall.stop": ("POST", HALL_ONLY),
     "hall.authority_letter": ("GET", OWN_AGENCY_STAFF),
+    # Only hall staff acting for the employer record a paper signature (see the acting tests).
+    "hall.paper": (
+        "GET",
+        row(LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
 }
 
 
@@ -212,6 +217,7 @@ ACTING_EXCEPTIONS = {
     "employer.members": FORBIDDEN,
     "employer.invite": FORBIDDEN,
     "employer.remove": FORBIDDEN,
+    "hall.paper": OK,  # the owner signs online; only hall staff record paper
 }
 
 

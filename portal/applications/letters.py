@@ -42,13 +42,22 @@ def letter_data(
         program_name=load_program(employer.program_id).name_zh,
         period_label=period_label(employer),
         signed_at=application.signed_at,
-        signature_method="online",
+        signature_method="paper" if application.signature_method == "paper" else "online",
         signatory_name=application.signatory_name,
         verification_code=verification_code,
         verify_url=verify_url_for(verification_code),
         issued_on=issued_on,
         decision=decision,
+        **_paper_particulars(application),
     )
+
+
+def _paper_particulars(application: CommitmentApplication) -> dict[str, str]:
+    """Where a paper-signed letter was signed and who received it (portal/hall)."""
+    paper = getattr(application, "paper_signature", None)
+    if application.signature_method != "paper" or paper is None:
+        return {}
+    return {"hall_name": paper.hall_label, "received_by": paper.received_by.display_name}
 
 
 def issue_letter(

@@ -330,6 +330,8 @@ def sign(
     :raise ApplicationError: not a draft, already signed, answers missing, or not eligible.
     """
     _require_draft(application)
+    if actor.is_staff:  # hall staff record a paper signature instead (portal/hall)
+        raise ApplicationError("staff_cannot_sign")
     if is_signed(application):
         raise ApplicationError("already_signed")
     _require_complete(application)
@@ -370,6 +372,8 @@ def submit(application: CommitmentApplication, *, actor: User, today: date) -> b
         raise ApplicationError("not_signed", field="sign")
     application.status = "submitted"
     application.submitted_at = utcnow()
+    if actor.is_staff:  # filed at the hall: that reviewer may not decide it (portal/review)
+        application.filed_by_staff_id = actor.id
     application.due_on = review_due_date(today, review_working_days(application.program_id))
     try:
         db.session.flush()  # UPDATE ... WHERE version = <read>: one of two submits wins

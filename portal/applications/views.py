@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -254,6 +254,8 @@ def sign(employer):
     application, elsewhere = _draft_or_redirect(employer, "sign")
     if elsewhere:
         return elsewhere
+    if g.get("acting") is not None:  # hall staff cannot sign for the employer (portal/hall)
+        return render_template("hall/sign_refused.html", employer=employer), 403
     refused = _refusal_messages(employer, application)
     if application.signed_at is not None or refused:
         return redirect(_step_url(employer, "check" if not refused else "size"))

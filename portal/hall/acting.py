@@ -36,6 +36,10 @@ def load_acting() -> None:
     if visit_id is None or request.endpoint == "static":
         return
     visit = db.session.get(ActingSession, visit_id)
+    if visit is not None and visit.is_open and not current_user.is_authenticated:
+        # The sign-in ended without a sign-out (e.g. the password changed elsewhere).
+        end_acting(visit, reason="signed_out", actor=visit.staff)
+        db.session.commit()
     if (
         visit is None
         or not current_user.is_authenticated

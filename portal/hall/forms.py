@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -92,3 +100,32 @@ class HallForm(BaseForm):
             "position": self.position.data,
             "is_listed": bool(self.is_listed.data),
         }
+
+
+class PaperSignatureForm(BaseForm):
+    """The commitment letter came back signed and stamped: record it with its scan."""
+
+    signatory_name = StringField(
+        _l("Legal representative who signed"),
+        validators=[
+            DataRequired(_l("Enter the name of the legal representative who signed the letter")),
+            Length(max=100, message=_l("Enter at most 100 characters")),
+        ],
+    )
+    signed_on = DateField(
+        _l("Date on the letter"),
+        validators=[InputRequired(_l("Enter the date written on the letter, like 2022-08-15"))],
+    )
+    hall_id = SelectField(
+        _l("Service hall where it was signed"),
+        coerce=int,
+        validators=[InputRequired(_l("Choose the service hall where the letter was signed"))],
+    )
+    scan = FileField(
+        _l("Scan of the signed and stamped letter"),
+        description=_l("PDF, JPEG or PNG, up to 10 MB"),
+    )
+    is_original_seen = BooleanField(
+        _l("I have seen the original: signed by the legal representative and stamped"),
+        validators=[DataRequired(_l("Confirm that you have seen the signed and stamped original"))],
+    )

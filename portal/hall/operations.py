@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,10 +13,20 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 
 from portal import audit
 from portal.applications import evidence as files
+from portal.applications.letters import VerifyUrlFor, issue_letter
+from portal.applications.operations import missing_answers, refusals
 from portal.extensions import db
-from portal.models import ActingSession, Employer, ServiceHall, User
+from portal.models import (
+    ActingSession,
+    CommitmentApplication,
+    Employer,
+    PaperSignature,
+    ServiceHall,
+    User,
+)
 from portal.models.base import utcnow
 from portal.models.hall import ACTING_END_REASONS, VISITOR_CAPACITIES
+from portal.pdf import SHANGHAI
 
 
 class VisitorError(ValueError):
@@ -206,3 +216,110 @@ def load_shipped_halls(path: str | Path) -> int:
         added += 1
     db.session.flush()
     return added
+
+
+# ---------------------------------------------------------------- paper-signed commitment letter
+
+
+class PaperSignatureError(ValueError):
+    """A paper signature refused; ``code`` names why, ``field`` where it belongs (or None)."""
+
+    def __init__(self, code: str, field: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def record_paper_signature(
+    application: CommitmentApplication,
+    *,
+    visit: ActingSession,
+    signatory_name: str,
+    signed_on: date,
+    hall: ServiceHall,
+    scan: files.Upload | None,
+    actor: User,
+    today: date,
+    upload_dir: str | Path,
+    verify_url_for: VerifyUrlFor,
+) -> PaperSignature:
+    """Record a letter signed and stamped on paper at ``hall``, keep its scan, issue the PDF.
+
+    The issued letter says "signed on paper at <hall> on <date>, received by <staff>".
+
+    :raise PaperSignatureError: not a draft, signed already, answers missing or refused, no
+        name, a date after today, or a visit for another employer.
+    :raise EvidenceError: the scan is empty, over 10 MB, or not a PDF, JPEG or PNG.
+    """
+    if visit.employer_id != application.employer_id or not visit.is_open:
+        raise PaperSignatureError("not_acting")
+    if application.status != "draft":
+        raise PaperSignatureError("not_draft")
+    if application.signed_at is not None:
+        raise PaperSignatureError("already_signed")
+    if missing_answers(application) or refusals(
+        application.employer, unit_kind=application.unit_kind, size=application.computed_size
+    ):
+        raise PaperSignatureError("incomplete")
+    signatory_name = signatory_name.strip()
+    if not signatory_name:
+        raise PaperSignatureError("name_missing", "signatory_name")
+    if signed_on > today:
+        raise PaperSignatureError("future", "signed_on")
+    mime = files.check_uploads([scan] if scan is not None else [], already=0)[0]
+    assert scan is not None  # noqa: S101 - check_uploads refused an empty list
+    stale = db.session.scalar(
+        select(PaperSignature).where(PaperSignature.application_id == application.id)
+    )
+    if stale is not None:  # from a signature withdrawn when the answers changed
+        db.session.delete(stale)
+        db.session.flush()
+    record = PaperSignature(
+        application_id=application.id,
+        hall_id=hall.id,
+        hall_label=hall.label,
+        signed_on=signed_on,
+        received_by_id=actor.id,
+        acting_session_id=visit.id,
+        scan_name=files.clean_name(scan.filename, mime),
+        scan_stored_name=files.new_stored_name(),
+        scan_content_type=mime,
+        scan_size_bytes=len(scan.data),
+        scan_sha256=hashlib.sha256(scan.data).hexdigest(),
+    )
+    files.write(upload_dir, record.scan_stored_name, scan.data)
+    db.session.add(record)
+    application.signature_method = "paper"
+    application.signatory_name = signatory_name
+    application.signed_at = _signed_at(signed_on)
+    application.signed_by_id = actor.id
+    application.filed_by_staff_id = actor.id
+    db.session.flush()
+    letter = issue_letter(application, "signed", verify_url_for=verify_url_for, issued_on=today)
+    audit.record(
+        actor,
+        "commitment.paper_sign",
+        employer_id=application.employer_id,
+        obj=application,
+        details={
+            "signatory_name": signatory_name,
+            "method": "paper",
+            "hall": record.hall_label,
+            "signed_on": signed_on.isoformat(),
+            "scan_sha256": record.scan_sha256,
+            "letter_id": letter.id,
+            "sha256": letter.sha256,
+        },
+    )
+    return record
+
+
+def _signed_at(signed_on: date) -> datetime:
+    """The moment stored for a paper signature: now if signed today, else noon that day.
+
+    The letter prints the day in Asia/Shanghai; only the day is known for paper.
+    """
+    now = utcnow().replace(microsecond=0)
+    if now.astimezone(SHANGHAI).date() == signed_on:
+        return now
+    return datetime.combine(signed_on, time(12), tzinfo=SHANGHAI).astimezone(UTC)

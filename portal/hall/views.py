@@ -16,16 +16,35 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
+from portal import clock
 from portal.applications import evidence as files
 from portal.applications.display import evidence_error_message
+from portal.applications.letters import period_label
+from portal.applications.operations import missing_answers
+from portal.applications.queries import current_draft
+from portal.applications.views import verify_url_for
 from portal.forms import ConfirmForm
 from portal.hall import bp
 from portal.hall.acting import SESSION_KEY
-from portal.hall.forms import VisitorForm
-from portal.hall.operations import VisitorError, end_acting, start_acting
-from portal.hall.queries import get_visit_for_staff_or_404, listed_halls
-from portal.permissions import ACT_FOR_EMPLOYER, PUBLIC, STAFF, permission
+from portal.hall.forms import PaperSignatureForm, VisitorForm
+from portal.hall.operations import (
+    PaperSignatureError,
+    VisitorError,
+    end_acting,
+    record_paper_signature,
+    start_acting,
+)
+from portal.hall.queries import get_hall_or_404, get_visit_for_staff_or_404, listed_halls
+from portal.pdf import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.permissions import (
+    ACT_FOR_EMPLOYER,
+    EMPLOYER_PAPER_SIGN,
+    PUBLIC,
+    STAFF,
+    permission,
+)
 from portal.staff.queries import get_employer_for_staff_or_404
 
 
@@ -123,3 +142,68 @@ def authority_letter(visit_id: int):
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- paper-signed commitment letter
+
+
+@bp.route("/hall/e/<int:employer_id>/commitment/paper", methods=["GET", "POST"])
+@permission(EMPLOYER_PAPER_SIGN)
+def paper(employer):
+    application = current_draft(employer)
+    if application is None or missing_answers(application) or application.signed_at:
+        flash(_("There is no application ready to sign. Answer its questions first."), "info")
+        return redirect(url_for("applications.start", employer_id=employer.id))
+    form = PaperSignatureForm()
+    form.hall_id.choices = [SelectChoice(h.id, h.label) for h in listed_halls()]
+    if request.method == "GET" and g.acting.capacity == "legal_representative":
+        form.signatory_name.data = g.acting.visitor_name
+    if form.validate_on_submit():
+        try:
+            record_paper_signature(
+                application,
+                visit=g.acting,
+                signatory_name=form.signatory_name.data,
+                signed_on=form.signed_on.data,
+                hall=get_hall_or_404(form.hall_id.data),
+                scan=_scan_upload(form),
+                actor=current_user,
+                today=clock.today(),
+                upload_dir=current_app.config["UPLOAD_DIR"],
+                verify_url_for=verify_url_for,
+            )
+        except PaperSignatureError as error:
+            _paper_error(form, error)
+        except files.EvidenceError as error:
+            form.scan.errors.append(evidence_error_message(error))
+        else:
+            flash(_("The paper signature is recorded and the signed letter issued."), "success")
+            return redirect(url_for("applications.check", employer_id=employer.id))
+    return render_template(
+        "hall/paper.html",
+        employer=employer,
+        application=application,
+        form=form,
+        title=COMMITMENT_TITLE,
+        body=COMMITMENT_TEXT,
+        period=period_label(employer),
+    )
+
+
+def _scan_upload(form: PaperSignatureForm) -> files.Upload | None:
+    item = request.files.get(form.scan.name)
+    if item is None or not item.filename:
+        return None
+    return files.Upload(item.filename, item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
+
+
+def _paper_error(form: PaperSignatureForm, error: PaperSignatureError) -> None:
+    messages = {
+        "name_missing": _("Enter the name of the legal representative who signed the letter"),
+        "future": _("The date on the letter cannot be after today. Check the date"),
+    }
+    message = messages.get(
+        error.code, _("The application cannot be signed now. Check its answers first")
+    )
+    target = getattr(form, error.field) if error.field else form.csrf_token
+    target.errors.append(message)

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from portal.models.applications import CommitmentApplication
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.employers import Employer
 
@@ -111,3 +112,7 @@ class PaperSignature(Base):
 
     received_by: Mapped[User] = relationship()
     acting_session: Mapped[ActingSession] = relationship()
+    # ``application.paper_signature`` too, without changing the applications model's module.
+    application: Mapped[CommitmentApplication] = relationship(
+        backref=backref("paper_signature", uselist=False)
+    )

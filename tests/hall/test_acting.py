@@ -377,3 +377,11 @@ def test_png_letters_are_accepted(client, hall_world):
     response = start_visit(client, hall_world["employer"], capacity="agent", letter=PNG_BYTES)
     assert response.status_code == 302
     assert the_visit().letter_content_type == "image/png"
+
+
+def test_a_sign_in_that_ends_elsewhere_ends_acting(acting_client, hall_world):
+    hall_world["hall"].session_nonce = "changed-elsewhere"
+    db.session.commit()
+    response = acting_client.get("/halls")
+    assert banner(response) is None
+    assert the_visit().end_reason == "signed_out"

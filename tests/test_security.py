@@ -79,7 +79,10 @@ def test_production_refuses_a_demonstration_date_and_debug():
 
 
 def test_check_deploy_reports_unsafe_settings():
-    app = create_app(TestConfig)
+    class OnSQLite(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(OnSQLite)
     result = app.test_cli_runner().invoke(args=["portal", "check-deploy"])
     assert result.exit_code == 1
     assert "UNSAFE: TESTING is on" in result.output

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import stream_encode_multipart
 
-from tests.conftest import csrf_token, sign_in
+from tests.applications.helpers import multipart_post
+from tests.conftest import sign_in
 
 #: Valid identity-card numbers (兰山区, born 1995 and 1996; the first ends in X).
 VISITOR_ID = "37130219950101123X"
@@ -62,28 +60,11 @@ def visitor_data(**overrides) -> dict:
     return data
 
 
-def multipart_post(
-    client, path: str, fields: dict, files: list[tuple[str, str, bytes]], *, token_from: str
-):
-    """POST multipart form data encoded in memory (the test client would spool large bodies to
-    a temporary file it never closes)."""
-    data = MultiDict({**fields, "csrf_token": csrf_token(client, token_from)})
-    for field, name, body in files:
-        data.add(field, FileStorage(io.BytesIO(body), filename=name))
-    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
-    return client.post(
-        path,
-        input_stream=stream,
-        content_length=length,
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
-
-
 def start_visit(client, employer, *, letter: bytes | None = None, **overrides):
     """Record the visitor and start acting, as hall staff would (the client is signed in)."""
     files = [("letter", "授权委托书.pdf", letter)] if letter is not None else []
     path = f"/hall/employers/{employer.id}/visit"
-    return multipart_post(client, path, visitor_data(**overrides), files, token_from=path)
+    return multipart_post(client, path, visitor_data(**overrides), files)
 
 
 @pytest.fixture

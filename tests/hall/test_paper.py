@@ -13,9 +13,9 @@ from sqlalchemy import select
 from portal import pdf
 from portal.extensions import db
 from portal.models import AuditEntry, CommitmentApplication, PaperSignature, ServiceHall
-from tests.applications.helpers import fake_render, sign, submit, walk_to_sign
+from tests.applications.helpers import fake_render, multipart_post, sign, submit, walk_to_sign
 from tests.conftest import post_form, sign_in
-from tests.hall.conftest import PDF_BYTES, multipart_post, start_visit
+from tests.hall.conftest import PDF_BYTES, start_visit
 
 
 def soup(response) -> BeautifulSoup:
@@ -64,7 +64,7 @@ def record_paper(client, walk_in, *, scan: bytes | None = PDF_BYTES, **overrides
     }
     files = [("scan", "承诺书扫描件.pdf", scan)] if scan is not None else []
     path = paper_path(walk_in["employer"])
-    return multipart_post(client, path, fields, files, token_from=path)
+    return multipart_post(client, path, fields, files)
 
 
 def test_online_signing_is_refused_while_acting(client, walk_in, fast_letters):

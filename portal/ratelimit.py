@@ -14,13 +14,18 @@ from portal.extensions import db
 from portal.models import RateLimitWindow
 
 
+def _clock() -> float:
+    """Seconds since the epoch (a seam for tests that must stay inside one window)."""
+    return time.time()
+
+
 def hit(key: str, *, now: float | None = None) -> int:
     """Count one request for ``key`` in the current one-minute window; return the count so far.
 
     Runs in its own short transaction: a refused request still counts, and the count is
     visible to other workers at once.
     """
-    window = int((time.time() if now is None else now) // 60)
+    window = int((_clock() if now is None else now) // 60)
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     table = RateLimitWindow.__table__
     statement = (
@@ -47,5 +52,5 @@ def enforce(scope: str, limit_setting: str) -> None:
     limit = int(current_app.config[limit_setting])
     client = request.remote_addr or "unknown"
     if hit(f"{scope}:{client}") > limit:
-        retry_after = 60 - int(time.time()) % 60
+        retry_after = 60 - int(_clock()) % 60
         raise TooManyRequests(retry_after=retry_after)

@@ -141,3 +141,13 @@ def make(app):
     from tests.factories import Factory
 
     return Factory()
+
+
+@pytest.fixture
+def frozen_minute(monkeypatch):
+    """Hold the rate limiter's clock still, so a test's requests share one one-minute window."""
+    import portal.ratelimit
+
+    now = (int(time.time()) // 60) * 60 + 1.0
+    monkeypatch.setattr(portal.ratelimit, "_clock", lambda: now)
+    return now

@@ -132,7 +132,7 @@ def test_the_lookup_form_leads_to_the_letter(client, people):
     assert "Enter the verification code" in text_of(client.get("/verify/?code=nonsense"))
 
 
-def test_the_eleventh_lookup_in_a_minute_gets_429(client, people):
+def test_the_eleventh_lookup_in_a_minute_gets_429(client, people, frozen_minute):
     application = submitted_application(people["employer"])
     db.session.commit()
     code = application.letters[0].verification_code

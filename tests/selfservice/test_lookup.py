@@ -113,7 +113,7 @@ def test_the_api_agrees_with_the_rules(employees, revenue):
     assert body["size"] == rules.classify("retail", employees=employees, revenue=revenue).size
 
 
-def test_the_api_is_rate_limited_per_client(app, client):
+def test_the_api_is_rate_limited_per_client(app, client, frozen_minute):
     app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
     codes = [
         client.get(

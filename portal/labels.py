@@ -30,6 +30,7 @@ ACTIONS = {
     "activation.use": _l("Account activated"),
     "member.remove": _l("Member removed"),
     "auth.login": _l("Signed in"),
+    "auth.reauthenticate": _l("Password checked again before signing"),
     "auth.logout": _l("Signed out"),
     "auth.login_failed": _l("Failed sign-in"),
     "auth.login_refused_locked": _l("Sign-in refused: account locked"),

@@ -42,7 +42,7 @@ from portal.applications.queries import (
     latest_round,
     rounds_of,
 )
-from portal.auth.passwords import verify_password
+from portal.auth.operations import LoginPolicy, authenticate
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.pdf import COMMITMENT_TEXT, COMMITMENT_TITLE
@@ -261,7 +261,10 @@ def sign(employer):
         return redirect(_step_url(employer, "check" if not refused else "size"))
     form = SignForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.password.data):
+        policy = LoginPolicy(current_app.config["LOGIN_MAX_FAILURES"],
+                             current_app.config["LOGIN_LOCK_MINUTES"])
+        if authenticate(current_user.username, form.password.data, policy,
+                        action="auth.reauthenticate") is None:
             form.password.errors.append(
                 _("The password is not right. Enter the password you sign in with"))
         else:

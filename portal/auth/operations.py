@@ -33,11 +33,15 @@ class LoginPolicy:
     lock_minutes: int
 
 
-def authenticate(username: str, password: str, policy: LoginPolicy) -> User | None:
+def authenticate(
+    username: str, password: str, policy: LoginPolicy, *, action: str = "auth.login"
+) -> User | None:
     """Return the user when the password is right and the account is not locked.
 
     Failures are counted in the database with an atomic update, so the lock holds across
     workers and restarts. Unknown user, wrong password and locked account look the same.
+    ``action`` names the success in the audit log (a fresh check before signing is not a
+    sign-in, but counts towards the same lock).
     """
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     now = utcnow()
@@ -61,7 +65,7 @@ def authenticate(username: str, password: str, policy: LoginPolicy) -> User | No
         return None
     user.failed_logins = 0
     user.locked_until = None
-    audit.record(user, "auth.login", obj=user)
+    audit.record(user, action, obj=user)
     return user
 
 

@@ -66,6 +66,7 @@ lint: $(STAMP)
 	$(BIN)/pytest -q tests/test_i18n.py
 
 bench: setup
+	@command -v wrk >/dev/null || bash scripts/apt-install.sh wrk
 	$(BIN)/python bench/bench_pdf.py; pdf=$$?; $(BIN)/python bench/bench_pages.py; pages=$$?; \
 		test $$pdf -eq 0 -a $$pages -eq 0
 

@@ -19,6 +19,7 @@ import argparse
 import http.client
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess  # noqa: S404 - runs our own gunicorn and flask commands
@@ -36,6 +37,9 @@ CLIENTS = 64
 MIN_RATIO = 0.5
 MAX_P95_MS = 200.0
 PASSWORD = "demo-portal-2022"  # noqa: S105 - the published demonstration password
+# wrk (Debian's package) generates the load when present: a C client leaves the two cores to
+# the workers. Without it a Python client stands in, and its own CPU use lowers every figure.
+WRK = shutil.which("wrk")
 
 
 def free_port() -> int:
@@ -135,6 +139,31 @@ def drive(port: int, cookie: str, path: str, seconds: float) -> tuple[float, lis
     return len(latencies) / elapsed, latencies
 
 
+def drive_wrk(port: int, cookie: str, path: str, seconds: float) -> tuple[float, float]:
+    """wrk drives ``path`` with 64 connections; return requests a second and p95 (ms)."""
+    result = subprocess.run(  # noqa: S603
+        [
+            WRK,
+            "-t2",
+            f"-c{CLIENTS}",
+            f"-d{int(seconds)}s",
+            "-H",
+            f"Cookie: {cookie}",
+            "-s",
+            str(ROOT / "bench" / "p95.lua"),
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT "))
+    _tag, requests, duration, p95_ms, errors = line.split()
+    if int(errors):
+        raise RuntimeError(f"{path}: {errors} responses were not 2xx/3xx")
+    return int(requests) / float(duration), float(p95_ms)
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] * 1000
 
@@ -182,10 +211,14 @@ def main() -> int:
         }
         for cookie, path in targets.values():  # warm up both workers
             drive(port, cookie, path, 1.0)
-        results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in targets}
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
         for _ in range(rounds):
             for name, (cookie, path) in targets.items():
-                results[name].append(drive(port, cookie, path, seconds))
+                if WRK:
+                    results[name].append(drive_wrk(port, cookie, path, seconds))
+                else:
+                    rate, latencies = drive(port, cookie, path, seconds)
+                    results[name].append((rate, p95(latencies)))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -196,13 +229,14 @@ def main() -> int:
         f"rounds: {rounds} x {seconds:.0f} s"
     )
     ok = True
+    print(f"load generator: {'wrk' if WRK else 'Python threads (install wrk for truer figures)'}")
     for name, runs in results.items():
         rps = statistics.median(r for r, _ in runs)
-        latencies = [latency for _, lat in runs for latency in lat]
+        worst_p95 = max(p for _, p in runs)
         ratio = rps / floor_rps
-        line = f"{name:<36} {rps:8.1f} req/s  ratio {ratio:5.2f}  p95 {p95(latencies):7.1f} ms"
+        line = f"{name:<36} {rps:8.1f} req/s  ratio {ratio:5.2f}  p95 {worst_p95:7.1f} ms"
         if name != floor_name:
-            passed = ratio >= MIN_RATIO and p95(latencies) < MAX_P95_MS
+            passed = ratio >= MIN_RATIO and worst_p95 < MAX_P95_MS
             ok = ok and passed
             line += "  ok" if passed else "  MISSED"
         print(line)

@@ -18,6 +18,9 @@ CSP = (
 )
 
 
+SEEN_AT_RESOLUTION = 60  # seconds
+
+
 def init_app(app: Flask) -> None:
     app.before_request(assign_request_id)
     app.before_request(expire_idle_sessions)
@@ -50,7 +53,10 @@ def expire_idle_sessions() -> Response | None:
             return None
         flash(_("Your session has ended. Please sign in again."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    session["seen_at"] = now
+    if now - seen_at >= SEEN_AT_RESOLUTION:
+        # Rewriting the cookie on every request costs a signature each time; a minute's
+        # precision is plenty for a 30-minute idle limit.
+        session["seen_at"] = now
     return None
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, g
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.models import AuditEntry, Employer, Membership, User
+from portal.models import Agency, AuditEntry, Employer, Membership, User
 from portal.permissions import ACTING_ROLE
 
 
@@ -28,7 +28,9 @@ def employer_role_or_404(user: User, employer_id: int) -> tuple[Employer, str]:
     membership = db.session.scalar(
         select(Membership)
         .where(Membership.user_id == user.id, Membership.employer_id == employer_id)
-        .options(selectinload(Membership.employer))
+        .options(
+            joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region)
+        )
     )
     if membership is None:
         abort(404)

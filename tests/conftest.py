@@ -104,6 +104,15 @@ def app(database_url):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(request, tmp_path):
+    """Uploads of every test go to its own temporary folder, never to instance/."""
+    directory = tmp_path / "uploads"
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["UPLOAD_DIR"] = str(directory)
+    return directory
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

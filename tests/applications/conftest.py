@@ -6,13 +6,6 @@ from portal import pdf
 from tests.applications.helpers import fake_render
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    directory = tmp_path / "uploads"
-    app.config["UPLOAD_DIR"] = str(directory)
-    return directory
-
-
 @pytest.fixture
 def fast_letters(monkeypatch):
     """Swap the WeasyPrint render for a stand-in (the PDF tests use the real one)."""

@@ -14,13 +14,6 @@ PDF_BYTES = b"%PDF-1.4\n% a letter of authority\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    directory = tmp_path / "uploads"
-    app.config["UPLOAD_DIR"] = str(directory)
-    return directory
-
-
 @pytest.fixture
 def hall_world(make):
     """Two employers in one agency (similar names), one elsewhere, hall staff and an owner."""

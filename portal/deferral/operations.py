@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
-from portal.deferral.standing import employer_standing
+from portal.deferral.standing import Standing, employer_standing
 from portal.extensions import db
 from portal.models import DeferralDecision, Employer, User
 
@@ -37,11 +37,10 @@ def submission_token(
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def validate_choice(employer: Employer, choice: str, start: str | None, today: date) -> None:
+def validate_choice(standing: Standing, choice: str, start: str | None) -> None:
     """:raise DecisionError: when the choice is not open to this employer today."""
     if choice not in CHOICES:
         raise DecisionError("choose", field="choice")
-    standing = employer_standing(employer, today)
     if not standing.is_listed:
         raise DecisionError("not_listed")
     if choice == "defer" and standing.eligibility and not standing.eligibility.eligible:
@@ -78,7 +77,7 @@ def record_decision(
     current_id = standing.decision.id if standing.decision else None
     if current_id != based_on:
         raise DecisionError("changed")
-    validate_choice(employer, choice, start, today)
+    validate_choice(standing, choice, start)
     period = None
     if choice == "defer":
         period = next(o for o in standing.options if o.start == start)

@@ -24,7 +24,7 @@ def choose(employer):
     if form.validate_on_submit():
         choice, start = _split(form.choice.data)
         try:
-            validate_choice(employer, choice, start, standing.today)
+            validate_choice(standing, choice, start)
         except DecisionError as error:
             form.choice.errors.append(_error_message(error))
         else:

@@ -84,7 +84,7 @@ _GROUP = 4
 
 
 def new_verification_code() -> str:
-    """Draw a verification code of 100 random bits, as XXXX-XXXX-XXXX-XXXX-XXXX."""
+    """Draw a verification code of 100 random bits: five dash-separated groups of four."""
     chars = "".join(secrets.choice(_CROCKFORD) for _ in range(VERIFICATION_CODE_CHARS))
     return _group(chars)
 

@@ -40,12 +40,13 @@ def register_config(app: Flask, config: type[BaseConfig] | dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, login_manager, migrate
-    from portal.i18n import select_locale, select_timezone
+    from portal.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     from portal.auth import session as auth_session
 

@@ -23,6 +23,8 @@ def _env_flag(name: str, default: bool = False) -> bool:
 class BaseConfig:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    # A PostgreSQL connection can be dropped under a worker (restart, fail-over): test it when
+    # it is taken from the pool (portal/settings.py leaves SQLite files out).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DEBUG = False
@@ -33,6 +35,9 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_NAME = "portal_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie is rewritten only when the session changes (at most once a minute, when
+    # portal.security notes the time it was last seen), not on every response.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_MINUTES = 30
     # Hall staff acting for an employer stop after this long without a request (portal/hall).
     ACTING_IDLE_MINUTES = 30

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
 from portal.models import User
+
+# Every signed-in request runs it: built once (``Session.get`` builds its statement anew).
+USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 
 
 def init_login_manager(login_manager: LoginManager) -> None:
@@ -22,7 +26,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, nonce = session_id.partition(":")
     if not user_id.isdigit() or not nonce:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(USER_BY_ID, {"user_id": int(user_id)})
     if user is None or user.session_nonce != nonce or not user.is_enabled:
         return None
     return user

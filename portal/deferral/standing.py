@@ -9,12 +9,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import rules
 from portal.extensions import db
 from portal.models import Assessment, DeferralDecision, Employer, Payment
 from portal.rules import Eligibility, Period, Program, Quote
+
+# Built once (see portal/employer/queries.py): every employer page runs them.
+CURRENT_DECISION = (
+    select(DeferralDecision)
+    .where(DeferralDecision.employer_id == bindparam("employer_id"))
+    .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
+    .limit(1)
+)
+ASSESSMENTS_FOR_MONTHS = select(Assessment).where(
+    Assessment.employer_id == bindparam("employer_id"),
+    Assessment.month.in_(bindparam("months", expanding=True)),
+)
+PAYMENTS = (
+    select(Payment)
+    .where(Payment.employer_id == bindparam("employer_id"))
+    .order_by(Payment.paid_on, Payment.id)
+)
 
 
 @dataclass(frozen=True)
@@ -131,12 +148,7 @@ def period_arguments(employer: Employer, program: Program) -> dict[str, str | bo
 
 
 def current_decision(employer: Employer) -> DeferralDecision | None:
-    return db.session.scalar(
-        select(DeferralDecision)
-        .where(DeferralDecision.employer_id == employer.id)
-        .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(CURRENT_DECISION, {"employer_id": employer.id})
 
 
 def period_options(employer: Employer, program: Program, today: date) -> list[PeriodOption]:
@@ -188,11 +200,7 @@ def employer_standing(employer: Employer, today: date) -> Standing:
     period = rules.deferral_period(program.id, chosen_start=chosen, **args)
     options = period_options(employer, program, today)
     lines = month_lines(employer, period, program)
-    payments = list(
-        db.session.scalars(
-            select(Payment).where(Payment.employer_id == employer.id).order_by(Payment.paid_on)
-        )
-    )
+    payments = list(db.session.scalars(PAYMENTS, {"employer_id": employer.id}))
     quote = None
     if eligibility.eligible and all(line.unit_amount is not None for line in lines):
         quote = rules.catchup_quote(
@@ -223,9 +231,7 @@ def month_lines(employer: Employer, period: Period, program: Program) -> list[Mo
     assessments = {
         a.month: a
         for a in db.session.scalars(
-            select(Assessment).where(
-                Assessment.employer_id == employer.id, Assessment.month.in_(period.months)
-            )
+            ASSESSMENTS_FOR_MONTHS, {"employer_id": employer.id, "months": list(period.months)}
         )
     }
     region = employer.agency.region

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from flask import abort, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.models import Agency, AuditEntry, Employer, Membership, User
 from portal.permissions import ACTING_ROLE
+
+# The statements every employer page runs are built once, here: building a statement and its
+# cache key costs about as much as running it (measured with bench/bench_pages.py).
+MEMBERSHIP_WITH_EMPLOYER = (
+    select(Membership)
+    .where(
+        Membership.user_id == bindparam("user_id"),
+        Membership.employer_id == bindparam("employer_id"),
+    )
+    .options(joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region))
+)
+RECENT_HISTORY = (
+    select(AuditEntry)
+    .where(AuditEntry.acting_for_employer_id == bindparam("employer_id"))
+    .options(selectinload(AuditEntry.actor))
+    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def employer_role_or_404(user: User, employer_id: int) -> tuple[Employer, str]:
@@ -26,11 +44,7 @@ def employer_role_or_404(user: User, employer_id: int) -> tuple[Employer, str]:
             abort(404)
         return acting.employer, ACTING_ROLE
     membership = db.session.scalar(
-        select(Membership)
-        .where(Membership.user_id == user.id, Membership.employer_id == employer_id)
-        .options(
-            joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region)
-        )
+        MEMBERSHIP_WITH_EMPLOYER, {"user_id": user.id, "employer_id": employer_id}
     )
     if membership is None:
         abort(404)
@@ -72,12 +86,4 @@ def get_membership_or_404(employer: Employer, membership_id: int) -> Membership:
 
 
 def recent_history(employer: Employer, limit: int = 20) -> list[AuditEntry]:
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.acting_for_employer_id == employer.id)
-            .options(selectinload(AuditEntry.actor))
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(RECENT_HISTORY, {"employer_id": employer.id, "limit": limit}))

@@ -1,0 +1,48 @@
+"""The template filters that the amounts pages call dozens of times per page."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.config import BaseConfig
+from portal.templating import _day, money
+
+amounts = st.decimals(
+    min_value=Decimal("-100000000"), max_value=Decimal("100000000"), allow_nan=False, places=4
+)
+
+
+@pytest.mark.parametrize("locale", BaseConfig.LANGUAGES)
+@given(value=amounts)
+def test_money_reads_as_babel_writes_it_in_every_language(locale, value):
+    fen = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert money(value) == "¥" + format_decimal(fen, format="#,##0.00", locale=locale)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1234567.005"), "¥1,234,567.01"),  # half-up at the fen
+        (Decimal("0.004"), "¥0.00"),
+        (Decimal("205"), "¥205.00"),
+        (Decimal("-12.345"), "¥-12.35"),
+        (None, "—"),
+    ],
+)
+def test_money_rounds_half_up_to_the_fen(value, expected):
+    assert money(value) == expected
+
+
+@given(value=st.dates(min_value=date(2019, 1, 1), max_value=date(2027, 12, 31)))
+def test_day_is_babels_long_date(value):
+    assert _day(value, "zh") == format_date(value, format="long", locale="zh")
+    assert _day(value, "en") == format_date(value, format="d MMM y", locale="en")
+    assert _day(date(2022, 8, 15), "zh") == "2022年8月15日"
+    assert _day(date(2022, 8, 15), "en") == "15 Aug 2022"

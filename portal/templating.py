@@ -14,7 +14,6 @@ from flask_login import current_user
 from portal import clock, labels
 from portal.permissions import can
 
-
 FEN = Decimal("0.01")
 
 

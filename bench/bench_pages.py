@@ -81,6 +81,8 @@ class Client:
     def get(self, path: str) -> tuple[int, bytes]:
         self.conn.request("GET", path, headers={"Cookie": self.cookie})
         response = self.conn.getresponse()
+        if set_cookie := response.getheader("Set-Cookie"):  # keep it, as a browser does
+            self.cookie = set_cookie.split(";", 1)[0]
         return response.status, response.read()
 
 
@@ -164,6 +166,14 @@ def drive_wrk(port: int, cookie: str, path: str, seconds: float) -> tuple[float,
     return int(requests) / float(duration), float(p95_ms)
 
 
+def measure(port: int, cookie: str, path: str, seconds: float) -> tuple[float, float]:
+    """Requests a second and p95 (ms) of ``path`` under 64 clients, by wrk when present."""
+    if WRK:
+        return drive_wrk(port, cookie, path, seconds)
+    rate, latencies = drive(port, cookie, path, seconds)
+    return rate, p95(latencies)
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] * 1000
 
@@ -214,11 +224,10 @@ def main() -> int:
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
         for _ in range(rounds):
             for name, (cookie, path) in targets.items():
-                if WRK:
-                    results[name].append(drive_wrk(port, cookie, path, seconds))
-                else:
-                    rate, latencies = drive(port, cookie, path, seconds)
-                    results[name].append((rate, p95(latencies)))
+                # Gunicorn still holds the connections the previous page's clients left queued
+                # when they stopped; a second of this page, not measured, drains them.
+                measure(port, cookie, path, 1.0)
+                results[name].append(measure(port, cookie, path, seconds))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -234,7 +243,10 @@ def main() -> int:
         rps = statistics.median(r for r, _ in runs)
         worst_p95 = max(p for _, p in runs)
         ratio = rps / floor_rps
-        line = f"{name:<36} {rps:8.1f} req/s  ratio {ratio:5.2f}  p95 {worst_p95:7.1f} ms"
+        line = (
+            f"{name:<36} {rps:8.1f} req/s  ratio {ratio:5.2f}  "
+            f"p95 {statistics.median(p for _, p in runs):7.1f} ms (worst round {worst_p95:7.1f})"
+        )
         if name != floor_name:
             passed = ratio >= MIN_RATIO and worst_p95 < MAX_P95_MS
             ok = ok and passed

@@ -23,7 +23,7 @@ MEMBERSHIP_WITH_EMPLOYER = (
 RECENT_HISTORY = (
     select(AuditEntry)
     .where(AuditEntry.acting_for_employer_id == bindparam("employer_id"))
-    .options(selectinload(AuditEntry.actor))
+    .options(joinedload(AuditEntry.actor))  # one statement, not a second for the actors
     .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     .limit(bindparam("limit"))
 )

@@ -1,18 +1,29 @@
-"""The portal's one injectable "today"."""
+"""The portal's one injectable "today", in China's time (the servers may run on UTC)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 
 def today() -> date:
-    """Return PORTAL_TODAY when configured (a demonstration or test date), else the real date."""
+    """Return PORTAL_TODAY when configured (a demonstration or test date), else today's date
+    where the employers are (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai).
+
+    Deadlines, late fees and working days are Chinese dates: from 16:00 UTC it is already the
+    next day in China, so the server's own date would be a day behind for eight hours.
+    """
     fixed = current_app.config.get("PORTAL_TODAY")
     if fixed:
         return date.fromisoformat(str(fixed))
-    return date.today()
+    return local_date(datetime.now(UTC), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    """The calendar date in ``zone`` at ``moment`` (an aware datetime)."""
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 def is_demo_date() -> bool:

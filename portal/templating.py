@@ -12,9 +12,11 @@ from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal import clock, labels
+from portal.config import BaseConfig
 from portal.permissions import can
 
 FEN = Decimal("0.01")
+DEFAULT_LOCALE = BaseConfig.BABEL_DEFAULT_LOCALE
 
 
 def money(value: Decimal | None) -> str:
@@ -34,7 +36,7 @@ def day(value: date | None) -> str:
     """A date as the language writes it: 2022年8月15日, 15 Aug 2022."""
     if value is None:
         return "—"
-    return _day(value, str(get_locale()))
+    return _day(value, str(get_locale() or DEFAULT_LOCALE))  # no request: the default
 
 
 @lru_cache(maxsize=4096)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from portal import pdf
+from portal.deferral.standing import period_arguments
 from portal.extensions import db
 from portal.models import CommitmentApplication, Employer, StoredLetter
 from portal.models.base import utcnow
@@ -16,9 +17,14 @@ VerifyUrlFor = Callable[[str], str]
 
 
 def period_label(employer: Employer) -> str:
-    """The deferred months the letter names, e.g. ``2022-07 至 2022-09``."""
+    """The deferred months the letter names, e.g. ``2022-07 至 2022-09``.
+
+    The same period the employer's own pages show (portal.deferral.standing): July already paid
+    and a new business (deferred from its first insured or founding month) move it.
+    """
+    program = load_program(employer.program_id)
     try:
-        period = deferral_period(employer.program_id, july_paid=employer.is_july_paid)
+        period = deferral_period(program.id, **period_arguments(employer, program))
     except RulesError:
         return "—"
     return f"{period.start} 至 {period.end}"

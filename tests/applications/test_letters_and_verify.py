@@ -8,6 +8,7 @@ import re
 import pypdf
 from sqlalchemy import select
 
+from portal.applications.letters import period_label
 from portal.extensions import db
 from portal.models import CommitmentApplication, StoredLetter
 from portal.pdf import COMMITMENT_TEXT, sha256_hex
@@ -140,3 +141,14 @@ def test_the_eleventh_lookup_in_a_minute_gets_429(client, people, frozen_minute)
     statuses.append(client.get("/verify/0000-0000-0000-0000-0000").status_code)
     assert statuses == [200] * 10 + [429]
     assert client.get(f"/verify/{code}").headers.get("Retry-After")
+
+
+def test_the_letter_names_the_period_a_new_business_gets(make):
+    """鲁医保发〔2022〕21号 四: a business insured from 2022-08 defers from that month."""
+    employer = make.employer(make.agency(), list_status="not_listed")
+    make.commit()
+    assert period_label(employer) == "2022-07 至 2022-09"
+    employer.first_insured_month = "2022-08"
+    assert period_label(employer) == "2022-08 至 2022-10"
+    employer.first_insured_month, employer.is_july_paid = None, True
+    assert period_label(employer) == "2022-08 至 2022-10"

@@ -59,7 +59,6 @@ class BaseConfig:
     DEMO_DATA_ALLOWED = True
     API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
     VERIFY_RATE_LIMIT_PER_MINUTE = int(os.environ.get("VERIFY_RATE_LIMIT_PER_MINUTE", "10"))
-    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or None
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

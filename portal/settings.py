@@ -34,8 +34,6 @@ def finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY") and env_name == "development":
         app.config["SECRET_KEY"] = _instance_secret(instance)
-    if not app.config.get("UPLOAD_DIR"):
-        app.config["UPLOAD_DIR"] = str(instance / "uploads")
     if app.config.get("PORTAL_TODAY"):
         # Fail at start-up, not on the first page, when the demonstration date is malformed.
         date.fromisoformat(str(app.config["PORTAL_TODAY"]))

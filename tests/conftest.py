@@ -104,13 +104,11 @@ def app(database_url):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(request, tmp_path):
-    """Uploads of every test go to its own temporary folder, never to instance/."""
-    directory = tmp_path / "uploads"
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app").config["UPLOAD_DIR"] = str(directory)
-    return directory
+def uploaded_files() -> dict[str, bytes]:
+    """Every uploaded file the database keeps: name -> bytes."""
+    from portal.models import UploadedFile
+
+    return {row.name: row.data for row in db.session.scalars(db.select(UploadedFile))}
 
 
 @pytest.fixture

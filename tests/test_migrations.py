@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
@@ -63,3 +63,36 @@ def test_the_audit_log_refuses_updates_and_deletes(migrated_url, app):
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE audit_log") if IS_POSTGRES else text("SELECT 1"))
     engine.dispose()
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="the same on both databases; SQLite shows it")
+def test_uploaded_files_move_from_the_folder_into_the_database_and_back(tmp_path, monkeypatch):
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "ab12cd").write_bytes(b"%PDF-1.4 evidence")
+    monkeypatch.setenv("UPLOAD_DIR", str(folder))
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'files.sqlite'}"
+
+    app = create_app(Config)
+    migrations = str(REPO_ROOT / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations, revision="9e1fafba23ca")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO evidence_files (application_id, original_name, stored_name, "
+                    "content_type, size_bytes, sha256, uploaded_at) VALUES "
+                    "(1, 'licence.pdf', 'ab12cd', 'application/pdf', 17, '', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(directory=migrations)
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT name, data FROM uploaded_files")).all()
+        assert kept == [("ab12cd", b"%PDF-1.4 evidence")]
+
+        (folder / "ab12cd").unlink()
+        downgrade(directory=migrations, revision="9e1fafba23ca")
+        assert (folder / "ab12cd").read_bytes() == b"%PDF-1.4 evidence"
+        db.engine.dispose()

@@ -136,7 +136,7 @@ def test_the_table_covers_every_route(app):
 
 
 @pytest.fixture
-def world(app, make, tmp_path):
+def world(app, make):
     agency = make.agency()
     other_agency = make.agency()
     employer_a = make.employer(agency)
@@ -153,11 +153,10 @@ def world(app, make, tmp_path):
     }
     membership_id = finance_a.memberships[0].id
     decision = make.decision(employer_a, users["owner_a"])
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     application = submitted_application(employer_a)
-    evidence = stored_evidence(application, app.config["UPLOAD_DIR"])
+    evidence = stored_evidence(application)
     letter = application.letters[0]
-    visit = hall_visit(employer_a, users["hall"], app.config["UPLOAD_DIR"])
+    visit = hall_visit(employer_a, users["hall"], with_letter=True)
     service_hall = ServiceHall(
         city="临沂市", district="市直", address="北京路8号", phone="0539-8101230"
     )

@@ -1,15 +1,21 @@
 """Evidence files: the type from the content (magic bytes), the size and count limits, storage.
 
-Files live under ``UPLOAD_DIR`` (outside the web root) under random names; only the views that
-check access ever read them back, and always as downloads.
+The bytes live in the database (``UploadedFile``) under random names; only the views that check
+access ever read them back, and always as downloads.
 """
 
 from __future__ import annotations
 
 import secrets
-import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
+
+from sqlalchemy import String, insert, literal, select
+from sqlalchemy import delete as sa_delete
+
+from portal.extensions import db
+from portal.models import UploadedFile
+from portal.models.base import UTCDateTime, utcnow
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 5
@@ -83,24 +89,31 @@ def new_stored_name() -> str:
     return secrets.token_hex(20)
 
 
-def path_of(upload_dir: str | Path, stored_name: str) -> Path:
-    if not stored_name.isalnum():  # only names we made: hex digits
-        raise ValueError("not a stored evidence name")
-    return Path(upload_dir) / stored_name
+def write(stored_name: str, data: bytes) -> None:
+    """Keep ``data`` under ``stored_name``, in the request's transaction."""
+    db.session.add(UploadedFile(name=stored_name, data=data))
 
 
-def write(upload_dir: str | Path, stored_name: str, data: bytes) -> None:
-    directory = Path(upload_dir)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = path_of(directory, stored_name)
-    with path.open("xb") as handle:  # a random name never overwrites
-        handle.write(data)
-    path.chmod(0o600)
+def read(stored_name: str) -> bytes:
+    """:raise LookupError: no file has that name (a row names a file that was never kept)."""
+    data = db.session.scalar(select(UploadedFile.data).where(UploadedFile.name == stored_name))
+    if data is None:
+        raise LookupError(f"no uploaded file named {stored_name}")
+    return data
 
 
-def copy(upload_dir: str | Path, stored_name: str, new_name: str) -> None:
-    shutil.copyfile(path_of(upload_dir, stored_name), path_of(upload_dir, new_name))
+def copy(stored_name: str, new_name: str) -> None:
+    """Keep a second copy under ``new_name``, copied inside the database."""
+    db.session.flush()
+    db.session.execute(
+        insert(UploadedFile).from_select(
+            ["name", "data", "created_at"],
+            select(
+                literal(new_name, String), UploadedFile.data, literal(utcnow(), UTCDateTime())
+            ).where(UploadedFile.name == stored_name),
+        )
+    )
 
 
-def delete(upload_dir: str | Path, stored_name: str) -> None:
-    path_of(upload_dir, stored_name).unlink(missing_ok=True)
+def delete(stored_name: str) -> None:
+    db.session.execute(sa_delete(UploadedFile).where(UploadedFile.name == stored_name))

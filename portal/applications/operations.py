@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -113,7 +112,7 @@ def review_working_days(program_id: str) -> int:
 
 
 def open_draft(
-    employer: Employer, *, actor: User, today: date, upload_dir: str | Path
+    employer: Employer, *, actor: User, today: date
 ) -> CommitmentApplication:
     """Return the employer's current draft, starting one (or the next round) if there is none.
 
@@ -148,7 +147,7 @@ def open_draft(
     if latest is not None:
         for earlier in latest.evidence:
             copy_name = files.new_stored_name()
-            files.copy(upload_dir, earlier.stored_name, copy_name)
+            files.copy(earlier.stored_name, copy_name)
             application.evidence.append(EvidenceFile(
                 original_name=earlier.original_name, stored_name=copy_name,
                 content_type=earlier.content_type, size_bytes=earlier.size_bytes,
@@ -266,7 +265,6 @@ def add_evidence(
     uploads: list[files.Upload],
     *,
     actor: User,
-    upload_dir: str | Path,
 ) -> list[EvidenceFile]:
     """Store every upload, or none of them.
 
@@ -278,7 +276,7 @@ def add_evidence(
     added = []
     for upload, mime in zip(uploads, types, strict=True):
         stored_name = files.new_stored_name()
-        files.write(upload_dir, stored_name, upload.data)
+        files.write(stored_name, upload.data)
         record = EvidenceFile(
             original_name=files.clean_name(upload.filename, mime),
             stored_name=stored_name,
@@ -298,8 +296,7 @@ def add_evidence(
 
 
 def remove_evidence(
-    application: CommitmentApplication, record: EvidenceFile, *, actor: User,
-    upload_dir: str | Path,
+    application: CommitmentApplication, record: EvidenceFile, *, actor: User
 ) -> None:
     _require_draft(application)
     audit.record(
@@ -309,7 +306,7 @@ def remove_evidence(
     application.evidence.remove(record)
     db.session.delete(record)
     db.session.flush()
-    files.delete(upload_dir, record.stored_name)
+    files.delete(record.stored_name)
 
 
 # ------------------------------------------------------------------------------- sign, submit

@@ -106,8 +106,7 @@ def begin(employer):
         flash(_("This form had expired, so nothing was saved. Try again."), "error")
         return redirect(url_for("applications.start", employer_id=employer.id))
     try:
-        application = open_draft(employer, actor=current_user, today=clock.today(),
-                                 upload_dir=current_app.config["UPLOAD_DIR"])
+        application = open_draft(employer, actor=current_user, today=clock.today())
     except ApplicationError:
         return redirect(url_for("applications.start", employer_id=employer.id))
     if application.status != "draft":
@@ -195,8 +194,7 @@ def evidence(employer):
         uploads = [files.Upload(item.filename or "", item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
                    for item in request.files.getlist(form.files.name) if item.filename]
         try:
-            added = add_evidence(application, uploads, actor=current_user,
-                                 upload_dir=current_app.config["UPLOAD_DIR"])
+            added = add_evidence(application, uploads, actor=current_user)
         except files.EvidenceError as error:
             form.files.errors = [display.evidence_error_message(error)]
         else:
@@ -216,8 +214,7 @@ def remove_file(employer, file_id: int):
         return elsewhere
     record = evidence_of_employer(employer, file_id)
     if ConfirmForm().validate_on_submit() and record.application_id == application.id:
-        remove_evidence(application, record, actor=current_user,
-                        upload_dir=current_app.config["UPLOAD_DIR"])
+        remove_evidence(application, record, actor=current_user)
         flash(_("Removed: %(name)s", name=record.original_name), "success")
     return redirect(_step_url(employer, "evidence"))
 
@@ -230,8 +227,7 @@ def evidence_file(employer, file_id: int):
 
 def send_evidence(record):
     """Send an evidence file as a download, never for display in the browser."""
-    path = files.path_of(current_app.config["UPLOAD_DIR"], record.stored_name)
-    response = send_file(BytesIO(path.read_bytes()), mimetype=record.content_type,
+    response = send_file(BytesIO(files.read(record.stored_name)), mimetype=record.content_type,
                          as_attachment=True, download_name=record.original_name, max_age=0,
                          etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"

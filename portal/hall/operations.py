@@ -74,7 +74,6 @@ def start_acting(
     capacity: str,
     letter: files.Upload | None,
     actor: User,
-    upload_dir: str | Path,
     hash_key: str,
 ) -> ActingSession:
     """Record the visitor and start acting for ``employer``; any other open visit ends.
@@ -106,7 +105,7 @@ def start_acting(
         visit.letter_name = files.clean_name(letter.filename, mime)
         visit.letter_content_type = mime
         visit.letter_sha256 = hashlib.sha256(letter.data).hexdigest()
-        files.write(upload_dir, visit.letter_stored_name, letter.data)
+        files.write(visit.letter_stored_name, letter.data)
     db.session.add(visit)
     db.session.flush()
     audit.record(
@@ -240,7 +239,6 @@ def record_paper_signature(
     scan: files.Upload | None,
     actor: User,
     today: date,
-    upload_dir: str | Path,
     verify_url_for: VerifyUrlFor,
 ) -> PaperSignature:
     """Record a letter signed and stamped on paper at ``hall``, keep its scan, issue the PDF.
@@ -287,7 +285,7 @@ def record_paper_signature(
         scan_size_bytes=len(scan.data),
         scan_sha256=hashlib.sha256(scan.data).hexdigest(),
     )
-    files.write(upload_dir, record.scan_stored_name, scan.data)
+    files.write(record.scan_stored_name, scan.data)
     db.session.add(record)
     application.signature_method = "paper"
     application.signatory_name = signatory_name

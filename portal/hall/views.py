@@ -68,7 +68,6 @@ def visit(employer_id: int):
                 capacity=form.capacity.data,
                 letter=_letter_upload(form),
                 actor=current_user,
-                upload_dir=current_app.config["UPLOAD_DIR"],
                 hash_key=current_app.config["SECRET_KEY"],
             )
         except VisitorError as error:
@@ -131,9 +130,8 @@ def authority_letter(visit_id: int):
     visit = get_visit_for_staff_or_404(current_user, visit_id)
     if visit.letter_stored_name is None:
         abort(404)
-    path = files.path_of(current_app.config["UPLOAD_DIR"], visit.letter_stored_name)
     response = send_file(
-        BytesIO(path.read_bytes()),
+        BytesIO(files.read(visit.letter_stored_name)),
         mimetype=visit.letter_content_type,
         as_attachment=True,
         download_name=visit.letter_name,
@@ -169,7 +167,6 @@ def paper(employer):
                 scan=_scan_upload(form),
                 actor=current_user,
                 today=clock.today(),
-                upload_dir=current_app.config["UPLOAD_DIR"],
                 verify_url_for=verify_url_for,
             )
         except PaperSignatureError as error:

@@ -1,6 +1,11 @@
 """All models, importable from one place (Alembic and the app load them from here)."""
 
-from portal.models.applications import CommitmentApplication, EvidenceFile, StoredLetter
+from portal.models.applications import (
+    CommitmentApplication,
+    EvidenceFile,
+    StoredLetter,
+    UploadedFile,
+)
 from portal.models.audit import AuditEntry, RateLimitWindow
 from portal.models.base import Base
 from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
@@ -29,5 +34,6 @@ __all__ = [
     "RateLimitWindow",
     "ServiceHall",
     "StoredLetter",
+    "UploadedFile",
     "User",
 ]

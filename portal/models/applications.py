@@ -63,8 +63,23 @@ class CommitmentApplication(Base):
     letters: Mapped[list[StoredLetter]] = relationship(order_by="StoredLetter.id")
 
 
+class UploadedFile(Base):
+    """The bytes of an uploaded file (evidence, letter of authority, scan of a paper letter).
+
+    They live in the database, not on a worker's disk: every worker on every machine reads the
+    same files, backups hold them, and a request that fails leaves none behind. Rows that use a
+    file name it by ``name`` (a random name, never the user's).
+    """
+
+    __tablename__ = "uploaded_files"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class EvidenceFile(Base):
-    """An uploaded evidence file, stored outside the web root under a random name."""
+    """An uploaded evidence file; its bytes are the ``UploadedFile`` named ``stored_name``."""
 
     __tablename__ = "evidence_files"
 

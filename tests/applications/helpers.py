@@ -109,12 +109,12 @@ def submitted_application(employer, *, due_on=date(2022, 8, 18), round=1, status
     return application
 
 
-def stored_evidence(application, upload_dir, body: bytes = PNG) -> EvidenceFile:
-    """An evidence file on disk and in the database, as an upload would leave it."""
+def stored_evidence(application, body: bytes = PNG) -> EvidenceFile:
+    """An evidence file and its bytes in the database, as an upload would leave them."""
     from portal.applications import evidence as files
 
     name = files.new_stored_name()
-    files.write(upload_dir, name, body)
+    files.write(name, body)
     record = EvidenceFile(application_id=application.id, original_name="licence.png",
                           stored_name=name, content_type="image/png", size_bytes=len(body),
                           sha256=pdf.sha256_hex(body))

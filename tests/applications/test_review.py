@@ -25,7 +25,7 @@ from tests.applications.helpers import (
     upload,
     walk_to_sign,
 )
-from tests.conftest import IS_POSTGRES, post_form, sign_in
+from tests.conftest import IS_POSTGRES, post_form, sign_in, uploaded_files
 
 
 def _url(verify_code: str) -> str:
@@ -121,7 +121,7 @@ def test_approve_puts_the_employer_on_the_list_and_reissues_the_letter(
 
 
 def test_reject_needs_a_reason_the_employer_then_reads_and_corrects(
-    client, people, fast_letters, upload_dir
+    client, people, fast_letters
 ):
     employer = people["employer"]
     sign_in(client, people["owner"])
@@ -159,7 +159,9 @@ def test_reject_needs_a_reason_the_employer_then_reads_and_corrects(
     assert rounds[1].reference != rounds[0].reference
     assert [f.original_name for f in rounds[1].evidence] == ["licence.png"]
     assert rounds[1].evidence[0].stored_name != rounds[0].evidence[0].stored_name
-    assert len(list(upload_dir.iterdir())) == 2
+    kept = uploaded_files()  # the next round has its own copy
+    assert set(kept) == {rounds[0].evidence[0].stored_name, rounds[1].evidence[0].stored_name}
+    assert set(kept.values()) == {PNG}
 
     sign_in(client, people["reviewer"])
     english(client)

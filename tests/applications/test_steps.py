@@ -20,7 +20,7 @@ from tests.applications.helpers import (
     upload,
     walk_to_sign,
 )
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form, sign_in, uploaded_files
 from tests.factories import credit_code
 
 
@@ -211,7 +211,7 @@ def test_finance_staff_see_the_page_but_cannot_apply(client, people):
 # ---------------------------------------------------------------------------------- evidence
 
 
-def test_evidence_is_typed_by_content_and_served_only_as_a_download(client, people, upload_dir):
+def test_evidence_is_typed_by_content_and_served_only_as_a_download(client, people):
     employer = people["employer"]
     sign_in(client, people["owner"])
     walk_to_sign(client, employer)
@@ -222,9 +222,10 @@ def test_evidence_is_typed_by_content_and_served_only_as_a_download(client, peop
     assert [(f.original_name, f.content_type) for f in stored] == [
         ("scan.jpg", "image/jpeg"), ("licence.png", "image/png"),
         ("statement.pdf", "application/pdf")]
-    on_disk = sorted(p.name for p in upload_dir.iterdir())
-    assert on_disk == sorted(f.stored_name for f in stored)
-    assert all(len(name) == 40 and "." not in name for name in on_disk)
+    kept = uploaded_files()
+    assert sorted(kept) == sorted(f.stored_name for f in stored)
+    assert all(len(name) == 40 and "." not in name for name in kept)
+    assert kept[stored[2].stored_name] == SMALL_PDF
     download = client.get(f"{base(employer)}/evidence/{stored[0].id}")
     assert download.data == JPEG
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -233,38 +234,38 @@ def test_evidence_is_typed_by_content_and_served_only_as_a_download(client, peop
     assert client.get(f"{base(employer)}/evidence/{stored[0].id}").data == JPEG
 
 
-def _refused(client, employer, upload_dir, *files) -> list[str]:
+def _refused(client, employer, *files) -> list[str]:
     before = db.session.scalar(select(func.count()).select_from(EvidenceFile))
     response = upload(client, employer, *files)
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == before
-    assert len(list(upload_dir.glob("*")) if upload_dir.exists() else []) == before
+    assert len(uploaded_files()) == before
     return errors(response)
 
 
 def test_wrong_type_too_large_and_too_many_files_are_refused_and_nothing_is_stored(
-    client, people, upload_dir
+    client, people
 ):
     employer = people["employer"]
     sign_in(client, people["owner"])
     english(client)
     walk_to_sign(client, employer)
-    assert _refused(client, employer, upload_dir, ("ok.png", PNG),
+    assert _refused(client, employer, ("ok.png", PNG),
                     ("report.pdf", b"MZ\x90\x00 not a pdf")) == [
         "report.pdf is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved."]
     big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
-    assert _refused(client, employer, upload_dir, ("big.pdf", big)) == [
+    assert _refused(client, employer, ("big.pdf", big)) == [
         "big.pdf is larger than 10 MB. Upload a smaller file."]
     six = [(f"f{i}.png", PNG) for i in range(6)]
-    assert _refused(client, employer, upload_dir, *six) == [
+    assert _refused(client, employer, *six) == [
         "You can attach at most 5 files. Remove one before adding another."]
     upload(client, employer, *six[:5])
-    assert _refused(client, employer, upload_dir, ("sixth.png", PNG))[0].startswith(
+    assert _refused(client, employer, ("sixth.png", PNG))[0].startswith(
         "You can attach at most 5 files")
-    assert _refused(client, employer, upload_dir)[0] == "Choose a file to upload"
+    assert _refused(client, employer)[0] == "Choose a file to upload"
 
 
-def test_evidence_can_be_removed_while_a_draft(client, people, upload_dir):
+def test_evidence_can_be_removed_while_a_draft(client, people):
     employer = people["employer"]
     sign_in(client, people["owner"])
     walk_to_sign(client, employer)
@@ -273,7 +274,7 @@ def test_evidence_can_be_removed_while_a_draft(client, people, upload_dir):
     post_form(client, f"{base(employer)}/evidence/{record.id}/remove",
               token_from=f"{base(employer)}/")
     assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
-    assert list(upload_dir.iterdir()) == []
+    assert uploaded_files() == {}
 
 
 def test_another_employers_evidence_is_a_404(client, people, make):

@@ -11,8 +11,8 @@ from portal.models import ActingSession, Employer, User
 LETTER = b"%PDF-1.4\n% letter of authority\n"
 
 
-def hall_visit(employer: Employer, staff: User, upload_dir: str | None = None) -> ActingSession:
-    """An open visit by ``staff`` for ``employer``; with ``upload_dir``, an agent's letter too."""
+def hall_visit(employer: Employer, staff: User, *, with_letter: bool = False) -> ActingSession:
+    """An open visit by ``staff`` for ``employer``; ``with_letter``: an agent's letter too."""
     visit = ActingSession(
         staff_id=staff.id,
         employer_id=employer.id,
@@ -21,13 +21,13 @@ def hall_visit(employer: Employer, staff: User, upload_dir: str | None = None) -
         visitor_id_hash="0" * 64,
         capacity="legal_representative",
     )
-    if upload_dir is not None:
+    if with_letter:
         visit.capacity = "agent"
         visit.letter_stored_name = files.new_stored_name()
         visit.letter_name = "授权委托书.pdf"
         visit.letter_content_type = "application/pdf"
         visit.letter_sha256 = hashlib.sha256(LETTER).hexdigest()
-        files.write(upload_dir, visit.letter_stored_name, LETTER)
+        files.write(visit.letter_stored_name, LETTER)
     db.session.add(visit)
     db.session.flush()
     return visit

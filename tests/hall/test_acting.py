@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ActingSession, AuditEntry, DeferralDecision
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form, sign_in, uploaded_files
 from tests.hall.conftest import (
     OTHER_VISITOR_ID,
     PDF_BYTES,
@@ -132,9 +132,7 @@ def test_a_letter_of_authority_must_be_a_pdf_jpeg_or_png_by_content(client, hall
     assert db.session.scalar(select(ActingSession)) is None
 
 
-def test_an_agent_with_a_letter_starts_acting_and_the_letter_is_kept(
-    client, hall_world, upload_dir
-):
+def test_an_agent_with_a_letter_starts_acting_and_the_letter_is_kept(client, hall_world):
     sign_in(client, hall_world["hall"])
     response = start_visit(
         client,
@@ -150,7 +148,7 @@ def test_an_agent_with_a_letter_starts_acting_and_the_letter_is_kept(
         "application/pdf",
         "授权委托书.pdf",
     )
-    assert (upload_dir / visit.letter_stored_name).read_bytes() == PDF_BYTES
+    assert uploaded_files() == {visit.letter_stored_name: PDF_BYTES}
     download = client.get(f"/hall/visits/{visit.id}/letter")
     assert download.data == PDF_BYTES and download.headers["Content-Disposition"].startswith(
         "attachment"

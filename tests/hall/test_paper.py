@@ -14,7 +14,7 @@ from portal import pdf
 from portal.extensions import db
 from portal.models import AuditEntry, CommitmentApplication, PaperSignature, ServiceHall
 from tests.applications.helpers import fake_render, multipart_post, sign, submit, walk_to_sign
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form, sign_in, uploaded_files
 from tests.hall.conftest import PDF_BYTES, start_visit
 
 
@@ -116,7 +116,7 @@ def test_the_paper_record_says_what_is_wrong(
     assert db.session.scalar(select(CommitmentApplication)).signed_at is None
 
 
-def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in, upload_dir):
+def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in):
     """One real WeasyPrint render: the letter says it was signed on paper, where and by whom."""
     employer, staff = walk_in["employer"], walk_in["staff"]
     response = record_paper(client, walk_in)
@@ -126,7 +126,7 @@ def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in, upload
     assert (application.signature_method, application.signatory_name) == ("paper", "张三")
     assert application.filed_by_staff_id == staff.id
     assert (record.received_by_id, record.signed_on.isoformat()) == (staff.id, "2022-08-15")
-    assert (upload_dir / record.scan_stored_name).read_bytes() == PDF_BYTES
+    assert uploaded_files()[record.scan_stored_name] == PDF_BYTES
     text = _pdf_text(application.letters[0].pdf)
     assert "Signedonpaperat临沂市市直（北京路8号，市政务服务大厅3楼）on2022-08-15" in text
     assert "receivedby赵窗口" in text

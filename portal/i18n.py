@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, session
 from flask_babel import get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -34,6 +39,32 @@ def request_translations() -> Translations | NullTranslations:
     return translations
 
 
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """``_()`` and ``{% trans %}`` in templates: Jinja's "newstyle" gettext, to the letter.
+
+    Jinja's own wrapper asks for the whole template context, and Jinja then copies that context
+    on every call made inside a loop or after a ``{% set %}`` (dozens per page); the message
+    needs only the autoescape setting.
+    """
+    rv = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja trusts it; variables escape
+    return rv % variables  # always a format string, as in Jinja: "%%" is a percent sign
+
+
+@pass_eval_context
+def template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """``{% trans count=n %}…{% pluralize %}…{% endtrans %}``, as :func:`template_gettext`."""
+    variables.setdefault("num", num)
+    rv = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja trusts it; variables escape
+    return rv % variables
+
+
 def install_template_gettext(app: Flask) -> None:
     """Templates translate through :func:`request_translations` (``{% trans %}`` and ``_()``)."""
     app.jinja_env.install_gettext_callables(
@@ -42,4 +73,7 @@ def install_template_gettext(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
+    )
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )

@@ -43,7 +43,6 @@ def plain_rows(statement, **values) -> list[Row]:
     return list(db.session.connection().execute(statement, values))
 
 
-
 @dataclass(frozen=True)
 class PeriodOption:
     start: str

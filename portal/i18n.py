@@ -66,14 +66,12 @@ def template_ngettext(
 
 
 def install_template_gettext(app: Flask) -> None:
-    """Templates translate through :func:`request_translations` (``{% trans %}`` and ``_()``)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    """Templates translate through :func:`request_translations` (``{% trans %}`` and ``_()``).
+
+    Flask-Babel has already installed Jinja's i18n extension in newstyle mode; this replaces its
+    message functions, which look the catalogue up and take the whole context on every call.
+    """
+    assert app.jinja_env.newstyle_gettext  # noqa: S101 - the rules template_gettext follows
     app.jinja_env.globals.update(
         _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )

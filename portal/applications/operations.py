@@ -24,16 +24,13 @@ from portal.pdf import sha256_hex
 from portal.rules import (
     INDUSTRIES,
     Classification,
+    NotApplicable,
     classify,
     load_program,
     parse_uscc,
     review_due_date,
 )
 from portal.rules import standing as standing_rules
-
-#: 鲁医保发〔2022〕21号 四: the agency reviews within 3 working days. Reading: programs whose
-#: sources name no review time (review_working_days: null) use the same 3 working days.
-DEFAULT_REVIEW_WORKING_DAYS = 3
 
 OPEN_STATUSES = ("draft", "submitted")
 
@@ -94,8 +91,11 @@ def missing_answers(application: CommitmentApplication) -> list[str]:
 
 
 def review_working_days(program_id: str) -> int:
+    """The agency's review time (鲁医保发〔2022〕21号 四; a named reading where a source is silent)."""
     param = load_program(program_id).review_working_days
-    return int(param.value) if param is not None else DEFAULT_REVIEW_WORKING_DAYS
+    if param is None:
+        raise NotApplicable(f"{program_id} has no commitment review", field="program_id")
+    return int(param.value)
 
 
 # ------------------------------------------------------------------------------- drafts

@@ -91,7 +91,7 @@ def missing_answers(application: CommitmentApplication) -> list[str]:
 
 
 def review_working_days(program_id: str) -> int:
-    """The agency's review time (鲁医保发〔2022〕21号 四; a named reading where a source is silent)."""
+    """The review time (鲁医保发〔2022〕21号 四; a named reading where a source is silent)."""
     param = load_program(program_id).review_working_days
     if param is None:
         raise NotApplicable(f"{program_id} has no commitment review", field="program_id")

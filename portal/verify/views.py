@@ -9,7 +9,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal import ratelimit
-from portal.applications import display
 from portal.applications.letters import letter_status
 from portal.extensions import db
 from portal.models import CommitmentApplication
@@ -18,8 +17,6 @@ from portal.permissions import PUBLIC, permission
 from portal.verify import bp
 from portal.verify.forms import LookupForm, UploadForm
 from portal.verify.queries import letter_by_code
-
-bp.context_processor(display.template_helpers)
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 

@@ -40,6 +40,7 @@ class Problem:
     column: str  # the column's Chinese name, as in the file's header
     code: str
     details: dict[str, Any] = field(default_factory=dict)
+    value: str = ""  # the cell as the file has it (cut to 100 characters), shown beside the error
 
 
 @dataclass

@@ -129,7 +129,13 @@ def _pass(
             except RowErrors as errors:
                 for key, error in errors.errors:
                     tally.problems.append(
-                        Problem(line, kind.column(key), error.code, error.details)
+                        Problem(
+                            line,
+                            kind.column(key),
+                            error.code,
+                            error.details,
+                            raw.get(key, "")[:100],
+                        )
                     )
                 continue
             key = kind.key(row)
@@ -253,7 +259,7 @@ def _update(record: ImportRecord, outcome: Outcome) -> None:
     record.updated, record.unchanged = outcome.updated, outcome.unchanged
     record.refused = outcome.refused_rows
     errors = [
-        {"line": p.line, "column": p.column, "code": p.code, "details": p.details}
+        {"line": p.line, "column": p.column, "code": p.code, "details": p.details, "value": p.value}
         for p in outcome.problems
     ]
     if outcome.file_error is not None:

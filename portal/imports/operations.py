@@ -85,19 +85,21 @@ def run(
     if kind is None:
         raise ImportError_("unknown_kind")
     outcome = Outcome(kind_name, source.name, sha256_of(source))
-    check = _pass(kind, source, scope_agency_id, outcome, apply=False, progress=progress)
-    _fill(outcome, check)
-    if apply and not outcome.is_refused:
-        done = _pass(
-            kind,
-            source,
-            scope_agency_id,
-            Outcome(kind_name, source.name, ""),
-            apply=True,
-            progress=None,
+    if not apply:
+        _fill(
+            outcome, _pass(kind, source, scope_agency_id, outcome, apply=False, progress=progress)
         )
-        _fill(outcome, done)
-        outcome.applied = not outcome.is_refused
+        return outcome
+    # One pass: each batch is checked, then written while no row so far is refused; from the
+    # first refused row on nothing more is written but every row is still checked (every
+    # problem is reported), and the savepoint takes back what was written: all or nothing.
+    savepoint = db.session.begin_nested()
+    _fill(outcome, _pass(kind, source, scope_agency_id, outcome, apply=True, progress=progress))
+    if outcome.is_refused:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+        outcome.applied = True
     return outcome
 
 
@@ -158,8 +160,6 @@ def _pass(
         outcome.rows = rows
         return None
     outcome.rows = rows
-    if apply and tally.problems:  # the data changed between check and apply
-        db.session.rollback()
     return tally
 
 

@@ -306,8 +306,10 @@ def test_any_amount_cell_is_a_value_or_a_worded_refusal(app, make, cell):
     db.session.rollback()
 
 
-@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
-       st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+@given(
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
+    st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"),
+)
 def test_the_fast_credit_code_check_agrees_with_python_stdnum(first17, last):
     from stdnum.cn import uscc
 

@@ -383,3 +383,14 @@ def test_persons_upsert(app, make, agencies):
     )
     outcome = run("persons", changed, scope_agency_id=None, apply=True)
     assert (outcome.created, outcome.updated) == (0, 1)
+
+
+def test_too_many_rows_are_refused_before_anything_is_written(app, agencies, monkeypatch):
+    import portal.imports.operations as operations
+
+    monkeypatch.setattr(operations, "MAX_ROWS", 3)
+    rows = [f"{credit_code()},甲{i},U{i},LC01,小型,是" for i in range(5)]
+    outcome = run("list", _csv(LIST_HEADER, *rows), scope_agency_id=None, apply=True)
+    assert outcome.file_error.code == "too_many_rows" and not outcome.applied
+    assert "3" in outcome_errors(outcome)[0]["message"]
+    assert _count(Employer) == 0

@@ -105,8 +105,9 @@ def test_integers():
         parse_integer("1000000000", max_digits=9)
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=0, max_value=10**12 - 1,
-                   places=2))
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=0, max_value=10**12 - 1, places=2)
+)
 def test_every_fitting_decimal_round_trips(value):
     assert parse_decimal(str(value), max_digits=12, max_places=2) == value
     assert parse_decimal(f"{value:f}", max_digits=12, max_places=2) == value
@@ -123,8 +124,12 @@ def test_any_text_gives_a_fitting_number_none_or_number_error(text):
     try:
         value = parse_decimal(text, max_digits=6, max_places=2, signed=True, grouping=True)
     except NumberError as error:
-        assert error.reason in {numbers.MALFORMED, numbers.NEGATIVE, numbers.TOO_MANY_DIGITS,
-                                numbers.TOO_MANY_PLACES}
+        assert error.reason in {
+            numbers.MALFORMED,
+            numbers.NEGATIVE,
+            numbers.TOO_MANY_DIGITS,
+            numbers.TOO_MANY_PLACES,
+        }
         return
     if value is None:
         assert not text.strip()

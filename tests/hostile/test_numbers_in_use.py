@@ -75,32 +75,47 @@ def test_the_lookup_page_takes_grouped_and_full_width_figures(client):
 
 def test_the_figures_step_refuses_huge_figures_with_the_limit(client, make):
     agency = make.agency()
-    employer = make.employer(agency, list_status="not_listed", size_class=None,
-                             size_source=None, industry=None)
+    employer = make.employer(
+        agency, list_status="not_listed", size_class=None, size_source=None, industry=None
+    )
     owner = make.user(employer=employer, role="owner")
     make.commit()
     sign_in(client, owner)
     walk_to_sign(client, employer, figures={"employees": "", "revenue": ""})
-    response = post_form(client, f"{base(employer)}/figures",
-                         {"employees": "1e700000", "revenue": "9" * 40},
-                         token_from=f"{base(employer)}/")
+    response = post_form(
+        client,
+        f"{base(employer)}/figures",
+        {"employees": "1e700000", "revenue": "9" * 40},
+        token_from=f"{base(employer)}/",
+    )
     assert response.status_code == 200
     assert errors(response) == ["从业人员数请填写整数，例如 45", "小数点前最多输入12位"]
 
 
-@pytest.mark.parametrize(("position", "message"), [
-    ("99999999999999999999", "输入不超过4位的整数"),
-    ("1e3", "输入0到9999之间的整数"),
-    ("   ", "输入排列顺序（整数）"),
-])
+@pytest.mark.parametrize(
+    ("position", "message"),
+    [
+        ("99999999999999999999", "输入不超过4位的整数"),
+        ("1e3", "输入0到9999之间的整数"),
+        ("   ", "输入排列顺序（整数）"),
+    ],
+)
 def test_the_hall_position_refuses_what_does_not_fit(client, make, position, message):
     admin = make.user(staff_role="admin")
     make.commit()
     sign_in(client, admin)
-    response = post_form(client, "/admin/halls/new", {
-        "city": "聊城市", "district": "东昌府区", "address": "花园路1号",
-        "phone": "0635-1234567", "position": position,
-    }, token_from="/admin/halls/new")
+    response = post_form(
+        client,
+        "/admin/halls/new",
+        {
+            "city": "聊城市",
+            "district": "东昌府区",
+            "address": "花园路1号",
+            "phone": "0635-1234567",
+            "position": position,
+        },
+        token_from="/admin/halls/new",
+    )
     assert response.status_code == 200
     assert message in errors(response)
     assert db.session.scalar(db.select(db.func.count()).select_from(ServiceHall)) == 0

@@ -18,6 +18,7 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_request_hooks(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -57,6 +58,12 @@ def register_request_hooks(app: Flask) -> None:
     from portal import security
 
     security.init_app(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    from portal import routing
+
+    routing.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

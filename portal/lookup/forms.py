@@ -18,19 +18,25 @@ def industry_choices(locale: str) -> list[SelectChoice]:
     return choices
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class ClassificationForm(BaseForm):
     """A GET form with no side effects: no CSRF token."""
 
     class Meta:
         csrf = False
 
-    industry = SelectField(_l("Industry"), validators=[Optional()])
+    # Stripped: Optional() takes blanks for "not given", and the choice check with them.
+    industry = SelectField(_l("Industry"), validators=[Optional()], filters=[_strip])
     code = StringField(
         _l("Or the industry code (GB/T 4754-2017)"),
         description=_l(
             "As on the business licence or in the statistics registry, for example 5211"
         ),
         validators=[Optional()],
+        filters=[_strip],
     )
     employees = NumberField(
         _l("Employees (persons)"),

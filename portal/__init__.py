@@ -100,9 +100,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from portal import errors
+    from portal import errors, faults
 
     errors.init_app(app)
+    faults.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -83,6 +83,12 @@ class TestConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     DEMO_DATA_ALLOWED = False
+    # The __Host- prefix makes browsers keep the cookie only if it is Secure, for path / and
+    # this host alone: a sibling subdomain cannot plant or overwrite a session.
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -1,0 +1,182 @@
+"""Double clicks at the same moment, on PostgreSQL: every request answers like the first one.
+
+Each thread has its own client (its own cookie and CSRF token) and so its own database session
+and connection; a barrier releases their POSTs together.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import pdf
+from portal.extensions import db
+from portal.models import (
+    AuditEntry,
+    CommitmentApplication,
+    Departure,
+    EvidenceFile,
+    PersonAssessment,
+    StoredLetter,
+)
+from tests.applications.helpers import (
+    PNG,
+    SMALL_PDF,
+    base,
+    fake_render,
+    multipart_post,
+    walk_to_sign,
+)
+from tests.conftest import IS_POSTGRES, csrf_token, sign_in
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.postgres_only
+
+
+def count(model, *where) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def audits(action: str) -> int:
+    return count(AuditEntry, AuditEntry.action == action)
+
+
+def at_once(app, user, n: int, send) -> list[int]:
+    """Sign ``n`` clients in as ``user``; release ``send(client, token)`` in all at once."""
+    clients = []
+    for _ in range(n):
+        client = app.test_client()
+        sign_in(client, user)
+        clients.append(client)
+    ready = threading.Barrier(n)
+    codes: list[int] = []
+    failures: list[Exception] = []
+
+    def run(client, token):
+        try:
+            with app.app_context():
+                ready.wait(timeout=30)
+                codes.append(send(client, token).status_code)
+        except Exception as error:  # noqa: BLE001 - a thread reports to the test, which fails
+            failures.append(error)
+
+    tokens = [csrf_token(client, "/login") for client in clients]
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(clients, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    assert IS_POSTGRES
+    return codes
+
+
+@pytest.fixture
+def applicant(make):
+    agency = make.agency()
+    employer = make.employer(
+        agency, list_status="not_listed", size_class=None, size_source=None, industry=None
+    )
+    owner = make.user(employer=employer, role="owner", display_name="张三")
+    make.commit()
+    return employer, owner
+
+
+def test_twenty_begins_at_once_open_one_draft(app, applicant):
+    employer, owner = applicant
+    codes = at_once(
+        app,
+        owner,
+        20,
+        lambda client, token: client.post(f"{base(employer)}/begin", data={"csrf_token": token}),
+    )
+    assert codes == [302] * 20
+    assert count(CommitmentApplication) == 1
+    assert audits("commitment.start") == 1
+
+
+def test_ten_signatures_at_once_sign_once(app, client, applicant, monkeypatch):
+    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    employer, owner = applicant
+    sign_in(client, owner)
+    walk_to_sign(client, employer)
+    codes = at_once(
+        app,
+        owner,
+        10,
+        lambda c, token: c.post(
+            f"{base(employer)}/sign",
+            data={
+                "csrf_token": token,
+                "signatory_name": "张三",
+                "statement": "y",
+                "password": PASSWORD,
+            },
+        ),
+    )
+    assert codes == [302] * 10
+    assert audits("commitment.sign") == 1
+    assert count(StoredLetter) == 1
+
+
+def test_twenty_departures_at_once_record_one(app, make):
+    employer = make.employer(
+        make.agency(
+            make.region(
+                "shandong-2022", unit_medical_rate=Decimal("0.065"), maternity_rate=Decimal("0.01")
+            )
+        )
+    )
+    owner = make.user(employer=employer)
+    db.session.add(
+        PersonAssessment(
+            employer_id=employer.id,
+            person_ref="P9",
+            person_name="赵六",
+            month="2022-07",
+            unit_amount=Decimal("300.00"),
+            personal_amount=Decimal("80.00"),
+        )
+    )
+    make.commit()
+    url = f"/e/{employer.id}/amounts/departures"
+    codes = at_once(
+        app,
+        owner,
+        20,
+        lambda client, token: client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "person_ref": "P9",
+                "reason": "leave",
+                "left_on": "2022-08-10",
+            },
+        ),
+    )
+    assert codes == [302] * 20
+    assert count(Departure) == 1
+    assert audits("departure.record") == 1
+
+
+def test_the_evidence_limit_holds_when_uploads_arrive_together(app, client, applicant):
+    employer, owner = applicant
+    sign_in(client, owner)
+    walk_to_sign(client, employer)
+    url = f"{base(employer)}/evidence"
+    files = [("a.pdf", SMALL_PDF), ("b.png", PNG)]
+    codes = at_once(
+        app,
+        owner,
+        4,
+        lambda c, token: multipart_post(
+            c, url, {}, [("files", name, body) for name, body in files]
+        ),
+    )
+    assert sorted(codes) == [200, 200, 302, 302]  # two uploads of two fit; the others are told
+    application = db.session.scalar(select(CommitmentApplication))
+    assert count(EvidenceFile, EvidenceFile.application_id == application.id) == 4

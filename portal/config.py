@@ -59,6 +59,10 @@ class BaseConfig:
     DEMO_DATA_ALLOWED = True
     API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
     VERIFY_RATE_LIMIT_PER_MINUTE = int(os.environ.get("VERIFY_RATE_LIMIT_PER_MINUTE", "10"))
+    # Sign-in and activation attempts per client and minute, on top of the per-account lock:
+    # one address cannot try a password on many accounts, or guess activation codes.
+    LOGIN_RATE_LIMIT_PER_MINUTE = int(os.environ.get("LOGIN_RATE_LIMIT_PER_MINUTE", "20"))
+    ACTIVATE_RATE_LIMIT_PER_MINUTE = int(os.environ.get("ACTIVATE_RATE_LIMIT_PER_MINUTE", "10"))
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

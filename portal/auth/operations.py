@@ -46,9 +46,12 @@ def authenticate(
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     now = utcnow()
     if user is None:
-        verify_password(None, password)
+        verify_password(None, password)  # the same work as for a real account
+        audit.record(None, "auth.login_unknown_user", details={"username": username.strip()[:100]})
         return None
     if user.locked_until and user.locked_until > now:
+        # Checked anyway, so that a locked account answers in the time a wrong password takes.
+        verify_password(user.password_hash, password)
         audit.record(user, "auth.login_refused_locked", obj=user)
         return None
     if not user.is_enabled or not verify_password(user.password_hash, password):

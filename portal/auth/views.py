@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -17,11 +17,15 @@ from portal.auth.operations import (
 )
 from portal.forms import ConfirmForm
 from portal.permissions import PUBLIC, SIGNED_IN, permission, request_next
+from portal.ratelimit import enforce
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @permission(PUBLIC)
 def login():
+    if request.method == "POST":
+        enforce("login", "LOGIN_RATE_LIMIT_PER_MINUTE", message=_(
+            "Too many sign-in attempts from your connection. Wait a minute, then try again."))
     form = LoginForm()
     if form.validate_on_submit():
         policy = LoginPolicy(
@@ -52,6 +56,10 @@ def logout():
 @bp.route("/activate", methods=["GET", "POST"])
 @permission(PUBLIC)
 def activate():
+    if request.method == "POST":
+        enforce("activate", "ACTIVATE_RATE_LIMIT_PER_MINUTE", message=_(
+            "Too many activation attempts from your connection. Wait a minute, then check the "
+            "code on the letter from the service hall and try again."))
     form = ActivateForm()
     if form.validate_on_submit():
         try:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.applications.evidence import MAX_EVIDENCE_FILES, EvidenceError
+from portal.applications.upload_messages import unsafe_file_message
 from portal.rules import INDUSTRIES, Classification
 from portal.rules.uscc import unit_kind_data, unit_kind_label
 
@@ -171,6 +172,8 @@ def evidence_error_message(error: EvidenceError) -> str:
         return _("%(name)s is empty. Choose the right file.", name=error.filename)
     if error.code == "too_large":
         return _("%(name)s is larger than 10 MB. Upload a smaller file.", name=error.filename)
+    if error.code in ("active_content", "damaged", "too_many_pixels"):
+        return unsafe_file_message(error.code, error.filename)
     return _(
         "%(name)s is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved.",
         name=error.filename,

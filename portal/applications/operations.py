@@ -288,10 +288,11 @@ def add_evidence(
         select(func.count()).select_from(EvidenceFile)
         .where(EvidenceFile.application_id == application.id)
     )
-    types = files.check_uploads(uploads, already=already)
+    accepted = files.check_uploads(uploads, already=already)
 
     added = []
-    for upload, mime in zip(uploads, types, strict=True):
+    for upload in accepted:  # as checked: images re-encoded
+        mime = upload.mime
         stored_name = files.new_stored_name()
         files.write(stored_name, upload.data)
         record = EvidenceFile(

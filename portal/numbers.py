@@ -98,3 +98,15 @@ def parse_integer(
     """
     value = parse_decimal(text, max_digits=max_digits, signed=signed, grouping=grouping)
     return None if value is None else int(value)
+
+
+MAX_ID = 2**31 - 1  # the largest Integer primary key on PostgreSQL
+
+
+def parse_id(text: str | None) -> int | None:
+    """Return the row id ``text`` writes (1 to 2**31 - 1), or None for anything else."""
+    try:
+        value = parse_integer(text, max_digits=len(str(MAX_ID)))
+    except NumberError:
+        return None
+    return value if value is not None and 1 <= value <= MAX_ID else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, ValidationError
 
-MAX_ID = 2**31 - 1  # the largest value of an Integer primary key on PostgreSQL
+from portal.numbers import MAX_ID
 
 
 class IdConverter(IntegerConverter):

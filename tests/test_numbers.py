@@ -143,3 +143,22 @@ def test_any_text_gives_a_fitting_number_none_or_number_error(text):
 def test_no_integer_past_the_column_gets_through(value):
     with pytest.raises(NumberError):
         parse_integer(str(value), max_digits=9)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", 1),
+        ("2147483647", 2**31 - 1),
+        ("2147483648", None),
+        ("0", None),
+        ("-1", None),
+        ("²", None),
+        ("99999999999999999999", None),
+        ("", None),
+        (None, None),
+        ("1e3", None),
+    ],
+)
+def test_ids(text, expected):
+    assert numbers.parse_id(text) == expected

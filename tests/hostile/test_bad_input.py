@@ -77,3 +77,24 @@ def test_an_all_blanks_industry_code_asks_for_one(client):
     response = client.get("/lookup/classification", query_string={"industry": "   ", "code": "  "})
     assert response.status_code == 200
     assert soup(response).select_one(".error-summary")
+
+
+@pytest.mark.parametrize("based_on", ["²", "99999999999999999999", "-1", "1e3", "\x00"])
+def test_a_hand_made_decision_id_is_no_500(client, make, based_on):
+    from decimal import Decimal
+
+    from tests.conftest import post_form
+
+    region = make.region(
+        "liaocheng-2022", unit_medical_rate=Decimal("0.06"), maternity_rate=Decimal("0.01")
+    )
+    employer = make.employer(make.agency(region), contribution_base_amount=Decimal("50000"))
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    response = post_form(
+        client,
+        f"/e/{employer.id}/decision/confirm",
+        {"choice": "opt_out", "based_on": based_on},
+    )
+    assert response.status_code in (302, 409)

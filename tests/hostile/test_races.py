@@ -6,11 +6,14 @@ and connection; a barrier releases their POSTs together.
 
 from __future__ import annotations
 
+import io
 import threading
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import stream_encode_multipart
 
 from portal import pdf
 from portal.extensions import db
@@ -19,7 +22,9 @@ from portal.models import (
     CommitmentApplication,
     Departure,
     EvidenceFile,
+    PaperSignature,
     PersonAssessment,
+    ServiceHall,
     StoredLetter,
 )
 from tests.applications.helpers import (
@@ -32,6 +37,7 @@ from tests.applications.helpers import (
 )
 from tests.conftest import IS_POSTGRES, csrf_token, sign_in
 from tests.factories import PASSWORD
+from tests.hall.helpers import hall_visit
 
 pytestmark = pytest.mark.postgres_only
 
@@ -45,12 +51,15 @@ def audits(action: str) -> int:
     return count(AuditEntry, AuditEntry.action == action)
 
 
-def at_once(app, user, n: int, send) -> list[int]:
+def at_once(app, user, n: int, send, *, session_values: dict | None = None) -> list[int]:
     """Sign ``n`` clients in as ``user``; release ``send(client, token)`` in all at once."""
     clients = []
     for _ in range(n):
         client = app.test_client()
         sign_in(client, user)
+        if session_values:
+            with client.session_transaction() as session:
+                session.update(session_values)
         clients.append(client)
     ready = threading.Barrier(n)
     codes: list[int] = []
@@ -180,3 +189,41 @@ def test_the_evidence_limit_holds_when_uploads_arrive_together(app, client, appl
     assert sorted(codes) == [200, 200, 302, 302]  # two uploads of two fit; the others are told
     application = db.session.scalar(select(CommitmentApplication))
     assert count(EvidenceFile, EvidenceFile.application_id == application.id) == 4
+
+
+def test_a_paper_signature_recorded_eight_times_at_once_is_recorded_once(
+    app, client, applicant, make, monkeypatch
+):
+    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    employer, owner = applicant
+    staff = make.user(staff_role="hall", agency=employer.agency)
+    service_hall = ServiceHall(city="临沂市", district="市直", address="北京路8号", phone="0539")
+    db.session.add(service_hall)
+    make.commit()
+    sign_in(client, owner)
+    walk_to_sign(client, employer)
+    visit = hall_visit(employer, staff)
+    db.session.commit()
+    fields = {
+        "signatory_name": "张三",
+        "signed_on": "2022-08-15",
+        "hall_id": str(service_hall.id),
+        "is_original_seen": "y",
+    }
+    path = f"/hall/e/{employer.id}/commitment/paper"
+
+    def send(c, token):  # with the token fetched before: by now the page may redirect
+        data = MultiDict({**fields, "csrf_token": token})
+        data.add("scan", FileStorage(io.BytesIO(SMALL_PDF), filename="scan.pdf"))
+        stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
+        return c.post(
+            path,
+            input_stream=stream,
+            content_length=length,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+
+    codes = at_once(app, staff, 8, send, session_values={"acting_id": visit.id})
+    assert codes == [302] * 8
+    assert count(PaperSignature) == 1
+    assert audits("commitment.paper_sign") == 1

@@ -26,6 +26,13 @@ class BaseConfig:
     # A PostgreSQL connection can be dropped under a worker (restart, fail-over): test it when
     # it is taken from the pool (portal/settings.py leaves SQLite files out).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No request waits without end on PostgreSQL (portal/settings.py): a statement (a lock
+    # wait included) is cancelled after this many seconds and the page is a 503 "try again";
+    # connecting gives up after 5 seconds, waiting for a pooled connection after 10.
+    # 0 turns the statement limit off (e.g. for a long migration: flask db upgrade).
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = int(
+        os.environ.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", "30")
+    )
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DEBUG = False
     TESTING = False

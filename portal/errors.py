@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -33,19 +34,20 @@ TITLES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_away)
+    app.register_error_handler(PoolTimeout, handle_database_away)  # every connection busy
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
-    if isinstance(getattr(error, "original_exception", None), OperationalError):
+    if isinstance(getattr(error, "original_exception", None), (OperationalError, PoolTimeout)):
         return handle_database_away(error.original_exception)  # e.g. the commit after a view
     if code not in MESSAGES:
         return error
     return _respond(code, error)
 
 
-def handle_database_away(error: OperationalError):
+def handle_database_away(error: OperationalError | PoolTimeout):
     """Answer 503 with Retry-After, without touching the database again.
 
     The page must not load the signed-in user (or anything else) from the database: it is

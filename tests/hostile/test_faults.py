@@ -91,3 +91,39 @@ def test_production_sessions_use_a_host_only_cookie():
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
     assert ProductionConfig.SESSION_COOKIE_PATH == "/"
     assert ProductionConfig.SESSION_COOKIE_DOMAIN is None
+
+
+@pytest.mark.postgres_only
+def test_a_request_waiting_on_a_lock_gives_up_with_a_503(app, database_url, make):
+    """A row held by another transaction: the statement is cancelled, the worker is freed."""
+    from sqlalchemy import create_engine, text
+
+    agency = make.agency()
+    employer = make.employer(
+        agency, list_status="not_listed", size_class=None, size_source=None, industry=None
+    )
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        DATABASE_STATEMENT_TIMEOUT_SECONDS = 1
+
+    impatient = create_app(Config)
+    client = impatient.test_client()
+    sign_in(client, owner)
+    token = csrf_token(client, f"{base(employer)}/")
+    holder = create_engine(database_url)
+    try:
+        with holder.connect() as conn:
+            conn.execute(
+                text("SELECT id FROM employers WHERE id = :id FOR UPDATE"), {"id": employer.id}
+            )
+            response = client.post(f"{base(employer)}/begin", data={"csrf_token": token})
+            conn.rollback()
+    finally:
+        holder.dispose()
+        with impatient.app_context():
+            db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"

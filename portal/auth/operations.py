@@ -54,7 +54,8 @@ def authenticate(
         verify_password(user.password_hash, password)
         audit.record(user, "auth.login_refused_locked", obj=user)
         return None
-    if not user.is_enabled or not verify_password(user.password_hash, password):
+    is_right = verify_password(user.password_hash, password)  # a disabled account too: same time
+    if not user.is_enabled or not is_right:
         db.session.execute(
             update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
         )

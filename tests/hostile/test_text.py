@@ -109,7 +109,6 @@ def test_a_hall_note_keeps_its_lines_but_not_a_nul(client, make):
 @pytest.mark.parametrize(
     "path",
     [
-        "/staff/employers?q=%E8%81%8A%00",
         "/review/?program=x%00",
         "/verify/ABCD%00",
     ],
@@ -165,3 +164,24 @@ def test_a_stale_hall_form_missing_a_field_asks_for_it(client, make):
     assert response.status_code == 200
     assert errors(response) == ["输入排列顺序（整数）"]
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+@pytest.mark.parametrize("q", ["聊\x00", "\u202e司公", "a\x1bb"])
+def test_a_staff_search_with_control_characters_says_what_to_do(client, make, q):
+    staff = make.user(staff_role="hall", agency=make.agency())
+    make.commit()
+    sign_in(client, staff)
+    response = client.get("/staff/employers", query_string={"q": q})
+    assert response.status_code == 200
+    assert CONTROL in soup(response).select_one("#q-error").get_text()
+
+
+def test_a_staff_search_takes_percent_and_underscore_as_typed(client, make):
+    agency = make.agency()
+    make.employer(agency, name="聊城市示例商贸有限公司")
+    staff = make.user(staff_role="hall", agency=agency)
+    make.commit()
+    sign_in(client, staff)
+    for q in ("%", "_", "示例%"):
+        page = client.get("/staff/employers", query_string={"q": q})
+        assert "聊城市示例商贸有限公司" not in page.get_data(as_text=True)

@@ -56,7 +56,8 @@ def at_once(app, user, n: int, send, *, session_values: dict | None = None) -> l
     clients = []
     for _ in range(n):
         client = app.test_client()
-        sign_in(client, user)
+        if user is not None:
+            sign_in(client, user)
         if session_values:
             with client.session_transaction() as session:
                 session.update(session_values)
@@ -227,3 +228,30 @@ def test_a_paper_signature_recorded_eight_times_at_once_is_recorded_once(
     assert codes == [302] * 8
     assert count(PaperSignature) == 1
     assert audits("commitment.paper_sign") == 1
+
+
+def test_an_activation_sent_five_times_at_once_makes_one_account_and_signs_each_in(app, make):
+    from portal.auth.operations import issue_activation_code
+    from portal.models import Membership, User
+
+    agency = make.agency()
+    employer = make.employer(agency)
+    hall = make.user(staff_role="hall", agency=agency)
+    make.commit()
+    _code, plain = issue_activation_code(employer, "owner", actor=hall, valid_days=14)
+    db.session.commit()
+    form = {
+        "credit_code": employer.credit_code,
+        "code": plain,
+        "display_name": "王法人",
+        "username": "wang.faren",
+        "password": "a long enough password",
+        "password_confirm": "a long enough password",
+    }
+    codes = at_once(
+        app, None, 5, lambda c, token: c.post("/activate", data={**form, "csrf_token": token})
+    )
+    assert codes == [302] * 5  # each signed in, as the first was
+    assert count(User, User.username == "wang.faren") == 1
+    assert count(Membership, Membership.employer_id == employer.id) == 1
+    assert audits("activation.use") == 1

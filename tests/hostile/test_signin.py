@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import ratelimit
 from portal.auth import operations
@@ -78,3 +78,37 @@ def test_a_locked_account_does_the_work_of_a_password_check(client, make, monkey
     response = post_form(client, "/login", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 200
     assert checked == [db.session.get(User, user.id).password_hash]
+
+
+def test_an_activation_sent_again_answers_like_the_first(app, client, make):
+    from portal.auth.operations import issue_activation_code
+
+    agency = make.agency()
+    employer = make.employer(agency)
+    hall = make.user(staff_role="hall", agency=agency)
+    make.commit()
+    _code, plain = issue_activation_code(employer, "owner", actor=hall, valid_days=14)
+    db.session.commit()
+    form = {
+        "credit_code": employer.credit_code,
+        "code": plain,
+        "display_name": "王法人",
+        "username": "wang.faren",
+        "password": "a long enough password",
+        "password_confirm": "a long enough password",
+    }
+    assert post_form(client, "/activate", form, token_from="/activate").status_code == 302
+    second = app.test_client()  # the second click, from a page loaded before the first
+    assert post_form(second, "/activate", form, token_from="/activate").status_code == 302
+    other = app.test_client()  # the same code for another username is refused
+    response = post_form(other, "/activate", {**form, "username": "li.si"}, token_from="/activate")
+    assert response.status_code == 200
+    wrong = app.test_client()  # ... and with another password
+    response = post_form(
+        wrong,
+        "/activate",
+        {**form, "password": "x" * 12, "password_confirm": "x" * 12},
+        token_from="/activate",
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2

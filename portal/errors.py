@@ -16,8 +16,9 @@ MESSAGES = {
     413: _l("The upload is too large."),
     429: _l("Too many requests. Wait a minute and try again."),
     500: _l("Sorry, something went wrong on our side. Try again later."),
-    503: _l("The service is busy for a moment. Nothing was saved: wait a few seconds and try "
-            "again."),
+    503: _l(
+        "The service is busy for a moment. Nothing was saved: wait a few seconds and try again."
+    ),
 }
 TITLES = {
     400: _l("Bad request"),
@@ -58,8 +59,9 @@ def handle_database_away(error: OperationalError | PoolTimeout):
 
     from portal.faults import DatabaseUnavailable
 
-    current_app.logger.warning("database unavailable (request %s): %s", g.get("request_id"),
-                               error.__class__.__name__)
+    current_app.logger.warning(
+        "database unavailable (request %s): %s", g.get("request_id"), error.__class__.__name__
+    )
     g._login_user = AnonymousUserMixin()
     g.acting = None
     return _respond(503, DatabaseUnavailable())

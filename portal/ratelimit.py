@@ -47,12 +47,12 @@ def hit(key: str, *, now: float | None = None) -> int:
 class TooManyAttempts(TooManyRequests):
     """429 with words for the page (``portal.errors`` shows ``message``)."""
 
-    def __init__(self, message: str | None, retry_after: int) -> None:
+    def __init__(self, message: object, retry_after: int) -> None:
         super().__init__(retry_after=retry_after)
         self.message = message
 
 
-def enforce(scope: str, limit_setting: str, *, message: str | None = None) -> None:
+def enforce(scope: str, limit_setting: str, *, message: object = None) -> None:
     """Abort with 429 (and Retry-After) when this client went over the limit this minute.
 
     ``message`` says on the error page what was refused (the general words otherwise).

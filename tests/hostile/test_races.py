@@ -255,3 +255,27 @@ def test_an_activation_sent_five_times_at_once_makes_one_account_and_signs_each_
     assert count(User, User.username == "wang.faren") == 1
     assert count(Membership, Membership.employer_id == employer.id) == 1
     assert audits("activation.use") == 1
+
+
+def test_a_staff_account_created_five_times_at_once_is_created_once(app, make):
+    from portal.models import User
+
+    agency = make.agency()
+    admin = make.user(staff_role="admin")
+    make.commit()
+    form = {
+        "display_name": "李审核",
+        "username": "li.shenhe",
+        "staff_role": "reviewer",
+        "agency_id": str(agency.id),
+        "password": "a long enough password",
+    }
+    codes = at_once(
+        app,
+        admin,
+        5,
+        lambda c, token: c.post("/admin/users/new", data={**form, "csrf_token": token}),
+    )
+    assert codes == [302] * 5
+    assert count(User, User.username == "li.shenhe") == 1
+    assert audits("staff_user.create") == 1

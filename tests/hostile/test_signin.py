@@ -112,3 +112,27 @@ def test_an_activation_sent_again_answers_like_the_first(app, client, make):
     )
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
+
+
+def test_a_staff_account_sent_again_answers_like_the_first(client, make):
+    agency = make.agency()
+    admin = make.user(staff_role="admin")
+    make.commit()
+    from tests.conftest import sign_in
+
+    sign_in(client, admin)
+    form = {
+        "display_name": "李审核",
+        "username": "li.shenhe",
+        "staff_role": "reviewer",
+        "agency_id": str(agency.id),
+        "password": "a long enough password",
+    }
+    for _ in range(2):
+        response = post_form(client, "/admin/users/new", form, token_from="/admin/users/new")
+        assert response.status_code == 302
+    response = post_form(
+        client, "/admin/users/new", {**form, "display_name": "王"}, token_from="/admin/users/new"
+    )
+    assert response.status_code == 200  # the username is someone else's now
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2

@@ -41,8 +41,11 @@ def init_app(app: Flask) -> None:
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
-    if isinstance(getattr(error, "original_exception", None), (OperationalError, PoolTimeout)):
-        return handle_database_away(error.original_exception)  # e.g. the commit after a view
+    original = getattr(error, "original_exception", None)  # raised after the view: the commit
+    if isinstance(original, (OperationalError, PoolTimeout)):
+        return handle_database_away(original)
+    if isinstance(original, HTTPException) and original.code in MESSAGES:
+        return _respond(original.code, original)  # e.g. portal.faults refusing a NUL at commit
     if code not in MESSAGES:
         return error
     return _respond(code, error)

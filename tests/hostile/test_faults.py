@@ -127,3 +127,23 @@ def test_a_request_waiting_on_a_lock_gives_up_with_a_503(app, database_url, make
             db.engine.dispose()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
+
+
+def test_a_nul_met_only_at_the_commit_is_still_a_400(app, client, make):
+    """A change left for the request's commit is flushed after the view: the same answer."""
+    from portal.models import User
+
+    user = make.user(display_name="王")
+    make.commit()
+
+    @app.route("/test-only/nul-at-commit", methods=["POST"])
+    def nul_at_commit():
+        db.session.get(User, user.id).display_name = "王\x00"  # flushed by the commit
+        return "changed"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production (TESTING re-raises)
+    response = client.post("/test-only/nul-at-commit")
+    assert response.status_code == 400
+    assert "NUL" in soup(response).select_one(".lead").get_text()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "王"

@@ -204,3 +204,15 @@ def test_inner_mongolia_defers_maternity_as_a_named_reading(client, make):
     assert "¥3,900.00" in text(page, "#months")  # 52,000 × (6.5 % + 1 %)
     assert "maternity insurance included" in text(page, "#deferred-part")
     assert "the portal's reading" in text(page, "#deferred-part")
+
+
+def test_the_calculator_answers_up_to_three_years_after_the_deadline(client, make):
+    """Issue 15 item 9: 9999-12-31 gave ¥15,551,505.46; the limit is a named reading."""
+    employer, owner = _shandong(make, contribution_base_amount=Decimal("10000.00"))
+    sign_in(client, owner)
+    english(client)
+    far = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "9999-12-31"})
+    assert "Choose a date up to 31 Oct 2025" in text(far, ".error-summary")
+    assert soup(far).select_one("#what-if") is None
+    near = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "2025-10-31"})
+    assert soup(near).select_one("#what-if") is not None

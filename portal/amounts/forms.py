@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField
+from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
@@ -40,3 +40,4 @@ class DepartureForm(BaseForm):
         description=_l("For example 2022-08-20"),
         validators=[DataRequired(_l("Enter the date as year-month-day, for example 2022-08-20"))],
     )
+    correct = BooleanField(_l("This corrects the departure already recorded for this person"))

@@ -25,9 +25,22 @@ class DepartureError(DomainError):
 
 
 def record_departure(
-    employer: Employer, person_ref: str, reason: str, left_on: date, *, today: date, actor: User
+    employer: Employer,
+    person_ref: str,
+    reason: str,
+    left_on: date,
+    *,
+    today: date,
+    actor: User,
+    earliest: date | None = None,
+    correct: bool = False,
 ) -> Departure:
-    """:raise DepartureError: unknown person, unknown reason, a future date, or already recorded."""
+    """Record (or, with ``correct``, correct) a departure.
+
+    :raise DepartureError: unknown person, unknown reason, a future date, a date before the
+        first deferred month (``earliest``: nothing deferred to settle), or another departure
+        already recorded for that person and ``correct`` not asked for.
+    """
     if reason not in REASONS:
         raise DepartureError("reason", "reason")
     known = db.session.scalar(
@@ -41,7 +54,19 @@ def record_departure(
         raise DepartureError("person", "person_ref")
     if left_on > today:
         raise DepartureError("future", "left_on")
+    if earliest is not None and left_on < earliest:
+        raise DepartureError("before_period", "left_on", start=earliest)
     existing = _recorded(employer, person_ref)
+    if (
+        existing is not None
+        and correct
+        and (existing.reason, existing.left_on)
+        != (
+            reason,
+            left_on,
+        )
+    ):
+        return _correct(existing, reason, left_on, actor=actor)
     if existing is not None:
         return _same_or_refuse(existing, reason, left_on)
     departure = Departure(
@@ -62,6 +87,26 @@ def record_departure(
         employer_id=employer.id,
         obj=departure,
         details={"person_ref": person_ref, "reason": reason, "left_on": left_on.isoformat()},
+    )
+    return departure
+
+
+def _correct(departure: Departure, reason: str, left_on: date, *, actor: User) -> Departure:
+    """A mistaken entry put right: the record changes, the audit row keeps what it said."""
+    before = {"reason": departure.reason, "left_on": departure.left_on.isoformat()}
+    departure.reason, departure.left_on = reason, left_on
+    db.session.flush()
+    audit.record(
+        actor,
+        "departure.correct",
+        employer_id=departure.employer_id,
+        obj=departure,
+        details={
+            "person_ref": departure.person_ref,
+            "before": before,
+            "reason": reason,
+            "left_on": left_on.isoformat(),
+        },
     )
     return departure
 

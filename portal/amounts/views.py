@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -68,6 +70,8 @@ def departure(employer):
                 form.left_on.data,
                 today=standing.today,
                 actor=current_user,
+                earliest=date.fromisoformat(standing.period.start + "-01"),
+                correct=form.correct.data,
             )
         except DepartureError as error:
             put_error(form, error)

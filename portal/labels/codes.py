@@ -59,6 +59,7 @@ ACTIONS = {
     "decision.defer": _l("Deferral confirmed"),
     "decision.opt_out": _l("Opted out of the deferral"),
     "departure.record": _l("Departure recorded"),
+    "departure.correct": _l("Departure corrected"),
     "hall.acting_start": _l("Service-hall visit started"),
     "hall.acting_end": _l("Service-hall visit ended"),
     "service_hall.create": _l("Service hall added"),

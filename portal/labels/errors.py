@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.rules.errors import DomainError
+from portal.templating import day
 
 Message = Callable[[DomainError, dict[str, Any]], str]
 
@@ -156,7 +157,17 @@ MESSAGES: dict[str, Message] = {
     "departure.person": _static(lambda: _("Choose an insured person from the list")),
     "departure.reason": _static(lambda: _("Choose what happened")),
     "departure.future": _static(lambda: _("The date cannot be in the future")),
-    "departure.recorded": _static(lambda: _("A departure is already recorded for this person")),
+    "departure.recorded": _static(
+        lambda: _(
+            "A departure is already recorded for this person. To change it, tick “This "
+            "corrects the departure already recorded for this person”"
+        )
+    ),
+    "departure.before_period": lambda error, context: _(
+        "The deferral starts on %(date)s: before then nothing was deferred for this person. "
+        "Check the date",
+        date=day(error.details["start"]) if error.details.get("start") else "—",
+    ),
     # Reviewers' decisions (portal/review/operations.py)
     "review.own_filing": _static(
         lambda: _(

@@ -204,8 +204,12 @@ def departure_due(program_id: str, *, person_monthly_unit_amount: Decimal | Mapp
                   event: str, event_on: date, july_paid: bool = False,
                   chosen_start: str | None = None, first_insured_month: str | None = None,
                   founded_month: str | None = None,
-                  already_paid: Decimal = ZERO) -> Settlement:
-    """The person's deferred unit part that falls due when they leave, retire or transfer."""
+                  already_paid: Decimal = ZERO, as_of: date | None = None) -> Settlement:
+    """The person's deferred unit part that falls due when they leave, retire or transfer.
+
+    With ``as_of`` after the catch-up deadline, the late fee that part has carried since the
+    late-fee start is due too (the same counting as the catch-up quote).
+    """
     program = deferral_program(program_id)
     if event not in DEPARTURE_EVENTS:
         raise InvalidInput(f"event must be one of {', '.join(DEPARTURE_EVENTS)}, not {event!r}",
@@ -219,9 +223,13 @@ def departure_due(program_id: str, *, person_monthly_unit_amount: Decimal | Mapp
                             require_all=False)
     event_month = month_of(event_on)
     months = [m for m in amounts if m <= event_month]
-    total = sum((amounts[m] for m in months), ZERO) - _amount(already_paid, "already_paid")
+    total = max(sum((amounts[m] for m in months), ZERO) - _amount(already_paid, "already_paid"),
+                ZERO)
+    fee = ZERO
+    if as_of is not None and as_of > period.deadline and total > 0:
+        fee = total * program.late_fee.daily_rate.value * late_days(period.late_fee_from, as_of)
     return Settlement(
-        program.id, event, event_on, to_fen(max(total, ZERO)), months, to_fen(ZERO),
+        program.id, event, event_on, to_fen(total), months, to_fen(fee),
         program.departure.ref,
         f"When an insured person {event}s ({DEPARTURE_EVENTS[event]}), the employer pays that "
         f"person's deferred unit part for {', '.join(months) or 'no month'} at once.")

@@ -259,6 +259,7 @@ class Standing:
             person_monthly_unit_amount=person_monthly_unit_amount,
             event=event,
             event_on=event_on,
+            as_of=self.on,
             **self.period_args,
         )
 

@@ -76,4 +76,6 @@ def test_put_error_lands_on_the_field_or_the_summary(app) -> None:
         assert form.left_on.errors == ["The date cannot be in the future"]
         csrf_form = DepartureForm()
         put_error(csrf_form, DepartureError("recorded"))
-        assert csrf_form.csrf_token.errors == ["A departure is already recorded for this person"]
+        assert csrf_form.csrf_token.errors[0].startswith(
+            "A departure is already recorded for this person."
+        )

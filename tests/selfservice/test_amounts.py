@@ -148,7 +148,7 @@ def test_a_departure_makes_that_persons_deferred_part_due(client, make):
     rows = soup(client.get(response.location)).select("#departures tbody tr")
     cells = [td.get_text(strip=True) for td in rows[0].select("td")]
     # July and August were deferred before the person left in August: 2 × 300.00 due at once.
-    assert cells == ["赵六", "Left the employer", "10 Aug 2022", "¥600.00"]
+    assert cells == ["赵六", "Left the employer", "10 Aug 2022", "¥600.00", "¥0.00"]
     again = post_form(
         client,
         f"/e/{employer.id}/amounts/departures",
@@ -157,6 +157,24 @@ def test_a_departure_makes_that_persons_deferred_part_due(client, make):
     assert "already recorded" in soup(again).select_one(".error-message").get_text()
     assert db.session.scalar(select(Departure.reason)) == "leave"
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "departure.record"))
+    # Issue 15 item 7: a mistaken entry can be corrected, and the audit row keeps the old one.
+    corrected = post_form(
+        client,
+        f"/e/{employer.id}/amounts/departures",
+        {"person_ref": "P9", "reason": "retire", "left_on": "2022-08-11", "correct": "y"},
+    )
+    assert corrected.status_code == 302
+    assert db.session.scalar(select(Departure.reason)) == "retire"
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "departure.correct"))
+    assert audit.details["before"] == {"reason": "leave", "left_on": "2022-08-10"}
+    before = post_form(
+        client,
+        f"/e/{employer.id}/amounts/departures",
+        {"person_ref": "P9", "reason": "leave", "left_on": "2020-01-01", "correct": "y"},
+    )
+    assert (
+        "The deferral starts on 1 Jul 2022" in soup(before).select_one(".error-message").get_text()
+    )
 
 
 def test_deregistration_shows_everything_outstanding(client, make):

@@ -190,3 +190,17 @@ def test_the_late_fee_cap_is_a_switch(monkeypatch) -> None:
     assert quote.late_fee == quote.deferred_total == Decimal("2250.00")
     assert quote.what_if(date(2040, 1, 1)) == Decimal("2250.00")
     assert quote.refs["late_fee_cap"] == "行政强制法 第四十五条"
+
+
+def test_a_departure_after_the_deadline_carries_the_late_fee_since_it_started() -> None:
+    """Issue 15 item 7: a Shandong person leaving on 2022-12-30 showed ¥300.00 due and ¥0.00
+    late fee, although those months had been overdue since 2022-10-01
+    (鲁医保发〔2022〕21号 二、五)."""
+    result = standing(rules.load_program("shandong-2022"), BASE, None, [], [], date(2022, 12, 30))
+    person = dict.fromkeys(("2022-07", "2022-08", "2022-09"), Decimal("100.00"))
+    due = result.departure(person, event="leave", event_on=date(2022, 12, 30))
+    assert due.amount == Decimal("300.00")
+    # 2022-10-01 through 2022-12-30: 91 days × 0.05 % × 300.00 = 13.65
+    assert due.late_fee == Decimal("13.65")
+    early = standing(rules.load_program("shandong-2022"), BASE, None, [], [], date(2022, 8, 20))
+    assert early.departure(person, event="leave", event_on=date(2022, 8, 20)).late_fee == 0

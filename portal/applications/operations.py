@@ -14,9 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.applications import evidence as files
-from portal.applications.letters import VerifyUrlFor, issue_letter, supersede_letters
 from portal.applications.queries import latest_round
 from portal.extensions import db
+from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
 from portal.models import CommitmentApplication, Employer, EvidenceFile, User
 from portal.models.base import utcnow
 from portal.pdf import sha256_hex

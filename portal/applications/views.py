@@ -20,7 +20,6 @@ from portal.applications.forms import (
     SignForm,
     industry_choices,
 )
-from portal.applications.letters import download_name
 from portal.applications.operations import (
     AlreadySubmitted,
     ApplicationError,
@@ -45,7 +44,8 @@ from portal.applications.queries import (
 from portal.auth.operations import LoginPolicy, authenticate
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.pdf import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.letters.stored import download_name
+from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 from portal.permissions import EMPLOYER_APPLY, EMPLOYER_VIEW, permission
 from portal.rules import INDUSTRIES, industry_for_code
 

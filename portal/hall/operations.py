@@ -13,9 +13,10 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 
 from portal import audit
 from portal.applications import evidence as files
-from portal.applications.letters import VerifyUrlFor, issue_letter
 from portal.applications.operations import missing_answers, refusals
 from portal.extensions import db
+from portal.letters.document import SHANGHAI
+from portal.letters.stored import VerifyUrlFor, issue_letter
 from portal.models import (
     ActingSession,
     CommitmentApplication,
@@ -26,7 +27,6 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.models.hall import ACTING_END_REASONS, VISITOR_CAPACITIES
-from portal.pdf import SHANGHAI
 
 
 class VisitorError(ValueError):

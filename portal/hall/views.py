@@ -21,7 +21,6 @@ from wtforms.fields.choices import SelectChoice
 from portal import clock
 from portal.applications import evidence as files
 from portal.applications.display import evidence_error_message
-from portal.applications.letters import period_label
 from portal.applications.operations import missing_answers
 from portal.applications.queries import current_draft
 from portal.applications.views import verify_url_for
@@ -37,7 +36,8 @@ from portal.hall.operations import (
     start_acting,
 )
 from portal.hall.queries import get_hall_or_404, get_visit_for_staff_or_404, listed_halls
-from portal.pdf import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.letters.stored import period_label
+from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 from portal.permissions import (
     ACT_FOR_EMPLOYER,
     EMPLOYER_PAPER_SIGN,

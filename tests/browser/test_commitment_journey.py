@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.letters.text import COMMITMENT_TEXT
 from portal.models import Employer, Membership, User
-from portal.pdf import COMMITMENT_TEXT
 from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
 from tests.factories import PASSWORD, password_hash
 

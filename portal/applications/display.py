@@ -8,9 +8,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.applications.evidence import MAX_EVIDENCE_FILES, EvidenceError
 from portal.rules import INDUSTRIES, Classification
 from portal.rules.uscc import unit_kind_data, unit_kind_label
+from portal.uploads import MAX_EVIDENCE_FILES, EvidenceError
 
 STATUSES = {
     "draft": _l("Draft: not sent yet"),

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.applications import evidence as files
+from portal import uploads as files
 from portal.applications.queries import latest_round
 from portal.extensions import db
 from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters

@@ -12,7 +12,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 from portal import audit
-from portal.applications import evidence as files
+from portal import uploads as files
 from portal.applications.operations import missing_answers, refusals
 from portal.extensions import db
 from portal.letters.document import SHANGHAI

@@ -112,7 +112,7 @@ def submitted_application(employer, *, due_on=date(2022, 8, 18), round=1, status
 
 def stored_evidence(application, body: bytes = PNG) -> EvidenceFile:
     """An evidence file and its bytes in the database, as an upload would leave them."""
-    from portal.applications import evidence as files
+    from portal import uploads as files
 
     name = files.new_stored_name()
     files.write(name, body)

@@ -40,7 +40,7 @@ def english(client) -> None:
 
 
 def base(employer) -> str:
-    return f"/e/{employer.id}/commitment"
+    return f"/e/{employer.id}/applications"
 
 
 def fake_render(letter: document.CommitmentLetterData) -> bytes:

@@ -70,7 +70,7 @@ def record_paper(client, walk_in, *, scan: bytes | None = PDF_BYTES, **overrides
 
 def test_online_signing_is_refused_while_acting(client, walk_in, fast_letters):
     employer = walk_in["employer"]
-    page = client.get(f"/e/{employer.id}/commitment/sign")
+    page = client.get(f"/e/{employer.id}/applications/sign")
     assert page.status_code == 403
     notice = soup(page).select_one("#paper-instead").get_text(" ", strip=True)
     assert "不能代单位在线签署" in notice
@@ -121,7 +121,7 @@ def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in):
     """One real WeasyPrint render: the letter says it was signed on paper, where and by whom."""
     employer, staff = walk_in["employer"], walk_in["staff"]
     response = record_paper(client, walk_in)
-    assert response.status_code == 302 and response.location.endswith("/commitment/check")
+    assert response.status_code == 302 and response.location.endswith("/applications/check")
     application = db.session.scalar(select(CommitmentApplication))
     record = db.session.scalar(select(PaperSignature))
     assert (application.signature_method, application.signatory_name) == ("paper", "张三")
@@ -170,7 +170,7 @@ def test_the_paper_page_needs_a_draft_ready_to_sign(client, make):
     sign_in(client, hall_staff)
     start_visit(client, employer)
     response = client.get(paper_path(employer))
-    assert response.status_code == 302 and response.location.endswith("/commitment/")
+    assert response.status_code == 302 and response.location.endswith("/applications/")
 
 
 @pytest.fixture

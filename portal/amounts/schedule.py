@@ -9,8 +9,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from portal.deferral.standing import Standing
 from portal.rules import to_fen
+from portal.rules.standing import Standing
 
 
 def schedule_rows(standing: Standing) -> list[list[str]]:

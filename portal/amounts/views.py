@@ -12,7 +12,7 @@ from portal.amounts.operations import DepartureError, record_departure
 from portal.amounts.queries import departures, person_unit_amounts, persons
 from portal.amounts.schedule import schedule_rows, to_csv, to_xlsx
 from portal.clock import today
-from portal.deferral.standing import employer_standing
+from portal.deferral.queries import employer_standing
 from portal.permissions import EMPLOYER_FINANCE, permission
 
 
@@ -24,21 +24,13 @@ def schedule(employer):
     what_if = None
     if "pay_on" in request.args and form.validate() and standing.quote is not None:
         what_if = _what_if(standing, form)
-    deregistration = None
-    if standing.quote is not None:
-        deregistration = rules.deregistration_due(
-            standing.program.id,
-            monthly_unit_amount={line.month: line.unit_amount for line in standing.lines},
-            deregister_on=standing.today,
-            payments=[(p.paid_on, p.amount) for p in standing.payments],
-            **standing.rule_args,
-        )
     return render_template(
         "amounts/schedule.html",
+        employer=employer,
         standing=standing,
         form=form,
         what_if=what_if,
-        deregistration=deregistration,
+        deregistration=standing.deregistration,
     )
 
 
@@ -87,18 +79,19 @@ def departure(employer):
         (
             item,
             people.get(item.person_ref, item.person_ref),
-            rules.departure_due(
-                standing.program.id,
-                person_monthly_unit_amount=per_person.get(item.person_ref, {}),
-                event=item.reason,
-                event_on=item.left_on,
-                **standing.rule_args,
+            standing.departure(
+                per_person.get(item.person_ref, {}), event=item.reason, event_on=item.left_on
             ),
         )
         for item in departures(employer)
     ]
     return render_template(
-        "amounts/departures.html", standing=standing, form=form, due=due, has_people=bool(people)
+        "amounts/departures.html",
+        employer=employer,
+        standing=standing,
+        form=form,
+        due=due,
+        has_people=bool(people),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit
 from portal import uploads as files
 from portal.applications.queries import latest_round
+from portal.deferral.queries import employer_facts
 from portal.extensions import db
 from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
 from portal.models import CommitmentApplication, Employer, EvidenceFile, User
@@ -23,19 +24,14 @@ from portal.pdf import sha256_hex
 from portal.rules import (
     INDUSTRIES,
     Classification,
-    check_eligibility,
+    NotApplicable,
     classify,
     load_program,
     parse_uscc,
     review_due_date,
 )
+from portal.rules import standing as standing_rules
 
-#: 鲁医保发〔2022〕21号 四: the agency reviews within 3 working days. Reading: programs whose
-#: sources name no review time (review_working_days: null) use the same 3 working days.
-DEFAULT_REVIEW_WORKING_DAYS = 3
-
-#: Eligibility reasons that are not a refusal before the figures are in.
-_PENDING_FIGURES = {"size_undetermined"}
 OPEN_STATUSES = ("draft", "submitted")
 
 
@@ -62,17 +58,8 @@ def refusals(
 ) -> list[tuple[str, str]]:
     """List (code, rules' message) of every reason the employer may not apply; empty if it may."""
     program = load_program(employer.program_id)
-    if program.kind != "deferral":
-        return [("reduction_program", "")]
-    kind = unit_kind or parse_uscc(employer.credit_code).unit_kind
-    eligibility = check_eligibility(
-        employer.program_id,
-        unit_kind=kind,
-        size=size,
-        fund_reserve_months=employer.agency.region.fund_reserve_months,
-        has_arrears=employer.has_arrears,
-    )
-    return [(code, text) for code, text in eligibility.reasons if code not in _PENDING_FIGURES]
+    facts = employer_facts(employer)
+    return standing_rules.refusals(program, facts, unit_kind=unit_kind, size=size)
 
 
 def classification(application: CommitmentApplication) -> Classification | None:
@@ -104,8 +91,11 @@ def missing_answers(application: CommitmentApplication) -> list[str]:
 
 
 def review_working_days(program_id: str) -> int:
+    """The review time (鲁医保发〔2022〕21号 四; a named reading where a source is silent)."""
     param = load_program(program_id).review_working_days
-    return int(param.value) if param is not None else DEFAULT_REVIEW_WORKING_DAYS
+    if param is None:
+        raise NotApplicable(f"{program_id} has no commitment review", field="program_id")
+    return int(param.value)
 
 
 # ------------------------------------------------------------------------------- drafts

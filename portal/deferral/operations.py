@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
-from portal.deferral.standing import Standing, employer_standing
+from portal.deferral.queries import employer_standing
 from portal.extensions import db
 from portal.models import DeferralDecision, Employer, User
+from portal.rules.standing import Standing
 
 CHOICES = ("defer", "opt_out")
 
@@ -80,7 +81,7 @@ def record_decision(
     validate_choice(standing, choice, start)
     period = None
     if choice == "defer":
-        period = next(o for o in standing.options if o.start == start)
+        period = standing.option(start)
     decision = DeferralDecision(
         reference=_reference(today),
         employer_id=employer.id,

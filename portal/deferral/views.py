@@ -9,7 +9,7 @@ from portal.clock import today
 from portal.deferral import bp
 from portal.deferral.forms import ChoiceForm, ConfirmDecisionForm
 from portal.deferral.operations import CHOICES, DecisionError, record_decision, validate_choice
-from portal.deferral.standing import employer_standing
+from portal.deferral.queries import employer_standing
 from portal.deferral.wording import choice_label, consequence_text
 from portal.extensions import db
 from portal.models import DeferralDecision
@@ -35,13 +35,18 @@ def choose(employer):
             )
             return render_template(
                 "deferral/check.html",
+                employer=employer,
                 standing=standing,
                 form=confirm,
                 label=choice_label(choice, start, _end(standing, start)),
                 consequence=consequence_text(standing, choice, start),
             )
     return render_template(
-        "deferral/choose.html", standing=standing, form=form, history=_history(employer)
+        "deferral/choose.html",
+        employer=employer,
+        standing=standing,
+        form=form,
+        history=_history(employer),
     )
 
 
@@ -62,7 +67,11 @@ def confirm(employer):
         chooser = _choice_form(standing, formdata=None)
         chooser.choice.errors = [_error_message(error)]
         return render_template(
-            "deferral/choose.html", standing=standing, form=chooser, history=_history(employer)
+            "deferral/choose.html",
+            employer=employer,
+            standing=standing,
+            form=chooser,
+            history=_history(employer),
         ), 409
     return redirect(url_for("deferral.done", employer_id=employer.id, reference=decision.reference))
 
@@ -103,7 +112,8 @@ def _split(value: str) -> tuple[str, str | None]:
 
 
 def _end(standing, start: str | None) -> str | None:
-    return next((o.end for o in standing.options if o.start == start), None)
+    option = standing.option(start)
+    return option.end if option else None
 
 
 def _history(employer) -> list[DeferralDecision]:

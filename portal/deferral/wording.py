@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from portal.deferral.standing import Standing
+from portal.rules.standing import Standing
 from portal.templating import day
 
 
-def reason_texts(standing: Standing) -> list[tuple[str, str]]:
+def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
     """Each reason the employer cannot defer, in plain words, with the clause it rests on."""
     if standing.eligibility is None:
         return []
     refs = standing.eligibility.refs
-    employer = standing.employer
     program = standing.program
     texts = []
     for code, _message in standing.eligibility.reasons:
@@ -123,13 +122,8 @@ def consequence_text(standing: Standing, choice: str, start: str | None) -> str:
             "deferred. You can change this until %(date)s.",
             date=day(standing.decision_until),
         )
-    option = next(o for o in standing.options if o.start == start)
-    from portal import rules
-
-    chosen = start if len(standing.options) > 1 else None
-    period = rules.deferral_period(
-        standing.program.id, **{**standing.rule_args, "chosen_start": chosen}
-    )
+    option = standing.option(start)
+    period = option.period
     return _(
         "The unit part for %(start)s to %(end)s is deferred without late fees. Pay it all by "
         "%(deadline)s; from %(late)s, late fees of 0.05%% a day run on anything still unpaid. "

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.clock import today
-from portal.deferral.standing import employer_standing
+from portal.deferral.queries import employer_standing
 from portal.deferral.wording import next_step_text, reason_texts
 from portal.employer import bp
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
@@ -23,7 +23,7 @@ def home(employer):
         employer=employer,
         standing=standing,
         next_step=next_step_text(standing),
-        reasons=reason_texts(standing),
+        reasons=reason_texts(standing, employer),
         history=recent_history(employer),
     )
 

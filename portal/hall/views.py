@@ -176,7 +176,7 @@ def paper(employer):
         form=form,
         title=COMMITMENT_TITLE,
         body=COMMITMENT_TEXT,
-        period=period_label(employer),
+        period=period_label(employer, clock.today()),
     )
 
 

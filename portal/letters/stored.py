@@ -5,30 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from portal.deferral.standing import period_arguments
+from portal.deferral.queries import employer_standing
 from portal.extensions import db
 from portal.letters import codes, document
 from portal.models import CommitmentApplication, Employer, StoredLetter
 from portal.models.base import utcnow
 from portal.pdf import sha256_hex
-from portal.rules import RulesError, deferral_period, load_program
+from portal.rules import load_program
 
 #: Builds the public verify URL printed (and drawn as a QR code) on a letter, from its code.
 VerifyUrlFor = Callable[[str], str]
 
 
-def period_label(employer: Employer) -> str:
-    """The deferred months the letter names, e.g. ``2022-07 至 2022-09``.
-
-    The same period the employer's own pages show (portal.deferral.standing): July already paid
-    and a new business (deferred from its first insured or founding month) move it.
-    """
-    program = load_program(employer.program_id)
-    try:
-        period = deferral_period(program.id, **period_arguments(employer, program))
-    except RulesError:
-        return "—"
-    return f"{period.start} 至 {period.end}"
+def period_label(employer: Employer, on: date) -> str:
+    """The deferred months the letter names, e.g. ``2022-07 至 2022-09``: the period of the
+    employer's standing, the one its own pages show (portal.rules.standing)."""
+    period = employer_standing(employer, on).period
+    return f"{period.start} 至 {period.end}" if period is not None else "—"
 
 
 def letter_data(
@@ -47,7 +40,7 @@ def letter_data(
         credit_code=employer.credit_code,
         insurance_unit_number=employer.insurance_unit_number or "—",
         program_name=load_program(employer.program_id).name_zh,
-        period_label=period_label(employer),
+        period_label=period_label(employer, issued_on),
         signed_at=application.signed_at,
         signature_method="paper" if application.signature_method == "paper" else "online",
         signatory_name=application.signatory_name,

@@ -7,11 +7,17 @@ from pathlib import Path
 
 from .classification import parse_classification, parse_codes
 from .errors import PolicyError
-from .policy import RULES_DIR, parse_program
+from .policy import RULES_DIR, parse_national, parse_program
 from .uscc import parse_unit_kinds
 from .workdays import parse_working_days
 
-DATA_FILES = ("classification.yaml", "gbt4754.yaml", "unit_kinds.yaml", "working_days.yaml")
+DATA_FILES = (
+    "classification.yaml",
+    "gbt4754.yaml",
+    "national.yaml",
+    "unit_kinds.yaml",
+    "working_days.yaml",
+)
 
 
 @dataclass
@@ -58,6 +64,8 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
                 continue
             _run(report, path,
                  lambda p=path, known=classification.industries: parse_codes(p, known))
+        elif name == "national.yaml":
+            _run(report, path, lambda p=path: parse_national(p))
         elif name == "unit_kinds.yaml":
             _run(report, path, lambda p=path: parse_unit_kinds(p))
         else:

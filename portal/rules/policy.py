@@ -213,7 +213,7 @@ def parse_program(path: Path) -> Program:
         id=program_id, kind=kind, name_zh=name.text("zh"), name_en=name.text("en"),
         name_ref=name.text("ref"), province_zh=province.text("zh"),
         province_en=province.text("en"), documents=tuple(documents),
-        scope=_scope(root.child("scope")), late_fee=_late_fee(root.child("late_fee")),
+        scope=_scope(root.child("scope")), late_fee=_late_fee(root),
         readings=_readings(root.child("readings")), source_file=str(path),
     )
     if kind == "deferral":
@@ -240,7 +240,11 @@ def _scope(node: Node) -> Scope:
     return scope
 
 
-def _late_fee(node: Node) -> LateFeeRule:
+def _late_fee(root: Node) -> LateFeeRule:
+    """The program's late-fee rule: ``national`` (rules/data/national.yaml) or its own."""
+    if root.data.get("late_fee") == "national":
+        return national_late_fee()
+    node = root.child("late_fee")
     node.only({"daily_rate", "counting"})
     return LateFeeRule(node.param("daily_rate", as_rate),
                        node.param("counting", one_of("inclusive"), reading=True))
@@ -391,6 +395,22 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
 
 def _program_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.yaml"))
+
+
+@functools.cache
+def national_late_fee() -> LateFeeRule:
+    """社会保险法 第八十六条 and its counting, once for every program (data/national.yaml)."""
+    return parse_national(DATA_DIR / "national.yaml")
+
+
+def parse_national(path: Path) -> LateFeeRule:
+    """Load and validate data/national.yaml (the national law every program applies)."""
+    root = Node(path.name, read_yaml(path))
+    root.only({"late_fee"})
+    node = root.child("late_fee")
+    node.only({"daily_rate", "counting"})
+    return LateFeeRule(node.param("daily_rate", as_rate),
+                       node.param("counting", one_of("inclusive"), reading=True))
 
 
 @functools.cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pypdf
 from sqlalchemy import select
@@ -148,8 +149,9 @@ def test_the_letter_names_the_period_a_new_business_gets(make):
     """鲁医保发〔2022〕21号 四: a business insured from 2022-08 defers from that month."""
     employer = make.employer(make.agency(), list_status="not_listed")
     make.commit()
-    assert period_label(employer) == "2022-07 至 2022-09"
+    on = date(2022, 8, 15)
+    assert period_label(employer, on) == "2022-07 至 2022-09"
     employer.first_insured_month = "2022-08"
-    assert period_label(employer) == "2022-08 至 2022-10"
+    assert period_label(employer, on) == "2022-08 至 2022-10"
     employer.first_insured_month, employer.is_july_paid = None, True
-    assert period_label(employer) == "2022-08 至 2022-10"
+    assert period_label(employer, on) == "2022-08 至 2022-10"

@@ -71,7 +71,7 @@ def _break(path: Path, old: str, new: str) -> None:
     ("programs/shandong-2022.yaml", "deadline: {value: 2022-10-31,",
      "deadline: {value: 2022-13-31,",
      "periods.07-09.deadline.value", "date"),
-    ("programs/jiangsu-2022.yaml", 'daily_rate: {value: "0.0005"', "daily_rate: {value: 0.0005",
+    ("data/national.yaml", 'daily_rate: {value: "0.0005"', "daily_rate: {value: 0.0005",
      "late_fee.daily_rate.value", "quotes"),
     ("programs/linyi-2020.yaml", "max_months: {value: 6, ref: ", "max_months: {value: 6, rf: ",
      "deferral.max_months.rf", "unexpected key"),
@@ -95,11 +95,11 @@ def test_check_names_file_and_key_on_a_broken_copy(runner, policy_copy, file, ol
 
 
 def test_missing_key_is_a_policy_error_not_a_key_error(policy_copy) -> None:
-    path = policy_copy / "programs" / "inner-mongolia-2022.yaml"
-    _break(path, "review_working_days: null\n", "")
+    path = policy_copy / "programs" / "shandong-2022.yaml"
+    _break(path, "review_working_days: {value: 3, ref: 鲁医保发〔2022〕21号 四}\n", "")
     with pytest.raises(rules.PolicyError) as info:
         parse_program(path)
-    assert info.value.file == "inner-mongolia-2022.yaml"
+    assert info.value.file == "shandong-2022.yaml"
     assert info.value.key == "review_working_days" and "missing" in info.value.problem
 
 

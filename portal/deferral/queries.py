@@ -1,0 +1,212 @@
+"""Load the facts of an employer's standing, for one employer or for many at once.
+
+The decisions are made by ``portal.rules.standing`` (pure); this module only reads. One
+employer (a page): the employer row is already loaded with its agency and region by the
+permission check, so three prepared statements remain (decision, assessments, payments).
+Many employers (an agency, a region, all of them: the monthly report, the 缓缴清单, reminders):
+four set-based statements whatever their number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import Row, Select, bindparam, func, select
+
+from portal import rules
+from portal.extensions import db
+from portal.models import Agency, Assessment, DeferralDecision, Employer, Payment, PoolingRegion
+from portal.rules.standing import (
+    AssessmentFact,
+    DecisionFact,
+    EmployerFacts,
+    PaymentFact,
+    Standing,
+    program_months,
+    standing,
+)
+
+# Built once: every employer page runs them (building a statement and its cache key costs
+# about as much as running it; bench/bench_pages.py).
+CURRENT_DECISION = (
+    select(
+        DeferralDecision.id,
+        DeferralDecision.choice,
+        DeferralDecision.period_start,
+        DeferralDecision.period_end,
+        DeferralDecision.reference,
+    )
+    .where(DeferralDecision.employer_id == bindparam("employer_id"))
+    .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
+    .limit(1)
+)
+ASSESSMENTS_FOR_MONTHS = select(
+    Assessment.month, Assessment.unit_amount, Assessment.personal_amount, Assessment.headcount
+).where(
+    Assessment.employer_id == bindparam("employer_id"),
+    Assessment.month.in_(bindparam("months", expanding=True)),
+)
+PAYMENTS = (
+    select(Payment.paid_on, Payment.amount)
+    .where(Payment.employer_id == bindparam("employer_id"))
+    .order_by(Payment.paid_on, Payment.id)
+)
+
+
+def plain_rows(statement, **values) -> list[Row]:
+    """Rows of plain values, read on the request's connection past the ORM's per-statement
+    bookkeeping, which doubles the cost of a small read (bench/bench_pages.py)."""
+    db.session.flush()  # what this request added is part of what it reads
+    return list(db.session.connection().execute(statement, values))
+
+
+# ------------------------------------------------------------------------------ one employer
+
+
+def employer_facts(employer: Employer) -> EmployerFacts:
+    """The facts of an employer whose agency and region are loaded (no statement runs)."""
+    region = employer.agency.region
+    return EmployerFacts(
+        employer_id=employer.id,
+        program_id=region.program_id,
+        credit_code=employer.credit_code,
+        unit_kind=employer.unit_kind,
+        size_class=employer.size_class,
+        is_listed=employer.list_status == "listed",
+        july_paid=employer.is_july_paid,
+        has_arrears=employer.has_arrears,
+        first_insured_month=employer.first_insured_month,
+        founded_month=employer.founded_month,
+        contribution_base=employer.contribution_base_amount,
+        fund_reserve_months=region.fund_reserve_months,
+        unit_medical_rate=region.unit_medical_rate,
+        maternity_rate=region.maternity_rate,
+    )
+
+
+def employer_standing(employer: Employer, on: date) -> Standing:
+    """Where ``employer`` stands on ``on``: its facts loaded here, decided by the rules."""
+    program = rules.load_program(employer.program_id)
+    facts = employer_facts(employer)
+    if program.kind != "deferral":
+        return standing(program, facts, None, (), (), on)
+    decision_row = plain_rows(CURRENT_DECISION, employer_id=employer.id)
+    decision = DecisionFact(*decision_row[0]) if decision_row else None
+    assessments = [
+        AssessmentFact(*row)
+        for row in plain_rows(
+            ASSESSMENTS_FOR_MONTHS, employer_id=employer.id, months=program_months(program)
+        )
+    ]
+    payments = [PaymentFact(*row) for row in plain_rows(PAYMENTS, employer_id=employer.id)]
+    return standing(program, facts, decision, assessments, payments, on)
+
+
+# ------------------------------------------------------------------------------ many employers
+
+
+def employers_where(
+    *, agency_id: int | None = None, region_id: int | None = None
+) -> Select:
+    """The ids of the employers of one agency, one pooling region, or all (a subquery)."""
+    ids = select(Employer.id)
+    if agency_id is not None:
+        ids = ids.where(Employer.agency_id == agency_id)
+    if region_id is not None:
+        ids = ids.join(Agency, Agency.id == Employer.agency_id).where(
+            Agency.region_id == region_id
+        )
+    return ids
+
+
+def standings(
+    on: date, *, agency_id: int | None = None, region_id: int | None = None
+) -> dict[int, Standing]:
+    """The standing of every employer of one agency, one region, or all, by employer id.
+
+    Four statements whatever the number of employers: facts, current decisions, assessments
+    of the programs' months, payments.
+    """
+    ids = employers_where(agency_id=agency_id, region_id=region_id)
+    db.session.flush()
+    connection = db.session.connection()
+    facts_rows = connection.execute(
+        select(
+            Employer.id,
+            PoolingRegion.program_id,
+            Employer.credit_code,
+            Employer.unit_kind,
+            Employer.size_class,
+            Employer.list_status,
+            Employer.is_july_paid,
+            Employer.has_arrears,
+            Employer.first_insured_month,
+            Employer.founded_month,
+            Employer.contribution_base_amount,
+            PoolingRegion.fund_reserve_months,
+            PoolingRegion.unit_medical_rate,
+            PoolingRegion.maternity_rate,
+        )
+        .join(Agency, Agency.id == Employer.agency_id)
+        .join(PoolingRegion, PoolingRegion.id == Agency.region_id)
+        .where(Employer.id.in_(ids))
+        .order_by(Employer.id)
+    )
+    facts = {
+        row[0]: EmployerFacts(*row[:5], row[5] == "listed", bool(row[6]), bool(row[7]), *row[8:])
+        for row in facts_rows
+    }
+    latest = (
+        select(
+            DeferralDecision.employer_id,
+            DeferralDecision.id,
+            DeferralDecision.choice,
+            DeferralDecision.period_start,
+            DeferralDecision.period_end,
+            DeferralDecision.reference,
+            func.row_number()
+            .over(
+                partition_by=DeferralDecision.employer_id,
+                order_by=(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(DeferralDecision.employer_id.in_(ids))
+        .subquery()
+    )
+    decisions = {
+        row[0]: DecisionFact(*row[1:6])
+        for row in connection.execute(select(latest).where(latest.c.rank == 1))
+    }
+    programs = {pid: rules.load_program(pid) for pid in {f.program_id for f in facts.values()}}
+    months = sorted({m for p in programs.values() for m in program_months(p)})
+    assessments: dict[int, list[AssessmentFact]] = defaultdict(list)
+    for row in connection.execute(
+        select(
+            Assessment.employer_id,
+            Assessment.month,
+            Assessment.unit_amount,
+            Assessment.personal_amount,
+            Assessment.headcount,
+        ).where(Assessment.employer_id.in_(ids), Assessment.month.in_(months))
+    ):
+        assessments[row[0]].append(AssessmentFact(*row[1:]))
+    payments: dict[int, list[PaymentFact]] = defaultdict(list)
+    for row in connection.execute(
+        select(Payment.employer_id, Payment.paid_on, Payment.amount)
+        .where(Payment.employer_id.in_(ids))
+        .order_by(Payment.paid_on, Payment.id)
+    ):
+        payments[row[0]].append(PaymentFact(row[1], row[2]))
+    return {
+        employer_id: standing(
+            programs[f.program_id],
+            f,
+            decisions.get(employer_id),
+            assessments.get(employer_id, ()),
+            payments.get(employer_id, ()),
+            on,
+        )
+        for employer_id, f in facts.items()
+    }

@@ -1,0 +1,401 @@
+"""Where an employer stands under its program: a pure decision over loaded facts.
+
+``standing(program, facts, decision, assessments, payments, on)`` answers, for one employer on
+one day: may it defer, which months, which periods it may still choose and until when, the unit
+amount of each deferred month, what is paid, what is left, the late fee, the settlement due on
+deregistration, and the one next thing to do. Nothing here reads a database or knows Flask:
+the facts are plain values, loaded elsewhere for one employer (a page) or for thousands at once
+(the monthly report, the 缓缴清单, reminders), and every page, letter and export reads the same
+answer instead of deriving the period or the amounts again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from .errors import RulesError
+from .months import month_span
+from .periods import Eligibility, Period, check_eligibility, deferral_period
+from .policy import Program
+from .quote import Quote, Settlement, catchup_quote, departure_due, deregistration_due
+from .uscc import parse_uscc
+
+ZERO = Decimal(0)
+
+#: Eligibility reasons that do not stop an unlisted employer from applying: it declares the
+#: figures that fix its size as part of the application (告知承诺制, 鲁医保发〔2022〕21号 四).
+PENDING_FIGURES = frozenset({"size_undetermined"})
+
+
+@dataclass(frozen=True)
+class EmployerFacts:
+    """What the rules need to know about one employer, as plain values."""
+
+    employer_id: int
+    program_id: str
+    credit_code: str
+    unit_kind: str
+    size_class: str | None
+    is_listed: bool
+    july_paid: bool = False
+    has_arrears: bool = False
+    first_insured_month: str | None = None
+    founded_month: str | None = None
+    contribution_base: Decimal | None = None
+    # The pooling region's figures (统筹地区)
+    fund_reserve_months: Decimal | None = None
+    unit_medical_rate: Decimal | None = None
+    maternity_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DecisionFact:
+    """The employer's current decision (the latest one): defer, with its period, or opt out."""
+
+    id: int
+    choice: str  # "defer" | "opt_out"
+    period_start: str | None = None
+    period_end: str | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class AssessmentFact:
+    """The agency's assessment of one contribution month (费款所属期)."""
+
+    month: str
+    unit_amount: Decimal
+    personal_amount: Decimal | None = None
+    headcount: int | None = None
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    paid_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PeriodOption:
+    """A period the employer may take, with the day its decision closes."""
+
+    start: str
+    end: str
+    decision_until: date
+    is_open: bool
+    period: Period
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    month: str
+    unit_amount: Decimal | None
+    personal_amount: Decimal | None
+    headcount: int | None
+    source: str  # "assessment" | "estimate" | "missing"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One employer's situation under its program on one day (see ``standing``)."""
+
+    program: Program
+    facts: EmployerFacts | None
+    on: date
+    eligibility: Eligibility | None = None
+    decision: DecisionFact | None = None
+    period: Period | None = None
+    options: list[PeriodOption] = field(default_factory=list)
+    lines: list[MonthLine] = field(default_factory=list)
+    quote: Quote | None = None
+    payments: list[PaymentFact] = field(default_factory=list)  # oldest first
+    # What moves this employer's period, as keyword arguments for the rules functions.
+    period_args: dict = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return self.on
+
+    @property
+    def is_deferral_program(self) -> bool:
+        return self.program.kind == "deferral"
+
+    @property
+    def is_listed(self) -> bool:
+        return self.facts is not None and self.facts.is_listed
+
+    @property
+    def has_opted_out(self) -> bool:
+        return self.decision is not None and self.decision.choice == "opt_out"
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.eligibility is not None and self.eligibility.eligible
+
+    @property
+    def is_deferred(self) -> bool:
+        """Listed and eligible employers are deferred unless they opt out (免申即享)."""
+        return (self.is_listed and self.is_eligible and not self.has_opted_out) or bool(
+            self.is_listed and self.decision and self.decision.choice == "defer"
+        )
+
+    @property
+    def can_change(self) -> bool:
+        return any(option.is_open for option in self.options)
+
+    @property
+    def decision_until(self) -> date | None:
+        open_dates = [o.decision_until for o in self.options if o.is_open]
+        return max(open_dates) if open_dates else None
+
+    def option(self, start: str | None) -> PeriodOption | None:
+        return next((o for o in self.options if o.start == start), None)
+
+    @property
+    def amounts_source(self) -> str:
+        sources = {line.source for line in self.lines}
+        if sources == {"assessment"}:
+            return "assessment"
+        if "missing" in sources:
+            return "missing"
+        return "estimate" if sources == {"estimate"} else "mixed"
+
+    @property
+    def days_left(self) -> int | None:
+        if self.quote is None:
+            return None
+        return (self.quote.deadline - self.on).days
+
+    @property
+    def month_amounts(self) -> dict[str, Decimal]:
+        """Unit amount per deferred month, where every month's amount is known."""
+        return {
+            line.month: line.unit_amount for line in self.lines if line.unit_amount is not None
+        }
+
+    @property
+    def next_step(self) -> str:
+        """The one next thing to do, as a code the page words."""
+        if not self.is_deferral_program:
+            return "reduction_program"
+        if self.eligibility is not None and not self.eligibility.eligible:
+            reasons = {code for code, _ in self.eligibility.reasons}
+            if reasons & {"arrears"}:
+                return "clear_arrears"
+            if not self.is_listed and reasons <= PENDING_FIGURES:
+                return "apply"
+            return "not_eligible"
+        if not self.is_listed:
+            return "apply"
+        if self.has_opted_out:
+            return "pay_normally"
+        if self.decision is None and self.can_change:
+            return "confirm"
+        if self.quote is not None and self.quote.outstanding > 0:
+            return "pay_by_deadline"
+        return "nothing"
+
+    @cached_property
+    def deregistration(self) -> Settlement | None:
+        """Everything deferred and still outstanding, due before deregistering (as of ``on``)."""
+        if self.quote is None:
+            return None
+        return deregistration_due(
+            self.program.id,
+            monthly_unit_amount=self.month_amounts,
+            deregister_on=self.on,
+            payments=[(p.paid_on, p.amount) for p in self.payments],
+            **self.period_args,
+        )
+
+    def departure(
+        self, person_monthly_unit_amount: Mapping[str, Decimal], *, event: str, event_on: date
+    ) -> Settlement:
+        """One insured person's deferred unit part, due when they leave, retire or transfer."""
+        return departure_due(
+            self.program.id,
+            person_monthly_unit_amount=person_monthly_unit_amount,
+            event=event,
+            event_on=event_on,
+            **self.period_args,
+        )
+
+    def refusals(
+        self, *, unit_kind: str | None = None, size: str | None = None
+    ) -> list[tuple[str, str]]:
+        """Every reason the employer may not apply with a commitment letter (see ``refusals``)."""
+        assert self.facts is not None  # noqa: S101 - a standing always has facts
+        return refusals(self.program, self.facts, unit_kind=unit_kind, size=size)
+
+
+def refusals(
+    program: Program,
+    facts: EmployerFacts,
+    *,
+    unit_kind: str | None = None,
+    size: str | None = None,
+) -> list[tuple[str, str]]:
+    """(code, message) of every reason the employer may not apply with a commitment letter,
+    for the unit kind and size it declares (else the credit code's kind); empty when it may.
+
+    The application is a route to the list (告知承诺制, 鲁医保发〔2022〕21号 四): no window applies.
+    """
+    if program.kind != "deferral":
+        return [("reduction_program", "")]
+    eligibility = check_eligibility(
+        program.id,
+        unit_kind=unit_kind or parse_uscc(facts.credit_code).unit_kind,
+        size=size,
+        fund_reserve_months=facts.fund_reserve_months,
+        has_arrears=facts.has_arrears,
+    )
+    return [(c, text) for c, text in eligibility.reasons if c not in PENDING_FIGURES]
+
+
+def period_arguments(program: Program, facts: EmployerFacts) -> dict[str, str | bool | None]:
+    """The facts about an employer that move its period (July paid, new business)."""
+    args: dict[str, str | bool | None] = {"july_paid": facts.july_paid}
+    basis = program.new_business.basis.value if program.new_business else None
+    first_start = min(p.start.value for p in program.periods.values()) if program.periods else ""
+    if basis == "first_insured_month" and (facts.first_insured_month or "") > first_start:
+        args["first_insured_month"] = facts.first_insured_month
+    if basis == "founded_month" and (facts.founded_month or "") > first_start:
+        args["founded_month"] = facts.founded_month
+    return args
+
+
+def program_months(program: Program) -> list[str]:
+    """Every contribution month any employer may defer under the program (for loading facts)."""
+    if not program.periods:
+        return []
+    start = min(p.start.value for p in program.periods.values())
+    end = max(p.end.value for p in program.periods.values())
+    return month_span(start, end)
+
+
+def standing(
+    program: Program,
+    facts: EmployerFacts,
+    decision: DecisionFact | None,
+    assessments: Iterable[AssessmentFact],
+    payments: Sequence[PaymentFact],
+    on: date,
+) -> Standing:
+    """Work out where the employer of ``facts`` stands under ``program`` on ``on``."""
+    if program.kind != "deferral":
+        return Standing(program=program, facts=facts, on=on, decision=decision)
+    args = period_arguments(program, facts)
+    chosen = decision.period_start if decision and decision.choice == "defer" else None
+    if chosen and not (program.period_choice and program.period_choice.value):
+        chosen = None
+    payments = sorted(payments, key=lambda p: p.paid_on)
+    try:
+        eligibility = check_eligibility(
+            program.id,
+            unit_kind=facts.unit_kind,
+            size=facts.size_class,
+            fund_reserve_months=facts.fund_reserve_months,
+            has_arrears=facts.has_arrears,
+            # A listed employer is deferred by default; for the others the window matters.
+            on=None if facts.is_listed else on,
+            **args,
+        )
+        period = deferral_period(program.id, chosen_start=chosen, **args)
+    except RulesError as error:
+        # The facts fit no period (a business too new for the program): not deferred, and
+        # the reason says why, instead of a page that cannot be shown.
+        reason = [(error.code, error.message)]
+        return Standing(
+            program=program,
+            facts=facts,
+            on=on,
+            eligibility=Eligibility(program.id, False, reason, [], {}),
+            decision=decision,
+            payments=list(payments),
+            period_args={"chosen_start": chosen, **args},
+        )
+    options = period_options(program, facts, on)
+    lines = month_lines(program, facts, period, assessments)
+    quote = None
+    if eligibility.eligible and all(line.unit_amount is not None for line in lines):
+        quote = catchup_quote(
+            program.id,
+            monthly_unit_amount={line.month: line.unit_amount for line in lines},
+            chosen_start=chosen,
+            payments=[(p.paid_on, p.amount) for p in payments],
+            as_of=on,
+            **args,
+        )
+    return Standing(
+        program=program,
+        facts=facts,
+        on=on,
+        eligibility=eligibility,
+        decision=decision,
+        period=period,
+        options=options,
+        lines=lines,
+        quote=quote,
+        payments=list(payments),
+        period_args={"chosen_start": chosen, **args},
+    )
+
+
+def period_options(program: Program, facts: EmployerFacts, on: date) -> list[PeriodOption]:
+    """The periods the employer may take, each with the day its decision closes."""
+    args = period_arguments(program, facts)
+    starts: list[str | None] = [None]
+    if program.period_choice and program.period_choice.value and not args.get(
+        "first_insured_month"
+    ):
+        starts = [p.start.value for p in program.periods.values()]
+        if facts.july_paid and program.july_paid:
+            starts = [program.periods[program.july_paid.period.value].start.value]
+    options = []
+    for start in starts:
+        try:
+            period = deferral_period(program.id, chosen_start=start, **args)
+        except RulesError:
+            continue
+        options.append(
+            PeriodOption(
+                period.start, period.end, period.decision_until, on <= period.decision_until, period
+            )
+        )
+    return options
+
+
+def month_lines(
+    program: Program,
+    facts: EmployerFacts,
+    period: Period,
+    assessments: Iterable[AssessmentFact],
+) -> list[MonthLine]:
+    """Unit amount per deferred month: the agency's assessment, else an estimate from the base
+    (DOMAIN §6: imported assessments win over recomputation)."""
+    assessed = {a.month: a for a in assessments if a.month in period.months}
+    rate = facts.unit_medical_rate
+    if rate is not None and program.scope.deferred_part.value == "unit_incl_maternity":
+        rate += facts.maternity_rate or ZERO
+    lines = []
+    for month in period.months:
+        assessment = assessed.get(month)
+        if assessment is not None:
+            lines.append(
+                MonthLine(
+                    month,
+                    assessment.unit_amount,
+                    assessment.personal_amount,
+                    assessment.headcount,
+                    "assessment",
+                )
+            )
+        elif facts.contribution_base is not None and rate is not None:
+            lines.append(MonthLine(month, facts.contribution_base * rate, None, None, "estimate"))
+        else:
+            lines.append(MonthLine(month, None, None, None, "missing"))
+    return lines

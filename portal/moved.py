@@ -19,10 +19,9 @@ bp = Blueprint("moved", __name__)
 
 METHODS = ["GET", "POST"]
 
-# The bare prefix is registered first (the decorator nearest the function), so that
-# url_for("moved.<name>", employer_id=...) builds it.
 
-
+# The decorator nearest the function registers first: the bare prefix, which
+# url_for("moved.<name>", employer_id=...) then builds.
 @bp.route("/e/<int:employer_id>/decision/<path:rest>", methods=METHODS)
 @bp.route("/e/<int:employer_id>/decision/", defaults={"rest": ""}, methods=METHODS)
 @permission(PUBLIC)

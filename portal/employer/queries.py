@@ -11,7 +11,7 @@ from portal.models import AuditEntry, Employer, Membership, User
 
 # The statements every employer page runs are built once, here: building a statement and its
 # cache key costs about as much as running it (measured with bench/bench_pages.py). The
-# membership lookup that every employer-scoped route runs is portal/access.py.
+# membership lookup that every employer-scoped route runs is in portal/access.py.
 RECENT_HISTORY = (
     select(AuditEntry)
     .where(AuditEntry.acting_for_employer_id == bindparam("employer_id"))

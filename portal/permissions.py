@@ -35,6 +35,9 @@ ISSUE_ACTIVATION = "staff.issue_activation"
 # Act for a walk-in employer at the service hall (portal/hall).
 ACT_FOR_EMPLOYER = "staff.act_for_employer"
 REVIEW = "staff.review"
+# The back office (imports, the 缓缴清单, monthly reports): administrators for every agency,
+# reviewers for their own agency only (see ``agency_scope``).
+BACK_OFFICE = "staff.back_office"
 ADMIN = "admin"
 
 EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -50,8 +53,8 @@ EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 STAFF_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "hall": frozenset({STAFF, ISSUE_ACTIVATION, ACT_FOR_EMPLOYER}),
-    "reviewer": frozenset({STAFF, REVIEW}),
-    "admin": frozenset({STAFF, ISSUE_ACTIVATION, ADMIN}),
+    "reviewer": frozenset({STAFF, REVIEW, BACK_OFFICE}),
+    "admin": frozenset({STAFF, ISSUE_ACTIVATION, ADMIN, BACK_OFFICE}),
 }
 EMPLOYER_SCOPED = frozenset(
     {
@@ -102,6 +105,12 @@ def can(user: Any, name: str, role: str | None = None) -> bool:
     if name in EMPLOYER_SCOPED:
         return name in EMPLOYER_ROLE_PERMISSIONS.get(role or "", frozenset())
     return name in STAFF_ROLE_PERMISSIONS.get(user.staff_role or "", frozenset())
+
+
+def agency_scope(user: Any) -> int | None:
+    """The agency a staff member's back-office work is limited to; None for administrators,
+    who work for every agency."""
+    return None if user.staff_role == "admin" else user.agency_id
 
 
 def is_safe_next(target: str | None) -> bool:

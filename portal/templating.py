@@ -56,8 +56,7 @@ def number(value: Decimal | int | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["indicator_label"] = labels.indicator_label
-    app.jinja_env.filters["operator_label"] = labels.operator_label
+    app.jinja_env.filters.update(labels.template_filters())
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["moment"] = moment
@@ -70,9 +69,6 @@ def init_app(app: Flask) -> None:
             "is_demo_date": clock.is_demo_date(),
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
-            "size_label": labels.size_label,
-            "source_label": labels.source_label,
-            "role_label": labels.role_label,
-            "action_label": labels.action_label,
-            "level_label": labels.level_label,
         }
+
+    app.jinja_env.globals.update(labels.template_globals())

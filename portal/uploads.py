@@ -18,6 +18,7 @@ from sqlalchemy import delete as sa_delete
 from portal.extensions import db
 from portal.models import UploadedFile
 from portal.models.base import UTCDateTime, utcnow
+from portal.rules.errors import DomainError
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 5
@@ -31,12 +32,13 @@ FILE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 EXTENSIONS = {mime: ext for _, mime, ext in FILE_SIGNATURES}
 
 
-class EvidenceError(ValueError):
+class EvidenceError(DomainError):
     """An upload refused as a whole; ``code`` names why, ``filename`` which file."""
 
+    kind = "evidence"
+
     def __init__(self, code: str, filename: str = "") -> None:
-        super().__init__(code)
-        self.code = code
+        super().__init__(code, filename=filename)
         self.filename = filename
 
 

@@ -16,8 +16,9 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: Subpackages of portal/ that are not features: the data model and the pure domain rules.
-NOT_FEATURES = frozenset({"models", "rules"})
+#: Subpackages of portal/ that are not features: the data model, the pure domain rules, and the
+#: words for codes that every feature shares.
+NOT_FEATURES = frozenset({"labels", "models", "rules"})
 #: What portal/rules/ must not import: it is plain Python, usable without Flask or a database.
 RULES_FORBIDDEN_TOP = frozenset({"flask", "sqlalchemy", "werkzeug"})
 

@@ -6,12 +6,13 @@ from portal import audit
 from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.models import User
+from portal.rules.errors import DomainError
 
 
-class StaffUserError(ValueError):
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class StaffUserError(DomainError):
+    """A staff account refused: username_taken."""
+
+    kind = "staff_user"
 
 
 def create_staff_user(

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.hall.forms import HallForm
 from portal.hall.operations import create_hall, update_hall
 from portal.hall.queries import all_halls, get_hall_or_404
-from portal.labels import action_label
+from portal.labels import action_label, put_error
 from portal.models import Agency, User
 from portal.permissions import ADMIN, permission
 
@@ -54,8 +54,8 @@ def new_user():
                 password=form.password.data,
                 actor=current_user,
             )
-        except StaffUserError:
-            form.username.errors.append(_("That username is taken. Choose another"))
+        except StaffUserError as error:
+            put_error(form, error)
         else:
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.users"))

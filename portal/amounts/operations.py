@@ -12,15 +12,15 @@ from sqlalchemy import select
 from portal import audit
 from portal.extensions import db
 from portal.models import Departure, Employer, PersonAssessment, User
+from portal.rules.errors import DomainError
 
 REASONS = ("leave", "retire", "transfer")
 
 
-class DepartureError(ValueError):
-    def __init__(self, code: str, field: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.field = field
+class DepartureError(DomainError):
+    """A departure refused: person, reason, future or recorded."""
+
+    kind = "departure"
 
 
 def record_departure(

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from portal.labels import amount_source_label
 from portal.rules import to_fen
 from portal.rules.standing import Standing
 
@@ -30,7 +31,7 @@ def schedule_rows(standing: Standing) -> list[list[str]]:
                 _fen(line.unit_amount),
                 _fen(line.personal_amount),
                 str(line.headcount) if line.headcount is not None else "",
-                _source(line.source),
+                amount_source_label(line.source),
             ]
         )
     quote = standing.quote
@@ -45,13 +46,6 @@ def schedule_rows(standing: Standing) -> list[list[str]]:
 
 def _fen(amount: Decimal | None) -> str:
     return "" if amount is None else str(to_fen(amount))
-
-
-def _source(source: str) -> str:
-    return {
-        "assessment": _("agency assessment"),
-        "estimate": _("estimate from the contribution base"),
-    }.get(source, _("not known yet"))
 
 
 def to_csv(rows: list[list[str]]) -> bytes:

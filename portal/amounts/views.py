@@ -13,6 +13,7 @@ from portal.amounts.queries import departures, person_unit_amounts, persons
 from portal.amounts.schedule import schedule_rows, to_csv, to_xlsx
 from portal.clock import today
 from portal.deferral.queries import employer_standing
+from portal.labels import put_error
 from portal.permissions import EMPLOYER_FINANCE, permission
 
 
@@ -68,7 +69,7 @@ def departure(employer):
                 actor=current_user,
             )
         except DepartureError as error:
-            getattr(form, error.field).errors.append(_departure_message(error.code))
+            put_error(form, error)
         else:
             flash(
                 _("Departure recorded. The amount due for that person is shown below."), "success"
@@ -122,12 +123,3 @@ def _download(content: bytes, mimetype: str, employer, extension: str) -> Respon
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _departure_message(code: str) -> str:
-    return {
-        "person": _("Choose an insured person from the list"),
-        "reason": _("Choose what happened"),
-        "future": _("The date cannot be in the future"),
-        "recorded": _("A departure is already recorded for this person"),
-    }[code]

@@ -31,17 +31,18 @@ from portal.rules import (
     review_due_date,
 )
 from portal.rules import standing as standing_rules
+from portal.rules.errors import DomainError
 
 OPEN_STATUSES = ("draft", "submitted")
 
 
-class ApplicationError(ValueError):
+class ApplicationError(DomainError):
     """A change refused; ``code`` names why and ``field`` the form field it belongs to."""
 
+    kind = "application"
+
     def __init__(self, code: str, field: str | None = None, detail: str = "") -> None:
-        super().__init__(code)
-        self.code = code
-        self.field = field
+        super().__init__(code, field, detail=detail)
         self.detail = detail
 
 

@@ -6,9 +6,9 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, labels
 from portal import uploads as files
-from portal.applications import bp, display, operations
+from portal.applications import bp, operations
 from portal.applications.forms import (
     ENTER_CODE,
     EvidenceForm,
@@ -43,12 +43,11 @@ from portal.auth.operations import LoginPolicy, authenticate
 from portal.downloads import send_evidence, send_letter
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.labels import error_message, put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 from portal.permissions import EMPLOYER_APPLY, EMPLOYER_VIEW, permission
-from portal.rules import INDUSTRIES, industry_for_code
-
-bp.context_processor(display.template_helpers)
+from portal.rules import INDUSTRIES, industry_for_code, load_program
 
 #: The pages in order; the first three hold the answers the class needs.
 STEPS = ("particulars", "industry", "figures", "size", "evidence", "letter", "sign", "check")
@@ -76,12 +75,19 @@ def _after_save(employer, application, next_step: str):
 
 
 def _refusal_messages(employer, application=None) -> list[str]:
+    program = load_program(employer.program_id)
     if application is None and employer.list_status == "listed":
-        return [display.refusal_message("listed")]
+        return [error_message(ApplicationError("listed"), program=program)]
     kind = application.unit_kind if application else None
     size = application.computed_size if application else None
-    return [display.refusal_message(code, text)
+    return [error_message(ApplicationError(code, detail=text), program=program)
             for code, text in refusals(employer, unit_kind=kind, size=size)]
+
+
+def _review_days(employer) -> int | None:
+    """The review time the program sets (or the named reading where its source is silent)."""
+    program = load_program(employer.program_id)
+    return int(program.review_working_days.value) if program.review_working_days else None
 
 
 def _needs_review(application) -> bool:
@@ -95,7 +101,8 @@ def start(employer):
     latest = latest_round(employer)
     refused = [] if latest and latest.status != "rejected" else _refusal_messages(employer)
     return render_template("applications/start.html", employer=employer, latest=latest,
-                           refused=refused, form=ConfirmForm())
+                           refused=refused, form=ConfirmForm(),
+                           review_days=_review_days(employer))
 
 
 @bp.route("/begin", methods=["POST"])
@@ -122,12 +129,12 @@ def particulars(employer):
     if elsewhere:
         return elsewhere
     form = ParticularsForm(unit_kind=application.unit_kind)
-    form.unit_kind.choices = display.unit_kind_choices()
+    form.unit_kind.choices = labels.unit_kind_choices()
     if form.validate_on_submit():
         try:
             set_unit_kind(application, form.unit_kind.data, actor=current_user)
         except ApplicationError as error:
-            form.unit_kind.errors.append(display.refusal_message(error.code))
+            put_error(form, error, default="unit_kind", program=load_program(employer.program_id))
         else:
             return _after_save(employer, application, "industry")
     return render_template("applications/particulars.html", employer=employer,
@@ -142,7 +149,7 @@ def industry(employer):
         return elsewhere
     chosen = ENTER_CODE if application.industry_code else application.industry
     form = IndustryForm(industry=chosen, code=application.industry_code)
-    names = {key: display.industry_name(key) for key in INDUSTRIES}
+    names = {key: labels.industry_name(key) for key in INDUSTRIES}
     form.industry.choices = industry_choices(names, _("I will enter the industry code instead"))
     if form.validate_on_submit():
         key, code, _review = form.chosen()
@@ -177,9 +184,10 @@ def size(employer):
         return elsewhere
     result = classification(application)
     return render_template("applications/size.html", employer=employer, application=application,
-                           result=result, lines=display.explanation(result),
+                           result=result, lines=labels.explanation(result),
                            refused=_refusal_messages(employer, application),
-                           needs_review=_needs_review(application))
+                           needs_review=_needs_review(application),
+                           review_days=_review_days(employer))
 
 
 @bp.route("/evidence", methods=["GET", "POST"])
@@ -195,7 +203,7 @@ def evidence(employer):
         try:
             added = add_evidence(application, uploads, actor=current_user)
         except files.EvidenceError as error:
-            form.files.errors = [display.evidence_error_message(error)]
+            form.files.errors = [error_message(error)]
         else:
             flash(_("Uploaded: %(names)s", names=", ".join(f.original_name for f in added)),
                   "success")
@@ -271,7 +279,8 @@ def check(employer):
     return render_template("applications/check.html", employer=employer,
                            application=application, form=ConfirmForm(),
                            refused=_refusal_messages(employer, application),
-                           needs_review=_needs_review(application))
+                           needs_review=_needs_review(application),
+                           review_days=_review_days(employer))
 
 
 @bp.route("/submit", methods=["POST"])
@@ -305,7 +314,7 @@ def application(employer, application_id: int):
     return render_template("applications/application.html", employer=employer,
                            application=application, rounds=rounds_of(employer.id),
                            is_latest=latest is not None and latest.id == application.id,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), review_days=_review_days(employer))
 
 
 @bp.route("/letters/<int:letter_id>")

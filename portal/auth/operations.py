@@ -15,16 +15,15 @@ from portal.extensions import db
 from portal.models import ActivationCode, Employer, Membership, User
 from portal.models.base import utcnow
 from portal.models.users import new_session_nonce
+from portal.rules.errors import DomainError
 
 ACTIVATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-class AuthError(ValueError):
-    """A failed sign-in or activation, with the field the message belongs to."""
+class AuthError(DomainError):
+    """A failed activation (activation_invalid, username_taken), with the field it belongs to."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    kind = "auth"
 
 
 @dataclass(frozen=True)

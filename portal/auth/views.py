@@ -16,6 +16,7 @@ from portal.auth.operations import (
     end_sessions,
 )
 from portal.forms import ConfirmForm
+from portal.labels import put_error
 from portal.permissions import PUBLIC, SIGNED_IN, permission, request_next
 
 
@@ -63,7 +64,7 @@ def activate():
                 password=form.password.data,
             )
         except AuthError as error:
-            getattr(form, error.field).errors.append(_activation_message(str(error)))
+            put_error(form, error)
         else:
             _start_session(user)
             flash(_("Your account is ready."), "success")
@@ -78,12 +79,3 @@ def _start_session(user) -> None:
     session["login_at"] = now
     session["seen_at"] = now
     session.permanent = True
-
-
-def _activation_message(code: str) -> str:
-    if code == "username_taken":
-        return _("That username is taken. Choose another")
-    return _(
-        "The code and credit code do not match a valid activation code. Codes can be used once"
-        " and expire after 14 days: ask the service hall for a new one"
-    )

@@ -13,18 +13,17 @@ from portal import audit
 from portal.deferral.queries import employer_standing
 from portal.extensions import db
 from portal.models import DeferralDecision, Employer, User
+from portal.rules.errors import DomainError
 from portal.rules.standing import Standing
 
 CHOICES = ("defer", "opt_out")
 
 
-class DecisionError(ValueError):
-    """A decision that cannot be recorded; ``code`` names why, ``field`` where it belongs."""
+class DecisionError(DomainError):
+    """A deferral decision that cannot be recorded (choose, not_listed, not_eligible, closed,
+    period_closed, changed)."""
 
-    def __init__(self, code: str, field: str | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.field = field
+    kind = "decision"
 
 
 def submission_token(

@@ -10,8 +10,9 @@ from portal.deferral import bp
 from portal.deferral.forms import ChoiceForm, ConfirmDecisionForm
 from portal.deferral.operations import CHOICES, DecisionError, record_decision, validate_choice
 from portal.deferral.queries import employer_standing
-from portal.deferral.wording import choice_label, consequence_text
 from portal.extensions import db
+from portal.labels import put_error
+from portal.labels.standing import choice_label, consequence_text
 from portal.models import DeferralDecision
 from portal.permissions import EMPLOYER_DECIDE, EMPLOYER_VIEW, permission
 
@@ -26,7 +27,7 @@ def choose(employer):
         try:
             validate_choice(standing, choice, start)
         except DecisionError as error:
-            form.choice.errors.append(_error_message(error))
+            put_error(form, error, default="choice")
         else:
             confirm = ConfirmDecisionForm(
                 formdata=None,
@@ -65,7 +66,7 @@ def confirm(employer):
     except DecisionError as error:
         standing = employer_standing(employer, today())
         chooser = _choice_form(standing, formdata=None)
-        chooser.choice.errors = [_error_message(error)]
+        put_error(chooser, error, default="choice")
         return render_template(
             "deferral/choose.html",
             employer=employer,
@@ -124,22 +125,3 @@ def _history(employer) -> list[DeferralDecision]:
             .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
         )
     )
-
-
-def _error_message(error: DecisionError) -> str:
-    from flask_babel import gettext as _
-
-    messages = {
-        "choose": _("Choose whether to defer, and for which period, or to opt out"),
-        "not_listed": _(
-            "Your employer is not on the deferral list: apply with the commitment letter instead"
-        ),
-        "not_eligible": _("Your employer cannot defer under this program"),
-        "closed": _("The decision can no longer be changed. Early payment is always possible"),
-        "period_closed": _("That period can no longer be chosen. Choose one of the periods shown"),
-        "changed": _(
-            "The decision was changed in another window or by someone else. "
-            "Check the current decision below and choose again"
-        ),
-    }
-    return messages.get(error.code, messages["choose"])

@@ -6,10 +6,13 @@ from portal import audit
 from portal.auth.operations import issue_activation_code
 from portal.extensions import db
 from portal.models import ActivationCode, Employer, Membership, User
+from portal.rules.errors import DomainError
 
 
-class MemberError(ValueError):
-    pass
+class MemberError(DomainError):
+    """A change of members refused: cannot_remove_owner."""
+
+    kind = "member"
 
 
 def invite_finance_staff(

@@ -6,11 +6,12 @@ from flask_login import current_user
 
 from portal.clock import today
 from portal.deferral.queries import employer_standing
-from portal.deferral.wording import next_step_text, reason_texts
 from portal.employer import bp
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.employer.queries import get_membership_or_404, members_of, recent_history
 from portal.forms import ConfirmForm
+from portal.labels import error_message
+from portal.labels.standing import next_step_text, reason_texts
 from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
 
 
@@ -57,8 +58,8 @@ def remove(employer, membership_id: int):
     if form.validate_on_submit():
         try:
             remove_member(employer, membership, actor=current_user)
-        except MemberError:
-            flash(_("The owner cannot be removed."), "error")
+        except MemberError as error:
+            flash(error_message(error), "error")
         else:
             flash(_("%(name)s no longer has access.", name=membership.user.display_name), "success")
     return redirect(url_for("employer.members", employer_id=employer.id))

@@ -14,7 +14,6 @@ from flask import current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
 
-from portal import labels
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.hall import bp
@@ -85,5 +84,4 @@ def inject_acting() -> dict:
     return {
         "acting": acting,
         "stop_acting_form": ConfirmForm() if acting else None,
-        "capacity_label": labels.capacity_label,
     }

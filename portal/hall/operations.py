@@ -27,15 +27,13 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.models.hall import ACTING_END_REASONS, VISITOR_CAPACITIES
+from portal.rules.errors import DomainError
 
 
-class VisitorError(ValueError):
+class VisitorError(DomainError):
     """A visitor record refused; ``code`` names why, ``field`` where it belongs."""
 
-    def __init__(self, code: str, field: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.field = field
+    kind = "visitor"
 
 
 def check_id_number(text: str) -> str:
@@ -220,13 +218,10 @@ def load_shipped_halls(path: str | Path) -> int:
 # ---------------------------------------------------------------- paper-signed commitment letter
 
 
-class PaperSignatureError(ValueError):
+class PaperSignatureError(DomainError):
     """A paper signature refused; ``code`` names why, ``field`` where it belongs (or None)."""
 
-    def __init__(self, code: str, field: str | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.field = field
+    kind = "paper"
 
 
 def record_paper_signature(

@@ -17,7 +17,6 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import clock
 from portal import uploads as files
-from portal.applications.display import evidence_error_message
 from portal.applications.operations import missing_answers
 from portal.applications.queries import current_draft
 from portal.downloads import send_upload
@@ -33,6 +32,7 @@ from portal.hall.operations import (
     start_acting,
 )
 from portal.hall.queries import get_hall_or_404, get_visit_for_staff_or_404, listed_halls
+from portal.labels import put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.stored import period_label
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
@@ -69,9 +69,9 @@ def visit(employer_id: int):
                 hash_key=current_app.config["SECRET_KEY"],
             )
         except VisitorError as error:
-            getattr(form, error.field).errors.append(_visitor_error_message(error))
+            put_error(form, error)
         except files.EvidenceError as error:
-            form.letter.errors.append(evidence_error_message(error))
+            put_error(form, error, default="letter")
         else:
             session[SESSION_KEY] = visit.id
             flash(_("You are now acting for %(employer)s.", employer=employer.name), "success")
@@ -84,27 +84,6 @@ def _letter_upload(form: VisitorForm) -> files.Upload | None:
     if item is None or not item.filename or form.capacity.data != "agent":
         return None
     return files.Upload(item.filename, item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
-
-
-def _visitor_error_message(error: VisitorError) -> str:
-    messages = {
-        "name_missing": _("Enter the visitor's full name, as on the identity card"),
-        "id_length": _(
-            "An identity card number has 18 characters. Check the number on the card and "
-            "enter all of it"
-        ),
-        "id_format": _("Enter the first 17 characters as digits; only the last character can be X"),
-        "id_checksum": _(
-            "The last character does not match the rest of the number. Check the number on the card"
-        ),
-        "id_component": _(
-            "The number contains a birth date or region code that does not exist. Check the "
-            "number on the card"
-        ),
-        "capacity_missing": _("Choose whether the visitor is the legal representative or an agent"),
-        "letter_missing": _("Upload the scanned letter of authority: an agent needs one"),
-    }
-    return messages[error.code]
 
 
 @bp.route("/hall/stop", methods=["POST"])
@@ -163,9 +142,9 @@ def paper(employer):
                 verify_url_for=verify_url_for,
             )
         except PaperSignatureError as error:
-            _paper_error(form, error)
+            put_error(form, error)
         except files.EvidenceError as error:
-            form.scan.errors.append(evidence_error_message(error))
+            put_error(form, error, default="scan")
         else:
             flash(_("The paper signature is recorded and the signed letter issued."), "success")
             return redirect(url_for("applications.check", employer_id=employer.id))
@@ -185,15 +164,3 @@ def _scan_upload(form: PaperSignatureForm) -> files.Upload | None:
     if item is None or not item.filename:
         return None
     return files.Upload(item.filename, item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
-
-
-def _paper_error(form: PaperSignatureForm, error: PaperSignatureError) -> None:
-    messages = {
-        "name_missing": _("Enter the name of the legal representative who signed the letter"),
-        "future": _("The date on the letter cannot be after today. Check the date"),
-    }
-    message = messages.get(
-        error.code, _("The application cannot be signed now. Check its answers first")
-    )
-    target = getattr(form, error.field) if error.field else form.csrf_token
-    target.errors.append(message)

@@ -17,22 +17,21 @@ from portal.extensions import db
 from portal.letters.stored import VerifyUrlFor, issue_letter
 from portal.models import CommitmentApplication, User
 from portal.models.base import utcnow
+from portal.rules.errors import DomainError
 
 
-class DecisionError(ValueError):
-    """A decision refused: ``code`` is already_decided, own_filing or reason_required."""
+class ReviewError(DomainError):
+    """A reviewer's decision refused: ``code`` is already_decided, own_filing or reason_required."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    kind = "review"
 
 
 def _claim(application: CommitmentApplication, status: str, *, actor: User, reason: str | None):
     actor_id = actor.id  # read before any change: a refresh here would autoflush too early
     if application.status != "submitted":
-        raise DecisionError("already_decided")
+        raise ReviewError("already_decided")
     if application.filed_by_staff_id is not None and application.filed_by_staff_id == actor_id:
-        raise DecisionError("own_filing")
+        raise ReviewError("own_filing")
     try:
         with db.session.no_autoflush:
             application.status = status
@@ -41,7 +40,7 @@ def _claim(application: CommitmentApplication, status: str, *, actor: User, reas
             application.decision_reason = reason
         db.session.flush()
     except StaleDataError as error:
-        raise DecisionError("already_decided") from error
+        raise ReviewError("already_decided") from error
 
 
 def approve(
@@ -51,7 +50,7 @@ def approve(
 
     The letter is re-issued with the decision and the signed one is marked superseded.
 
-    :raise DecisionError: decided already (also by a reviewer at the same moment), or the
+    :raise ReviewError: decided already (also by a reviewer at the same moment), or the
         reviewer filed it as hall staff.
     """
     _claim(application, "approved", actor=actor, reason=None)
@@ -79,11 +78,11 @@ def approve(
 def reject(application: CommitmentApplication, reason: str, *, actor: User) -> None:
     """Reject with a reason the employer reads; it can correct and apply again (a new round).
 
-    :raise DecisionError: no reason, decided already, or the reviewer filed it as hall staff.
+    :raise ReviewError: no reason, decided already, or the reviewer filed it as hall staff.
     """
     reason = reason.strip()
     if not reason:
-        raise DecisionError("reason_required")
+        raise ReviewError("reason_required")
     _claim(application, "rejected", actor=actor, reason=reason)
     audit.record(
         actor, "commitment.reject", employer_id=application.employer_id, obj=application,

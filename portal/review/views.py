@@ -6,18 +6,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock
-from portal.applications import display
+from portal import clock, labels
 from portal.applications.operations import classification
 from portal.applications.queries import get_evidence_or_404, rounds_of
 from portal.downloads import send_evidence, send_letter
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.labels import error_message
 from portal.letters.codes import verify_url_for
 from portal.permissions import REVIEW, permission
 from portal.review import bp
 from portal.review.forms import RejectForm
-from portal.review.operations import DecisionError, approve, reject
+from portal.review.operations import ReviewError, approve, reject
 from portal.review.queries import (
     QUEUE_STATUSES,
     get_application_for_review_or_404,
@@ -25,8 +25,6 @@ from portal.review.queries import (
     review_queue,
 )
 from portal.rules import industry_for_code
-
-bp.context_processor(display.template_helpers)
 
 
 @bp.route("/")
@@ -49,7 +47,7 @@ def _render_detail(application_id: int, *, reject_form=None, problem: str | None
         application.industry_code).needs_review
     page = render_template(
         "review/detail.html", application=application, employer=application.employer,
-        lines=display.explanation(result) if result else [], needs_review=needs_review,
+        lines=labels.explanation(result) if result else [], needs_review=needs_review,
         rounds=[r for r in rounds_of(application.employer_id) if r.status != "draft"],
         approve_form=ConfirmForm(), reject_form=reject_form or RejectForm(), problem=problem,
         today=clock.today(),
@@ -63,16 +61,14 @@ def detail(application_id: int):
     return _render_detail(application_id)
 
 
-def _problem(error: DecisionError, application_id: int) -> str:
+def _problem(error: ReviewError, application_id: int) -> str:
     db.session.rollback()  # a lost race leaves the session needing it; harmless otherwise
-    if error.code == "own_filing":
-        return _("You filed this application at the service hall for the employer, so another "
-                 "reviewer must decide it.")
+    if error.code != "already_decided":
+        return error_message(error)
     application = get_application_for_review_or_404(current_user, application_id)
-    return _(
-        "Another reviewer decided this application first (%(status)s by %(name)s). "
-        "Your decision was not saved.",
-        status=display.status_label(application.status),
+    return error_message(
+        error,
+        status=labels.status_label(application.status),
         name=application.decided_by.display_name if application.decided_by else "—",
     )
 
@@ -86,7 +82,7 @@ def approve_application(application_id: int):
     try:
         approve(application, actor=current_user, today=clock.today(),
                 verify_url_for=verify_url_for)
-    except DecisionError as error:
+    except ReviewError as error:
         return _render_detail(application_id, problem=_problem(error, application_id), code=409)
     flash(_("Approved: %(name)s is now on the deferral list.", name=application.employer.name),
           "success")
@@ -102,7 +98,7 @@ def reject_application(application_id: int):
         return _render_detail(application_id, reject_form=form)
     try:
         reject(application, form.reason.data, actor=current_user)
-    except DecisionError as error:
+    except ReviewError as error:
         return _render_detail(application_id, reject_form=form,
                               problem=_problem(error, application_id), code=409)
     flash(_("Rejected. The employer can read your reason and apply again."), "success")

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 
-class RulesError(ValueError):
+class DomainError(ValueError):
+    """Base of every refusal the domain and the operations raise.
+
+    ``code`` is stable and names why (portal/labels/errors.py words it for people), ``field`` is
+    the form field it belongs to (or None for the form as a whole), ``kind`` groups the codes of
+    one feature, and ``details`` carries what the message fills in (a file name, a limit).
+    """
+
+    kind = "domain"
+
+    def __init__(self, code: str, field: str | None = None, **details: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.details = details
+
+
+class RulesError(DomainError):
     """Base of every rules error; ``code`` is stable, ``message`` says what to do."""
 
+    kind = "rules"
     default_code = "invalid"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(code or self.default_code, field)
+        self.args = (message,)
         self.message = message
-        self.code = code or self.default_code
-        self.field = field
 
 
 class InvalidInput(RulesError):

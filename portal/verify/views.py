@@ -9,7 +9,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal import ratelimit
-from portal.applications import display
 from portal.extensions import db
 from portal.letters.codes import normalise_verification_code
 from portal.letters.stored import letter_status
@@ -19,8 +18,6 @@ from portal.permissions import PUBLIC, permission
 from portal.verify import bp
 from portal.verify.forms import LookupForm, UploadForm
 from portal.verify.queries import letter_by_code
-
-bp.context_processor(display.template_helpers)
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 

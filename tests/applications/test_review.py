@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.letters.stored import letter_status
 from portal.models import AuditEntry, CommitmentApplication, Employer
-from portal.review.operations import DecisionError, approve, reject
+from portal.review.operations import ReviewError, approve, reject
 from tests.applications.helpers import (
     PNG,
     base,
@@ -200,7 +200,7 @@ def test_two_sessions_deciding_the_same_version_one_wins(app, people, fast_lette
         reviewer = db.session.get(type(people["reviewer"]), people["reviewer"].id)
         reject(fresh, "first", actor=reviewer)
         db.session.commit()
-    with pytest.raises(DecisionError) as raised:
+    with pytest.raises(ReviewError) as raised:
         reject(stale, "second", actor=people["reviewer2"])
     assert raised.value.code == "already_decided"
     db.session.rollback()
@@ -231,7 +231,7 @@ def test_two_reviewers_at_the_same_moment_on_postgres(app, people, fast_letters)
                     reject(row, "no", actor=actor)
                 db.session.commit()
                 outcomes[user_id] = "won"
-            except DecisionError as error:
+            except ReviewError as error:
                 db.session.rollback()
                 outcomes[user_id] = error.code
             finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from portal.labels.codes import percent
 from portal.rules.standing import Standing
 from portal.templating import day
 
@@ -47,11 +48,13 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
             ref = refs.get("arrears", "")
         elif code in ("fund_reserve", "fund_reserve_unknown"):
             months = employer.agency.region.fund_reserve_months
+            limit = program.fund_reserve_months_above
             text = _(
                 "In %(region)s the medical insurance fund reserve covers %(months)s months of "
-                "payouts. The deferral applies only where it covers more than 6 months.",
+                "payouts. The deferral applies only where it covers more than %(limit)s months.",
                 region=employer.agency.region.name,
                 months=format_decimal(months) if months is not None else "—",
+                limit=format_decimal(limit.value) if limit is not None else "—",
             )
             ref = refs.get("fund_reserve", "")
         elif code == "window_closed":
@@ -126,12 +129,13 @@ def consequence_text(standing: Standing, choice: str, start: str | None) -> str:
     period = option.period
     return _(
         "The unit part for %(start)s to %(end)s is deferred without late fees. Pay it all by "
-        "%(deadline)s; from %(late)s, late fees of 0.05%% a day run on anything still unpaid. "
+        "%(deadline)s; from %(late)s, late fees of %(rate)s a day run on anything still unpaid. "
         "The personal part is still withheld and paid every month. You can change this until "
         "%(until)s.",
         start=option.start,
         end=option.end,
         deadline=day(period.deadline),
         late=day(period.late_fee_from),
+        rate=percent(standing.program.late_fee.daily_rate.value),
         until=day(option.decision_until),
     )

@@ -1,0 +1,95 @@
+"""The words people read for the portal's codes, in one package, registered once.
+
+- ``codes``: names of stored codes (sizes, sources, roles, audit actions, statuses, indicators,
+  unit kinds, industries) and the classification explained check by check;
+- ``standing``: what the pages say about an employer's standing (reasons, next step, choices);
+- ``errors``: one message per domain-error code, and one way to put it on a form.
+
+Figures and clauses in a message come from the policy files, never from a literal here.
+"""
+
+from __future__ import annotations
+
+from portal.labels.codes import (
+    action_label,
+    amount_source_label,
+    capacity_label,
+    explanation,
+    indicator_in_sentence,
+    indicator_label,
+    indicator_unit,
+    industry_name,
+    is_english,
+    letter_kind_label,
+    letter_status_label,
+    level_label,
+    operator_label,
+    percent,
+    role_label,
+    size_label,
+    source_label,
+    status_label,
+    unit_kind_choices,
+    unit_kind_name,
+)
+from portal.labels.errors import error_message, put_error
+
+__all__ = [
+    "action_label",
+    "amount_source_label",
+    "capacity_label",
+    "error_message",
+    "explanation",
+    "indicator_in_sentence",
+    "indicator_label",
+    "indicator_unit",
+    "industry_name",
+    "is_english",
+    "letter_kind_label",
+    "letter_status_label",
+    "level_label",
+    "operator_label",
+    "percent",
+    "put_error",
+    "role_label",
+    "size_label",
+    "source_label",
+    "status_label",
+    "template_filters",
+    "template_globals",
+    "unit_kind_choices",
+    "unit_kind_name",
+]
+
+
+def template_globals() -> dict:
+    """Every label function templates call, registered once for the whole app."""
+    return {
+        "size_label": size_label,
+        "source_label": source_label,
+        "role_label": role_label,
+        "action_label": action_label,
+        "capacity_label": capacity_label,
+        "level_label": level_label,
+        "status_label": status_label,
+        "letter_status_label": letter_status_label,
+        "letter_kind_label": letter_kind_label,
+        "industry_name": industry_name,
+        "unit_kind_name": unit_kind_name,
+        "indicator_label": indicator_label,
+        "indicator_unit": indicator_unit,
+        "amount_source_label": amount_source_label,
+        "percent": percent,
+    }
+
+
+def template_filters() -> dict:
+    """The same functions as filters where templates map over codes."""
+    return {
+        "indicator_label": indicator_label,
+        "indicator_in_sentence": indicator_in_sentence,
+        "operator_label": operator_label,
+        "percent": percent,
+    }
+
+

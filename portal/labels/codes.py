@@ -1,0 +1,248 @@
+"""Names shown to people for the codes stored in the database and used by the rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import NamedTuple
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.rules import INDUSTRIES, Classification
+from portal.rules.uscc import unit_kind_data, unit_kind_label
+
+SIZES = {
+    "large": _l("Large enterprise"),
+    "medium": _l("Medium enterprise"),
+    "small": _l("Small enterprise"),
+    "micro": _l("Micro enterprise"),
+    "undetermined": _l("Cannot be determined"),
+}
+SOURCES = {
+    "list": _l("the departments' classification"),
+    "commitment": _l("an approved commitment"),
+    "computed": _l("computed from declared figures"),
+}
+ROLES = {
+    "owner": _l("Owner (legal representative)"),
+    "finance": _l("Finance staff"),
+    "hall": _l("Service-hall staff"),
+    "reviewer": _l("Agency reviewer"),
+    "admin": _l("Administrator"),
+    "user": _l("User"),
+    "anonymous": _l("Nobody signed in"),
+}
+ACTIONS = {
+    "activation.issue": _l("Activation code issued"),
+    "activation.use": _l("Account activated"),
+    "member.remove": _l("Member removed"),
+    "auth.login": _l("Signed in"),
+    "auth.reauthenticate": _l("Password checked again before signing"),
+    "auth.logout": _l("Signed out"),
+    "auth.login_failed": _l("Failed sign-in"),
+    "auth.login_refused_locked": _l("Sign-in refused: account locked"),
+    "user.set_locale": _l("Language changed"),
+    "staff_user.create": _l("Staff account created"),
+    "demo.load": _l("Demonstration data loaded"),
+    "commitment.start": _l("Commitment application started"),
+    "commitment.resubmit_start": _l("Commitment application started again after a rejection"),
+    "commitment.answer": _l("Commitment application answers saved"),
+    "commitment.evidence_add": _l("Evidence uploaded"),
+    "commitment.evidence_remove": _l("Evidence removed"),
+    "commitment.sign": _l("Commitment letter signed"),
+    "commitment.signature_withdrawn": _l("Signature withdrawn: answers changed after signing"),
+    "commitment.submit": _l("Commitment application sent"),
+    "commitment.approve": _l("Commitment application approved"),
+    "commitment.reject": _l("Commitment application rejected"),
+    "decision.defer": _l("Deferral confirmed"),
+    "decision.opt_out": _l("Opted out of the deferral"),
+    "departure.record": _l("Departure recorded"),
+    "hall.acting_start": _l("Service-hall visit started"),
+    "hall.acting_end": _l("Service-hall visit ended"),
+    "service_hall.create": _l("Service hall added"),
+    "service_hall.update": _l("Service hall changed"),
+    "commitment.paper_sign": _l("Commitment letter signed on paper at the service hall"),
+}
+CAPACITIES = {
+    "legal_representative": _l("legal representative"),
+    "agent": _l("agent with a letter of authority"),
+}
+STATUSES = {
+    "draft": _l("Draft: not sent yet"),
+    "submitted": _l("Waiting for review"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+LETTER_STATUSES = {
+    "valid": _l("Valid"),
+    "superseded": _l("Superseded by a later letter"),
+    "rejected": _l("Application rejected"),
+}
+LETTER_KINDS = {
+    "signed": _l("Signed commitment letter"),
+    "approved": _l("Commitment letter with the approval"),
+}
+AMOUNT_SOURCES = {
+    "assessment": _l("agency assessment"),
+    "estimate": _l("estimate from the contribution base"),
+    "missing": _l("not known yet"),
+}
+
+
+class Indicator(NamedTuple):
+    """The figures of 工信部联企业〔2011〕300号 第四条: a name for a label or a heading, the unit
+    its figures are in, and the two together as a sentence uses them."""
+
+    name: str
+    unit: str
+    in_sentence: str
+
+
+INDICATORS = {
+    "employees": Indicator(
+        _l("Number of employees"), _l("persons"), _l("employees (persons)")
+    ),
+    "revenue": Indicator(
+        _l("Operating revenue"), _l("万元 (10,000 yuan)"), _l("operating revenue (10,000 yuan)")
+    ),
+    "assets": Indicator(
+        _l("Total assets"), _l("万元 (10,000 yuan)"), _l("total assets (10,000 yuan)")
+    ),
+}
+#: The three tests of 第四条, in the order the classification applies them.
+LEVELS = {
+    "sme": _l("Small or medium-sized (中小微型) if any figure is below its line"),
+    "medium": _l("Medium (中型) if every figure is at or above its line"),
+    "small": _l("Small (小型) if every figure is at or above its line"),
+}
+OPERATORS = {"<": _l("below"), ">=": _l("at or above")}
+
+
+def _label(table: dict, code: str | None, default: object = None) -> str:
+    found = table.get(code or "")
+    if found is not None:
+        return str(found)
+    return str(default) if default is not None else (code or "")
+
+
+def size_label(code: str | None) -> str:
+    return _label(SIZES, code, _l("Not classified"))
+
+
+def source_label(code: str | None) -> str:
+    return _label(SOURCES, code)
+
+
+def role_label(code: str | None) -> str:
+    return _label(ROLES, code)
+
+
+def action_label(code: str) -> str:
+    return _label(ACTIONS, code)
+
+
+def capacity_label(code: str | None) -> str:
+    return _label(CAPACITIES, code)
+
+
+def status_label(code: str | None) -> str:
+    return _label(STATUSES, code)
+
+
+def letter_status_label(code: str) -> str:
+    return _label(LETTER_STATUSES, code)
+
+
+def letter_kind_label(code: str) -> str:
+    return _label(LETTER_KINDS, code)
+
+
+def amount_source_label(code: str) -> str:
+    return _label(AMOUNT_SOURCES, code, AMOUNT_SOURCES["missing"])
+
+
+def indicator_label(code: str) -> str:
+    return str(INDICATORS[code].name) if code in INDICATORS else code
+
+
+def indicator_unit(code: str) -> str:
+    return str(INDICATORS[code].unit) if code in INDICATORS else ""
+
+
+def indicator_in_sentence(code: str) -> str:
+    return str(INDICATORS[code].in_sentence) if code in INDICATORS else code
+
+
+def level_label(code: str) -> str:
+    return _label(LEVELS, code)
+
+
+def operator_label(code: str) -> str:
+    return _label(OPERATORS, code)
+
+
+def percent(rate: Decimal) -> str:
+    """A rate from the policy files as people write it: Decimal("0.0005") -> ``0.05%``."""
+    return f"{(rate * 100).normalize():f}%"
+
+
+def is_english() -> bool:
+    return str(get_locale()) == "en"
+
+
+def industry_name(key: str | None) -> str:
+    if not key or key not in INDUSTRIES:
+        return "—"
+    industry = INDUSTRIES[key]
+    return industry.en if is_english() else industry.zh
+
+
+def unit_kind_name(key: str | None) -> str:
+    if not key:
+        return "—"
+    if key == "unknown":
+        return _("Another kind of unit")
+    zh, en = unit_kind_label(key)
+    return en if is_english() else zh
+
+
+def unit_kind_choices() -> list[tuple[str, str]]:
+    """Every unit kind of GB 32100-2015 once, in the table's order, then "another kind"."""
+    seen: dict[str, None] = {}
+    for kind in unit_kind_data().kinds.values():
+        seen.setdefault(kind.key)
+    return [(key, unit_kind_name(key)) for key in seen] + [("unknown", unit_kind_name("unknown"))]
+
+
+def _figure(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+
+
+def explanation(result: Classification) -> list[str]:
+    """The classification, check by check, in the reader's language (from ``result.checks``)."""
+    lines = [
+        _(
+            "Rule used: %(clause)s, %(industry)s.",
+            clause=result.clause,
+            industry=industry_name(result.industry),
+        )
+    ]
+    for level in ("sme", "medium", "small"):
+        checks = [c for c in result.checks if c.level == level]
+        if not checks:
+            continue
+        parts = [
+            _(
+                "%(indicator)s %(value)s %(operator)s %(threshold)s %(unit)s: %(answer)s",
+                indicator=indicator_label(c.indicator),
+                value=_figure(c.value),
+                operator="<" if c.operator == "<" else "≥",
+                threshold=_figure(c.threshold),
+                unit=indicator_unit(c.indicator),
+                answer=_("yes") if c.holds else _("no"),
+            )
+            for c in checks
+        ]
+        lines.append(_("%(rule)s: %(checks)s.", rule=level_label(level), checks="; ".join(parts)))
+    return lines

@@ -1,0 +1,226 @@
+"""One message per domain-error code, and one way to put an error on a form.
+
+Operations raise ``DomainError(code, field)`` subclasses (portal/rules/errors.py) and never
+word them; a view calls ``put_error(form, error)`` (or ``error_message(error)`` for a flash or
+a page), which finds the message by ``"<kind>.<code>"``, then ``"<kind>.*"`` (the kind's
+default), then the generic refusal. Figures and clauses come from ``error.details`` or from the
+program passed in, never from a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+
+from portal.rules.errors import DomainError
+
+Message = Callable[[DomainError, dict[str, Any]], str]
+
+
+def _refusal_out_of_scope(error: DomainError, context: dict[str, Any]) -> str:
+    program = context.get("program")
+    ref = program.scope.excluded_unit_kinds.ref if program is not None else ""
+    return _(
+        "Government organs and public institutions (机关事业单位) cannot apply. The 2022 "
+        "deferral covers small and medium-sized enterprises, unit-insured individual "
+        "businesses and social organisations only (%(ref)s).",
+        ref=ref,
+    )
+
+
+def _evidence_too_many(error: DomainError, context: dict[str, Any]) -> str:
+    from portal.uploads import MAX_EVIDENCE_FILES
+
+    return _(
+        "You can attach at most %(n)s files. Remove one before adding another.",
+        n=MAX_EVIDENCE_FILES,
+    )
+
+
+def _filename(error: DomainError) -> str:
+    return str(error.details.get("filename", ""))
+
+
+def _static(message: Callable[[], str]) -> Message:
+    return lambda error, context: message()
+
+
+#: "<kind>.<code>" -> message; "<kind>.*" is the kind's message for any other code.
+MESSAGES: dict[str, Message] = {
+    # Commitment applications: who may apply (portal/rules/standing.py refusals)
+    "application.listed": _static(
+        lambda: _(
+            "Your employer is already on the deferral list, so it does not need to apply: it "
+            "gets the deferral without applying (免申即享). Confirm or opt out on your home page."
+        )
+    ),
+    "application.reduction_program": _static(
+        lambda: _(
+            "Your agency runs a 2020 program. The online commitment route belongs to the 2022 "
+            "deferral programs; ask the service hall how to apply for a deferral."
+        )
+    ),
+    "application.out_of_scope_unit_kind": _refusal_out_of_scope,
+    "application.large_enterprise": _static(
+        lambda: _(
+            "From the figures you gave, this is a large enterprise under "
+            "工信部联企业〔2011〕300号. The deferral covers only medium, small and micro "
+            "enterprises, so it cannot apply. If a figure is wrong, change it."
+        )
+    ),
+    "application.arrears": _static(
+        lambda: _(
+            "Your employer has unpaid contributions from before the deferral period. Pay them "
+            "first; then it can apply."
+        )
+    ),
+    "application.fund_reserve": _static(
+        lambda: _(
+            "Your pooling region's fund reserve is not above the level the program requires, "
+            "so the deferral does not apply there."
+        )
+    ),
+    "application.fund_reserve_unknown": _static(
+        lambda: _(
+            "The agency has not recorded your pooling region's fund reserve yet, so the "
+            "deferral cannot be checked. Ask the service hall."
+        )
+    ),
+    "application.*": lambda error, context: _(
+        "You cannot apply: %(reason)s", reason=error.details.get("detail") or error.code
+    ),
+    # Evidence and scans (portal/uploads.py)
+    "evidence.none": _static(lambda: _("Choose a file to upload")),
+    "evidence.too_many": _evidence_too_many,
+    "evidence.empty": lambda error, context: _(
+        "%(name)s is empty. Choose the right file.", name=_filename(error)
+    ),
+    "evidence.too_large": lambda error, context: _(
+        "%(name)s is larger than 10 MB. Upload a smaller file.", name=_filename(error)
+    ),
+    "evidence.*": lambda error, context: _(
+        "%(name)s is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved.",
+        name=_filename(error),
+    ),
+    # Deferral decisions (portal/deferral/operations.py)
+    "decision.choose": _static(
+        lambda: _("Choose whether to defer, and for which period, or to opt out")
+    ),
+    "decision.not_listed": _static(
+        lambda: _(
+            "Your employer is not on the deferral list: apply with the commitment letter instead"
+        )
+    ),
+    "decision.not_eligible": _static(lambda: _("Your employer cannot defer under this program")),
+    "decision.closed": _static(
+        lambda: _("The decision can no longer be changed. Early payment is always possible")
+    ),
+    "decision.period_closed": _static(
+        lambda: _("That period can no longer be chosen. Choose one of the periods shown")
+    ),
+    "decision.changed": _static(
+        lambda: _(
+            "The decision was changed in another window or by someone else. "
+            "Check the current decision below and choose again"
+        )
+    ),
+    "decision.*": _static(
+        lambda: _("Choose whether to defer, and for which period, or to opt out")
+    ),
+    # Departures (portal/amounts/operations.py)
+    "departure.person": _static(lambda: _("Choose an insured person from the list")),
+    "departure.reason": _static(lambda: _("Choose what happened")),
+    "departure.future": _static(lambda: _("The date cannot be in the future")),
+    "departure.recorded": _static(lambda: _("A departure is already recorded for this person")),
+    # Reviewers' decisions (portal/review/operations.py)
+    "review.own_filing": _static(
+        lambda: _(
+            "You filed this application at the service hall for the employer, so another "
+            "reviewer must decide it."
+        )
+    ),
+    "review.reason_required": _static(
+        lambda: _("Enter the reason for the rejection: the employer reads it")
+    ),
+    "review.*": lambda error, context: _(
+        "Another reviewer decided this application first (%(status)s by %(name)s). "
+        "Your decision was not saved.",
+        status=context.get("status", "—"),
+        name=context.get("name", "—"),
+    ),
+    # Visitors at the service hall (portal/hall/operations.py)
+    "visitor.name_missing": _static(
+        lambda: _("Enter the visitor's full name, as on the identity card")
+    ),
+    "visitor.id_length": _static(
+        lambda: _(
+            "An identity card number has 18 characters. Check the number on the card and "
+            "enter all of it"
+        )
+    ),
+    "visitor.id_format": _static(
+        lambda: _("Enter the first 17 characters as digits; only the last character can be X")
+    ),
+    "visitor.id_checksum": _static(
+        lambda: _(
+            "The last character does not match the rest of the number. Check the number on the card"
+        )
+    ),
+    "visitor.id_component": _static(
+        lambda: _(
+            "The number contains a birth date or region code that does not exist. Check the "
+            "number on the card"
+        )
+    ),
+    "visitor.capacity_missing": _static(
+        lambda: _("Choose whether the visitor is the legal representative or an agent")
+    ),
+    "visitor.letter_missing": _static(
+        lambda: _("Upload the scanned letter of authority: an agent needs one")
+    ),
+    # Paper signatures at the hall
+    "paper.name_missing": _static(
+        lambda: _("Enter the name of the legal representative who signed the letter")
+    ),
+    "paper.future": _static(
+        lambda: _("The date on the letter cannot be after today. Check the date")
+    ),
+    "paper.*": _static(lambda: _("The application cannot be signed now. Check its answers first")),
+    # Accounts
+    "auth.username_taken": _static(lambda: _("That username is taken. Choose another")),
+    "auth.*": _static(
+        lambda: _(
+            "The code and credit code do not match a valid activation code. Codes can be used "
+            "once and expire after 14 days: ask the service hall for a new one"
+        )
+    ),
+    "staff_user.username_taken": _static(lambda: _("That username is taken. Choose another")),
+    "member.cannot_remove_owner": _static(lambda: _("The owner cannot be removed.")),
+}
+
+
+def error_message(error: DomainError, **context: Any) -> str:
+    """The message for ``error`` in the reader's language (``context``: e.g. ``program``)."""
+    for key in (f"{error.kind}.{error.code}", f"{error.kind}.*"):
+        message = MESSAGES.get(key)
+        if message is not None:
+            return message(error, context)
+    return _("This cannot be done: %(reason)s", reason=error.code)
+
+
+def put_error(form: Any, error: DomainError, *, default: str | None = None, **context: Any) -> str:
+    """Put the message for ``error`` beside the field it belongs to (``error.field``), else
+    beside ``default``, else in the form's error summary (on its CSRF field, which the summary
+    links to the top of the page); return the message."""
+    message = error_message(error, **context)
+    target = getattr(form, error.field, None) if error.field else None
+    if target is None and default:
+        target = getattr(form, default, None)
+    if target is None:
+        target = form.csrf_token
+    if isinstance(target.errors, tuple):
+        target.errors = list(target.errors)
+    target.errors.append(message)
+    return message

@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.deferral import bp as deferral_bp
     from portal.employer import bp as employer_bp
     from portal.hall import bp as hall_bp
+    from portal.imports import bp as imports_bp
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
     from portal.moved import bp as moved_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         hall_bp,
         admin_bp,
         moved_bp,
+        imports_bp,
     ):
         app.register_blueprint(bp)
 

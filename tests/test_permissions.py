@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.models import Employer, ServiceHall
+from portal.models import Employer, ImportRecord, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -45,6 +45,10 @@ OWN_AGENCY_REVIEWER = row(
 )
 HALL_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 OWN_AGENCY_STAFF = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, NOT_FOUND, OK)
+BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
+OWN_AGENCY_BACK_OFFICE = row(
+    LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK
+)
 # An old URL redirects everyone before any lookup; the new URL checks (see the tests below).
 MOVED_FOR_ALL = row(MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED)
 
@@ -110,6 +114,10 @@ EXPECTED = {
     "hall.visit": ("GET", HALL_ONLY),
     "hall.stop": ("POST", HALL_ONLY),
     "hall.authority_letter": ("GET", OWN_AGENCY_STAFF),
+    "imports.index": ("GET", BACK_OFFICE),
+    "imports.record": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "imports.apply": ("POST", OWN_AGENCY_BACK_OFFICE),
+    "imports.problems_csv": ("GET", OWN_AGENCY_BACK_OFFICE),
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -165,11 +173,17 @@ def world(app, make):
         city="临沂市", district="市直", address="北京路8号", phone="0539-8101230"
     )
     db.session.add(service_hall)
+    import_record = ImportRecord(
+        kind="list", status="refused", file_name="list.csv", sha256="0" * 64, size=1,
+        agency_id=agency.id, errors=[], conflicts=[],
+    )
+    db.session.add(import_record)
     make.commit()
     return {
         "employer_b_id": employer_b.id,
         "visit_id": visit.id,
         "hall_id": service_hall.id,
+        "record_id": import_record.id,
         "users": users,
         "employer_id": employer_a.id,
         "membership_id": membership_id,

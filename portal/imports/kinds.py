@@ -29,7 +29,6 @@ from portal.models import (
     PersonAssessment,
 )
 from portal.models.base import utcnow
-from portal.rules.uscc import parse_uscc
 
 Row = dict[str, Any]
 
@@ -40,6 +39,7 @@ class Problem:
     column: str  # the column's Chinese name, as in the file's header
     code: str
     details: dict[str, Any] = field(default_factory=dict)
+    value: str = ""  # the cell as the file has it (cut to 100 characters), shown beside the error
 
 
 @dataclass
@@ -207,7 +207,7 @@ def _parse_list(raw: dict[str, str], context: Context) -> Row:
         "name": row["name"],
         "insurance_unit_number": row["insurance_unit_number"],
         "agency_id": agency_id,
-        "unit_kind": kind or parse_uscc(row["credit_code"]).unit_kind,
+        "unit_kind": kind or cells.unit_kind_of(row["credit_code"]),
         "industry": row.get("industry"),
         "size_class": row["size_class"],
         "size_source": "list",
@@ -254,7 +254,7 @@ def _list_batch(batch: list[tuple[int, Row]], context: Context, tally: Tally, ap
     _conflicts(watch, tally)
     if apply and not tally.problems:
         if inserts:
-            db.session.execute(insert(Employer), inserts)
+            db.session.execute(insert(Employer.__table__), inserts)
         if updates:
             db.session.execute(update(Employer), updates)
 
@@ -372,7 +372,7 @@ def _assessment_batch(batch, context: Context, tally: Tally, apply: bool) -> Non
             updates.append({"id": current.id, "imported_at": now, **values})
     if apply and not tally.problems:
         if inserts:
-            db.session.execute(insert(Assessment), inserts)
+            db.session.execute(insert(Assessment.__table__), inserts)
         if updates:
             db.session.execute(update(Assessment), updates)
 
@@ -457,7 +457,7 @@ def _person_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
             updates.append({"id": current.id, **values})
     if apply and not tally.problems:
         if inserts:
-            db.session.execute(insert(PersonAssessment), inserts)
+            db.session.execute(insert(PersonAssessment.__table__), inserts)
         if updates:
             db.session.execute(update(PersonAssessment), updates)
 
@@ -526,7 +526,7 @@ def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
         else:
             tally.problems.append(Problem(line, "缴费流水号", "payment_differs"))
     if apply and not tally.problems and inserts:
-        db.session.execute(insert(Payment), inserts)
+        db.session.execute(insert(Payment.__table__), inserts)
 
 
 KINDS: dict[str, Kind] = {

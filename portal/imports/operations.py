@@ -85,19 +85,21 @@ def run(
     if kind is None:
         raise ImportError_("unknown_kind")
     outcome = Outcome(kind_name, source.name, sha256_of(source))
-    check = _pass(kind, source, scope_agency_id, outcome, apply=False, progress=progress)
-    _fill(outcome, check)
-    if apply and not outcome.is_refused:
-        done = _pass(
-            kind,
-            source,
-            scope_agency_id,
-            Outcome(kind_name, source.name, ""),
-            apply=True,
-            progress=None,
+    if not apply:
+        _fill(
+            outcome, _pass(kind, source, scope_agency_id, outcome, apply=False, progress=progress)
         )
-        _fill(outcome, done)
-        outcome.applied = not outcome.is_refused
+        return outcome
+    # One pass: each batch is checked, then written while no row so far is refused; from the
+    # first refused row on nothing more is written but every row is still checked (every
+    # problem is reported), and the savepoint takes back what was written: all or nothing.
+    savepoint = db.session.begin_nested()
+    _fill(outcome, _pass(kind, source, scope_agency_id, outcome, apply=True, progress=progress))
+    if outcome.is_refused:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+        outcome.applied = True
     return outcome
 
 
@@ -129,7 +131,13 @@ def _pass(
             except RowErrors as errors:
                 for key, error in errors.errors:
                     tally.problems.append(
-                        Problem(line, kind.column(key), error.code, error.details)
+                        Problem(
+                            line,
+                            kind.column(key),
+                            error.code,
+                            error.details,
+                            raw.get(key, "")[:100],
+                        )
                     )
                 continue
             key = kind.key(row)
@@ -152,8 +160,6 @@ def _pass(
         outcome.rows = rows
         return None
     outcome.rows = rows
-    if apply and tally.problems:  # the data changed between check and apply
-        db.session.rollback()
     return tally
 
 
@@ -253,7 +259,7 @@ def _update(record: ImportRecord, outcome: Outcome) -> None:
     record.updated, record.unchanged = outcome.updated, outcome.unchanged
     record.refused = outcome.refused_rows
     errors = [
-        {"line": p.line, "column": p.column, "code": p.code, "details": p.details}
+        {"line": p.line, "column": p.column, "code": p.code, "details": p.details, "value": p.value}
         for p in outcome.problems
     ]
     if outcome.file_error is not None:

@@ -304,3 +304,22 @@ def test_any_amount_cell_is_a_value_or_a_worded_refusal(app, make, cell):
     if not outcome.is_refused:
         assert outcome.created == 1
     db.session.rollback()
+
+
+@given(
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
+    st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"),
+)
+def test_the_fast_credit_code_check_agrees_with_python_stdnum(first17, last):
+    from stdnum.cn import uscc
+
+    from portal.imports.cells import CellError
+    from portal.imports.cells import credit_code as check
+
+    code = first17 + last
+    try:
+        accepted = check(code) == code
+    except CellError:
+        accepted = False
+    canonical = first17[2:8].isdigit()
+    assert accepted == (canonical and uscc.calc_check_digit(first17) == last)

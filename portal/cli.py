@@ -76,9 +76,12 @@ def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
     from portal.imports.presenting import outcome_json, problem_lines
     from portal.imports.reader import Source
 
-    def progress(rows: int) -> None:
+    interactive = sys.stderr.isatty()
+
+    def progress(rows: int) -> None:  # in place on a terminal, a line each batch in a log
         if not as_json:
-            click.echo(f"  {rows:,} rows read", err=True)
+            click.echo(f"{chr(13) if interactive else ''}  {rows:,} rows read", err=True,
+                       nl=not interactive)
 
     outcome, _record = import_file(kind, Source.from_path(file), dry_run=dry_run,
                                    progress=progress)

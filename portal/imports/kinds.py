@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.imports import cells
+from portal.imports.bulk import insert_rows
 from portal.imports.cells import CellError
 from portal.imports.reader import Column
 from portal.models import (
@@ -254,7 +255,7 @@ def _list_batch(batch: list[tuple[int, Row]], context: Context, tally: Tally, ap
     _conflicts(watch, tally)
     if apply and not tally.problems:
         if inserts:
-            db.session.execute(insert(Employer.__table__), inserts)
+            insert_rows(Employer.__table__, inserts)
         if updates:
             db.session.execute(update(Employer), updates)
 
@@ -372,7 +373,7 @@ def _assessment_batch(batch, context: Context, tally: Tally, apply: bool) -> Non
             updates.append({"id": current.id, "imported_at": now, **values})
     if apply and not tally.problems:
         if inserts:
-            db.session.execute(insert(Assessment.__table__), inserts)
+            insert_rows(Assessment.__table__, inserts)
         if updates:
             db.session.execute(update(Assessment), updates)
 
@@ -457,7 +458,7 @@ def _person_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
             updates.append({"id": current.id, **values})
     if apply and not tally.problems:
         if inserts:
-            db.session.execute(insert(PersonAssessment.__table__), inserts)
+            insert_rows(PersonAssessment.__table__, inserts)
         if updates:
             db.session.execute(update(PersonAssessment), updates)
 
@@ -526,7 +527,7 @@ def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
         else:
             tally.problems.append(Problem(line, "缴费流水号", "payment_differs"))
     if apply and not tally.problems and inserts:
-        db.session.execute(insert(Payment.__table__), inserts)
+        insert_rows(Payment.__table__, inserts)
 
 
 KINDS: dict[str, Kind] = {

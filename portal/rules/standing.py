@@ -300,8 +300,11 @@ def standing(
             size=facts.size_class,
             fund_reserve_months=facts.fund_reserve_months,
             has_arrears=facts.has_arrears,
-            # A listed employer is deferred by default; for the others the window matters.
-            on=None if facts.is_listed else on,
+            # No window: a listed employer is deferred by default and the decision cut-off
+            # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
+            # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
+            # 内医保办发〔2022〕19号 三（一）3).
+            on=None,
             **args,
         )
         period = deferral_period(program.id, chosen_start=chosen, **args)
@@ -321,7 +324,9 @@ def standing(
     options = period_options(program, facts, on)
     lines = month_lines(program, facts, period, assessments)
     quote = None
-    if eligibility.eligible and all(line.unit_amount is not None for line in lines):
+    opted_out = decision is not None and decision.choice == "opt_out"
+    # An employer that opted out pays monthly: nothing is deferred, so nothing is to catch up.
+    if not opted_out and eligibility.eligible and all(m.unit_amount is not None for m in lines):
         quote = catchup_quote(
             program.id,
             monthly_unit_amount={line.month: line.unit_amount for line in lines},

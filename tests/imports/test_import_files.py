@@ -323,3 +323,74 @@ def test_the_fast_credit_code_check_agrees_with_python_stdnum(first17, last):
         accepted = False
     canonical = first17[2:8].isdigit()
     assert accepted == (canonical and uscc.calc_check_digit(first17) == last)
+
+
+def test_a_list_row_that_contradicts_a_confirmed_deferral_applies_and_is_listed(app, make):
+    agency = make.agency(make.region("liaocheng-2022"), code="LC01")
+    employer = make.employer(agency)
+    make.decision(employer, make.user(employer=employer))
+    make.commit()
+    source = _csv(LIST_HEADER, f"{employer.credit_code},{employer.name},U1,LC01,大型,是")
+    outcome = run("list", source, scope_agency_id=None, apply=True)
+    assert outcome.applied and outcome.updated == 1
+    assert outcome.conflicts == [
+        {"line": 2, "credit_code": employer.credit_code, "code": "confirmed"}
+    ]
+    assert db.session.get(Employer, employer.id).size_class == "large"
+    assert len(employer.decisions) == 1  # the employer's decision is never undone
+
+
+def test_xml_entities_in_an_xlsx_are_refused(app, agencies):
+    data = _xlsx([LIST_HEADER.split(","), ["x"] * 6])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(
+                    b"<worksheet",
+                    b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet',
+                    1,
+                )
+            target.writestr(item, body)
+    outcome = run(
+        "list",
+        Source.from_bytes("entities.xlsx", buffer.getvalue()),
+        scope_agency_id=None,
+        apply=False,
+    )
+    assert outcome.file_error is not None and outcome.file_error.code == "not_xlsx"
+
+
+def test_persons_upsert(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    source = Source.from_bytes(
+        "p.csv",
+        (
+            "统一社会信用代码,个人编号,姓名,费款所属期,单位缴费金额,个人缴费金额\n"
+            f"{employer.credit_code},P001,张三,202207,75.00,20.00\n"
+            f"{employer.credit_code},P001,张三,202208,75.00,20.00\n"
+        ).encode(),
+    )
+    assert run("persons", source, scope_agency_id=None, apply=True).created == 2
+    changed = Source.from_bytes(
+        "p.csv",
+        (
+            "统一社会信用代码,个人编号,姓名,费款所属期,单位缴费金额,个人缴费金额\n"
+            f"{employer.credit_code},P001,张三,202207,80.00,20.00\n"
+        ).encode(),
+    )
+    outcome = run("persons", changed, scope_agency_id=None, apply=True)
+    assert (outcome.created, outcome.updated) == (0, 1)
+
+
+def test_too_many_rows_are_refused_before_anything_is_written(app, agencies, monkeypatch):
+    import portal.imports.operations as operations
+
+    monkeypatch.setattr(operations, "MAX_ROWS", 3)
+    rows = [f"{credit_code()},甲{i},U{i},LC01,小型,是" for i in range(5)]
+    outcome = run("list", _csv(LIST_HEADER, *rows), scope_agency_id=None, apply=True)
+    assert outcome.file_error.code == "too_many_rows" and not outcome.applied
+    assert "3" in outcome_errors(outcome)[0]["message"]
+    assert _count(Employer) == 0

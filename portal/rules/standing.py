@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from .errors import RulesError
+from .errors import InvalidInput, NotApplicable, RulesError
 from .months import month_span
 from .periods import Eligibility, Period, check_eligibility, deferral_period
 from .policy import Program
@@ -29,6 +29,16 @@ ZERO = Decimal(0)
 #: Eligibility reasons that do not stop an unlisted employer from applying: it declares the
 #: figures that fix its size as part of the application (告知承诺制, 鲁医保发〔2022〕21号 四).
 PENDING_FIGURES = frozenset({"size_undetermined"})
+
+
+@dataclass(frozen=True)
+class ApplicationFact:
+    """The employer's latest commitment application (告知承诺制, 鲁医保发〔2022〕21号 四)."""
+
+    id: int
+    status: str  # "draft" | "submitted" | "approved" | "rejected"
+    due_on: date | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class EmployerFacts:
     fund_reserve_months: Decimal | None = None
     unit_medical_rate: Decimal | None = None
     maternity_rate: Decimal | None = None
+    application: ApplicationFact | None = None
 
 
 @dataclass(frozen=True)
@@ -187,10 +198,10 @@ class Standing:
             if reasons & {"arrears"}:
                 return "clear_arrears"
             if not self.is_listed and reasons <= PENDING_FIGURES:
-                return "apply"
+                return self._application_step()
             return "not_eligible"
         if not self.is_listed:
-            return "apply"
+            return self._application_step()
         if self.has_opted_out:
             return "pay_normally"
         if self.decision is None and self.can_change:
@@ -198,6 +209,19 @@ class Standing:
         if self.quote is not None and self.quote.outstanding > 0:
             return "pay_by_deadline"
         return "nothing"
+
+    @property
+    def application(self) -> ApplicationFact | None:
+        return self.facts.application if self.facts is not None else None
+
+    def _application_step(self) -> str:
+        """An unlisted employer's next step follows its commitment application, if any."""
+        status = self.application.status if self.application else None
+        return {
+            "draft": "finish_application",
+            "submitted": "await_review",
+            "rejected": "apply_again",
+        }.get(status or "", "apply")
 
     @cached_property
     def deregistration(self) -> Settlement | None:
@@ -286,29 +310,29 @@ def standing(
     on: date,
 ) -> Standing:
     """Work out where the employer of ``facts`` stands under ``program`` on ``on``."""
-    if program.kind != "deferral":
-        return Standing(program=program, facts=facts, on=on, decision=decision)
+    if program.kind != "deferral":  # a 2020 program: no fixed period, no 2022 decision
+        return Standing(program=program, facts=facts, on=on)
     args = period_arguments(program, facts)
     chosen = decision.period_start if decision and decision.choice == "defer" else None
     if chosen and not (program.period_choice and program.period_choice.value):
         chosen = None
     payments = sorted(payments, key=lambda p: p.paid_on)
-    try:
-        eligibility = check_eligibility(
-            program.id,
-            unit_kind=facts.unit_kind,
-            size=facts.size_class,
-            fund_reserve_months=facts.fund_reserve_months,
-            has_arrears=facts.has_arrears,
+    eligibility = check_eligibility(
+        program.id,
+        unit_kind=facts.unit_kind,
+        size=facts.size_class,
+        fund_reserve_months=facts.fund_reserve_months,
+        has_arrears=facts.has_arrears,
             # No window: a listed employer is deferred by default and the decision cut-off
             # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
             # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
             # 内医保办发〔2022〕19号 三（一）3).
-            on=None,
-            **args,
-        )
+        on=None,
+        **args,
+    )
+    try:
         period = deferral_period(program.id, chosen_start=chosen, **args)
-    except RulesError as error:
+    except (InvalidInput, NotApplicable) as error:
         # The facts fit no period (a business too new for the program): not deferred, and
         # the reason says why, instead of a page that cannot be shown.
         reason = [(error.code, error.message)]
@@ -316,7 +340,7 @@ def standing(
             program=program,
             facts=facts,
             on=on,
-            eligibility=Eligibility(program.id, False, reason, [], {}),
+            eligibility=Eligibility(program.id, False, [*eligibility.reasons, *reason], [], {}),
             decision=decision,
             payments=list(payments),
             period_args={"chosen_start": chosen, **args},

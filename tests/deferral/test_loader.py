@@ -1,4 +1,4 @@
-"""The facts loader: one employer in three statements, many in four, the same answers."""
+"""The facts loader: one employer in three statements, many in five, the same answers."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_many_employers_get_the_same_standing_as_one_at_a_time(make):
     assert {s.amounts_source for s in many.values()} >= {"estimate", "mixed"}
 
 
-def test_many_employers_cost_four_statements_whatever_their_number(make):
+def test_many_employers_cost_five_statements_whatever_their_number(make):
     agency, _ = _employers(make, 30)
     agency_id = agency.id
     db.session.expire_all()
@@ -112,7 +112,7 @@ def test_many_employers_cost_four_statements_whatever_their_number(make):
     with counted_statements() as more:
         result = standings(ON, agency_id=agency_id)
     assert len(result) == 32
-    assert len(few) == len(more) == 4
+    assert len(few) == len(more) == 5
 
 
 def test_one_employer_costs_three_statements(make):
@@ -130,3 +130,23 @@ def test_all_regions_at_once(make):
     assert len(everyone) == 4
     assert everyone[employers[0].id].program.id == "shandong-2022"
     assert {s.program.id for s in everyone.values()} == {"shandong-2022", "inner-mongolia-2022"}
+
+
+def test_a_2020_program_and_an_application_load_the_same_both_ways(make):
+    from tests.applications.helpers import submitted_application
+
+    linyi = make.agency(make.region("linyi-2020"))
+    listed_2020 = make.employer(linyi)
+    make.decision(listed_2020, make.user(), "defer")
+    shandong = make.agency(make.region("shandong-2022"))
+    applicant = make.employer(shandong, list_status="not_listed", size_class=None)
+    submitted_application(applicant, round=1, status="rejected")
+    submitted_application(applicant, round=2, status="submitted")
+    make.commit()
+    many = {**standings(ON, agency_id=linyi.id), **standings(ON, agency_id=shandong.id)}
+    for employer in (listed_2020, applicant):
+        one = employer_standing(db.session.get(Employer, employer.id), ON)
+        assert _answer(many[employer.id]) == _answer(one)
+        assert many[employer.id].application == one.application
+    assert many[listed_2020.id].is_deferred is False and many[listed_2020.id].decision is None
+    assert many[applicant.id].next_step == "await_review"

@@ -26,14 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import weasyprint  # noqa: E402 -- after the path set-up, like the next line
 
 from portal import pdf  # noqa: E402 -- importable only after the path set-up above
+from portal.letters import codes, document  # noqa: E402 -- likewise
 
 MAX_RATIO = 1.5
 MAX_RSS_GROWTH = 0.20
 
 
-def sample_letter(number: int = 0) -> pdf.CommitmentLetterData:
+def sample_letter(number: int = 0) -> document.CommitmentLetterData:
     """Build a realistic letter; ``number`` varies the values like successive signings do."""
-    return pdf.CommitmentLetterData(
+    return document.CommitmentLetterData(
         reference=f"CA-2022-{number:06d}",
         employer_name="聊城市东昌府区示例商贸有限公司",
         credit_code="91371502MA3C4XYZ1K",
@@ -43,7 +44,7 @@ def sample_letter(number: int = 0) -> pdf.CommitmentLetterData:
         signed_at=datetime(2022, 7, 15, 2, 30, tzinfo=UTC),
         signature_method="online",
         signatory_name="张三",
-        verification_code=pdf.new_verification_code(),
+        verification_code=codes.new_verification_code(),
         verify_url="https://portal.example.cn/verify/",
         issued_on=date(2022, 7, 15),
     )
@@ -60,18 +61,18 @@ def rss_kib() -> int:
 def bench_overhead(rounds: int) -> float:
     """Time the portal renderer against bare WeasyPrint, interleaved; return the ratio."""
     letter = sample_letter()
-    html = pdf.render_html("commitment_letter.html", pdf.commitment_letter_context(letter))
+    html = pdf.render_html("commitment_letter.html", document.commitment_letter_context(letter))
     portal_times: list[float] = []
     bare_times: list[float] = []
     # One untimed render of each first, so that imports and caches count for neither.
-    pdf.render_commitment_letter(letter)
+    document.render_commitment_letter(letter)
     weasyprint.HTML(string=html, base_url=pdf.PDF_ASSETS_BASE_URL).write_pdf()
     for round_number in range(rounds):
         order = ("portal", "bare") if round_number % 2 == 0 else ("bare", "portal")
         for which in order:
             start = time.perf_counter()
             if which == "portal":
-                pdf.render_commitment_letter(letter)
+                document.render_commitment_letter(letter)
                 portal_times.append(time.perf_counter() - start)
             else:
                 weasyprint.HTML(string=html, base_url=pdf.PDF_ASSETS_BASE_URL).write_pdf()
@@ -93,14 +94,14 @@ def bench_overhead(rounds: int) -> float:
 def bench_memory(warmup: int, renders: int) -> float:
     """Render many letters in this process; return RSS growth after warm-up as a fraction."""
     for number in range(warmup):
-        pdf.render_commitment_letter(sample_letter(number))
+        document.render_commitment_letter(sample_letter(number))
     gc.collect()
     rss_after_warmup = rss_kib()
     print(f"RSS after {warmup} warm-up renders: {rss_after_warmup / 1024:.1f} MiB", flush=True)
     start = time.perf_counter()
     step = max(renders // 10, 1)
     for number in range(renders):
-        pdf.render_commitment_letter(sample_letter(warmup + number))
+        document.render_commitment_letter(sample_letter(warmup + number))
         if (number + 1) % step == 0:
             print(
                 f"  {number + 1}/{renders} renders, RSS {rss_kib() / 1024:.1f} MiB, "

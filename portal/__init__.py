@@ -69,15 +69,16 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.amounts import bp as amounts_bp
+    from portal.api import bp as api_bp
     from portal.applications import bp as applications_bp
     from portal.auth import bp as auth_bp
     from portal.deferral import bp as deferral_bp
     from portal.employer import bp as employer_bp
     from portal.hall import bp as hall_bp
     from portal.imports import bp as imports_bp
-    from portal.lookup import api_bp as lookup_api_bp
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
+    from portal.moved import bp as moved_bp
     from portal.review import bp as review_bp
     from portal.staff import bp as staff_bp
     from portal.verify import bp as verify_bp
@@ -89,13 +90,14 @@ def register_blueprints(app: Flask) -> None:
         deferral_bp,
         amounts_bp,
         lookup_bp,
-        lookup_api_bp,
+        api_bp,
         applications_bp,
         review_bp,
         verify_bp,
         staff_bp,
         hall_bp,
         admin_bp,
+        moved_bp,
         imports_bp,
     ):
         app.register_blueprint(bp)

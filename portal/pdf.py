@@ -1,29 +1,22 @@
 """The one WeasyPrint entry point: templates of plain values rendered to PDF bytes.
 
-The commitment letter (承诺书, 鲁医保发〔2022〕21号 附件; DOMAIN.md §9) is the first user.
-Rendering is deterministic: the same values give byte-for-byte the same PDF, because the
-app stores the bytes and their SHA-256 once and later downloads must match them.
+The commitment letter (portal/letters) is the first user. Rendering is deterministic: the same
+values give byte-for-byte the same PDF, because the app stores the bytes and their SHA-256 once
+and later downloads must match them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Literal
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 import jinja2
-import segno
-from markupsafe import Markup
 
 with warnings.catch_warnings():
     # WeasyPrint warns at import when libharfbuzz-subset is absent (it then subsets fonts
@@ -37,18 +30,12 @@ with warnings.catch_warnings():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 __all__ = [
-    "COMMITMENT_TEXT",
-    "COMMITMENT_TITLE",
     "PDF_ASSETS_BASE_URL",
     "PDF_ASSETS_DIR",
     "PDF_TEMPLATES_DIR",
     "AssetRefusedError",
-    "CommitmentLetterData",
     "PackageAssetFetcher",
     "PdfAssetError",
-    "new_verification_code",
-    "normalise_verification_code",
-    "render_commitment_letter",
     "render_html",
     "render_pdf",
     "sha256_hex",
@@ -58,51 +45,6 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 PDF_TEMPLATES_DIR = _REPO_ROOT / "templates" / "pdf"
 PDF_ASSETS_DIR = (_REPO_ROOT / "static" / "pdf").resolve()
 PDF_ASSETS_BASE_URL = PDF_ASSETS_DIR.as_uri() + "/"
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-#: Title of the letter, 鲁医保发〔2022〕21号 附件.
-COMMITMENT_TITLE = "缓缴职工医保单位缴费承诺书"
-
-#: Body of the letter, verbatim from 鲁医保发〔2022〕21号 附件 (DOMAIN.md §9). Always Chinese.
-COMMITMENT_TEXT = (
-    "我单位承诺：单位划型符合《关于印发中小企业划型标准规定的通知》"
-    "（工信部联企业〔2011〕300号）规定的中小微企业，申请缓缴职工医保单位缴费的信息真实有效，"
-    "承诺缓缴期间依法履行好职工个人应缴纳部分代扣代缴义务，并于缓缴期满后依法完成职工医保单位缴费，"
-    "如有不实，愿意按照《中华人民共和国劳动法》和《中华人民共和国社会保险法》等有关规定承担相应责任，"
-    "并补缴缓缴的职工医保单位缴费本金和滞纳金。若提供虚假信息，一切后果由我单位承担。"
-)
-
-# --- verification codes ---------------------------------------------------------------
-
-#: Crockford's base32: no I, L, O or U, so a code read aloud or retyped survives.
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-VERIFICATION_CODE_CHARS = 20  # 20 × 5 bits = 100 random bits
-VERIFICATION_CODE_BITS = VERIFICATION_CODE_CHARS * 5
-_GROUP = 4
-
-
-def new_verification_code() -> str:
-    """Draw a verification code of 100 random bits: five dash-separated groups of four."""
-    chars = "".join(secrets.choice(_CROCKFORD) for _ in range(VERIFICATION_CODE_CHARS))
-    return _group(chars)
-
-
-def normalise_verification_code(text: str) -> str:
-    """Return the canonical form of a typed code (any case, spaces or dashes optional).
-
-    :raise ValueError: if the text is not a well-formed verification code.
-    """
-    chars = "".join(ch for ch in text.upper() if ch not in " -\t\n\r")
-    chars = chars.translate(_CROCKFORD_ALIASES)
-    if len(chars) != VERIFICATION_CODE_CHARS or any(ch not in _CROCKFORD for ch in chars):
-        raise ValueError("not a verification code")
-    return _group(chars)
-
-
-def _group(chars: str) -> str:
-    return "-".join(chars[i : i + _GROUP] for i in range(0, len(chars), _GROUP))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -242,74 +184,3 @@ def _fixed_font_timestamps() -> Iterator[None]:
                 del os.environ["SOURCE_DATE_EPOCH"]
             else:
                 os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-# --- the commitment letter ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CommitmentLetterData:
-    """Plain values printed on a signed commitment letter."""
-
-    reference: str
-    employer_name: str
-    credit_code: str
-    insurance_unit_number: str
-    program_name: str
-    period_label: str
-    signed_at: datetime  # aware, UTC; printed in Asia/Shanghai time
-    signature_method: Literal["online", "paper"]
-    signatory_name: str
-    verification_code: str
-    verify_url: str
-    issued_on: date
-    hall_name: str | None = None
-    received_by: str | None = None
-    decision: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.signed_at.tzinfo is None:
-            raise ValueError("signed_at must be timezone-aware")
-        if self.signature_method not in ("online", "paper"):
-            raise ValueError(f"unknown signature method: {self.signature_method!r}")
-        if self.signature_method == "paper" and not (self.hall_name and self.received_by):
-            raise ValueError("a paper signature needs hall_name and received_by")
-
-
-def render_commitment_letter(letter: CommitmentLetterData) -> bytes:
-    """Render the signed commitment letter to PDF bytes."""
-    return render_pdf("commitment_letter.html", commitment_letter_context(letter))
-
-
-def commitment_letter_context(letter: CommitmentLetterData) -> dict[str, object]:
-    """Build the template values for a commitment letter (all plain strings)."""
-    signed_local = letter.signed_at.astimezone(SHANGHAI)
-    signed_on = signed_local.date()
-    if letter.issued_on > signed_on:
-        modified = datetime.combine(letter.issued_on, time(), tzinfo=SHANGHAI)
-    else:
-        modified = signed_local
-    return {
-        **asdict(letter),
-        "title": COMMITMENT_TITLE,
-        "body": COMMITMENT_TEXT,
-        "signed_at_local": signed_local.strftime("%Y-%m-%d %H:%M"),
-        "signed_on": signed_on.isoformat(),
-        "signed_year": str(signed_on.year),
-        "signed_month": str(signed_on.month),
-        "signed_day": str(signed_on.day),
-        "issued_on": letter.issued_on.isoformat(),
-        "created_w3c": _w3c(letter.signed_at),
-        "modified_w3c": _w3c(modified),
-        "qr_svg": _qr_svg(letter.verify_url),
-    }
-
-
-def _w3c(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _qr_svg(url: str) -> Markup:
-    """Draw the verify URL as an inline SVG QR code (segno writes no text, only modules)."""
-    svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True)
-    return Markup(svg)  # noqa: S704 -- segno's own markup; the URL is encoded, not embedded

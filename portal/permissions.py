@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 from flask_login import current_user
 
+from portal.access import ACTING_ROLE, employer_role_or_404
 from portal.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +39,6 @@ REVIEW = "staff.review"
 # reviewers for their own agency only (see ``agency_scope``).
 BACK_OFFICE = "staff.back_office"
 ADMIN = "admin"
-
-ACTING_ROLE = "hall_acting"
 
 EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(
@@ -82,9 +81,9 @@ def permission(name: str) -> Callable[[F], F]:
             if name == SIGNED_IN:
                 return view(*args, **kwargs)
             if name in EMPLOYER_SCOPED:
-                from portal.employer.queries import employer_role_or_404
-
-                employer, role = employer_role_or_404(current_user, kwargs.pop("employer_id"))
+                employer, role = employer_role_or_404(
+                    current_user, kwargs.pop("employer_id"), acting=g.get("acting")
+                )
                 if name not in EMPLOYER_ROLE_PERMISSIONS.get(role, frozenset()):
                     abort(403)
                 g.employer_role = role

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import math
 import os
 import subprocess
 import sys
@@ -19,10 +18,10 @@ import jinja2
 import pypdf
 import pytest
 import segno
-from hypothesis import given
-from hypothesis import strategies as st
 
 from portal import pdf
+from portal.letters import document
+from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +29,7 @@ HOSTILE_NAME = '示例<script>alert("x")</script>有限公司'
 HOSTILE_HALL = "<img src=http://evil.example/track.png>大厅"
 
 
-def make_letter(**changes: object) -> pdf.CommitmentLetterData:
+def make_letter(**changes: object) -> document.CommitmentLetterData:
     values: dict[str, object] = dict(
         reference="CA-2022-000123",
         employer_name="聊城市东昌府区示例商贸有限公司",
@@ -46,7 +45,7 @@ def make_letter(**changes: object) -> pdf.CommitmentLetterData:
         issued_on=date(2022, 7, 15),
     )
     values.update(changes)
-    return pdf.CommitmentLetterData(**values)  # type: ignore[arg-type]
+    return document.CommitmentLetterData(**values)  # type: ignore[arg-type]
 
 
 PAPER = dict(
@@ -62,12 +61,12 @@ PAPER = dict(
 
 @pytest.fixture(scope="module")
 def online_pdf() -> bytes:
-    return pdf.render_commitment_letter(make_letter())
+    return document.render_commitment_letter(make_letter())
 
 
 @pytest.fixture(scope="module")
 def paper_pdf() -> bytes:
-    return pdf.render_commitment_letter(make_letter(**PAPER))
+    return document.render_commitment_letter(make_letter(**PAPER))
 
 
 def text_of(data: bytes) -> str:
@@ -106,18 +105,18 @@ def image_count(data: bytes) -> int:
 
 def test_letter_contains_title_and_verbatim_body(online_pdf: bytes) -> None:
     text = squashed(text_of(online_pdf))
-    assert squashed(pdf.COMMITMENT_TITLE) in text
-    assert squashed(pdf.COMMITMENT_TEXT) in text
+    assert squashed(COMMITMENT_TITLE) in text
+    assert squashed(COMMITMENT_TEXT) in text
 
 
 def test_commitment_text_is_the_source_text() -> None:
     # A guard against edits: the body as DOMAIN.md §9 quotes it, start, middle and end.
-    assert pdf.COMMITMENT_TEXT.startswith(
+    assert COMMITMENT_TEXT.startswith(
         "我单位承诺：单位划型符合《关于印发中小企业划型标准规定的通知》"
     )
-    assert "（工信部联企业〔2011〕300号）" in pdf.COMMITMENT_TEXT
-    assert pdf.COMMITMENT_TEXT.endswith("若提供虚假信息，一切后果由我单位承担。")
-    assert pdf.COMMITMENT_TEXT == squashed(pdf.COMMITMENT_TEXT)
+    assert "（工信部联企业〔2011〕300号）" in COMMITMENT_TEXT
+    assert COMMITMENT_TEXT.endswith("若提供虚假信息，一切后果由我单位承担。")
+    assert COMMITMENT_TEXT == squashed(COMMITMENT_TEXT)
 
 
 def test_letter_shows_particulars_reference_and_code(online_pdf: bytes) -> None:
@@ -160,7 +159,7 @@ def test_paper_signature_names_hall_staff_and_decision(paper_pdf: bytes) -> None
 
 def test_date_line_uses_the_signing_day_in_shanghai() -> None:
     # 2022-07-15 17:00 UTC is already 2022-07-16 in Shanghai.
-    context = pdf.commitment_letter_context(
+    context = document.commitment_letter_context(
         make_letter(signed_at=datetime(2022, 7, 15, 17, 0, tzinfo=UTC), issued_on=date(2022, 7, 16))
     )
     assert (context["signed_year"], context["signed_month"], context["signed_day"]) == (
@@ -182,7 +181,7 @@ def test_letter_data_rejects_naive_time_and_incomplete_paper_record() -> None:
 
 def test_qr_code_encodes_the_verify_url() -> None:
     letter = make_letter()
-    html = pdf.render_html("commitment_letter.html", pdf.commitment_letter_context(letter))
+    html = pdf.render_html("commitment_letter.html", document.commitment_letter_context(letter))
     expected = segno.make(letter.verify_url, error="m").svg_inline(scale=1, border=4, omitsize=True)
     other = segno.make("https://elsewhere.example/", error="m").svg_inline(
         scale=1, border=4, omitsize=True
@@ -223,7 +222,7 @@ def test_metadata_dates_come_from_the_signature(online_pdf: bytes, paper_pdf: by
 
 
 def test_same_letter_gives_identical_bytes(online_pdf: bytes) -> None:
-    again = pdf.render_commitment_letter(make_letter())
+    again = document.render_commitment_letter(make_letter())
     assert again == online_pdf
     assert pdf.sha256_hex(again) == pdf.sha256_hex(online_pdf)
 
@@ -235,7 +234,8 @@ def test_same_letter_gives_identical_bytes_in_another_process(online_pdf: bytes)
         "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "from test_pdf import make_letter\n"
         "from portal import pdf\n"
-        "print(pdf.sha256_hex(pdf.render_commitment_letter(make_letter())))\n"
+        "from portal.letters import document\n"
+        "print(pdf.sha256_hex(document.render_commitment_letter(make_letter())))\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONWARNINGS": "ignore"}
     env.pop("SOURCE_DATE_EPOCH", None)
@@ -252,7 +252,7 @@ def test_same_letter_gives_identical_bytes_in_another_process(online_pdf: bytes)
 
 def test_another_code_gives_other_bytes(online_pdf: bytes) -> None:
     code = "AAAA-BBBB-CCCC-DDDD-EEEE"
-    other = pdf.render_commitment_letter(
+    other = document.render_commitment_letter(
         make_letter(verification_code=code, verify_url=f"https://portal.example.cn/verify/{code}")
     )
     assert other != online_pdf
@@ -281,7 +281,7 @@ def test_sha256_hex() -> None:
 
 def test_user_values_are_escaped_in_html() -> None:
     letter = make_letter(employer_name=HOSTILE_NAME, **{**PAPER, "hall_name": HOSTILE_HALL})
-    html = pdf.render_html("commitment_letter.html", pdf.commitment_letter_context(letter))
+    html = pdf.render_html("commitment_letter.html", document.commitment_letter_context(letter))
     assert "<script" not in html
     assert "<img" not in html
     assert "&lt;script&gt;" in html
@@ -291,7 +291,7 @@ def test_user_values_are_escaped_in_html() -> None:
 def test_user_values_show_as_text_in_pdf() -> None:
     letter = make_letter(employer_name=HOSTILE_NAME, **{**PAPER, "hall_name": HOSTILE_HALL})
     # Had the <img> been markup, the fetcher would have refused it and render_pdf raised.
-    data = pdf.render_commitment_letter(letter)
+    data = document.render_commitment_letter(letter)
     text = squashed(text_of(data))
     assert squashed(HOSTILE_NAME) in text
     assert squashed(HOSTILE_HALL) in text
@@ -391,73 +391,6 @@ def test_render_pdf_fails_when_a_template_reaches_outside(
     monkeypatch.setattr(pdf, "_jinja", environment)
     with pytest.raises(pdf.PdfAssetError, match="etc/passwd"):
         pdf.render_pdf("evil.html", {})
-
-
-# --- verification codes ---------------------------------------------------------------
-
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def test_verification_code_has_at_least_80_random_bits() -> None:
-    code = pdf.new_verification_code()
-    chars = code.replace("-", "")
-    assert len(chars) * math.log2(len(CROCKFORD)) >= 80
-    assert pdf.VERIFICATION_CODE_BITS >= 80
-    assert set(chars) <= set(CROCKFORD)
-    assert [len(group) for group in code.split("-")] == [4, 4, 4, 4, 4]
-
-
-def test_verification_codes_are_unique_and_use_the_whole_alphabet() -> None:
-    codes = {pdf.new_verification_code() for _ in range(20_000)}
-    assert len(codes) == 20_000
-    assert set("".join(codes).replace("-", "")) == set(CROCKFORD)
-
-
-codes = st.text(alphabet=CROCKFORD, min_size=20, max_size=20).map(
-    lambda chars: "-".join(chars[i : i + 4] for i in range(0, 20, 4))
-)
-
-
-@given(
-    code=codes,
-    lower=st.lists(st.booleans(), min_size=20, max_size=20),
-    separators=st.lists(st.sampled_from(["", "", "-", " ", "  ", "\t"]), min_size=21, max_size=21),
-)
-def test_normalise_accepts_case_dashes_and_spaces(
-    code: str, lower: list[bool], separators: list[str]
-) -> None:
-    chars = code.replace("-", "")
-    typed = (
-        "".join(separators[i] + (ch.lower() if lower[i] else ch) for i, ch in enumerate(chars))
-        + separators[20]
-    )
-    assert pdf.normalise_verification_code(typed) == code
-    assert pdf.normalise_verification_code(code) == code
-
-
-@given(code=codes)
-def test_normalise_reads_o_as_zero_and_i_l_as_one(code: str) -> None:
-    misread = code.replace("0", "O").replace("1", "l")
-    assert pdf.normalise_verification_code(misread) == code
-
-
-@given(text=st.text(max_size=40))
-def test_normalise_rejects_or_returns_a_canonical_code(text: str) -> None:
-    try:
-        normalised = pdf.normalise_verification_code(text)
-    except ValueError:
-        return
-    assert pdf.normalise_verification_code(normalised) == normalised
-    assert len(normalised) == 24
-    assert set(normalised.replace("-", "")) <= set(CROCKFORD)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "7K3M-Q9TX-2B8D-WZ4R-H6N", "7K3M-Q9TX-2B8D-WZ4R-H6NPX", "7K3M-Q9TX-2B8D-WZ4R-H6NU"]
-)
-def test_normalise_rejects_malformed_codes(text: str) -> None:
-    with pytest.raises(ValueError):
-        pdf.normalise_verification_code(text)
 
 
 def test_letter_data_is_frozen() -> None:

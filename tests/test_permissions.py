@@ -20,7 +20,7 @@ ROLES = [
     "reviewer_other",
     "admin",
 ]
-OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
+OK, LOGIN, FORBIDDEN, NOT_FOUND, MOVED = "ok", "login", 403, 404, 308
 
 
 def row(anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin):
@@ -49,6 +49,8 @@ BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
 OWN_AGENCY_BACK_OFFICE = row(
     LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK
 )
+# An old URL redirects everyone before any lookup; the new URL checks (see the tests below).
+MOVED_FOR_ALL = row(MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED)
 
 # endpoint: (method, expected outcome per role)
 EXPECTED = {
@@ -121,6 +123,8 @@ EXPECTED = {
         "GET",
         row(LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     ),
+    "moved.decision": ("GET", MOVED_FOR_ALL),
+    "moved.commitment": ("GET", MOVED_FOR_ALL),
 }
 
 
@@ -195,14 +199,14 @@ def _url(app, endpoint, world):
     from flask import url_for
 
     rule = next(app.url_map.iter_rules(endpoint))
-    values = {k: world[k] for k in rule.arguments}
+    values = {k: world[k] for k in rule.arguments - set(rule.defaults or ())}
     values.update(QUERY.get(endpoint, {}))
     with app.test_request_context():
         return url_for(endpoint, **values)
 
 
 def _outcome(response):
-    if response.status_code in (403, 404):
+    if response.status_code in (403, 404, 308):
         return response.status_code
     if response.status_code in (301, 302, 303) and "/login" in response.location:
         return LOGIN
@@ -271,10 +275,41 @@ def test_hall_staff_acting_for_a_get_404_on_b(app, client, world):
         if "employer_id" not in next(app.url_map.iter_rules(endpoint)).arguments:
             continue
         url = _url(app, endpoint, {**world, "employer_id": world["employer_b_id"]})
+        # An old URL redirects without looking anything up; where it leads is a 404 for B.
+        moved = endpoint.startswith("moved.")
         if method == "GET":
-            response = client.get(url)
+            response = client.get(url, follow_redirects=moved)
         else:
             response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
         outcomes[endpoint] = _outcome(response)
     assert "employer.home" in outcomes
     assert {e: o for e, o in outcomes.items() if o != NOT_FOUND} == {}
+
+
+OLD_URLS = [
+    ("/e/{id}/decision/", "/e/{id}/deferral/"),
+    ("/e/{id}/decision/confirm?tab=2", "/e/{id}/deferral/confirm?tab=2"),
+    ("/e/{id}/commitment/", "/e/{id}/applications/"),
+    ("/e/{id}/commitment/letters/7?x=1&y=%E4%B8", "/e/{id}/applications/letters/7?x=1&y=%E4%B8"),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(("old", "new"), OLD_URLS)
+def test_old_urls_answer_308_to_the_new_path_with_the_query(client, world, method, old, new):
+    # An employer that exists and one that does not get the same answer: nothing is looked up.
+    for employer_id in (world["employer_id"], 999_999):
+        response = client.open(old.format(id=employer_id), method=method)
+        assert response.status_code == 308
+        assert response.location == new.format(id=employer_id)
+
+
+def test_an_old_url_leads_to_the_same_check_as_the_new_one(client, world):
+    sign_in(client, world["users"]["owner_b"])
+    for employer_id in (world["employer_id"], 999_999):
+        old = client.get(f"/e/{employer_id}/commitment/", follow_redirects=True)
+        assert old.status_code == 404
+    sign_in(client, world["users"]["owner_a"])
+    old = client.get(f"/e/{world['employer_id']}/decision/", follow_redirects=True)
+    assert old.status_code == 200
+    assert old.request.path == f"/e/{world['employer_id']}/deferral/"

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.applications import evidence as files
-from portal.applications.letters import VerifyUrlFor, issue_letter, supersede_letters
+from portal import uploads as files
 from portal.applications.queries import latest_round
 from portal.deferral.queries import employer_facts
 from portal.extensions import db
+from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
 from portal.models import CommitmentApplication, Employer, EvidenceFile, User
 from portal.models.base import utcnow
 from portal.pdf import sha256_hex

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock, labels
+from portal import uploads as files
 from portal.applications import bp, operations
-from portal.applications import evidence as files
 from portal.applications.forms import (
     ENTER_CODE,
     EvidenceForm,
@@ -20,7 +18,6 @@ from portal.applications.forms import (
     SignForm,
     industry_choices,
 )
-from portal.applications.letters import download_name
 from portal.applications.operations import (
     AlreadySubmitted,
     ApplicationError,
@@ -43,10 +40,12 @@ from portal.applications.queries import (
     rounds_of,
 )
 from portal.auth.operations import LoginPolicy, authenticate
+from portal.downloads import send_evidence, send_letter
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.labels import error_message, put_error
-from portal.pdf import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.letters.codes import verify_url_for
+from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 from portal.permissions import EMPLOYER_APPLY, EMPLOYER_VIEW, permission
 from portal.rules import INDUSTRIES, industry_for_code, load_program
 
@@ -233,15 +232,6 @@ def evidence_file(employer, file_id: int):
     return send_evidence(evidence_of_employer(employer, file_id))
 
 
-def send_evidence(record):
-    """Send an evidence file as a download, never for display in the browser."""
-    response = send_file(BytesIO(files.read(record.stored_name)), mimetype=record.content_type,
-                         as_attachment=True, download_name=record.original_name, max_age=0,
-                         etag=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.route("/letter")
 @permission(EMPLOYER_APPLY)
 def letter(employer):
@@ -282,10 +272,6 @@ def sign(employer):
             return redirect(_step_url(employer, "check"))
     return render_template("applications/sign.html", employer=employer, application=application,
                            form=form, title=COMMITMENT_TITLE)
-
-
-def verify_url_for(code: str) -> str:
-    return url_for("verify.letter", code=code, _external=True)
 
 
 @bp.route("/check")
@@ -341,12 +327,3 @@ def letter_file(employer, letter_id: int):
     stored = get_letter_or_404(employer.id, letter_id)
     application = get_application_or_404(employer, stored.application_id)
     return send_letter(stored, application)
-
-
-def send_letter(stored, application):
-    """Send the stored bytes exactly as they were when the letter was issued."""
-    response = send_file(BytesIO(stored.pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=download_name(stored, application), max_age=0,
-                         etag=stored.sha256)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.models import Agency, AuditEntry, Employer, Membership, User
-from portal.permissions import ACTING_ROLE
+from portal.models import AuditEntry, Employer, Membership, User
 
 # The statements every employer page runs are built once, here: building a statement and its
-# cache key costs about as much as running it (measured with bench/bench_pages.py).
-MEMBERSHIP_WITH_EMPLOYER = (
-    select(Membership)
-    .where(
-        Membership.user_id == bindparam("user_id"),
-        Membership.employer_id == bindparam("employer_id"),
-    )
-    .options(joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region))
-)
+# cache key costs about as much as running it (measured with bench/bench_pages.py). The
+# membership lookup that every employer-scoped route runs is in portal/access.py.
 RECENT_HISTORY = (
     select(AuditEntry)
     .where(AuditEntry.acting_for_employer_id == bindparam("employer_id"))
@@ -27,28 +19,6 @@ RECENT_HISTORY = (
     .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     .limit(bindparam("limit"))
 )
-
-
-def employer_role_or_404(user: User, employer_id: int) -> tuple[Employer, str]:
-    """Return the employer and the user's role there.
-
-    Hall staff acting for an employer (``g.acting``, portal/hall/acting.py) have the acting
-    role there and nowhere else.
-
-    :raise 404: when the user has no membership at that employer (someone else's id looks
-        exactly like one that does not exist).
-    """
-    acting = g.get("acting")
-    if acting is not None and acting.staff_id == user.id:
-        if acting.employer_id != employer_id:
-            abort(404)
-        return acting.employer, ACTING_ROLE
-    membership = db.session.scalar(
-        MEMBERSHIP_WITH_EMPLOYER, {"user_id": user.id, "employer_id": employer_id}
-    )
-    if membership is None:
-        abort(404)
-    return membership.employer, membership.role
 
 
 def memberships_of(user: User) -> list[Membership]:

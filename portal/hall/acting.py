@@ -2,7 +2,8 @@
 
 The Flask session holds only the id of an ``ActingSession`` row; the row holds who acts for
 which employer and for which visitor. ``g.acting`` is that row while it is open, else None;
-``portal.employer.queries.employer_role_or_404`` and ``portal.audit.record`` read it.
+``portal.permissions.permission`` passes it to ``portal.access.employer_role_or_404``, and
+``portal.audit.record`` reads it.
 """
 
 from __future__ import annotations

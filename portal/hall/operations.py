@@ -13,10 +13,11 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from portal import audit
-from portal.applications import evidence as files
-from portal.applications.letters import VerifyUrlFor, issue_letter
+from portal import uploads as files
 from portal.applications.operations import missing_answers, refusals
 from portal.extensions import db
+from portal.letters.document import SHANGHAI
+from portal.letters.stored import VerifyUrlFor, issue_letter
 from portal.models import (
     ActingSession,
     CommitmentApplication,
@@ -27,7 +28,6 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.models.hall import ACTING_END_REASONS, VISITOR_CAPACITIES
-from portal.pdf import SHANGHAI
 from portal.rules.errors import DomainError
 
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from io import BytesIO
-
 from flask import (
     abort,
     current_app,
@@ -10,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -19,11 +16,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal import clock
-from portal.applications import evidence as files
-from portal.applications.letters import period_label
+from portal import uploads as files
 from portal.applications.operations import missing_answers
 from portal.applications.queries import current_draft
-from portal.applications.views import verify_url_for
+from portal.downloads import send_upload
 from portal.forms import ConfirmForm
 from portal.hall import bp
 from portal.hall.acting import SESSION_KEY
@@ -37,7 +33,9 @@ from portal.hall.operations import (
 )
 from portal.hall.queries import get_hall_or_404, get_visit_for_staff_or_404, listed_halls
 from portal.labels import put_error
-from portal.pdf import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.letters.codes import verify_url_for
+from portal.letters.stored import period_label
+from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 from portal.permissions import (
     ACT_FOR_EMPLOYER,
     EMPLOYER_PAPER_SIGN,
@@ -109,16 +107,11 @@ def authority_letter(visit_id: int):
     visit = get_visit_for_staff_or_404(current_user, visit_id)
     if visit.letter_stored_name is None:
         abort(404)
-    response = send_file(
-        BytesIO(files.read(visit.letter_stored_name)),
+    return send_upload(
+        visit.letter_stored_name,
         mimetype=visit.letter_content_type,
-        as_attachment=True,
         download_name=visit.letter_name,
-        max_age=0,
-        etag=False,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # ---------------------------------------------------------------- paper-signed commitment letter

@@ -32,7 +32,7 @@ def _refusal_out_of_scope(error: DomainError, context: dict[str, Any]) -> str:
 
 
 def _evidence_too_many(error: DomainError, context: dict[str, Any]) -> str:
-    from portal.applications.evidence import MAX_EVIDENCE_FILES
+    from portal.uploads import MAX_EVIDENCE_FILES
 
     return _(
         "You can attach at most %(n)s files. Remove one before adding another.",
@@ -103,7 +103,7 @@ MESSAGES: dict[str, Message] = {
     "application.*": lambda error, context: _(
         "You cannot apply: %(reason)s", reason=error.details.get("detail") or error.code
     ),
-    # Evidence and scans (portal/applications/evidence.py)
+    # Evidence and scans (portal/uploads.py)
     "evidence.none": _static(lambda: _("Choose a file to upload")),
     "evidence.too_many": _evidence_too_many,
     "evidence.empty": lambda error, context: _(

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.applications.letters import VerifyUrlFor, issue_letter
 from portal.extensions import db
+from portal.letters.stored import VerifyUrlFor, issue_letter
 from portal.models import CommitmentApplication, User
 from portal.models.base import utcnow
 from portal.rules.errors import DomainError

@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal import clock, labels
 from portal.applications.operations import classification
 from portal.applications.queries import get_evidence_or_404, rounds_of
-from portal.applications.views import send_evidence, send_letter, verify_url_for
+from portal.downloads import send_evidence, send_letter
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.labels import error_message
+from portal.letters.codes import verify_url_for
 from portal.permissions import REVIEW, permission
 from portal.review import bp
 from portal.review.forms import RejectForm

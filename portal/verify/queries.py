@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.letters.codes import normalise_verification_code
 from portal.models import StoredLetter
-from portal.pdf import normalise_verification_code
 
 
 def letter_by_code(text: str) -> StoredLetter | None:

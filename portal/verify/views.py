@@ -9,10 +9,11 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal import ratelimit
-from portal.applications.letters import letter_status
 from portal.extensions import db
+from portal.letters.codes import normalise_verification_code
+from portal.letters.stored import letter_status
 from portal.models import CommitmentApplication
-from portal.pdf import normalise_verification_code, sha256_hex
+from portal.pdf import sha256_hex
 from portal.permissions import PUBLIC, permission
 from portal.verify import bp
 from portal.verify.forms import LookupForm, UploadForm

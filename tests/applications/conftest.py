@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from portal import pdf
+from portal.letters import document
 from tests.applications.helpers import fake_render
 
 
 @pytest.fixture
 def fast_letters(monkeypatch):
     """Swap the WeasyPrint render for a stand-in (the PDF tests use the real one)."""
-    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    monkeypatch.setattr(document, "render_commitment_letter", fake_render)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from werkzeug.test import stream_encode_multipart
 
 from portal import pdf
 from portal.extensions import db
+from portal.letters import codes, document
 from portal.models import CommitmentApplication, EvidenceFile, StoredLetter
 from tests import files
 from tests.conftest import csrf_token, post_form
@@ -40,10 +41,10 @@ def english(client) -> None:
 
 
 def base(employer) -> str:
-    return f"/e/{employer.id}/commitment"
+    return f"/e/{employer.id}/applications"
 
 
-def fake_render(letter: pdf.CommitmentLetterData) -> bytes:
+def fake_render(letter: document.CommitmentLetterData) -> bytes:
     """A quick stand-in for the 5-second WeasyPrint render, in tests not about the PDF itself."""
     return (b"%PDF-1.7\n% test letter " + letter.reference.encode() + b" "
             + letter.verification_code.encode() + b" " + (letter.decision or "").encode()
@@ -101,7 +102,7 @@ def submitted_application(employer, *, due_on=date(2022, 8, 18), round=1, status
     db.session.add(application)
     db.session.flush()
     application.reference = f"CA-2022-{application.id:06d}"
-    code = pdf.new_verification_code()
+    code = codes.new_verification_code()
     body = SMALL_PDF + code.encode()
     db.session.add(StoredLetter(application_id=application.id, employer_id=employer.id,
                                 kind="signed", verification_code=code, pdf=body,
@@ -112,7 +113,7 @@ def submitted_application(employer, *, due_on=date(2022, 8, 18), round=1, status
 
 def stored_evidence(application, body: bytes = PNG) -> EvidenceFile:
     """An evidence file and its bytes in the database, as an upload would leave them."""
-    from portal.applications import evidence as files
+    from portal import uploads as files
 
     name = files.new_stored_name()
     files.write(name, body)

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.applications.letters import letter_status
 from portal.extensions import db
+from portal.letters.stored import letter_status
 from portal.models import AuditEntry, CommitmentApplication, Employer
 from portal.review.operations import ReviewError, approve, reject
 from tests.applications.helpers import (

@@ -287,7 +287,7 @@ def test_another_employers_evidence_is_a_404(client, people, make):
     make.commit()
     sign_in(client, other)
     assert client.get(f"{base(employer)}/evidence/{record.id}").status_code == 404
-    assert client.get(f"/e/{other.memberships[0].employer_id}/commitment/evidence/"
+    assert client.get(f"/e/{other.memberships[0].employer_id}/applications/evidence/"
                       f"{record.id}").status_code == 404
 
 

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.letters.text import COMMITMENT_TEXT
 from portal.models import Employer, Membership, User
-from portal.pdf import COMMITMENT_TEXT
 from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
 from tests.factories import PASSWORD, password_hash
 
@@ -62,9 +62,9 @@ def test_apply_sign_and_download_the_letter(live_server, page, unlisted_owner, t
     page.click("form[action$='/submit'] button.button")
     assert "3" in page.inner_text("main")
     screenshot(page, "commitment-submitted")
-    letter_link = page.locator("a[href*='/commitment/letters/']").first
+    letter_link = page.locator("a[href*='/applications/letters/']").first
     if letter_link.count() == 0:
-        page.goto(f"{base_url}/e/{employer_id}/commitment/")
+        page.goto(f"{base_url}/e/{employer_id}/applications/")
         letter_link = page.locator("a[href*='/letters/']").first
     with page.expect_download() as download_info:
         letter_link.click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from portal.applications import evidence as files
+from portal import uploads as files
 from portal.extensions import db
 from portal.models import ActingSession, Employer, User
 

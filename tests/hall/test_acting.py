@@ -179,7 +179,7 @@ def test_every_page_carries_the_banner_while_acting(acting_client, hall_world):
     expected = "正在代 聊城市东昌府区示例商贸有限公司 办理 — 经办人 赵窗口"
     for path in (
         f"/e/{employer.id}/",
-        f"/e/{employer.id}/decision/",
+        f"/e/{employer.id}/deferral/",
         f"/e/{employer.id}/amounts/",
         "/staff/employers",
         "/halls",
@@ -225,11 +225,11 @@ def _confirm_fields(page: BeautifulSoup) -> dict:
 
 def _decide_as_hall(client, employer) -> DeferralDecision:
     response = post_form(
-        client, f"/e/{employer.id}/decision/", {"choice": "defer:2022-08"}, token_from="/halls"
+        client, f"/e/{employer.id}/deferral/", {"choice": "defer:2022-08"}, token_from="/halls"
     )
     assert response.status_code == 200
     confirm = post_form(
-        client, f"/e/{employer.id}/decision/confirm", _confirm_fields(soup(response))
+        client, f"/e/{employer.id}/deferral/confirm", _confirm_fields(soup(response))
     )
     assert confirm.status_code == 302
     return db.session.scalar(select(DeferralDecision))
@@ -305,7 +305,7 @@ def test_the_employer_sees_what_the_hall_did_for_it(acting_client, client, app, 
     assert "经办人 赵窗口 代办" in by_action["已确认缓缴"][2]
     assert "李来人" in by_action["已确认缓缴"][2] and "法定代表人" in by_action["已确认缓缴"][2]
     assert "经办大厅代办开始" in by_action and "经办大厅代办结束" in by_action
-    decisions = soup(owner_client.get(f"/e/{employer.id}/decision/"))
+    decisions = soup(owner_client.get(f"/e/{employer.id}/deferral/"))
     by_cell = decisions.select("table tbody tr td")[2].get_text(" ", strip=True)
     assert "经办人 赵窗口 代办" in by_cell
 

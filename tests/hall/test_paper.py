@@ -10,8 +10,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from portal import pdf
 from portal.extensions import db
+from portal.letters import document
+from portal.letters.text import COMMITMENT_TEXT
 from portal.models import AuditEntry, CommitmentApplication, PaperSignature, ServiceHall
 from tests.applications.helpers import fake_render, multipart_post, sign, submit, walk_to_sign
 from tests.conftest import post_form, sign_in, uploaded_files
@@ -69,7 +70,7 @@ def record_paper(client, walk_in, *, scan: bytes | None = PDF_BYTES, **overrides
 
 def test_online_signing_is_refused_while_acting(client, walk_in, fast_letters):
     employer = walk_in["employer"]
-    page = client.get(f"/e/{employer.id}/commitment/sign")
+    page = client.get(f"/e/{employer.id}/applications/sign")
     assert page.status_code == 403
     notice = soup(page).select_one("#paper-instead").get_text(" ", strip=True)
     assert "不能代单位在线签署" in notice
@@ -120,7 +121,7 @@ def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in):
     """One real WeasyPrint render: the letter says it was signed on paper, where and by whom."""
     employer, staff = walk_in["employer"], walk_in["staff"]
     response = record_paper(client, walk_in)
-    assert response.status_code == 302 and response.location.endswith("/commitment/check")
+    assert response.status_code == 302 and response.location.endswith("/applications/check")
     application = db.session.scalar(select(CommitmentApplication))
     record = db.session.scalar(select(PaperSignature))
     assert (application.signature_method, application.signatory_name) == ("paper", "张三")
@@ -132,7 +133,7 @@ def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in):
     assert "receivedby赵窗口" in text
     assert "张三于2022-08-15在临沂市市直（北京路8号，市政务服务大厅3楼）纸质签署" in text
     assert "经办人赵窗口受理" in text
-    assert _flat(pdf.COMMITMENT_TEXT) in text
+    assert _flat(COMMITMENT_TEXT) in text
     check = soup(client.get(response.location)).select_one(".signature-record")
     assert (
         "法定代表人 张三 于 2022年8月15日 在 临沂市市直（北京路8号，市政务服务大厅3楼） 纸质签署"
@@ -169,12 +170,12 @@ def test_the_paper_page_needs_a_draft_ready_to_sign(client, make):
     sign_in(client, hall_staff)
     start_visit(client, employer)
     response = client.get(paper_path(employer))
-    assert response.status_code == 302 and response.location.endswith("/commitment/")
+    assert response.status_code == 302 and response.location.endswith("/applications/")
 
 
 @pytest.fixture
 def fast_letters(monkeypatch):
-    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    monkeypatch.setattr(document, "render_commitment_letter", fake_render)
 
 
 def test_whoever_filed_it_at_the_hall_cannot_decide_it(client, walk_in, fast_letters, make):

@@ -33,8 +33,8 @@ def everyone(make):
     ("who", "path"),
     [
         ("owner", f"/e/{HUGE}/"),
-        ("owner", f"/e/{HUGE}/commitment/"),
-        ("owner", "/e/{employer}/commitment/evidence/" + HUGE),
+        ("owner", f"/e/{HUGE}/applications/"),
+        ("owner", "/e/{employer}/applications/evidence/" + HUGE),
         ("owner", "/e/" + "9" * 5000 + "/"),
         ("owner", "/e/0/"),
         ("owner", "/e/2147483648/"),
@@ -94,7 +94,7 @@ def test_a_hand_made_decision_id_is_no_500(client, make, based_on):
     sign_in(client, owner)
     response = post_form(
         client,
-        f"/e/{employer.id}/decision/confirm",
+        f"/e/{employer.id}/deferral/confirm",
         {"choice": "opt_out", "based_on": based_on},
     )
     assert response.status_code in (302, 409)

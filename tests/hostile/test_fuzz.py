@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields.core import UnboundField
 
-from portal import pdf
 from portal.extensions import db
 from portal.forms import BaseForm
+from portal.letters import document
 from portal.models import Employer
 from tests.applications.helpers import fake_render
 from tests.conftest import csrf_token, sign_in
@@ -178,7 +178,7 @@ def _names_on_page(client, url: str) -> list[str]:
 
 @pytest.fixture
 def fuzz_client(app, client, monkeypatch):
-    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    monkeypatch.setattr(document, "render_commitment_letter", fake_render)
     for limit in ("LOGIN", "ACTIVATE", "API", "VERIFY"):
         app.config[f"{limit}_RATE_LIMIT_PER_MINUTE"] = 10_000
     return client

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import stream_encode_multipart
 
-from portal import pdf
 from portal.extensions import db
+from portal.letters import document
 from portal.models import (
     AuditEntry,
     CommitmentApplication,
@@ -110,7 +110,7 @@ def test_twenty_begins_at_once_open_one_draft(app, applicant):
 
 
 def test_ten_signatures_at_once_sign_once(app, client, applicant, monkeypatch):
-    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    monkeypatch.setattr(document, "render_commitment_letter", fake_render)
     employer, owner = applicant
     sign_in(client, owner)
     walk_to_sign(client, employer)
@@ -195,7 +195,7 @@ def test_the_evidence_limit_holds_when_uploads_arrive_together(app, client, appl
 def test_a_paper_signature_recorded_eight_times_at_once_is_recorded_once(
     app, client, applicant, make, monkeypatch
 ):
-    monkeypatch.setattr(pdf, "render_commitment_letter", fake_render)
+    monkeypatch.setattr(document, "render_commitment_letter", fake_render)
     employer, owner = applicant
     staff = make.user(staff_role="hall", agency=employer.agency)
     service_hall = ServiceHall(city="临沂市", district="市直", address="北京路8号", phone="0539")

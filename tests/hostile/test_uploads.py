@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from portal.applications import contents
-from portal.applications.evidence import EvidenceError, Upload, check_uploads
+from portal.uploads import EvidenceError, Upload, check_uploads
 from tests import files
 from tests.applications.helpers import base, errors, upload, walk_to_sign
 from tests.conftest import sign_in, uploaded_files

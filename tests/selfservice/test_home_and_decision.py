@@ -94,7 +94,7 @@ def test_an_unlisted_sme_past_the_decision_cut_off_is_told_to_apply(app, client,
 
 
 def _choose(client, employer, choice):
-    response = post_form(client, f"/e/{employer.id}/decision/", {"choice": choice})
+    response = post_form(client, f"/e/{employer.id}/deferral/", {"choice": choice})
     assert response.status_code == 200
     page = soup(response)
     return page, {
@@ -109,7 +109,7 @@ def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(clien
     employer, owner, _ = listed
     sign_in(client, owner)
     english(client)
-    page = soup(client.get(f"/e/{employer.id}/decision/"))
+    page = soup(client.get(f"/e/{employer.id}/deferral/"))
     options = [label.get_text(strip=True) for label in page.select(".radio label")]
     # On 2022-08-15 the 7-9 period can no longer be chosen (its first month is over).
     assert options == [
@@ -120,7 +120,7 @@ def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(clien
     consequence = page.select_one(".consequence").get_text(" ", strip=True)
     assert "Pay it all by 30 Nov 2022" in consequence and "from 1 Nov 2022" in consequence
     assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 0
-    response = post_form(client, f"/e/{employer.id}/decision/confirm", fields)
+    response = post_form(client, f"/e/{employer.id}/deferral/confirm", fields)
     assert response.status_code == 302
     done = client.get(response.location)
     decision = db.session.scalar(select(DeferralDecision))
@@ -144,7 +144,7 @@ def test_submitting_twice_or_from_two_tabs_records_one_decision(client, listed):
     _page, first_tab = _choose(client, employer, "opt_out")
     _page, second_tab = _choose(client, employer, "opt_out")
     for fields in (first_tab, first_tab, second_tab):
-        assert post_form(client, f"/e/{employer.id}/decision/confirm", fields).status_code == 302
+        assert post_form(client, f"/e/{employer.id}/deferral/confirm", fields).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 1
 
 
@@ -154,8 +154,8 @@ def test_a_different_choice_from_a_stale_tab_is_refused(client, listed):
     english(client)
     _page, defer_tab = _choose(client, employer, "defer:2022-08")
     _page, opt_out_tab = _choose(client, employer, "opt_out")
-    post_form(client, f"/e/{employer.id}/decision/confirm", defer_tab)
-    response = post_form(client, f"/e/{employer.id}/decision/confirm", opt_out_tab)
+    post_form(client, f"/e/{employer.id}/deferral/confirm", defer_tab)
+    response = post_form(client, f"/e/{employer.id}/deferral/confirm", opt_out_tab)
     assert response.status_code == 409
     assert "changed in another window" in soup(response).get_text()
     assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 1
@@ -166,10 +166,10 @@ def test_after_the_cut_off_the_decision_cannot_change(app, client, listed):
     app.config["PORTAL_TODAY"] = "2022-09-01"
     sign_in(client, owner)
     english(client)
-    page = soup(client.get(f"/e/{employer.id}/decision/"))
+    page = soup(client.get(f"/e/{employer.id}/deferral/"))
     assert page.select(".radio") == []
     assert "Paying the deferred amount early is always possible." in page.get_text()
-    response = post_form(client, f"/e/{employer.id}/decision/", {"choice": "opt_out"})
+    response = post_form(client, f"/e/{employer.id}/deferral/", {"choice": "opt_out"})
     assert "can no longer be changed" in soup(response).get_text()
     assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 0
 
@@ -178,7 +178,7 @@ def test_no_choice_gets_a_message_beside_the_field(client, listed):
     employer, owner, _ = listed
     sign_in(client, owner)
     english(client)
-    response = post_form(client, f"/e/{employer.id}/decision/", {})
+    response = post_form(client, f"/e/{employer.id}/deferral/", {})
     page = soup(response)
     assert page.select_one(".error-summary a")["href"] == "#choice"
     assert "Choose whether to defer" in page.select_one(".error-message").get_text()
@@ -188,11 +188,11 @@ def test_the_history_shows_who_decided_and_when(client, listed):
     employer, owner, _ = listed
     sign_in(client, owner)
     _page, fields = _choose(client, employer, "opt_out")
-    post_form(client, f"/e/{employer.id}/decision/confirm", fields)
+    post_form(client, f"/e/{employer.id}/deferral/confirm", fields)
     _page, fields = _choose(client, employer, "defer:2022-08")
-    post_form(client, f"/e/{employer.id}/decision/confirm", fields)
+    post_form(client, f"/e/{employer.id}/deferral/confirm", fields)
     english(client)
-    rows = soup(client.get(f"/e/{employer.id}/decision/")).select("table tbody tr")
+    rows = soup(client.get(f"/e/{employer.id}/deferral/")).select("table tbody tr")
     assert [r.select("td")[1].get_text(strip=True) for r in rows] == [
         "Defer 2022-08 to 2022-10",
         "Opt out",
@@ -206,7 +206,7 @@ def test_finance_staff_see_the_home_page_but_cannot_decide(client, listed):
     response = client.get(f"/e/{employer.id}/")
     assert response.status_code == 200
     assert soup(response).select_one("#next-step a.button") is None
-    assert client.get(f"/e/{employer.id}/decision/").status_code == 403
+    assert client.get(f"/e/{employer.id}/deferral/").status_code == 403
 
 
 def test_an_unlisted_sme_is_pointed_to_the_commitment_application(client, make):
@@ -218,7 +218,7 @@ def test_an_unlisted_sme_is_pointed_to_the_commitment_application(client, make):
     response = client.get(f"/e/{employer.id}/")
     assert "declare its figures and sign the commitment letter" in text(response, "#next-step")
     button = soup(response).select_one("#next-step a.button")
-    assert button["href"] == f"/e/{employer.id}/commitment/"
+    assert button["href"] == f"/e/{employer.id}/applications/"
     assert client.get(button["href"]).status_code == 200
 
 

@@ -1,7 +1,9 @@
-"""Evidence files: the type from the content (magic bytes), the size and count limits, storage.
+"""Uploaded files: the type from the content (magic bytes), the size and count limits, storage.
 
-The bytes live in the database (``UploadedFile``) under random names; only the views that check
-access ever read them back, and always as downloads.
+Shared by the features that take uploads: an application's evidence (portal/applications), a
+letter of authority and a paper-signed letter's scan (portal/hall). The bytes live in the
+database (``UploadedFile``) under random names; only the views that check access ever read them
+back, and always as downloads (portal/downloads.py).
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from portal import pdf
 from portal.deferral.queries import employer_standing
 from portal.extensions import db
+from portal.letters import codes, document
 from portal.models import CommitmentApplication, Employer, StoredLetter
 from portal.models.base import utcnow
+from portal.pdf import sha256_hex
 from portal.rules import load_program
 
 #: Builds the public verify URL printed (and drawn as a QR code) on a letter, from its code.
@@ -30,10 +31,10 @@ def letter_data(
     verify_url_for: VerifyUrlFor,
     issued_on: date,
     decision: str | None = None,
-) -> pdf.CommitmentLetterData:
+) -> document.CommitmentLetterData:
     employer = application.employer
     assert application.signed_at and application.signatory_name  # noqa: S101 - signed first
-    return pdf.CommitmentLetterData(
+    return document.CommitmentLetterData(
         reference=application.reference or "",
         employer_name=employer.name,
         credit_code=employer.credit_code,
@@ -68,7 +69,7 @@ def issue_letter(
     decision: str | None = None,
 ) -> StoredLetter:
     """Render the letter, store its bytes and hash, and supersede the letter it replaces."""
-    code = pdf.new_verification_code()
+    code = codes.new_verification_code()
     data = letter_data(
         application,
         verification_code=code,
@@ -76,14 +77,14 @@ def issue_letter(
         issued_on=issued_on,
         decision=decision,
     )
-    body = pdf.render_commitment_letter(data)
+    body = document.render_commitment_letter(data)
     supersede_letters(application)
     letter = StoredLetter(
         employer_id=application.employer_id,
         kind=kind,
         verification_code=code,
         pdf=body,
-        sha256=pdf.sha256_hex(body),
+        sha256=sha256_hex(body),
         issued_at=utcnow(),
     )
     application.letters.append(letter)

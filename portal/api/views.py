@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import jsonify, request
 
 from portal import numbers, rules
-from portal.lookup import api_bp
+from portal.api import bp
 from portal.permissions import PUBLIC, permission
 from portal.ratelimit import enforce
 
@@ -18,7 +18,7 @@ class BadParameter(ValueError):
         self.parameter = parameter
 
 
-@api_bp.route("/classification")
+@bp.route("/classification")
 @permission(PUBLIC)
 def classification():
     enforce("api", "API_RATE_LIMIT_PER_MINUTE")

@@ -1,0 +1,52 @@
+"""Who the user is at an employer: a member with a role, or hall staff acting for it.
+
+``portal.permissions.permission`` calls this for every employer-scoped route; the hall's open
+acting session (``g.acting``, portal/hall/acting.py) is passed in, not read here.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import ActingSession, Agency, Employer, Membership, User
+
+#: The role of hall staff acting for one employer (portal/hall): the owner's rights there,
+#: except managing the employer's people (portal.permissions.EMPLOYER_ROLE_PERMISSIONS).
+ACTING_ROLE = "hall_acting"
+
+# Every employer page runs this statement, so it is built once, here: building a statement and
+# its cache key costs about as much as running it (measured with bench/bench_pages.py).
+MEMBERSHIP_WITH_EMPLOYER = (
+    select(Membership)
+    .where(
+        Membership.user_id == bindparam("user_id"),
+        Membership.employer_id == bindparam("employer_id"),
+    )
+    .options(joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region))
+)
+
+
+def employer_role_or_404(
+    user: User, employer_id: int, *, acting: ActingSession | None
+) -> tuple[Employer, str]:
+    """Return the employer and the user's role there.
+
+    Hall staff acting for an employer (``acting``, the request's open acting session) have the
+    acting role there and nowhere else.
+
+    :raise 404: when the user has no membership at that employer (someone else's id looks
+        exactly like one that does not exist).
+    """
+    if acting is not None and acting.staff_id == user.id:
+        if acting.employer_id != employer_id:
+            abort(404)
+        return acting.employer, ACTING_ROLE
+    membership = db.session.scalar(
+        MEMBERSHIP_WITH_EMPLOYER, {"user_id": user.id, "employer_id": employer_id}
+    )
+    if membership is None:
+        abort(404)
+    return membership.employer, membership.role

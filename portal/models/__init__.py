@@ -12,6 +12,7 @@ from portal.models.contributions import Assessment, Departure, Payment, PersonAs
 from portal.models.employers import DeferralDecision, Employer, Membership
 from portal.models.geography import Agency, PoolingRegion
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
+from portal.models.reports import TaxListExport, TaxListExportRow
 from portal.models.users import ActivationCode, User
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "RateLimitWindow",
     "ServiceHall",
     "StoredLetter",
+    "TaxListExport",
+    "TaxListExportRow",
     "UploadedFile",
     "User",
 ]

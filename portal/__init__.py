@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.lookup import api_bp as lookup_api_bp
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
+    from portal.reports import bp as reports_bp
     from portal.review import bp as review_bp
     from portal.staff import bp as staff_bp
     from portal.verify import bp as verify_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
         staff_bp,
         hall_bp,
         admin_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)
 

@@ -7,6 +7,28 @@ from wtforms.validators import InputRequired, ValidationError
 
 from portal.forms import BaseForm
 
+DATE_MESSAGE = _l("Enter the date of the list, for example 2022-08-15")
+MONTH_MESSAGE = _l("Enter the month of the report, for example 2022-08")
+
+
+class _DateField(DateField):
+    """A date field whose message for a date it cannot read says what to type."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(DATE_MESSAGE)) from error
+
+
+class _MonthField(MonthField):
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(MONTH_MESSAGE)) from error
+
+
 FORMAT_CHOICES = [
     SelectChoice("xlsx", _l("Excel (.xlsx)")),
     SelectChoice("csv", _l("CSV (UTF-8)")),
@@ -16,9 +38,9 @@ FORMAT_CHOICES = [
 class TaxListForm(BaseForm):
     """The 缓缴清单 download: a POST, because every export is recorded."""
 
-    on = DateField(
+    on = _DateField(
         _l("List as of (date)"),
-        validators=[InputRequired(_l("Enter the date of the list, for example 2022-08-15"))],
+        validators=[InputRequired(DATE_MESSAGE)],
         description=_l("The persons and amount are those of this date's contribution month."),
     )
     agency = SelectField(_l("Agency"), validate_choice=False)
@@ -34,9 +56,9 @@ class MonthlyReportForm(BaseForm):
     class Meta:
         csrf = False
 
-    month = MonthField(
+    month = _MonthField(
         _l("Month"),
-        validators=[InputRequired(_l("Enter the month of the report, for example 2022-08"))],
+        validators=[InputRequired(MONTH_MESSAGE)],
     )
     agency = SelectField(_l("Agency"), validate_choice=False)
 

@@ -35,6 +35,8 @@ class Chart:
     height: int
     baseline: float
     columns: list[MonthColumn]
+    top: float  # where the largest amount reaches (a grid line labelled with it)
+    top_value: Decimal
 
 
 def bar_chart(bars: Sequence[MonthBar]) -> Chart:
@@ -59,4 +61,4 @@ def bar_chart(bars: Sequence[MonthBar]) -> Chart:
                 bar(centre + GAP / 2, item.caught_up_amount),
             )
         )
-    return Chart(WIDTH, HEIGHT, baseline, columns)
+    return Chart(WIDTH, HEIGHT, baseline, columns, float(TOP), top)

@@ -68,6 +68,10 @@ def test_a_reviewer_gets_their_agency_only_and_404_for_another(client, make):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert [row[3].value for row in sheet.iter_rows(min_row=2)] == ["SD-A", "SD-A"]
+    # the request committed the export: the next "since last" has nothing new
+    response = post_form(client, "/reports/tax-list", {**data, "agency": "SD-A"},
+                         token_from="/reports/tax-list")
+    assert load_workbook(io.BytesIO(response.get_data())).active.max_row == 1
     assert client.get("/reports/monthly?agency=SD-B").status_code == 404
     assert client.get("/reports/monthly.csv?month=2022-07&agency=SD-B").status_code == 404
 

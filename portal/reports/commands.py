@@ -40,11 +40,19 @@ def _agency(code: str | None) -> Agency | None:
 
 
 @export_cli.command("tax-list")
-@click.option("--on", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The date of the list (YYYY-MM-DD).")
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date of the list (YYYY-MM-DD).",
+)
 @click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
-@click.option("--since-last", is_flag=True,
-              help="Only rows new or changed since the bureau last received them.")
+@click.option(
+    "--since-last",
+    is_flag=True,
+    help="Only rows new or changed since the bureau last received them.",
+)
 @click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
 def tax_list_command(on, agency_code: str | None, since_last: bool, output: str) -> None:
     """Write the 缓缴清单 for the tax bureau and record the export."""
@@ -58,9 +66,7 @@ def tax_list_command(on, agency_code: str | None, since_last: bool, output: str)
     )
     Path(output).write_bytes(exported.content)
     db.session.commit()
-    click.echo(
-        f"{output}: {exported.export.row_count} rows, sha256 {exported.export.file_sha256}"
-    )
+    click.echo(f"{output}: {exported.export.row_count} rows, sha256 {exported.export.file_sha256}")
 
 
 @report_cli.command("monthly")

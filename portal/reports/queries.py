@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from portal.deferral.queries import employers_where, standings
 from portal.extensions import db
@@ -77,8 +78,16 @@ class TaxListRow:
         amount = "" if self.unit_amount is None else f"{self.unit_amount:.2f}"
         headcount = "" if self.headcount is None else str(self.headcount)
         parts = (
-            self.credit_code, self.name, self.agency_code, self.unit_number, self.month,
-            headcount, amount, self.period_start, self.period_end, self.deadline.isoformat(),
+            self.credit_code,
+            self.name,
+            self.agency_code,
+            self.unit_number,
+            self.month,
+            headcount,
+            amount,
+            self.period_start,
+            self.period_end,
+            self.deadline.isoformat(),
         )
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -118,6 +127,8 @@ def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]
         if s is None:
             continue
         line = next((line for line in s.lines if line.month == month), None)
+        # 当期数: the standing's line of the month (the agency's assessment, else the estimate
+        # from the contribution base, as on the employer's pages; persons only when assessed).
         in_period = line is not None
         rows.append(
             TaxListRow(
@@ -184,8 +195,17 @@ class ReportLine:
 
     def add(self, other: ReportLine) -> None:
         for name in (
-            "employers", "persons", "deferred_amount", "caught_up_amount", "outstanding_amount",
-            "late_fee_amount", "opted_out", "received", "approved", "rejected", "overdue",
+            "employers",
+            "persons",
+            "deferred_amount",
+            "caught_up_amount",
+            "outstanding_amount",
+            "late_fee_amount",
+            "opted_out",
+            "received",
+            "approved",
+            "rejected",
+            "overdue",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -302,7 +322,7 @@ def _application_counts(
     in_month = and_(app.decided_at >= start, app.decided_at < end)
     undecided_at_end = or_(app.decided_at.is_(None), app.decided_at >= end)
 
-    def count(condition):
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     rows = db.session.connection().execute(
@@ -321,7 +341,7 @@ def _application_counts(
     return {row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in rows}
 
 
-def _bars(answers, month: str, as_of: date) -> list[MonthBar]:
+def _bars(answers: Iterable[Standing], month: str, as_of: date) -> list[MonthBar]:
     deferred: dict[str, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for s in answers:

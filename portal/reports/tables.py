@@ -43,8 +43,9 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime) -> Table:
     fmt: TaxListFormat = tax_list_format()
     day, moment = fmt.date_format.value, fmt.time_format.value
     widths = (22, 36, 10, 18, 16, 12, 10, 14, 14, 14, 12, 18)
-    columns = [Column(header, width=width) for header, width in zip(TAX_LIST_HEADERS, widths,
-                                                                    strict=True)]
+    columns = [
+        Column(header, width=width) for header, width in zip(TAX_LIST_HEADERS, widths, strict=True)
+    ]
     columns[10] = Column(TAX_LIST_HEADERS[10], day, excel_format(day), widths[10])
     columns[11] = Column(TAX_LIST_HEADERS[11], moment, excel_format(moment), widths[11])
     local = at.astimezone(ZoneInfo(fmt.time_zone.value))

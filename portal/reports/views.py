@@ -9,13 +9,19 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from portal.clock import today
+from portal.models import Agency
 from portal.permissions import BACK_OFFICE, agency_scope, permission
 from portal.reports import bp
 from portal.reports.chart import bar_chart
 from portal.reports.files import mimetype, render
 from portal.reports.forms import MonthlyReportForm, TaxListForm
 from portal.reports.operations import export_tax_list
-from portal.reports.queries import agencies, monthly_report, scoped_agency_or_404
+from portal.reports.queries import (
+    MonthlyReport,
+    agencies,
+    monthly_report,
+    scoped_agency_or_404,
+)
 from portal.reports.tables import monthly_table
 from portal.rules.months import add_months
 
@@ -69,7 +75,7 @@ def tax_list():
     return render_template("reports/tax_list.html", form=form)
 
 
-def _monthly_form() -> tuple[MonthlyReportForm, object]:
+def _monthly_form() -> tuple[MonthlyReportForm, Agency | None]:
     """The filters from the query string (default: last month), and the agency in scope.
 
     :raise 404: for an agency outside the staff member's scope.
@@ -82,7 +88,7 @@ def _monthly_form() -> tuple[MonthlyReportForm, object]:
     return form, scoped_agency_or_404(args.get("agency"), scope)
 
 
-def _report(form: MonthlyReportForm, agency):
+def _report(form: MonthlyReportForm, agency: Agency | None) -> MonthlyReport:
     agency_id = agency.id if agency is not None else None
     return monthly_report(f"{form.month.data:%Y-%m}", today(), agency_id=agency_id)
 
@@ -104,8 +110,9 @@ def monthly():
 def _monthly_file(file_format: str) -> Response:
     form, agency = _monthly_form()
     if not form.validate():
-        return render_template("reports/monthly.html", form=form, report=None, chart=None,
-                               query={}), 400
+        return render_template(
+            "reports/monthly.html", form=form, report=None, chart=None, query={}
+        ), 400
     report = _report(form, agency)
     scope = agency.code if agency is not None else "all"
     filename = f"deferral-report-{scope}-{report.month}.{file_format}"

@@ -99,11 +99,17 @@ def build_world(make) -> World:
     e5 = make.employer(other_agency, name="乙一有限公司")
     owner = make.user(employer=e3)
     make.decision(e3, owner, "opt_out")
-    for month, headcount, unit in (("2022-07", 10, "1000"), ("2022-08", 10, "1000"),
-                                   ("2022-09", 11, "1100")):
+    for month, headcount, unit in (
+        ("2022-07", 10, "1000"),
+        ("2022-08", 10, "1000"),
+        ("2022-09", 11, "1100"),
+    ):
         assess(e1, month, headcount, unit)
-    for month, headcount, unit in (("2022-08", 5, "500"), ("2022-09", 5, "500"),
-                                   ("2022-10", 6, "600")):
+    for month, headcount, unit in (
+        ("2022-08", 5, "500"),
+        ("2022-09", 5, "500"),
+        ("2022-10", 6, "600"),
+    ):
         assess(e2, month, headcount, unit)
     assess(e3, "2022-08", 7, "700")
     assess(e4, "2022-08", 4, "400")
@@ -115,16 +121,38 @@ def build_world(make) -> World:
     pay(e2, date(2022, 11, 10), "1500.00")
     # Commitment applications of the unlisted E4 (China's time is UTC+8):
     # sent 2022-08-03, due 2022-08-08, still undecided: received in August, overdue at its end.
-    application(e4, 1, status="submitted", submitted_at=datetime(2022, 8, 3, 2, tzinfo=UTC),
-                due_on=date(2022, 8, 8))
+    application(
+        e4,
+        1,
+        status="submitted",
+        submitted_at=datetime(2022, 8, 3, 2, tzinfo=UTC),
+        due_on=date(2022, 8, 8),
+    )
     # sent in July, approved 2022-08-02: approved in August, received in July.
-    application(e4, 2, status="approved", submitted_at=datetime(2022, 7, 28, 2, tzinfo=UTC),
-                due_on=date(2022, 8, 2), decided_at=datetime(2022, 8, 2, 2, tzinfo=UTC))
+    application(
+        e4,
+        2,
+        status="approved",
+        submitted_at=datetime(2022, 7, 28, 2, tzinfo=UTC),
+        due_on=date(2022, 8, 2),
+        decided_at=datetime(2022, 8, 2, 2, tzinfo=UTC),
+    )
     # sent 2022-08-05, rejected 2022-08-31 23:30 in China (15:30 UTC): rejected in August.
-    application(e4, 3, status="rejected", submitted_at=datetime(2022, 8, 5, 2, tzinfo=UTC),
-                due_on=date(2022, 8, 10), decided_at=datetime(2022, 8, 31, 15, 30, tzinfo=UTC))
+    application(
+        e4,
+        3,
+        status="rejected",
+        submitted_at=datetime(2022, 8, 5, 2, tzinfo=UTC),
+        due_on=date(2022, 8, 10),
+        decided_at=datetime(2022, 8, 31, 15, 30, tzinfo=UTC),
+    )
     # sent 2022-09-01 00:30 in China (2022-08-31 16:30 UTC): September's.
-    application(e4, 4, status="submitted", submitted_at=datetime(2022, 8, 31, 16, 30, tzinfo=UTC),
-                due_on=date(2022, 9, 5))
+    application(
+        e4,
+        4,
+        status="submitted",
+        submitted_at=datetime(2022, 8, 31, 16, 30, tzinfo=UTC),
+        due_on=date(2022, 9, 5),
+    )
     make.commit()
     return World(agency, other_agency, e1, e2, e3, e4, e5, owner)

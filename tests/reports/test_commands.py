@@ -21,8 +21,17 @@ def test_export_tax_list_writes_the_file_and_records_it_as_nobody(app, make, tmp
     build_world(make)
     output = tmp_path / "list.csv"
     result = app.test_cli_runner().invoke(
-        args=["portal", "export", "tax-list", "--on", "2022-08-15", "--agency", "SD-A",
-              "--output", str(output)]
+        args=[
+            "portal",
+            "export",
+            "tax-list",
+            "--on",
+            "2022-08-15",
+            "--agency",
+            "SD-A",
+            "--output",
+            str(output),
+        ]
     )
     assert result.exit_code == 0, result.output
     rows = _rows(output)
@@ -83,19 +92,44 @@ def test_report_monthly_for_one_agency_as_csv(app, make, tmp_path):
     build_world(make)
     output = tmp_path / "report.csv"
     result = app.test_cli_runner().invoke(
-        args=["portal", "report", "monthly", "--month", "2022-08", "--agency", "SD-B",
-              "--output", str(output)]
+        args=[
+            "portal",
+            "report",
+            "monthly",
+            "--month",
+            "2022-08",
+            "--agency",
+            "SD-B",
+            "--output",
+            str(output),
+        ]
     )
     assert result.exit_code == 0, result.output
     rows = _rows(output)
-    assert rows[1][:9] == ["2022-08", "2022-08-31", "SD-B", "乙医保中心", "1", "2", "200.00",
-                           "0.00", "600.00"]
+    assert rows[1][:9] == [
+        "2022-08",
+        "2022-08-31",
+        "SD-B",
+        "乙医保中心",
+        "1",
+        "2",
+        "200.00",
+        "0.00",
+        "600.00",
+    ]
     assert len(rows) == 2
 
 
 def test_report_monthly_refuses_a_month_to_come(app, make, tmp_path):
     result = app.test_cli_runner().invoke(
-        args=["portal", "report", "monthly", "--month", "2022-09", "--output",
-              str(tmp_path / "r.csv")]
+        args=[
+            "portal",
+            "report",
+            "monthly",
+            "--month",
+            "2022-09",
+            "--output",
+            str(tmp_path / "r.csv"),
+        ]
     )
     assert result.exit_code == 2 and "has not begun" in result.output

@@ -58,7 +58,10 @@ def test_every_agency_adds_up_with_a_total(make):
     }
     total = figures(report.total)
     assert (total["employers"], total["persons"], total["deferred"], total["outstanding"]) == (
-        3, 17, Decimal("1700.00"), Decimal("4900.00"),
+        3,
+        17,
+        Decimal("1700.00"),
+        Decimal("4900.00"),
     )
 
 

@@ -43,11 +43,16 @@ def test_an_admin_downloads_the_whole_list(client, make):
     assert page.select_one("h1").get_text() == "向税务部门共享的缓缴清单"
     assert page.select_one("#on")["value"] == "2022-08-15"  # today
     assert [o.get_text() for o in page.select("#agency option")] == [
-        "全部经办机构", "甲医保中心 (SD-A)", "乙医保中心 (SD-B)",
+        "全部经办机构",
+        "甲医保中心 (SD-A)",
+        "乙医保中心 (SD-B)",
     ]
-    response = post_form(client, "/reports/tax-list",
-                         {"on": "2022-08-15", "agency": "", "file_format": "csv"},
-                         token_from="/reports/tax-list")
+    response = post_form(
+        client,
+        "/reports/tax-list",
+        {"on": "2022-08-15", "agency": "", "file_format": "csv"},
+        token_from="/reports/tax-list",
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="tax-list-all-')
@@ -60,17 +65,20 @@ def test_a_reviewer_gets_their_agency_only_and_404_for_another(client, make):
     page = soup(client.get("/reports/tax-list"))
     assert [o.get_text() for o in page.select("#agency option")] == ["甲医保中心 (SD-A)"]
     data = {"on": "2022-08-15", "file_format": "xlsx", "since_last": "y"}
-    response = post_form(client, "/reports/tax-list", {**data, "agency": "SD-B"},
-                         token_from="/reports/tax-list")
+    response = post_form(
+        client, "/reports/tax-list", {**data, "agency": "SD-B"}, token_from="/reports/tax-list"
+    )
     assert response.status_code == 404
-    response = post_form(client, "/reports/tax-list", {**data, "agency": ""},
-                         token_from="/reports/tax-list")
+    response = post_form(
+        client, "/reports/tax-list", {**data, "agency": ""}, token_from="/reports/tax-list"
+    )
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert [row[3].value for row in sheet.iter_rows(min_row=2)] == ["SD-A", "SD-A"]
     # the request committed the export: the next "since last" has nothing new
-    response = post_form(client, "/reports/tax-list", {**data, "agency": "SD-A"},
-                         token_from="/reports/tax-list")
+    response = post_form(
+        client, "/reports/tax-list", {**data, "agency": "SD-A"}, token_from="/reports/tax-list"
+    )
     assert load_workbook(io.BytesIO(response.get_data())).active.max_row == 1
     assert client.get("/reports/monthly?agency=SD-B").status_code == 404
     assert client.get("/reports/monthly.csv?month=2022-07&agency=SD-B").status_code == 404
@@ -79,16 +87,27 @@ def test_a_reviewer_gets_their_agency_only_and_404_for_another(client, make):
 def test_the_list_form_asks_for_a_date(client, make):
     world = build_world(make)
     sign_in(client, _staff(make, world))
-    response = post_form(client, "/reports/tax-list", {"on": "", "file_format": "csv"},
-                         token_from="/reports/tax-list")
+    response = post_form(
+        client,
+        "/reports/tax-list",
+        {"on": "", "file_format": "csv"},
+        token_from="/reports/tax-list",
+    )
     assert response.status_code == 200
     page = soup(response)
     assert page.select_one(".error-summary a").get_text() == "请输入清单日期，例如 2022-08-15"
-    response = post_form(client, "/reports/tax-list", {"on": "15/08/2022", "file_format": "csv"},
-                         token_from="/reports/tax-list")
+    response = post_form(
+        client,
+        "/reports/tax-list",
+        {"on": "15/08/2022", "file_format": "csv"},
+        token_from="/reports/tax-list",
+    )
     assert soup(response).select_one("#on")["value"] == "15/08/2022"  # kept as typed
-    assert soup(response).select_one(".error-message").get_text(strip=True).endswith(
-        "请输入清单日期，例如 2022-08-15"
+    assert (
+        soup(response)
+        .select_one(".error-message")
+        .get_text(strip=True)
+        .endswith("请输入清单日期，例如 2022-08-15")
     )
 
 
@@ -102,9 +121,17 @@ def test_the_monthly_page_shows_the_hand_worked_figures_and_a_chart(app, client,
     row = page.select_one('#report tr[data-agency="SD-A"]')
     figures = {td["data-figure"]: td.get_text() for td in row.select("td")}
     assert figures == {
-        "employers": "2", "persons": "15", "deferred": "¥1,500.00", "caught_up": "¥400.00",
-        "outstanding": "¥4,300.00", "late_fee": "¥0.00", "opted_out": "1", "received": "2",
-        "approved": "1", "rejected": "1", "overdue": "1",
+        "employers": "2",
+        "persons": "15",
+        "deferred": "¥1,500.00",
+        "caught_up": "¥400.00",
+        "outstanding": "¥4,300.00",
+        "late_fee": "¥0.00",
+        "opted_out": "1",
+        "received": "2",
+        "approved": "1",
+        "rejected": "1",
+        "overdue": "1",
     }
     chart = page.select_one("svg#chart")
     assert [g["data-month"] for g in chart.select("g.month")] == ["2022-07", "2022-08"]
@@ -119,7 +146,9 @@ def test_an_admin_sees_every_agency_with_a_total_and_downloads_it(app, client, m
     sign_in(client, _staff(make, world, "admin"))
     page = soup(client.get("/reports/monthly?month=2022-08&agency="))
     assert [tr["data-agency"] for tr in page.select("#report tr[data-agency]")] == [
-        "SD-A", "SD-B", "total",
+        "SD-A",
+        "SD-B",
+        "total",
     ]
     total = page.select_one('#report tr[data-agency="total"] td[data-figure="outstanding"]')
     assert total.get_text() == "¥4,900.00"
@@ -130,8 +159,15 @@ def test_an_admin_sees_every_agency_with_a_total_and_downloads_it(app, client, m
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert [row[2].value for row in sheet.iter_rows(min_row=2)] == ["SD-A", "SD-B", "合计"]
     response = client.get("/reports/monthly.csv?month=2022-08&agency=SD-B")
-    assert csv_rows(response)[1][2:9] == ["SD-B", "乙医保中心", "1", "2", "200.00", "0.00",
-                                          "600.00"]
+    assert csv_rows(response)[1][2:9] == [
+        "SD-B",
+        "乙医保中心",
+        "1",
+        "2",
+        "200.00",
+        "0.00",
+        "600.00",
+    ]
 
 
 def test_the_month_must_have_begun(client, make):
@@ -149,6 +185,7 @@ def test_hall_staff_and_employers_may_not_post_for_the_list(client, make):
     world = build_world(make)
     for user in (_staff(make, world, "hall"), world.owner):
         sign_in(client, user)
-        response = post_form(client, "/reports/tax-list", {"on": "2022-08-15",
-                                                            "file_format": "csv"})
+        response = post_form(
+            client, "/reports/tax-list", {"on": "2022-08-15", "file_format": "csv"}
+        )
         assert response.status_code == 403

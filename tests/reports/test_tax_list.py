@@ -23,8 +23,18 @@ from tests.deferral.test_loader import counted_statements
 from tests.reports.helpers import assess, build_world
 
 HEADERS = [
-    "统一社会信用代码", "单位名称", "缓缴类型", "医保经办机构代码", "医保单位编号", "险种类型代码",
-    "缓缴人数", "缓缴金额", "缓缴所属期起", "缓缴所属期止", "缓缴期限", "传输时间",
+    "统一社会信用代码",
+    "单位名称",
+    "缓缴类型",
+    "医保经办机构代码",
+    "医保单位编号",
+    "险种类型代码",
+    "缓缴人数",
+    "缓缴金额",
+    "缓缴所属期起",
+    "缓缴所属期止",
+    "缓缴期限",
+    "传输时间",
 ]
 ON = date(2022, 8, 15)
 
@@ -49,16 +59,41 @@ def test_the_codes_are_policy_with_their_clauses():
 
 def test_csv_columns_order_and_cells(make, fixed_now):
     world = build_world(make)
-    exported = export_tax_list(ON, agency=world.agency, since_last=False, file_format="csv",
-                               actor=None)
+    exported = export_tax_list(
+        ON, agency=world.agency, since_last=False, file_format="csv", actor=None
+    )
     rows = parse_csv(exported.content)
     assert rows[0] == HEADERS == list(TAX_LIST_HEADERS)
     # E1 and E2 (E3 opted out, E4 not listed, E5 is agency B's); August is the current month.
     assert rows[1:] == [
-        [world.e1.credit_code, "甲一有限公司", "66", "SD-A", world.e1.insurance_unit_number,
-         "310", "10", "1000.00", "202207", "202209", "20221031", "20220815100304"],
-        [world.e2.credit_code, "甲二有限公司", "66", "SD-A", world.e2.insurance_unit_number,
-         "310", "5", "500.00", "202208", "202210", "20221130", "20220815100304"],
+        [
+            world.e1.credit_code,
+            "甲一有限公司",
+            "66",
+            "SD-A",
+            world.e1.insurance_unit_number,
+            "310",
+            "10",
+            "1000.00",
+            "202207",
+            "202209",
+            "20221031",
+            "20220815100304",
+        ],
+        [
+            world.e2.credit_code,
+            "甲二有限公司",
+            "66",
+            "SD-A",
+            world.e2.insurance_unit_number,
+            "310",
+            "5",
+            "500.00",
+            "202208",
+            "202210",
+            "20221130",
+            "20220815100304",
+        ],
     ]
     assert exported.mimetype == "text/csv; charset=utf-8"
 
@@ -81,21 +116,26 @@ def test_xlsx_cells_are_numbers_and_dates(make, fixed_now):
     assert e1[11].is_date and e1[11].value == datetime(2022, 8, 15, 10, 3, 4)
     assert e1[11].number_format == "yyyymmddhhmmss"
     assert [cell.value for cell in rows[3]][:5] == [
-        world.e5.credit_code, "乙一有限公司", "66", "SD-B", world.e5.insurance_unit_number,
+        world.e5.credit_code,
+        "乙一有限公司",
+        "66",
+        "SD-B",
+        world.e5.insurance_unit_number,
     ]
     assert rows[3][7].value == 200
 
 
 def test_the_current_figures_are_those_of_the_export_dates_month(make):
     world = build_world(make)
-    september = {r.employer_id: r for r in tax_list_rows(date(2022, 9, 1),
-                                                          agency_id=world.agency.id)}
+    september = {
+        r.employer_id: r for r in tax_list_rows(date(2022, 9, 1), agency_id=world.agency.id)
+    }
     assert (september[world.e1.id].headcount, september[world.e1.id].unit_amount) == (
-        11, Decimal("1100.00"),
+        11,
+        Decimal("1100.00"),
     )
     # July is not in E2's period (July paid: 08–10): nobody and nothing deferred that month.
-    july = {r.employer_id: r for r in tax_list_rows(date(2022, 7, 20),
-                                                     agency_id=world.agency.id)}
+    july = {r.employer_id: r for r in tax_list_rows(date(2022, 7, 20), agency_id=world.agency.id)}
     assert (july[world.e2.id].headcount, july[world.e2.id].unit_amount) == (0, Decimal("0"))
     assert july[world.e1.id].headcount == 10
 
@@ -104,23 +144,29 @@ def test_formula_cells_are_defused(make, fixed_now):
     world = build_world(make)
     world.e1.name = "=HYPERLINK(1)"
     make.commit()
-    exported = export_tax_list(ON, agency=world.agency, since_last=False, file_format="csv",
-                               actor=None)
+    exported = export_tax_list(
+        ON, agency=world.agency, since_last=False, file_format="csv", actor=None
+    )
     assert parse_csv(exported.content)[1][1] == "'=HYPERLINK(1)"
-    exported = export_tax_list(ON, agency=world.agency, since_last=False, file_format="xlsx",
-                               actor=None)
+    exported = export_tax_list(
+        ON, agency=world.agency, since_last=False, file_format="xlsx", actor=None
+    )
     assert load_workbook(io.BytesIO(exported.content)).active["B2"].value == "'=HYPERLINK(1)"
 
 
 def test_each_export_is_recorded_with_one_audit_row(make, fixed_now):
     world = build_world(make)
     reviewer = make.user(staff_role="reviewer", agency=world.agency)
-    exported = export_tax_list(ON, agency=world.agency, since_last=False, file_format="csv",
-                               actor=reviewer)
+    exported = export_tax_list(
+        ON, agency=world.agency, since_last=False, file_format="csv", actor=reviewer
+    )
     make.commit()
     export = db.session.get(TaxListExport, exported.export.id)
     assert (export.agency_id, export.on_date, export.row_count, export.is_since_last) == (
-        world.agency.id, ON, 2, False,
+        world.agency.id,
+        ON,
+        2,
+        False,
     )
     assert export.file_sha256 == hashlib.sha256(exported.content).hexdigest()
     assert export.exported_by_id == reviewer.id
@@ -148,8 +194,9 @@ def test_since_last_sends_only_new_and_changed_rows(make):
     assert _since_last(world.agency) == []  # nothing changed
     # E2's August is re-assessed, and a new employer joins the list
     assessment = db.session.scalar(
-        select(Assessment).where(Assessment.employer_id == world.e2.id,
-                                 Assessment.month == "2022-08")
+        select(Assessment).where(
+            Assessment.employer_id == world.e2.id, Assessment.month == "2022-08"
+        )
     )
     assessment.headcount = 6
     make.employer(world.agency, name="甲五有限公司")
@@ -160,8 +207,7 @@ def test_since_last_sends_only_new_and_changed_rows(make):
     # The other agency was never sent: all of its rows are new to the bureau.
     assert _since_last(world.other_agency) == ["乙一有限公司"]
     # A full export sends everything again, and is recorded like any other.
-    full = export_tax_list(ON, agency=world.agency, since_last=False, file_format="csv",
-                           actor=None)
+    full = export_tax_list(ON, agency=world.agency, since_last=False, file_format="csv", actor=None)
     assert len(parse_csv(full.content)) == 1 + 3
     assert db.session.scalar(select(db.func.count()).select_from(TaxListExportRow)) == 2 + 2 + 1 + 3
 

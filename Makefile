@@ -65,10 +65,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q tests/test_i18n.py
 
-bench: setup
+bench: setup system-deps-test
 	@command -v wrk >/dev/null || bash scripts/apt-install.sh wrk
 	$(BIN)/python bench/bench_pdf.py; pdf=$$?; $(BIN)/python bench/bench_pages.py; pages=$$?; \
-		test $$pdf -eq 0 -a $$pages -eq 0
+		bash scripts/with-postgres.sh $(BIN)/python bench/bench_import.py; imports=$$?; \
+		test $$pdf -eq 0 -a $$pages -eq 0 -a $$imports -eq 0
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite translations/*/LC_MESSAGES/*.mo

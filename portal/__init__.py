@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.deferral import bp as deferral_bp
     from portal.employer import bp as employer_bp
     from portal.hall import bp as hall_bp
+    from portal.imports import bp as imports_bp
     from portal.lookup import api_bp as lookup_api_bp
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         staff_bp,
         hall_bp,
         admin_bp,
+        imports_bp,
         reports_bp,
     ):
         app.register_blueprint(bp)

@@ -67,3 +67,39 @@ def compile_translations_command() -> None:
         ],
         check=True,
     )
+
+
+@portal_cli.command("import")
+@click.argument("kind", type=click.Choice(["list", "assessments", "persons", "payments"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it would do.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
+    """Import the departments' list, assessments, persons or payments (CSV or .xlsx).
+
+    The whole file or nothing: exit 0 when it was applied (with --dry-run: would be), 1 when
+    it was refused, with every refused row.
+    """
+    import json
+
+    from portal.extensions import db
+    from portal.imports.operations import import_file
+    from portal.imports.presenting import outcome_json, problem_lines
+    from portal.imports.reader import Source
+
+    interactive = sys.stderr.isatty()
+
+    def progress(rows: int) -> None:  # in place on a terminal, a line each batch in a log
+        if not as_json:
+            click.echo(f"{chr(13) if interactive else ''}  {rows:,} rows read", err=True,
+                       nl=not interactive)
+
+    outcome, _record = import_file(kind, Source.from_path(file), dry_run=dry_run,
+                                   progress=progress)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
+    else:
+        for line in problem_lines(outcome):
+            click.echo(line)
+    sys.exit(1 if outcome.is_refused else 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command: the default language (zh)
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.models import Employer, ServiceHall
+from portal.models import Employer, ImportRecord, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -48,6 +48,9 @@ OWN_AGENCY_STAFF = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, NOT_FOUND
 # Reviewers (their own agency's data; tests/reports/test_pages.py: another's is a 404) and
 # administrators (every agency).
 BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
+OWN_AGENCY_BACK_OFFICE = row(
+    LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK
+)
 
 # endpoint: (method, expected outcome per role)
 EXPECTED = {
@@ -115,6 +118,10 @@ EXPECTED = {
     "hall.visit": ("GET", HALL_ONLY),
     "hall.stop": ("POST", HALL_ONLY),
     "hall.authority_letter": ("GET", OWN_AGENCY_STAFF),
+    "imports.index": ("GET", BACK_OFFICE),
+    "imports.record": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "imports.apply": ("POST", OWN_AGENCY_BACK_OFFICE),
+    "imports.problems_csv": ("GET", OWN_AGENCY_BACK_OFFICE),
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -168,11 +175,17 @@ def world(app, make):
         city="临沂市", district="市直", address="北京路8号", phone="0539-8101230"
     )
     db.session.add(service_hall)
+    import_record = ImportRecord(
+        kind="list", status="refused", file_name="list.csv", sha256="0" * 64, size=1,
+        agency_id=agency.id, errors=[], conflicts=[],
+    )
+    db.session.add(import_record)
     make.commit()
     return {
         "employer_b_id": employer_b.id,
         "visit_id": visit.id,
         "hall_id": service_hall.id,
+        "record_id": import_record.id,
         "users": users,
         "employer_id": employer_a.id,
         "membership_id": membership_id,

@@ -5,7 +5,7 @@ SHA-256 of every row it carried, so that the next "since last" export sends only
 changed rows.
 
 Revision ID: d8030f7c752b
-Revises: f7c0d775de40
+Revises: d0cd447d8194
 Create Date: 2026-12-01 21:15:26.282875
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd8030f7c752b'
-down_revision = 'f7c0d775de40'
+down_revision = 'd0cd447d8194'
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,8 @@ from portal.labels.codes import (
     amount_source_label,
     capacity_label,
     explanation,
+    import_kind_label,
+    import_status_label,
     indicator_in_sentence,
     indicator_label,
     indicator_unit,
@@ -40,6 +42,8 @@ __all__ = [
     "capacity_label",
     "error_message",
     "explanation",
+    "import_kind_label",
+    "import_status_label",
     "indicator_in_sentence",
     "indicator_label",
     "indicator_unit",
@@ -80,6 +84,8 @@ def template_globals() -> dict:
         "indicator_unit": indicator_unit,
         "amount_source_label": amount_source_label,
         "percent": percent,
+        "import_kind_label": import_kind_label,
+        "import_status_label": import_status_label,
     }
 
 

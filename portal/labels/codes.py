@@ -84,6 +84,17 @@ LETTER_KINDS = {
     "signed": _l("Signed commitment letter"),
     "approved": _l("Commitment letter with the approval"),
 }
+IMPORT_KINDS = {
+    "list": _l("Deferral list (from the departments)"),
+    "assessments": _l("Monthly assessments (per employer)"),
+    "persons": _l("Assessments per insured person"),
+    "payments": _l("Payments (from the tax bureau)"),
+}
+IMPORT_STATUSES = {
+    "checked": _l("Checked, not applied yet"),
+    "applied": _l("Applied"),
+    "refused": _l("Refused: nothing changed"),
+}
 AMOUNT_SOURCES = {
     "assessment": _l("agency assessment"),
     "estimate": _l("estimate from the contribution base"),
@@ -157,6 +168,14 @@ def letter_status_label(code: str) -> str:
 
 def letter_kind_label(code: str) -> str:
     return _label(LETTER_KINDS, code)
+
+
+def import_kind_label(code: str) -> str:
+    return _label(IMPORT_KINDS, code)
+
+
+def import_status_label(code: str) -> str:
+    return _label(IMPORT_STATUSES, code)
 
 
 def amount_source_label(code: str) -> str:

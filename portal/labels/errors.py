@@ -198,6 +198,96 @@ MESSAGES: dict[str, Message] = {
     ),
     "staff_user.username_taken": _static(lambda: _("That username is taken. Choose another")),
     "member.cannot_remove_owner": _static(lambda: _("The owner cannot be removed.")),
+    # Imports: a cell (portal/imports/cells.py, kinds.py), the file (reader.py), the import
+    "import_cell.required": _static(lambda: _("Fill in this cell")),
+    "import_cell.control_characters": _static(
+        lambda: _("Remove the control characters from this cell")
+    ),
+    "import_cell.too_long": lambda error, context: _(
+        "Shorten this cell to at most %(limit)s characters", limit=error.details.get("limit")
+    ),
+    "import_cell.credit_code_checksum": _static(
+        lambda: _("The check character does not match: probably a typo")
+    ),
+    "import_cell.credit_code_format": _static(
+        lambda: _("Enter the 18-character unified social credit code")
+    ),
+    "import_cell.yes_no": _static(lambda: _("Enter 是 or 否")),
+    "import_cell.size_class": _static(lambda: _("Enter 大型, 中型, 小型 or 微型")),
+    "import_cell.unit_kind": _static(lambda: _("Enter 企业, 个体工商户, 社会组织 or 机关事业单位")),
+    "import_cell.industry": _static(
+        lambda: _(
+            "Enter one of the 16 industries of 工信部联企业〔2011〕300号 or a GB/T 4754-2017 code"
+        )
+    ),
+    "import_cell.month": _static(lambda: _("Enter the month as YYYYMM or YYYY-MM")),
+    "import_cell.day": _static(lambda: _("Enter the date as YYYY-MM-DD or YYYYMMDD")),
+    "import_cell.amount": _static(
+        lambda: _("Enter yuan with at most 2 decimals, in digits only (no sign or exponent)")
+    ),
+    "import_cell.count": _static(lambda: _("Enter a whole number of persons")),
+    "import_cell.reference": _static(lambda: _("Use only letters, digits and - _ . /")),
+    "import_cell.zero": _static(lambda: _("A payment of 0 is not a payment: leave the row out")),
+    "import_cell.unknown_agency": _static(
+        lambda: _("No agency has this code: check the agency code")
+    ),
+    "import_cell.other_agency": _static(
+        lambda: _("This row is another agency's: you may import only your own agency's rows")
+    ),
+    "import_cell.unknown_employer": _static(
+        lambda: _("No employer has this credit code: import it with the list first")
+    ),
+    "import_cell.duplicate": lambda error, context: _(
+        "Repeats line %(first)s", first=error.details.get("first")
+    ),
+    "import_cell.payment_differs": _static(
+        lambda: _("This payment number was imported before with another date or amount")
+    ),
+    "import_file.no_header": _static(
+        lambda: _("The file has no header row naming its columns")
+    ),
+    "import_file.duplicate_column": lambda error, context: _(
+        "The column %(column)s appears twice", column=error.details.get("column")
+    ),
+    "import_file.missing_columns": lambda error, context: _(
+        "These columns are missing: %(columns)s", columns=error.details.get("columns")
+    ),
+    "import_file.encoding": lambda error, context: _(
+        "Line %(line)s cannot be read. Save the file as CSV in UTF-8 or GB18030, or as .xlsx",
+        line=error.details.get("line"),
+    ),
+    "import_file.not_csv": lambda error, context: _(
+        "Line %(line)s is not valid CSV. Save the file again as CSV or .xlsx",
+        line=error.details.get("line"),
+    ),
+    "import_file.not_xlsx": _static(
+        lambda: _("This is not a readable .xlsx file. Open it in Excel and save it again")
+    ),
+    "import_file.xlsx_too_large": _static(
+        lambda: _("The .xlsx file unpacks to too much data. Split it, or save it as CSV")
+    ),
+    "import_file.cell_too_long": lambda error, context: _(
+        "Line %(line)s has a cell longer than %(limit)s characters",
+        line=error.details.get("line"),
+        limit=error.details.get("limit"),
+    ),
+    "import_file.formula": lambda error, context: _(
+        "Line %(line)s holds a formula. Copy the sheet and paste the values only",
+        line=error.details.get("line"),
+    ),
+    "import_file.too_many_rows": lambda error, context: _(
+        "The file has more than %(limit)s rows. Split it into smaller files",
+        limit=error.details.get("limit"),
+    ),
+    "import_file.too_large": _static(
+        lambda: _("The file is larger than 50 MB. Import it from the command line")
+    ),
+    "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),
+    "import.unknown_kind": _static(lambda: _("Choose what the file holds")),
+    "import.not_checked": _static(lambda: _("This file was applied or refused already")),
+    "import.other_file": _static(
+        lambda: _("The confirmation does not match the checked file. Upload it again")
+    ),
 }
 
 

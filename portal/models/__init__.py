@@ -12,6 +12,7 @@ from portal.models.contributions import Assessment, Departure, Payment, PersonAs
 from portal.models.employers import DeferralDecision, Employer, Membership
 from portal.models.geography import Agency, PoolingRegion
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
+from portal.models.imports import ImportRecord
 from portal.models.reports import TaxListExport, TaxListExportRow
 from portal.models.users import ActivationCode, User
 
@@ -27,6 +28,7 @@ __all__ = [
     "Departure",
     "Employer",
     "EvidenceFile",
+    "ImportRecord",
     "Membership",
     "PaperSignature",
     "Payment",

@@ -300,8 +300,11 @@ def standing(
             size=facts.size_class,
             fund_reserve_months=facts.fund_reserve_months,
             has_arrears=facts.has_arrears,
-            # A listed employer is deferred by default; for the others the window matters.
-            on=None if facts.is_listed else on,
+            # No window: a listed employer is deferred by default and the decision cut-off
+            # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
+            # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
+            # 内医保办发〔2022〕19号 三（一）3).
+            on=None,
             **args,
         )
         period = deferral_period(program.id, chosen_start=chosen, **args)

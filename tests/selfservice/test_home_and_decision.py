@@ -78,16 +78,19 @@ def test_home_says_why_an_employer_is_out_of_scope(client, make, setup, expected
     assert next_step in text(response, "#next-step")
 
 
-def test_a_closed_window_is_a_reason_for_an_unlisted_employer(app, client, make):
-    employer = make.employer(list_status="not_listed", size_class="small")
+def test_an_unlisted_sme_past_the_decision_cut_off_is_told_to_apply(app, client, make):
+    """No source sets a deadline for applying (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
+    内医保办发〔2022〕19号 三（一）3): the cut-off of DOMAIN §7.2 is about changing a listed
+    employer's decision, so the home page says what the application page lets it do."""
+    employer = make.employer(list_status="not_listed", size_class=None)
     owner = make.user(employer=employer)
     make.commit()
-    app.config["PORTAL_TODAY"] = "2023-03-01"
+    app.config["PORTAL_TODAY"] = "2022-08-15"
     sign_in(client, owner)
     english(client)
-    assert "The time to decide on this program has passed." in text(
-        client.get(f"/e/{employer.id}/"), "#reasons"
-    )
+    page = client.get(f"/e/{employer.id}/")
+    assert "The time to decide on this program has passed." not in page.get_data(as_text=True)
+    assert "sign the commitment letter" in text(page, "#next-step")
 
 
 def _choose(client, employer, choice):

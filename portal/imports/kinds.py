@@ -1,0 +1,554 @@
+"""The four imports: their columns, how a row is read, and how a batch meets the database.
+
+Every kind checks a batch of rows against what is stored in a few set-based statements and,
+when applying, writes the batch with one executemany per statement. Nothing an employer did is
+undone: no decision, application or payment is ever deleted; a list row that contradicts one
+is applied and reported as a conflict for staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.imports import cells
+from portal.imports.bulk import insert_rows
+from portal.imports.cells import CellError
+from portal.imports.reader import Column
+from portal.models import (
+    Agency,
+    Assessment,
+    CommitmentApplication,
+    DeferralDecision,
+    Employer,
+    Payment,
+    PersonAssessment,
+)
+from portal.models.base import utcnow
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Problem:
+    line: int
+    column: str  # the column's Chinese name, as in the file's header
+    code: str
+    details: dict[str, Any] = field(default_factory=dict)
+    value: str = ""  # the cell as the file has it (cut to 100 characters), shown beside the error
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What every batch needs: the agencies by code and the importer's agency (None: all)."""
+
+    scope_agency_id: int | None
+    agencies: dict[str, int]
+
+    @classmethod
+    def load(cls, scope_agency_id: int | None) -> Context:
+        return cls(scope_agency_id, dict(db.session.execute(select(Agency.code, Agency.id)).all()))
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    columns: tuple[Column, ...]
+    parse: Callable[[dict[str, str], Context], Row]  # raises _RowErrors
+    key: Callable[[Row], tuple]
+    batch: Callable[[list[tuple[int, Row]], Context, Tally, bool], None]
+
+    def column(self, key: str) -> str:
+        return next(c.zh for c in self.columns if c.key == key)
+
+
+class RowErrors(Exception):
+    def __init__(self, errors: list[tuple[str, CellError]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _read(cells_in: dict[str, str], parsers: dict[str, Callable[[str], Any]]) -> Row:
+    """Parse every present cell; collect every cell's error, not just the first."""
+    row: Row = {}
+    errors: list[tuple[str, CellError]] = []
+    for key, parse in parsers.items():
+        value = cells_in.get(key)
+        if value is None:  # an optional column absent from the file
+            continue
+        if value == "" and key in _OPTIONAL:
+            row[key] = None
+            continue
+        try:
+            row[key] = parse(value)
+        except CellError as error:
+            errors.append((key, error))
+    if errors:
+        raise RowErrors(errors)
+    return row
+
+
+_OPTIONAL = {
+    "unit_kind",
+    "industry",
+    "first_insured_month",
+    "founded_month",
+    "july_paid",
+    "month",
+}
+
+
+def _employers_by_code(codes: set[str]) -> dict[str, tuple[int, int]]:
+    """credit code -> (employer id, agency id), in one statement."""
+    rows = db.session.execute(
+        select(Employer.credit_code, Employer.id, Employer.agency_id).where(
+            Employer.credit_code.in_(codes)
+        )
+    )
+    return {code: (employer_id, agency_id) for code, employer_id, agency_id in rows}
+
+
+def _own(
+    kind: Kind, batch: list[tuple[int, Row]], context: Context, tally: Tally
+) -> list[tuple[int, Row, int]]:
+    """The batch's rows with their employer id; unknown or other agencies' employers refused."""
+    known = _employers_by_code({row["credit_code"] for _, row in batch})
+    mine = []
+    column = kind.column("credit_code")
+    for line, row in batch:
+        found = known.get(row["credit_code"])
+        if found is None:
+            tally.problems.append(Problem(line, column, "unknown_employer"))
+        elif context.scope_agency_id is not None and found[1] != context.scope_agency_id:
+            tally.problems.append(Problem(line, column, "other_agency"))
+        else:
+            mine.append((line, row, found[0]))
+    return mine
+
+
+# ------------------------------------------------------------------------------ list
+
+LIST_COLUMNS = (
+    Column("credit_code", "统一社会信用代码"),
+    Column("name", "单位名称"),
+    Column("insurance_unit_number", "医保单位编号"),
+    Column("agency_code", "医保经办机构代码"),
+    Column("unit_kind", "单位类型", required=False),
+    Column("industry", "行业", required=False),
+    Column("size_class", "企业划型"),
+    Column("on_list", "是否纳入缓缴名单"),
+    Column("first_insured_month", "参保年月", required=False),
+    Column("founded_month", "成立年月", required=False),
+    Column("july_paid", "7月是否已缴费", required=False),
+)
+#: What a list row sets on the employer (portal column -> row key).
+LIST_FIELDS = {
+    "name": "name",
+    "insurance_unit_number": "insurance_unit_number",
+    "agency_id": "agency_id",
+    "unit_kind": "unit_kind",
+    "industry": "industry",
+    "size_class": "size_class",
+    "size_source": "size_source",
+    "list_status": "list_status",
+    "first_insured_month": "first_insured_month",
+    "founded_month": "founded_month",
+    "is_july_paid": "is_july_paid",
+}
+
+
+def _parse_list(raw: dict[str, str], context: Context) -> Row:
+    errors: list[tuple[str, CellError]] = []
+    try:
+        row = _read(
+            raw,
+            {
+                "credit_code": cells.credit_code,
+                "name": lambda v: cells.text(v, limit=200),
+                "insurance_unit_number": lambda v: cells.reference(v, limit=40),
+                "industry": cells.industry,
+                "size_class": cells.size_class,
+                "on_list": cells.yes_no,
+                "first_insured_month": cells.month,
+                "founded_month": cells.month,
+                "july_paid": cells.yes_no,
+            },
+        )
+    except RowErrors as refused:
+        errors, row = list(refused.errors), {}
+    agency_id = context.agencies.get(raw.get("agency_code", "").strip())
+    if agency_id is None:
+        errors.append(("agency_code", CellError("unknown_agency")))
+    elif context.scope_agency_id is not None and agency_id != context.scope_agency_id:
+        errors.append(("agency_code", CellError("other_agency")))
+    kind = None
+    if raw.get("unit_kind") and "credit_code" in row:
+        try:
+            kind = cells.unit_kind(raw["unit_kind"], row["credit_code"])
+        except CellError as error:
+            errors.append(("unit_kind", error))
+    if errors:
+        raise RowErrors(errors)
+    return {
+        "credit_code": row["credit_code"],
+        "name": row["name"],
+        "insurance_unit_number": row["insurance_unit_number"],
+        "agency_id": agency_id,
+        "unit_kind": kind or cells.unit_kind_of(row["credit_code"]),
+        "industry": row.get("industry"),
+        "size_class": row["size_class"],
+        "size_source": "list",
+        "list_status": "listed" if row["on_list"] else "not_listed",
+        "first_insured_month": row.get("first_insured_month"),
+        "founded_month": row.get("founded_month"),
+        "is_july_paid": bool(row.get("july_paid")),
+        "_present": {
+            k
+            for k in raw
+            if k in ("industry", "first_insured_month", "founded_month", "july_paid", "unit_kind")
+        },
+    }
+
+
+def _list_batch(batch: list[tuple[int, Row]], context: Context, tally: Tally, apply: bool):
+    codes = {row["credit_code"] for _, row in batch}
+    columns = [getattr(Employer, name) for name in ("id", "credit_code", *LIST_FIELDS)]
+    stored = {
+        r.credit_code: r
+        for r in db.session.execute(select(*columns).where(Employer.credit_code.in_(codes)))
+    }
+    inserts, updates, watch = [], [], {}
+    for line, row in batch:
+        values = _list_values(row, stored.get(row["credit_code"]))
+        current = stored.get(row["credit_code"])
+        if current is None:
+            tally.created += 1
+            inserts.append({"credit_code": row["credit_code"], "created_at": utcnow(), **values})
+            continue
+        if context.scope_agency_id is not None and current.agency_id != context.scope_agency_id:
+            tally.problems.append(Problem(line, "统一社会信用代码", "other_agency"))
+            continue
+        changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+        if not changed:
+            tally.unchanged += 1
+            continue
+        tally.updated += 1
+        updates.append({"id": current.id, **changed})
+        if current.list_status == "listed" and (
+            values["list_status"] != "listed" or values["size_class"] == "large"
+        ):
+            watch[current.id] = (line, row["credit_code"])
+    _conflicts(watch, tally)
+    if apply and not tally.problems:
+        if inserts:
+            insert_rows(Employer.__table__, inserts)
+        if updates:
+            db.session.execute(update(Employer), updates)
+
+
+def _list_values(row: Row, current) -> dict[str, Any]:
+    """The employer's columns as the row sets them; optional columns absent from the file
+    (or left blank) keep what is stored."""
+    values = {}
+    for column, key in LIST_FIELDS.items():
+        value = row[key]
+        optional = key in ("industry", "first_insured_month", "founded_month", "is_july_paid")
+        if (
+            current is not None
+            and optional
+            and (value is None or (key == "is_july_paid" and "july_paid" not in row["_present"]))
+        ):
+            value = getattr(current, column)
+        values[column] = value
+    return values
+
+
+def _conflicts(watch: dict[int, tuple[int, str]], tally: Tally) -> None:
+    """A listed employer that took the deferral or was approved, now off the list or large."""
+    if not watch:
+        return
+    deferred = set(
+        db.session.scalars(
+            select(DeferralDecision.employer_id).where(
+                DeferralDecision.employer_id.in_(watch), DeferralDecision.choice == "defer"
+            )
+        )
+    )
+    approved = set(
+        db.session.scalars(
+            select(CommitmentApplication.employer_id).where(
+                CommitmentApplication.employer_id.in_(watch),
+                CommitmentApplication.status == "approved",
+            )
+        )
+    )
+    for employer_id, (line, code) in sorted(watch.items(), key=lambda item: item[1][0]):
+        if employer_id in deferred or employer_id in approved:
+            tally.conflicts.append(
+                {
+                    "line": line,
+                    "credit_code": code,
+                    "code": "confirmed" if employer_id in deferred else "approved",
+                }
+            )
+
+
+# ------------------------------------------------------------------------------ assessments
+
+ASSESSMENT_COLUMNS = (
+    Column("credit_code", "统一社会信用代码"),
+    Column("month", "费款所属期"),
+    Column("headcount", "缴费人数"),
+    Column("contribution_base", "缴费基数"),
+    Column("unit_amount", "单位缴费金额"),
+    Column("personal_amount", "个人缴费金额"),
+)
+
+
+def _parse_assessment(raw: dict[str, str], context: Context) -> Row:
+    return _read(
+        raw,
+        {
+            "credit_code": cells.credit_code,
+            "month": cells.month,
+            "headcount": cells.count,
+            "contribution_base": cells.amount,
+            "unit_amount": cells.amount,
+            "personal_amount": cells.amount,
+        },
+    )
+
+
+def _assessment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
+    mine = _own(KINDS["assessments"], batch, context, tally)
+    ids = {employer_id for _, _, employer_id in mine}
+    months = {row["month"] for _, row, _ in mine}
+    stored = {
+        (r.employer_id, r.month): r
+        for r in db.session.execute(
+            select(
+                Assessment.id,
+                Assessment.employer_id,
+                Assessment.month,
+                Assessment.headcount,
+                Assessment.contribution_base_amount,
+                Assessment.unit_amount,
+                Assessment.personal_amount,
+            ).where(Assessment.employer_id.in_(ids), Assessment.month.in_(months))
+        )
+    }
+    inserts, updates = [], []
+    now = utcnow()
+    for _line, row, employer_id in mine:
+        values = {
+            "headcount": row["headcount"],
+            "contribution_base_amount": row["contribution_base"],
+            "unit_amount": row["unit_amount"],
+            "personal_amount": row["personal_amount"],
+        }
+        current = stored.get((employer_id, row["month"]))
+        if current is None:
+            tally.created += 1
+            inserts.append(
+                {"employer_id": employer_id, "month": row["month"], "imported_at": now, **values}
+            )
+        elif all(_same(getattr(current, k), v) for k, v in values.items()):
+            tally.unchanged += 1
+        else:
+            tally.updated += 1
+            updates.append({"id": current.id, "imported_at": now, **values})
+    if apply and not tally.problems:
+        if inserts:
+            insert_rows(Assessment.__table__, inserts)
+        if updates:
+            db.session.execute(update(Assessment), updates)
+
+
+def _same(stored: Any, new: Any) -> bool:
+    if isinstance(new, Decimal) and stored is not None:
+        return Decimal(stored) == new
+    return stored == new
+
+
+# ------------------------------------------------------------------------------ persons
+
+PERSON_COLUMNS = (
+    Column("credit_code", "统一社会信用代码"),
+    Column("person_ref", "个人编号"),
+    Column("person_name", "姓名"),
+    Column("month", "费款所属期"),
+    Column("unit_amount", "单位缴费金额"),
+    Column("personal_amount", "个人缴费金额"),
+)
+
+
+def _parse_person(raw: dict[str, str], context: Context) -> Row:
+    return _read(
+        raw,
+        {
+            "credit_code": cells.credit_code,
+            "person_ref": lambda v: cells.reference(v, limit=40),
+            "person_name": lambda v: cells.text(v, limit=100),
+            "month": cells.month,
+            "unit_amount": cells.amount,
+            "personal_amount": cells.amount,
+        },
+    )
+
+
+def _person_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
+    mine = _own(KINDS["persons"], batch, context, tally)
+    ids = {employer_id for _, _, employer_id in mine}
+    refs = {row["person_ref"] for _, row, _ in mine}
+    months = {row["month"] for _, row, _ in mine}
+    stored = {
+        (r.employer_id, r.person_ref, r.month): r
+        for r in db.session.execute(
+            select(
+                PersonAssessment.id,
+                PersonAssessment.employer_id,
+                PersonAssessment.person_ref,
+                PersonAssessment.month,
+                PersonAssessment.person_name,
+                PersonAssessment.unit_amount,
+                PersonAssessment.personal_amount,
+            ).where(
+                PersonAssessment.employer_id.in_(ids),
+                PersonAssessment.person_ref.in_(refs),
+                PersonAssessment.month.in_(months),
+            )
+        )
+    }
+    inserts, updates = [], []
+    for _line, row, employer_id in mine:
+        values = {
+            "person_name": row["person_name"],
+            "unit_amount": row["unit_amount"],
+            "personal_amount": row["personal_amount"],
+        }
+        current = stored.get((employer_id, row["person_ref"], row["month"]))
+        if current is None:
+            tally.created += 1
+            inserts.append(
+                {
+                    "employer_id": employer_id,
+                    "person_ref": row["person_ref"],
+                    "month": row["month"],
+                    **values,
+                }
+            )
+        elif all(_same(getattr(current, k), v) for k, v in values.items()):
+            tally.unchanged += 1
+        else:
+            tally.updated += 1
+            updates.append({"id": current.id, **values})
+    if apply and not tally.problems:
+        if inserts:
+            insert_rows(PersonAssessment.__table__, inserts)
+        if updates:
+            db.session.execute(update(PersonAssessment), updates)
+
+
+# ------------------------------------------------------------------------------ payments
+
+PAYMENT_COLUMNS = (
+    Column("credit_code", "统一社会信用代码"),
+    Column("paid_on", "缴费日期"),
+    Column("amount", "缴费金额"),
+    Column("source_ref", "缴费流水号"),
+    Column("month", "费款所属期", required=False),
+)
+
+
+def _parse_payment(raw: dict[str, str], context: Context) -> Row:
+    row = _read(
+        raw,
+        {
+            "credit_code": cells.credit_code,
+            "paid_on": cells.day,
+            "amount": cells.amount,
+            "source_ref": lambda v: cells.reference(v, limit=64),
+            "month": cells.month,
+        },
+    )
+    if row["amount"] == 0:
+        raise RowErrors([("amount", CellError("zero"))])
+    return row
+
+
+def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
+    mine = _own(KINDS["payments"], batch, context, tally)
+    refs = {row["source_ref"] for _, row, _ in mine}
+    stored = {
+        r.source_ref: r
+        for r in db.session.execute(
+            select(Payment.source_ref, Payment.employer_id, Payment.paid_on, Payment.amount).where(
+                Payment.source_ref.in_(refs)
+            )
+        )
+    }
+    inserts = []
+    now = utcnow()
+    for line, row, employer_id in mine:
+        current = stored.get(row["source_ref"])
+        if current is None:
+            tally.created += 1
+            month = row.get("month")
+            inserts.append(
+                {
+                    "employer_id": employer_id,
+                    "paid_on": row["paid_on"],
+                    "amount": row["amount"],
+                    "settles": f"deferred {month}" if month else "deferred",
+                    "source_ref": row["source_ref"],
+                    "imported_at": now,
+                }
+            )
+        elif (
+            current.employer_id == employer_id
+            and current.paid_on == row["paid_on"]
+            and Decimal(current.amount) == row["amount"]
+        ):
+            tally.unchanged += 1  # the tax bureau's id: a payment is recorded once
+        else:
+            tally.problems.append(Problem(line, "缴费流水号", "payment_differs"))
+    if apply and not tally.problems and inserts:
+        insert_rows(Payment.__table__, inserts)
+
+
+KINDS: dict[str, Kind] = {
+    "list": Kind("list", LIST_COLUMNS, _parse_list, lambda r: (r["credit_code"],), _list_batch),
+    "assessments": Kind(
+        "assessments",
+        ASSESSMENT_COLUMNS,
+        _parse_assessment,
+        lambda r: (r["credit_code"], r["month"]),
+        _assessment_batch,
+    ),
+    "persons": Kind(
+        "persons",
+        PERSON_COLUMNS,
+        _parse_person,
+        lambda r: (r["credit_code"], r["person_ref"], r["month"]),
+        _person_batch,
+    ),
+    "payments": Kind(
+        "payments", PAYMENT_COLUMNS, _parse_payment, lambda r: (r["source_ref"],), _payment_batch
+    ),
+}
+
+__all__ = ["KINDS", "Context", "Kind", "Problem", "RowErrors", "Tally"]

@@ -1,0 +1,45 @@
+"""Files imported by the back office: the departments' list, assessments, persons, payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, UTCDateTime, utcnow
+
+IMPORT_KINDS = ("list", "assessments", "persons", "payments")
+IMPORT_STATUSES = ("checked", "applied", "refused")
+
+
+class ImportRecord(Base):
+    """One file as it was checked, refused or applied: who, when, which file, what it did.
+
+    A file is checked first (``checked``: nothing changed) and applied only on a second,
+    explicit confirmation of the same bytes (its SHA-256); until then its bytes wait in
+    ``uploaded_files`` under ``stored_name``, which every worker can read.
+    """
+
+    __tablename__ = "import_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str | None] = mapped_column(String(80))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The agency the actor may import for; None: every agency (administrators, the command).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"line", "column", "message"}] and [{"line", "credit_code", "message"}]
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    conflicts: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,396 @@
+"""Imports: whole or nothing, every refusal in words, idempotent, encodings, hostile files."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.imports.operations import run
+from portal.imports.presenting import outcome_errors
+from portal.imports.reader import Source
+from portal.models import Assessment, AuditEntry, Employer, ImportRecord, Payment
+from tests.factories import credit_code
+
+LIST_HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办机构代码,企业划型,是否纳入缓缴名单"
+
+
+@pytest.fixture
+def agencies(make):
+    liaocheng = make.agency(make.region("liaocheng-2022"), code="LC01")
+    wuhai = make.agency(make.region("inner-mongolia-2022"), code="WH01")
+    make.commit()
+    return liaocheng, wuhai
+
+
+def _csv(*lines: str, encoding: str = "utf-8") -> Source:
+    return Source.from_bytes("list.csv", ("\n".join(lines) + "\n").encode(encoding))
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=["portal", "import", *args])
+
+
+def test_a_good_list_creates_then_changes_nothing_on_reimport(app, agencies, tmp_path):
+    a, b = credit_code(), credit_code()
+    path = tmp_path / "list.csv"
+    path.write_text(
+        f"{LIST_HEADER},参保年月\n{a},甲公司,U1,LC01,小型,是,202208\n{b},乙公司,U2,WH01,大型,否,\n",
+        encoding="utf-8-sig",
+    )
+    first = _cli(app, "list", str(path), "--json")
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert data == {
+        "kind": "list",
+        "rows": 2,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "applied": True,
+        "errors": [],
+    }
+    employer = db.session.scalar(select(Employer).where(Employer.credit_code == a))
+    assert (employer.name, employer.size_class, employer.list_status) == (
+        "甲公司",
+        "small",
+        "listed",
+    )
+    assert employer.first_insured_month == "2022-08" and employer.size_source == "list"
+    again = json.loads(_cli(app, "list", str(path), "--json").output)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert _count(ImportRecord) == 2
+    actions = db.session.scalars(select(AuditEntry.action)).all()
+    assert actions.count("import.applied") == 2
+
+
+def test_one_bad_row_refuses_the_whole_file_and_names_every_problem(app, agencies, tmp_path):
+    good = credit_code()
+    bad = credit_code()[:-1] + ("0" if credit_code()[-1] != "0" else "1")
+    path = tmp_path / "list.csv"
+    path.write_text(
+        f"{LIST_HEADER}\n{good},甲公司,U1,LC01,小型,是\n{bad},乙公司,U2,ZZ99,巨型,也许\n",
+        encoding="utf-8",
+    )
+    result = _cli(app, "list", str(path), "--json")
+    assert result.exit_code == 1
+    errors = json.loads(result.output)["errors"]
+    assert {(e["line"], e["column"]) for e in errors} == {
+        (3, "统一社会信用代码"),
+        (3, "医保经办机构代码"),
+        (3, "企业划型"),
+        (3, "是否纳入缓缴名单"),
+    }
+    assert any("校验" in e["message"] for e in errors)
+    assert _count(Employer) == 0  # the good row was not applied either
+    record = db.session.scalar(select(ImportRecord))
+    assert record.status == "refused" and record.refused == 1
+
+
+def test_gb18030_and_bom_files_read_the_same(app, agencies):
+    code = credit_code()
+    lines = (LIST_HEADER, f"{code},聊城甲商贸有限公司,U1,LC01,微型,是")
+    for encoding in ("gb18030", "utf-8-sig", "utf-8"):
+        outcome = run("list", _csv(*lines, encoding=encoding), scope_agency_id=None, apply=False)
+        assert not outcome.is_refused, outcome_errors(outcome)
+        assert outcome.created == 1
+
+
+def test_english_aliases_any_order_and_unknown_columns(app, agencies):
+    code = credit_code()
+    source = _csv(
+        "on_list,comment,size_class,agency_code,insurance_unit_number,name,credit_code",
+        f"否,whatever,中型,LC01,U7,丙公司,{code}",
+    )
+    outcome = run("list", source, scope_agency_id=None, apply=True)
+    assert outcome.applied and outcome.created == 1
+    employer = db.session.scalar(select(Employer).where(Employer.credit_code == code))
+    assert employer.list_status == "not_listed" and employer.size_class == "medium"
+
+
+def test_a_missing_column_is_named(app, agencies):
+    outcome = run(
+        "list",
+        _csv("统一社会信用代码,单位名称", f"{credit_code()},x"),
+        scope_agency_id=None,
+        apply=False,
+    )
+    assert outcome.file_error is not None and outcome.file_error.code == "missing_columns"
+    assert "医保单位编号" in outcome_errors(outcome)[0]["message"]
+
+
+def test_staff_import_only_their_own_agencys_rows(app, agencies):
+    liaocheng, wuhai = agencies
+    source = _csv(LIST_HEADER, f"{credit_code()},甲,U1,WH01,小型,是")
+    outcome = run("list", source, scope_agency_id=liaocheng.id, apply=True)
+    assert outcome.is_refused and not outcome.applied
+    assert outcome.problems[0].code == "other_agency"
+    assert _count(Employer) == 0
+
+
+def test_assessments_and_payments_upsert_and_payments_are_recorded_once(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    code = employer.credit_code
+    assessments = Source.from_bytes(
+        "a.csv",
+        (
+            "统一社会信用代码,费款所属期,缴费人数,缴费基数,单位缴费金额,个人缴费金额\n"
+            f'{code},202207,3,"30,000.00",2250.00,600\n{code},2022-08,3,30000,2250,600\n'
+        ).encode(),
+    )
+    assert run("assessments", assessments, scope_agency_id=None, apply=True).created == 2
+    row = db.session.scalar(select(Assessment).where(Assessment.month == "2022-07"))
+    assert row.unit_amount == Decimal("2250.00") and row.contribution_base_amount == Decimal(
+        "30000"
+    )
+    again = run("assessments", assessments, scope_agency_id=None, apply=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    payments = Source.from_bytes(
+        "p.csv",
+        (
+            "统一社会信用代码,缴费日期,缴费金额,缴费流水号\n"
+            f"{code},20221010,1000.00,TAX-1\n{code},2022-10-20,250.5,TAX-2\n"
+        ).encode(),
+    )
+    assert run("payments", payments, scope_agency_id=None, apply=True).created == 2
+    assert run("payments", payments, scope_agency_id=None, apply=True).unchanged == 2
+    assert _count(Payment) == 2
+    assert db.session.scalar(select(Payment.paid_on).where(Payment.source_ref == "TAX-1")) == date(
+        2022, 10, 10
+    )
+    changed = Source.from_bytes(
+        "p2.csv",
+        (f"统一社会信用代码,缴费日期,缴费金额,缴费流水号\n{code},20221010,999.00,TAX-1\n").encode(),
+    )
+    refused = run("payments", changed, scope_agency_id=None, apply=True)
+    assert refused.is_refused and refused.problems[0].code == "payment_differs"
+
+
+def test_unknown_employer_in_assessments_is_refused(app, agencies):
+    source = Source.from_bytes(
+        "a.csv",
+        (
+            "统一社会信用代码,费款所属期,缴费人数,缴费基数,单位缴费金额,个人缴费金额\n"
+            f"{credit_code()},202207,3,30000,2250,600\n"
+        ).encode(),
+    )
+    outcome = run("assessments", source, scope_agency_id=None, apply=True)
+    assert outcome.problems[0].code == "unknown_employer" and _count(Assessment) == 0
+
+
+def test_a_duplicate_row_is_refused_with_the_first_line(app, agencies):
+    code = credit_code()
+    source = _csv(LIST_HEADER, f"{code},甲,U1,LC01,小型,是", f"{code},甲,U1,LC01,小型,是")
+    outcome = run("list", source, scope_agency_id=None, apply=True)
+    assert outcome.problems[0].code == "duplicate" and outcome.problems[0].details == {"first": 2}
+
+
+def _xlsx(rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_first_sheet(app, agencies):
+    code = credit_code()
+    data = _xlsx([LIST_HEADER.split(","), [code, "甲公司", "U1", "LC01", "小型", "是"]])
+    outcome = run("list", Source.from_bytes("list.xlsx", data), scope_agency_id=None, apply=True)
+    assert outcome.applied and outcome.created == 1
+
+
+def test_xlsx_numbers_come_as_numbers(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    data = _xlsx(
+        [
+            [
+                "统一社会信用代码",
+                "费款所属期",
+                "缴费人数",
+                "缴费基数",
+                "单位缴费金额",
+                "个人缴费金额",
+            ],
+            [employer.credit_code, 202207, 3, 30000, 2250.5, 600],
+        ]
+    )
+    outcome = run(
+        "assessments", Source.from_bytes("a.xlsx", data), scope_agency_id=None, apply=True
+    )
+    assert outcome.applied, outcome_errors(outcome)
+    assert db.session.scalar(select(Assessment.unit_amount)) == Decimal("2250.50")
+
+
+@pytest.mark.parametrize(
+    "data,code",
+    [
+        (b"not a zip at all", "not_xlsx"),
+        (b"PK\x03\x04" + b"\x00" * 100, "not_xlsx"),
+    ],
+)
+def test_hostile_xlsx_is_refused_in_words(app, agencies, data, code):
+    outcome = run("list", Source.from_bytes("x.xlsx", data), scope_agency_id=None, apply=True)
+    assert outcome.file_error is not None and outcome.file_error.code == code
+    assert outcome_errors(outcome)[0]["message"]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded(app, agencies):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (50 << 20))
+    outcome = run(
+        "list", Source.from_bytes("bomb.xlsx", buffer.getvalue()), scope_agency_id=None, apply=False
+    )
+    assert outcome.file_error.code == "xlsx_too_large"
+
+
+def test_formula_cells_are_refused(app, agencies):
+    data = _xlsx([LIST_HEADER.split(","), ["=1+1", "甲公司", "U1", "LC01", "小型", "是"]])
+    outcome = run("list", Source.from_bytes("f.xlsx", data), scope_agency_id=None, apply=False)
+    assert outcome.file_error.code == "formula" and outcome.file_error.details["line"] == 2
+
+
+def test_undecodable_bytes_are_refused_with_their_line(app, agencies):
+    data = (LIST_HEADER + "\n").encode() + b"\xff\xfe\xfa,x\n"
+    outcome = run("list", Source.from_bytes("bad.csv", data), scope_agency_id=None, apply=False)
+    assert outcome.file_error.code == "encoding"
+
+
+def test_no_header(app, agencies):
+    outcome = run("list", Source.from_bytes("e.csv", b"\n\n"), scope_agency_id=None, apply=False)
+    assert outcome.file_error.code == "no_header"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cell=st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["1e700000", "NaN", "Infinity", "-1", "1" * 40, "12.345", "sNaN", "０.５"]),
+    )
+)
+def test_any_amount_cell_is_a_value_or_a_worded_refusal(app, make, cell):
+    employer = make.employer()
+    make.commit()
+    text = cell.replace('"', "").replace("\n", " ").replace("\r", " ")
+    data = (
+        "统一社会信用代码,费款所属期,缴费人数,缴费基数,单位缴费金额,个人缴费金额\n"
+        f'{employer.credit_code},202207,3,30000,"{text}",600\n'
+    ).encode()
+    outcome = run(
+        "assessments", Source.from_bytes("a.csv", data), scope_agency_id=None, apply=False
+    )
+    for error in outcome_errors(outcome):
+        assert error["message"]
+    if not outcome.is_refused:
+        assert outcome.created == 1
+    db.session.rollback()
+
+
+@given(
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
+    st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"),
+)
+def test_the_fast_credit_code_check_agrees_with_python_stdnum(first17, last):
+    from stdnum.cn import uscc
+
+    from portal.imports.cells import CellError
+    from portal.imports.cells import credit_code as check
+
+    code = first17 + last
+    try:
+        accepted = check(code) == code
+    except CellError:
+        accepted = False
+    canonical = first17[2:8].isdigit()
+    assert accepted == (canonical and uscc.calc_check_digit(first17) == last)
+
+
+def test_a_list_row_that_contradicts_a_confirmed_deferral_applies_and_is_listed(app, make):
+    agency = make.agency(make.region("liaocheng-2022"), code="LC01")
+    employer = make.employer(agency)
+    make.decision(employer, make.user(employer=employer))
+    make.commit()
+    source = _csv(LIST_HEADER, f"{employer.credit_code},{employer.name},U1,LC01,大型,是")
+    outcome = run("list", source, scope_agency_id=None, apply=True)
+    assert outcome.applied and outcome.updated == 1
+    assert outcome.conflicts == [
+        {"line": 2, "credit_code": employer.credit_code, "code": "confirmed"}
+    ]
+    assert db.session.get(Employer, employer.id).size_class == "large"
+    assert len(employer.decisions) == 1  # the employer's decision is never undone
+
+
+def test_xml_entities_in_an_xlsx_are_refused(app, agencies):
+    data = _xlsx([LIST_HEADER.split(","), ["x"] * 6])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(
+                    b"<worksheet",
+                    b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet',
+                    1,
+                )
+            target.writestr(item, body)
+    outcome = run(
+        "list",
+        Source.from_bytes("entities.xlsx", buffer.getvalue()),
+        scope_agency_id=None,
+        apply=False,
+    )
+    assert outcome.file_error is not None and outcome.file_error.code == "not_xlsx"
+
+
+def test_persons_upsert(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    source = Source.from_bytes(
+        "p.csv",
+        (
+            "统一社会信用代码,个人编号,姓名,费款所属期,单位缴费金额,个人缴费金额\n"
+            f"{employer.credit_code},P001,张三,202207,75.00,20.00\n"
+            f"{employer.credit_code},P001,张三,202208,75.00,20.00\n"
+        ).encode(),
+    )
+    assert run("persons", source, scope_agency_id=None, apply=True).created == 2
+    changed = Source.from_bytes(
+        "p.csv",
+        (
+            "统一社会信用代码,个人编号,姓名,费款所属期,单位缴费金额,个人缴费金额\n"
+            f"{employer.credit_code},P001,张三,202207,80.00,20.00\n"
+        ).encode(),
+    )
+    outcome = run("persons", changed, scope_agency_id=None, apply=True)
+    assert (outcome.created, outcome.updated) == (0, 1)
+
+
+def test_too_many_rows_are_refused_before_anything_is_written(app, agencies, monkeypatch):
+    import portal.imports.operations as operations
+
+    monkeypatch.setattr(operations, "MAX_ROWS", 3)
+    rows = [f"{credit_code()},甲{i},U{i},LC01,小型,是" for i in range(5)]
+    outcome = run("list", _csv(LIST_HEADER, *rows), scope_agency_id=None, apply=True)
+    assert outcome.file_error.code == "too_many_rows" and not outcome.applied
+    assert "3" in outcome_errors(outcome)[0]["message"]
+    assert _count(Employer) == 0

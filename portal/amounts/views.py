@@ -98,7 +98,7 @@ def departure(employer):
 
 def _standing_with_amounts(employer):
     standing = employer_standing(employer, today())
-    if standing.period is None:
+    if standing.period is None or standing.has_opted_out:  # nothing is deferred
         abort(404)
     return standing
 

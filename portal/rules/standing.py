@@ -324,7 +324,9 @@ def standing(
     options = period_options(program, facts, on)
     lines = month_lines(program, facts, period, assessments)
     quote = None
-    if eligibility.eligible and all(line.unit_amount is not None for line in lines):
+    opted_out = decision is not None and decision.choice == "opt_out"
+    # An employer that opted out pays monthly: nothing is deferred, so nothing is to catch up.
+    if not opted_out and eligibility.eligible and all(m.unit_amount is not None for m in lines):
         quote = catchup_quote(
             program.id,
             monthly_unit_amount={line.month: line.unit_amount for line in lines},

@@ -170,3 +170,17 @@ def test_the_page_prints_cleanly(client, make):
     sign_in(client, owner)
     page = soup(client.get(f"/e/{employer.id}/amounts/"))
     assert page.select_one("link[media=print]")["href"].endswith("print.css")
+
+
+def test_after_opting_out_the_amounts_page_shows_no_deferral(client, make):
+    """Issue 15 item 3: an employer that opted out pays monthly; the page said it had ¥… to
+    catch up by a deadline while the home page said it had opted out."""
+    employer, owner = _shandong(make, contribution_base_amount=Decimal("10000.00"))
+    make.decision(employer, owner, "opt_out")
+    make.commit()
+    sign_in(client, owner)
+    english(client)
+    page = client.get(f"/e/{employer.id}/amounts/")
+    assert "You opted out: nothing is deferred" in text(page, "#opted-out")
+    assert soup(page).select_one("#outstanding") is None
+    assert soup(page).select_one("#deadline") is None

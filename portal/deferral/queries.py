@@ -2,22 +2,33 @@
 
 The decisions are made by ``portal.rules.standing`` (pure); this module only reads. One
 employer (a page): the employer row is already loaded with its agency and region by the
-permission check, so three prepared statements remain (decision, assessments, payments).
-Many employers (an agency, a region, all of them: the monthly report, the 缓缴清单, reminders):
-four set-based statements whatever their number.
+permission check, so three prepared statements remain (decision, assessments, payments), and
+a fourth for an employer not on the list (its latest commitment application). Many employers
+(an agency, a region, all of them: the monthly report, the 缓缴清单, reminders): five
+set-based statements whatever their number.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import Row, Select, bindparam, func, select
 
 from portal import rules
 from portal.extensions import db
-from portal.models import Agency, Assessment, DeferralDecision, Employer, Payment, PoolingRegion
+from portal.models import (
+    Agency,
+    Assessment,
+    CommitmentApplication,
+    DeferralDecision,
+    Employer,
+    Payment,
+    PoolingRegion,
+)
 from portal.rules.standing import (
+    ApplicationFact,
     AssessmentFact,
     DecisionFact,
     EmployerFacts,
@@ -46,6 +57,17 @@ ASSESSMENTS_FOR_MONTHS = select(
 ).where(
     Assessment.employer_id == bindparam("employer_id"),
     Assessment.month.in_(bindparam("months", expanding=True)),
+)
+LATEST_APPLICATION = (
+    select(
+        CommitmentApplication.id,
+        CommitmentApplication.status,
+        CommitmentApplication.due_on,
+        CommitmentApplication.decision_reason,
+    )
+    .where(CommitmentApplication.employer_id == bindparam("employer_id"))
+    .order_by(CommitmentApplication.round.desc(), CommitmentApplication.id.desc())
+    .limit(1)
 )
 PAYMENTS = (
     select(Payment.paid_on, Payment.amount)
@@ -89,6 +111,10 @@ def employer_standing(employer: Employer, on: date) -> Standing:
     """Where ``employer`` stands on ``on``: its facts loaded here, decided by the rules."""
     program = rules.load_program(employer.program_id)
     facts = employer_facts(employer)
+    if not facts.is_listed:  # its next step follows its commitment application
+        found = plain_rows(LATEST_APPLICATION, employer_id=employer.id)
+        if found:
+            facts = replace(facts, application=ApplicationFact(*found[0]))
     if program.kind != "deferral":
         return standing(program, facts, None, (), (), on)
     decision_row = plain_rows(CURRENT_DECISION, employer_id=employer.id)
@@ -125,8 +151,8 @@ def standings(
 ) -> dict[int, Standing]:
     """The standing of every employer of one agency, one region, or all, by employer id.
 
-    Four statements whatever the number of employers: facts, current decisions, assessments
-    of the programs' months, payments.
+    Five statements whatever the number of employers: facts, current decisions, latest
+    commitment applications, assessments of the programs' months, payments.
     """
     ids = employers_where(agency_id=agency_id, region_id=region_id)
     db.session.flush()
@@ -179,6 +205,26 @@ def standings(
         row[0]: DecisionFact(*row[1:6])
         for row in connection.execute(select(latest).where(latest.c.rank == 1))
     }
+    latest_round = (
+        select(
+            CommitmentApplication.employer_id,
+            CommitmentApplication.id,
+            CommitmentApplication.status,
+            CommitmentApplication.due_on,
+            CommitmentApplication.decision_reason,
+            func.row_number()
+            .over(
+                partition_by=CommitmentApplication.employer_id,
+                order_by=(CommitmentApplication.round.desc(), CommitmentApplication.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(CommitmentApplication.employer_id.in_(ids))
+        .subquery()
+    )
+    for row in connection.execute(select(latest_round).where(latest_round.c.rank == 1)):
+        if row[0] in facts and not facts[row[0]].is_listed:
+            facts[row[0]] = replace(facts[row[0]], application=ApplicationFact(*row[1:5]))
     programs = {pid: rules.load_program(pid) for pid in {f.program_id for f in facts.values()}}
     months = sorted({m for p in programs.values() for m in program_months(p)})
     assessments: dict[int, list[AssessmentFact]] = defaultdict(list)

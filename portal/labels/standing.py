@@ -95,6 +95,22 @@ def next_step_text(standing: Standing) -> str:
             "Your employer is not on the deferral list. If it is a small or medium-sized "
             "enterprise, declare its figures and sign the commitment letter."
         )
+    if step == "finish_application":
+        return _(
+            "Your application with the commitment letter is not sent yet. Finish it and send it "
+            "to the agency."
+        )
+    if step == "await_review":
+        return _(
+            "Your application with the commitment letter was sent. The agency reviews it by "
+            "%(date)s.",
+            date=day(standing.application.due_on),
+        )
+    if step == "apply_again":
+        return _(
+            "The agency did not approve your application: %(reason)s Correct it and apply again.",
+            reason=standing.application.reason or "—",
+        )
     if step == "clear_arrears":
         return _("Pay the contributions your employer owes; then the deferral can start.")
     if step == "pay_normally":

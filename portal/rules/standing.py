@@ -32,6 +32,16 @@ PENDING_FIGURES = frozenset({"size_undetermined"})
 
 
 @dataclass(frozen=True)
+class ApplicationFact:
+    """The employer's latest commitment application (告知承诺制, 鲁医保发〔2022〕21号 四)."""
+
+    id: int
+    status: str  # "draft" | "submitted" | "approved" | "rejected"
+    due_on: date | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class EmployerFacts:
     """What the rules need to know about one employer, as plain values."""
 
@@ -50,6 +60,7 @@ class EmployerFacts:
     fund_reserve_months: Decimal | None = None
     unit_medical_rate: Decimal | None = None
     maternity_rate: Decimal | None = None
+    application: ApplicationFact | None = None
 
 
 @dataclass(frozen=True)
@@ -187,10 +198,10 @@ class Standing:
             if reasons & {"arrears"}:
                 return "clear_arrears"
             if not self.is_listed and reasons <= PENDING_FIGURES:
-                return "apply"
+                return self._application_step()
             return "not_eligible"
         if not self.is_listed:
-            return "apply"
+            return self._application_step()
         if self.has_opted_out:
             return "pay_normally"
         if self.decision is None and self.can_change:
@@ -198,6 +209,19 @@ class Standing:
         if self.quote is not None and self.quote.outstanding > 0:
             return "pay_by_deadline"
         return "nothing"
+
+    @property
+    def application(self) -> ApplicationFact | None:
+        return self.facts.application if self.facts is not None else None
+
+    def _application_step(self) -> str:
+        """An unlisted employer's next step follows its commitment application, if any."""
+        status = self.application.status if self.application else None
+        return {
+            "draft": "finish_application",
+            "submitted": "await_review",
+            "rejected": "apply_again",
+        }.get(status or "", "apply")
 
     @cached_property
     def deregistration(self) -> Settlement | None:

@@ -220,3 +220,23 @@ def test_an_unlisted_sme_is_pointed_to_the_commitment_application(client, make):
     button = soup(response).select_one("#next-step a.button")
     assert button["href"] == f"/e/{employer.id}/commitment/"
     assert client.get(button["href"]).status_code == 200
+
+
+def test_the_home_page_follows_the_employers_application(client, make):
+    """Issue 15 item 4: after submitting, and after a rejection, the home page still said
+    "not on the deferral list … sign the commitment letter"."""
+    from tests.applications.helpers import submitted_application
+
+    employer = make.employer(list_status="not_listed", size_class=None)
+    owner = make.user(employer=employer)
+    application = submitted_application(employer)
+    make.commit()
+    sign_in(client, owner)
+    english(client)
+    waiting = text(client.get(f"/e/{employer.id}/"), "#next-step")
+    assert "was sent. The agency reviews it by 18 Aug 2022" in waiting
+    application.status, application.decision_reason = "rejected", "营业收入与报表不符。"
+    make.commit()
+    rejected = text(client.get(f"/e/{employer.id}/"), "#next-step")
+    assert "did not approve your application: 营业收入与报表不符。" in rejected
+    assert "Correct it and apply again" in rejected

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from portal import rules
 from portal.rules.standing import (
+    ApplicationFact,
     AssessmentFact,
     DecisionFact,
     EmployerFacts,
@@ -49,6 +50,12 @@ def _facts(program_id: str, overrides: dict[str, Any]) -> EmployerFacts:
         key: (Decimal(v) if key in DECIMAL_FACTS and v is not None else v)
         for key, v in overrides.items()
     }
+    if values.get("application") is not None:
+        found = values["application"]
+        due = found.get("due_on")
+        values["application"] = ApplicationFact(
+            found["id"], found["status"], _date(due) if due else None, found.get("reason")
+        )
     for month_key in ("first_insured_month", "founded_month"):
         if month_key in values and values[month_key] is not None:
             values[month_key] = str(values[month_key])
@@ -117,6 +124,9 @@ def test_every_next_step_has_a_scenario() -> None:
         "not_eligible",
         "reduction_program",
         "nothing",
+        "finish_application",
+        "await_review",
+        "apply_again",
     }
 
 

@@ -104,7 +104,8 @@ def is_on_tax_list(s: Standing) -> bool:
 
 
 def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]:
-    """The whole 缓缴清单 on ``on``, by agency code and credit code: five statements."""
+    """The whole 缓缴清单 on ``on``, by agency code and credit code: the standings' statements
+    and one more (names, unit numbers, agency codes)."""
     answers = standings(on, agency_id=agency_id)
     listed = {employer_id: s for employer_id, s in answers.items() if is_on_tax_list(s)}
     if not listed:
@@ -241,8 +242,8 @@ def month_bounds(month: str, today: date) -> tuple[date, date, date]:
 
 def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> MonthlyReport:
     """The deferral report of ``month`` (YYYY-MM) per agency, as of the month's end or today:
-    seven statements whatever the number of employers (鲁医保发〔2022〕21号 六; 江苏实施方案
-    三（五）)."""
+    the standings' statements and three more (employers' agencies, agencies, applications)
+    whatever the number of employers (鲁医保发〔2022〕21号 六; 江苏实施方案 三（五）)."""
     first, _last, as_of = month_bounds(month, today)
     answers = standings(as_of, agency_id=agency_id)
     connection = db.session.connection()

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from portal.deferral.queries import standings
 from portal.extensions import db
 from portal.models import Agency, Assessment, CommitmentApplication, Employer, Payment, User
+from tests.deferral.test_loader import counted_statements
 
 
 @dataclass
@@ -156,3 +158,10 @@ def build_world(make) -> World:
     )
     make.commit()
     return World(agency, other_agency, e1, e2, e3, e4, e5, owner)
+
+
+def standings_statements(on: date, agency_id: int) -> int:
+    """How many statements ``standings`` itself runs (the loader's own test pins that)."""
+    with counted_statements() as statements:
+        standings(on, agency_id=agency_id)
+    return len(statements)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from portal.reports.queries import monthly_report
 from tests.deferral.test_loader import counted_statements
-from tests.reports.helpers import build_world
+from tests.reports.helpers import build_world, standings_statements
 
 
 def figures(line):
@@ -96,7 +96,7 @@ def test_the_chart_has_each_month_up_to_the_report(make):
     ]
 
 
-def test_the_report_costs_seven_statements_whatever_the_number_of_employers(make):
+def test_the_report_costs_three_statements_more_than_the_standings(make):
     world = build_world(make)
     agency_id = world.agency.id
     with counted_statements() as few:
@@ -107,4 +107,7 @@ def test_the_report_costs_seven_statements_whatever_the_number_of_employers(make
     with counted_statements() as more:
         report = monthly_report("2022-08", date(2022, 9, 15), agency_id=agency_id)
     assert report.lines[0].employers == 2 + 5  # the new ones are listed and defer by default
-    assert len(few) == len(more) == 7, "\n\n".join(more)
+    # five for the standings (tests/deferral/test_loader.py), then agencies of the employers,
+    # the agencies, the applications
+    assert len(few) == len(more) == standings_statements(date(2022, 8, 31), agency_id) + 3
+    assert len(more) == 8, "\n\n".join(more)

@@ -110,8 +110,12 @@ def can(user: Any, name: str, role: str | None = None) -> bool:
 
 def agency_scope(user: Any) -> int | None:
     """The agency a staff member's back-office work is limited to; None for administrators,
-    who work for every agency."""
-    return None if user.staff_role == "admin" else user.agency_id
+    who work for every agency. Anyone else without an agency works for none (403)."""
+    if user.staff_role == "admin":
+        return None
+    if user.agency_id is None:
+        abort(403)
+    return user.agency_id
 
 
 def is_safe_next(target: str | None) -> bool:

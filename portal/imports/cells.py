@@ -17,10 +17,11 @@ from portal.rules import INDUSTRIES, InvalidCreditCode, RulesError, industry_for
 from portal.rules.errors import DomainError
 from portal.rules.uscc import normalise_uscc, parse_uscc, unit_kind_data
 
-_DECIMAL = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
-_INTEGER = re.compile(r"\d{1,9}")
-_MONTH = re.compile(r"(\d{4})-?(\d{2})")
-_DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+_DECIMAL = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]{1,2})?")  # 30,000.00
+_INTEGER = re.compile(r"[0-9]{1,9}")
+_MONTH = re.compile(r"([0-9]{4})-?([0-9]{2})")
+_DAY = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 YES = {"是", "y", "yes", "true", "1"}
@@ -49,11 +50,14 @@ def _fold(text: str) -> str:
 
 
 def text(value: str, *, limit: int) -> str:
-    value = _fold(value)
+    """Text as the register writes it (NFC: full-width brackets stay full-width)."""
+    value = unicodedata.normalize("NFC", value).strip()
     if not value:
         raise CellError("required")
     if _CONTROL.search(value):
         raise CellError("control_characters")
+    if value[:1] in ("=", "+", "@"):
+        raise CellError("formula")  # would run as a formula when a spreadsheet opens an export
     if len(value) > limit:
         raise CellError("too_long", limit=limit)
     return value
@@ -161,7 +165,11 @@ def day(value: str) -> date:
 
 def amount(value: str) -> Decimal:
     """Yuan with at most two decimals and fifteen integer digits; no sign, exponent or NaN."""
-    folded = _fold(value).replace(",", "")
+    folded = _fold(value)
+    if "," in folded:
+        if not _GROUPED.fullmatch(folded):
+            raise CellError("amount")
+        folded = folded.replace(",", "")
     match = _DECIMAL.fullmatch(folded)
     if match is None:
         raise CellError("amount")
@@ -169,7 +177,10 @@ def amount(value: str) -> Decimal:
 
 
 def count(value: str) -> int:
-    match = _INTEGER.fullmatch(_fold(value).replace(",", ""))
+    folded = _fold(value)
+    if "," in folded and not _GROUPED.fullmatch(folded):
+        raise CellError("count")
+    match = _INTEGER.fullmatch(folded.replace(",", ""))
     if match is None:
         raise CellError("count")
     return int(match.group(0))

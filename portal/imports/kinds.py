@@ -43,6 +43,10 @@ class Problem:
     value: str = ""  # the cell as the file has it (cut to 100 characters), shown beside the error
 
 
+#: Problems kept for the page, the CSV of problems and the record; the rest are counted.
+MAX_PROBLEMS_KEPT = 10_000
+
+
 @dataclass
 class Tally:
     created: int = 0
@@ -50,6 +54,16 @@ class Tally:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    refused_rows: int = 0
+    _last_refused: int = -1
+
+    def refuse(self, problem: Problem) -> None:
+        """Note a problem; a file of ten million bad rows keeps the first ten thousand."""
+        if problem.line != self._last_refused:
+            self.refused_rows += 1
+            self._last_refused = problem.line
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
 
 
 @dataclass
@@ -71,6 +85,7 @@ class Kind:
     parse: Callable[[dict[str, str], Context], Row]  # raises _RowErrors
     key: Callable[[Row], tuple]
     batch: Callable[[list[tuple[int, Row]], Context, Tally, bool], None]
+    key_column: str = "credit_code"  # where a repeated row is reported
 
     def column(self, key: str) -> str:
         return next(c.zh for c in self.columns if c.key == key)
@@ -82,16 +97,26 @@ class RowErrors(Exception):
         self.errors = errors
 
 
-def _read(cells_in: dict[str, str], parsers: dict[str, Callable[[str], Any]]) -> Row:
-    """Parse every present cell; collect every cell's error, not just the first."""
+def _read(
+    cells_in: dict[str, str],
+    parsers: dict[str, Callable[[str], Any]],
+    columns: tuple[Column, ...],
+) -> Row:
+    """Parse every present cell; collect every cell's error, not just the first.
+
+    An optional column absent from the file, or left blank, gives None (keep what is stored);
+    a blank required cell is refused as such.
+    """
+    optional = {c.key for c in columns if not c.required}
     row: Row = {}
     errors: list[tuple[str, CellError]] = []
     for key, parse in parsers.items():
         value = cells_in.get(key)
-        if value is None:  # an optional column absent from the file
-            continue
-        if value == "" and key in _OPTIONAL:
+        if value is None or (value == "" and key in optional):
             row[key] = None
+            continue
+        if value == "":
+            errors.append((key, CellError("required")))
             continue
         try:
             row[key] = parse(value)
@@ -100,16 +125,6 @@ def _read(cells_in: dict[str, str], parsers: dict[str, Callable[[str], Any]]) ->
     if errors:
         raise RowErrors(errors)
     return row
-
-
-_OPTIONAL = {
-    "unit_kind",
-    "industry",
-    "first_insured_month",
-    "founded_month",
-    "july_paid",
-    "month",
-}
 
 
 def _employers_by_code(codes: set[str]) -> dict[str, tuple[int, int]]:
@@ -132,9 +147,9 @@ def _own(
     for line, row in batch:
         found = known.get(row["credit_code"])
         if found is None:
-            tally.problems.append(Problem(line, column, "unknown_employer"))
+            tally.refuse(Problem(line, column, "unknown_employer"))
         elif context.scope_agency_id is not None and found[1] != context.scope_agency_id:
-            tally.problems.append(Problem(line, column, "other_agency"))
+            tally.refuse(Problem(line, column, "other_agency"))
         else:
             mine.append((line, row, found[0]))
     return mine
@@ -187,6 +202,7 @@ def _parse_list(raw: dict[str, str], context: Context) -> Row:
                 "founded_month": cells.month,
                 "july_paid": cells.yes_no,
             },
+            LIST_COLUMNS,
         )
     except RowErrors as refused:
         errors, row = list(refused.errors), {}
@@ -208,19 +224,15 @@ def _parse_list(raw: dict[str, str], context: Context) -> Row:
         "name": row["name"],
         "insurance_unit_number": row["insurance_unit_number"],
         "agency_id": agency_id,
-        "unit_kind": kind or cells.unit_kind_of(row["credit_code"]),
+        # None: the column is absent or the cell blank; the stored value stays (_list_values)
+        "unit_kind": kind,
         "industry": row.get("industry"),
         "size_class": row["size_class"],
         "size_source": "list",
         "list_status": "listed" if row["on_list"] else "not_listed",
         "first_insured_month": row.get("first_insured_month"),
         "founded_month": row.get("founded_month"),
-        "is_july_paid": bool(row.get("july_paid")),
-        "_present": {
-            k
-            for k in raw
-            if k in ("industry", "first_insured_month", "founded_month", "july_paid", "unit_kind")
-        },
+        "is_july_paid": row.get("july_paid"),
     }
 
 
@@ -240,7 +252,7 @@ def _list_batch(batch: list[tuple[int, Row]], context: Context, tally: Tally, ap
             inserts.append({"credit_code": row["credit_code"], "created_at": utcnow(), **values})
             continue
         if context.scope_agency_id is not None and current.agency_id != context.scope_agency_id:
-            tally.problems.append(Problem(line, "统一社会信用代码", "other_agency"))
+            tally.refuse(Problem(line, "统一社会信用代码", "other_agency"))
             continue
         changed = {k: v for k, v in values.items() if getattr(current, k) != v}
         if not changed:
@@ -253,26 +265,32 @@ def _list_batch(batch: list[tuple[int, Row]], context: Context, tally: Tally, ap
         ):
             watch[current.id] = (line, row["credit_code"])
     _conflicts(watch, tally)
-    if apply and not tally.problems:
+    if apply and not tally.refused_rows:
         if inserts:
             insert_rows(Employer.__table__, inserts)
         if updates:
             db.session.execute(update(Employer), updates)
 
 
+#: Optional list columns: absent or blank keeps the stored value; a new employer gets this.
+LIST_OPTIONAL = {
+    "unit_kind": lambda row: cells.unit_kind_of(row["credit_code"]),
+    "industry": lambda row: None,
+    "first_insured_month": lambda row: None,
+    "founded_month": lambda row: None,
+    "is_july_paid": lambda row: False,
+}
+
+
 def _list_values(row: Row, current) -> dict[str, Any]:
-    """The employer's columns as the row sets them; optional columns absent from the file
-    (or left blank) keep what is stored."""
+    """The employer's columns as the row sets them; an optional column absent from the file
+    or left blank keeps what is stored (a new employer: the credit code's unit kind, July
+    not paid, the rest unknown)."""
     values = {}
     for column, key in LIST_FIELDS.items():
         value = row[key]
-        optional = key in ("industry", "first_insured_month", "founded_month", "is_july_paid")
-        if (
-            current is not None
-            and optional
-            and (value is None or (key == "is_july_paid" and "july_paid" not in row["_present"]))
-        ):
-            value = getattr(current, column)
+        if value is None and key in LIST_OPTIONAL:
+            value = getattr(current, column) if current is not None else LIST_OPTIONAL[key](row)
         values[column] = value
     return values
 
@@ -330,6 +348,7 @@ def _parse_assessment(raw: dict[str, str], context: Context) -> Row:
             "unit_amount": cells.amount,
             "personal_amount": cells.amount,
         },
+        ASSESSMENT_COLUMNS,
     )
 
 
@@ -371,7 +390,7 @@ def _assessment_batch(batch, context: Context, tally: Tally, apply: bool) -> Non
         else:
             tally.updated += 1
             updates.append({"id": current.id, "imported_at": now, **values})
-    if apply and not tally.problems:
+    if apply and not tally.refused_rows:
         if inserts:
             insert_rows(Assessment.__table__, inserts)
         if updates:
@@ -407,6 +426,7 @@ def _parse_person(raw: dict[str, str], context: Context) -> Row:
             "unit_amount": cells.amount,
             "personal_amount": cells.amount,
         },
+        PERSON_COLUMNS,
     )
 
 
@@ -456,7 +476,7 @@ def _person_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
         else:
             tally.updated += 1
             updates.append({"id": current.id, **values})
-    if apply and not tally.problems:
+    if apply and not tally.refused_rows:
         if inserts:
             insert_rows(PersonAssessment.__table__, inserts)
         if updates:
@@ -484,6 +504,7 @@ def _parse_payment(raw: dict[str, str], context: Context) -> Row:
             "source_ref": lambda v: cells.reference(v, limit=64),
             "month": cells.month,
         },
+        PAYMENT_COLUMNS,
     )
     if row["amount"] == 0:
         raise RowErrors([("amount", CellError("zero"))])
@@ -525,8 +546,8 @@ def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
         ):
             tally.unchanged += 1  # the tax bureau's id: a payment is recorded once
         else:
-            tally.problems.append(Problem(line, "缴费流水号", "payment_differs"))
-    if apply and not tally.problems and inserts:
+            tally.refuse(Problem(line, "缴费流水号", "payment_differs"))
+    if apply and not tally.refused_rows and inserts:
         insert_rows(Payment.__table__, inserts)
 
 
@@ -547,7 +568,12 @@ KINDS: dict[str, Kind] = {
         _person_batch,
     ),
     "payments": Kind(
-        "payments", PAYMENT_COLUMNS, _parse_payment, lambda r: (r["source_ref"],), _payment_batch
+        "payments",
+        PAYMENT_COLUMNS,
+        _parse_payment,
+        lambda r: (r["source_ref"],),
+        _payment_batch,
+        key_column="source_ref",
     ),
 }
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
+
 from portal import audit
 from portal.extensions import db
 from portal.imports import reader
@@ -28,8 +30,6 @@ from portal.rules.errors import DomainError
 BATCH_ROWS = 2000
 #: A file with more data rows is refused before anything is compared.
 MAX_ROWS = 2_000_000
-#: Problems kept for the page, the CSV of problems and the record (all are counted).
-MAX_PROBLEMS_KEPT = 10_000
 
 
 class ImportError_(DomainError):
@@ -94,7 +94,12 @@ def run(
     # first refused row on nothing more is written but every row is still checked (every
     # problem is reported), and the savepoint takes back what was written: all or nothing.
     savepoint = db.session.begin_nested()
-    _fill(outcome, _pass(kind, source, scope_agency_id, outcome, apply=True, progress=progress))
+    try:
+        tally = _pass(kind, source, scope_agency_id, outcome, apply=True, progress=progress)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    _fill(outcome, tally)
     if outcome.is_refused:
         savepoint.rollback()
     else:
@@ -109,8 +114,8 @@ def _fill(outcome: Outcome, tally: Tally | None) -> None:
     outcome.created, outcome.updated = tally.created, tally.updated
     outcome.unchanged = tally.unchanged
     outcome.conflicts = tally.conflicts
-    outcome.problems = tally.problems[:MAX_PROBLEMS_KEPT]
-    outcome.refused_rows = len({p.line for p in tally.problems})
+    outcome.problems = tally.problems
+    outcome.refused_rows = tally.refused_rows
 
 
 def _pass(
@@ -130,7 +135,7 @@ def _pass(
                 row = kind.parse(raw, context)
             except RowErrors as errors:
                 for key, error in errors.errors:
-                    tally.problems.append(
+                    tally.refuse(
                         Problem(
                             line,
                             kind.column(key),
@@ -142,8 +147,8 @@ def _pass(
                 continue
             key = kind.key(row)
             if key in seen:
-                tally.problems.append(
-                    Problem(line, kind.columns[0].zh, "duplicate", {"first": seen[key]})
+                tally.refuse(
+                    Problem(line, kind.column(kind.key_column), "duplicate", {"first": seen[key]})
                 )
                 continue
             seen[key] = line
@@ -170,6 +175,7 @@ def check_upload(
     kind_name: str, file_name: str, data: bytes, *, actor: User, scope_agency_id: int | None
 ) -> ImportRecord:
     """Check an uploaded file and record it; keep its bytes for the confirmation."""
+    file_name = _clean_name(file_name)
     source = Source.from_bytes(file_name, data)
     outcome = run(kind_name, source, scope_agency_id=scope_agency_id, apply=False)
     stored_name = None
@@ -197,6 +203,17 @@ def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRe
         raise ImportError_("not_checked")
     if sha256 != record.sha256:
         raise ImportError_("other_file")
+    # Claim the record first: of two confirmations at once (a double click, two tabs) only one
+    # finds it still "checked"; on PostgreSQL the other waits for the row and then finds it
+    # taken.
+    claimed = db.session.execute(
+        update(ImportRecord)
+        .where(ImportRecord.id == record.id, ImportRecord.status == "checked")
+        .values(status="applying")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ImportError_("not_checked")
     stored = db.session.get(UploadedFile, record.stored_name)
     if stored is None or hashlib.sha256(stored.data).hexdigest() != record.sha256:
         raise ImportError_("other_file")
@@ -227,6 +244,16 @@ def import_file(
         None, f"import.{status}", obj=record, details={**_summary(record), "via": "command line"}
     )
     return outcome, record
+
+
+def _clean_name(name: str) -> str:
+    """The file's name as the browser sent it, without control characters, at most 255."""
+    cleaned = "".join(
+        ch
+        for ch in name
+        if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
+    return (cleaned.strip() or "upload")[-255:]
 
 
 def _record(

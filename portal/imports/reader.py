@@ -29,6 +29,8 @@ MAX_UNPACKED_BYTES = 1 << 30
 MAX_RATIO = 200
 #: A longer cell is refused (no column of any import holds more).
 MAX_CELL_CHARS = 500
+#: A row with more cells is refused (the widest import has eleven columns).
+MAX_COLUMNS = 200
 
 Opener = Callable[[], BinaryIO]
 
@@ -124,6 +126,8 @@ def _csv_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(text)
         try:
             for cells in reader:
+                if len(cells) > MAX_COLUMNS:
+                    raise FileRefused("too_many_columns", line=reader.line_num, limit=MAX_COLUMNS)
                 if any(len(cell) > MAX_CELL_CHARS for cell in cells):
                     raise FileRefused("cell_too_long", line=reader.line_num, limit=MAX_CELL_CHARS)
                 yield reader.line_num, cells
@@ -174,7 +178,14 @@ def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
             sheet = book.worksheets[0] if book.worksheets else None
             if sheet is None:
                 raise FileRefused("no_header")
-            for line, row in enumerate(sheet.iter_rows(), start=1):
+            # The sheet's own <dimension> is not trusted: it can claim 16,384 columns a row, and
+            # read-only mode would pad every row to it.
+            sheet.reset_dimensions()
+            line = 0
+            for row in sheet.iter_rows():
+                line = next((c.row for c in row if getattr(c, "row", None)), line + 1)
+                if len(row) > MAX_COLUMNS:
+                    raise FileRefused("too_many_columns", line=line, limit=MAX_COLUMNS)
                 yield line, [_xlsx_text(cell, line) for cell in row]
         except FileRefused:
             raise

@@ -227,6 +227,9 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_cell.count": _static(lambda: _("Enter a whole number of persons")),
     "import_cell.reference": _static(lambda: _("Use only letters, digits and - _ . /")),
+    "import_cell.formula": _static(
+        lambda: _("Enter the value itself, not a formula (it must not start with =, + or @)")
+    ),
     "import_cell.zero": _static(lambda: _("A payment of 0 is not a payment: leave the row out")),
     "import_cell.unknown_agency": _static(
         lambda: _("No agency has this code: check the agency code")
@@ -274,6 +277,11 @@ MESSAGES: dict[str, Message] = {
     "import_file.formula": lambda error, context: _(
         "Line %(line)s holds a formula. Copy the sheet and paste the values only",
         line=error.details.get("line"),
+    ),
+    "import_file.too_many_columns": lambda error, context: _(
+        "Line %(line)s has more than %(limit)s cells. Check the file's columns",
+        line=error.details.get("line"),
+        limit=error.details.get("limit"),
     ),
     "import_file.too_many_rows": lambda error, context: _(
         "The file has more than %(limit)s rows. Split it into smaller files",

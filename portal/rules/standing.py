@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from .errors import RulesError
+from .errors import InvalidInput, NotApplicable, RulesError
 from .months import month_span
 from .periods import Eligibility, Period, check_eligibility, deferral_period
 from .policy import Program
@@ -310,29 +310,29 @@ def standing(
     on: date,
 ) -> Standing:
     """Work out where the employer of ``facts`` stands under ``program`` on ``on``."""
-    if program.kind != "deferral":
-        return Standing(program=program, facts=facts, on=on, decision=decision)
+    if program.kind != "deferral":  # a 2020 program: no fixed period, no 2022 decision
+        return Standing(program=program, facts=facts, on=on)
     args = period_arguments(program, facts)
     chosen = decision.period_start if decision and decision.choice == "defer" else None
     if chosen and not (program.period_choice and program.period_choice.value):
         chosen = None
     payments = sorted(payments, key=lambda p: p.paid_on)
-    try:
-        eligibility = check_eligibility(
-            program.id,
-            unit_kind=facts.unit_kind,
-            size=facts.size_class,
-            fund_reserve_months=facts.fund_reserve_months,
-            has_arrears=facts.has_arrears,
+    eligibility = check_eligibility(
+        program.id,
+        unit_kind=facts.unit_kind,
+        size=facts.size_class,
+        fund_reserve_months=facts.fund_reserve_months,
+        has_arrears=facts.has_arrears,
             # No window: a listed employer is deferred by default and the decision cut-off
             # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
             # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
             # 内医保办发〔2022〕19号 三（一）3).
-            on=None,
-            **args,
-        )
+        on=None,
+        **args,
+    )
+    try:
         period = deferral_period(program.id, chosen_start=chosen, **args)
-    except RulesError as error:
+    except (InvalidInput, NotApplicable) as error:
         # The facts fit no period (a business too new for the program): not deferred, and
         # the reason says why, instead of a page that cannot be shown.
         reason = [(error.code, error.message)]
@@ -340,7 +340,7 @@ def standing(
             program=program,
             facts=facts,
             on=on,
-            eligibility=Eligibility(program.id, False, reason, [], {}),
+            eligibility=Eligibility(program.id, False, [*eligibility.reasons, *reason], [], {}),
             decision=decision,
             payments=list(payments),
             period_args={"chosen_start": chosen, **args},

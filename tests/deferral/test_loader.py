@@ -130,3 +130,23 @@ def test_all_regions_at_once(make):
     assert len(everyone) == 4
     assert everyone[employers[0].id].program.id == "shandong-2022"
     assert {s.program.id for s in everyone.values()} == {"shandong-2022", "inner-mongolia-2022"}
+
+
+def test_a_2020_program_and_an_application_load_the_same_both_ways(make):
+    from tests.applications.helpers import submitted_application
+
+    linyi = make.agency(make.region("linyi-2020"))
+    listed_2020 = make.employer(linyi)
+    make.decision(listed_2020, make.user(), "defer")
+    shandong = make.agency(make.region("shandong-2022"))
+    applicant = make.employer(shandong, list_status="not_listed", size_class=None)
+    submitted_application(applicant, round=1, status="rejected")
+    submitted_application(applicant, round=2, status="submitted")
+    make.commit()
+    many = {**standings(ON, agency_id=linyi.id), **standings(ON, agency_id=shandong.id)}
+    for employer in (listed_2020, applicant):
+        one = employer_standing(db.session.get(Employer, employer.id), ON)
+        assert _answer(many[employer.id]) == _answer(one)
+        assert many[employer.id].application == one.application
+    assert many[listed_2020.id].is_deferred is False and many[listed_2020.id].decision is None
+    assert many[applicant.id].next_step == "await_review"

@@ -394,3 +394,114 @@ def test_too_many_rows_are_refused_before_anything_is_written(app, agencies, mon
     assert outcome.file_error.code == "too_many_rows" and not outcome.applied
     assert "3" in outcome_errors(outcome)[0]["message"]
     assert _count(Employer) == 0
+
+
+ASSESSMENT_HEADER = "统一社会信用代码,费款所属期,缴费人数,缴费基数,单位缴费金额,个人缴费金额"
+
+
+def test_a_blank_required_cell_is_refused_as_blank(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    source = Source.from_bytes(
+        "a.csv", (f"{ASSESSMENT_HEADER}\n{employer.credit_code},,3,30000,2250,600\n").encode()
+    )
+    outcome = run("assessments", source, scope_agency_id=None, apply=True)
+    assert [(p.column, p.code) for p in outcome.problems] == [("费款所属期", "required")]
+    assert outcome_errors(outcome)[0]["message"] == "此项必填"
+    assert _count(Assessment) == 0
+
+
+def test_optional_list_columns_absent_or_blank_keep_what_is_stored(app, make, agencies):
+    employer = make.employer(
+        agencies[0],
+        unit_kind="social_group",
+        industry="retail",
+        is_july_paid=True,
+        founded_month="2021-03",
+    )
+    make.commit()
+    header = f"{LIST_HEADER},7月是否已缴费,行业"
+    row = f"{employer.credit_code},{employer.name},{employer.insurance_unit_number},LC01,小型,是,,"
+    outcome = run("list", _csv(header, row), scope_agency_id=None, apply=True)
+    assert outcome.applied and outcome.updated == 0 and outcome.unchanged == 1
+    stored = db.session.get(Employer, employer.id)
+    assert (stored.unit_kind, stored.industry, stored.is_july_paid, stored.founded_month) == (
+        "social_group",
+        "retail",
+        True,
+        "2021-03",
+    )
+
+
+def test_a_new_employer_without_optional_columns_gets_the_defaults(app, agencies):
+    code = credit_code(prefix="92")
+    assert run(
+        "list",
+        _csv(LIST_HEADER, f"{code},个体户,U1,LC01,微型,是"),
+        scope_agency_id=None,
+        apply=True,
+    ).applied
+    employer = db.session.scalar(select(Employer).where(Employer.credit_code == code))
+    assert (employer.unit_kind, employer.is_july_paid) == ("individual_business", False)
+
+
+def test_an_xlsx_claiming_huge_dimensions_is_read_quickly(app, agencies):
+    import time
+
+    data = _xlsx([LIST_HEADER.split(","), [credit_code(), "甲", "U1", "LC01", "小型", "是"]])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(
+                    b'<dimension ref="A1:F2" />', b'<dimension ref="A1:XFD20000" />'
+                )
+                assert b"XFD20000" in body
+            target.writestr(item, body)
+    started = time.perf_counter()
+    outcome = run(
+        "list", Source.from_bytes("wide.xlsx", buffer.getvalue()), scope_agency_id=None, apply=False
+    )
+    assert not outcome.is_refused and outcome.created == 1
+    assert time.perf_counter() - started < 10  # 46 s before the sheet's dimension was ignored
+
+
+def test_digits_and_text_from_other_scripts(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    arabic = Source.from_bytes(
+        "a.csv", (f"{ASSESSMENT_HEADER}\n{employer.credit_code},٢٠٢٢٠٨,3,30000,2250,600\n").encode()
+    )
+    assert run("assessments", arabic, scope_agency_id=None, apply=False).problems[0].code == "month"
+    code = credit_code()
+    named = _csv(LIST_HEADER, f"{code},聊城（东昌府）商贸有限公司,U1,LC01,小型,是")
+    assert run("list", named, scope_agency_id=None, apply=True).applied
+    assert (
+        db.session.scalar(select(Employer.name).where(Employer.credit_code == code))
+        == "聊城（东昌府）商贸有限公司"
+    )
+    formula = _csv(LIST_HEADER, f'{credit_code()},=HYPERLINK("x"),U2,LC01,小型,是')
+    assert run("list", formula, scope_agency_id=None, apply=False).problems[0].code == "formula"
+
+
+def test_a_repeated_payment_number_is_reported_on_its_column(app, make, agencies):
+    employer = make.employer(agencies[0])
+    make.commit()
+    source = Source.from_bytes(
+        "p.csv",
+        (
+            "统一社会信用代码,缴费日期,缴费金额,缴费流水号\n"
+            f"{employer.credit_code},20221010,1.00,T1\n{employer.credit_code},20221011,2.00,T1\n"
+        ).encode(),
+    )
+    problem = run("payments", source, scope_agency_id=None, apply=False).problems[0]
+    assert (problem.line, problem.column, problem.code) == (3, "缴费流水号", "duplicate")
+
+
+def test_grouped_amounts_only_in_groups_of_three(app, make, agencies):
+    from portal.imports.cells import CellError, amount
+
+    assert amount("30,000.50") == Decimal("30000.50")
+    with pytest.raises(CellError):
+        amount("1,2,3")

@@ -101,3 +101,27 @@ def test_empty_and_wrong_kind_uploads_get_the_forms_message(client, make):
     assert empty.status_code == 200 and "请选择 CSV 或 .xlsx 文件" in text_of(empty)
     wrong = _upload(client, "everything", "x.csv", b"a,b\n")
     assert wrong.status_code == 200 and soup(wrong).select_one(".error-summary")
+
+
+def test_a_reviewer_without_an_agency_imports_nothing(client, make):
+    lost = make.user(staff_role="reviewer")
+    make.commit()
+    sign_in(client, lost)
+    assert client.get("/imports/").status_code == 403
+
+
+def test_a_second_confirmation_of_an_applied_file_changes_nothing(client, make):
+    from portal.imports.operations import ImportError_, apply_checked, check_upload
+
+    agency, _other, reviewer = _world(make)
+    body = f"{HEADER}\n{credit_code()},甲公司,U1,LC01,小型,是\n".encode()
+    record = check_upload(
+        "list", "a\x00\u202e.csv", body, actor=reviewer, scope_agency_id=agency.id
+    )
+    assert record.file_name == "a.csv"
+    apply_checked(record, record.sha256, actor=reviewer)
+    import pytest
+
+    with pytest.raises(ImportError_):
+        apply_checked(record, record.sha256, actor=reviewer)
+    assert db.session.scalar(select(func.count()).select_from(Employer)) == 1

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, render_template, request
+from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -24,17 +24,6 @@ from portal.reports.queries import (
 )
 from portal.reports.tables import monthly_table
 from portal.rules.months import add_months
-
-
-def _scope() -> int | None:
-    """The agency the signed-in staff member works for; None: every agency (administrators).
-
-    :raise 404: for a reviewer without an agency, who has no back office.
-    """
-    scope = agency_scope(current_user)
-    if scope is None and current_user.staff_role != "admin":
-        abort(404)
-    return scope
 
 
 def _agency_choices(form_field, scope: int | None) -> None:
@@ -60,7 +49,7 @@ def _download(content: bytes, filename: str, file_format: str) -> Response:
 @bp.route("/tax-list", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def tax_list():
-    scope = _scope()
+    scope = agency_scope(current_user)
     form = TaxListForm(on=today())
     _agency_choices(form.agency, scope)
     if form.validate_on_submit():
@@ -80,7 +69,7 @@ def _monthly_form() -> tuple[MonthlyReportForm, Agency | None]:
 
     :raise 404: for an agency outside the staff member's scope.
     """
-    scope = _scope()
+    scope = agency_scope(current_user)
     args = request.args.to_dict()
     args.setdefault("month", add_months(f"{today():%Y-%m}", -1))
     form = MonthlyReportForm(data=None, formdata=MultiDict(args), today=today())

@@ -189,3 +189,12 @@ def test_hall_staff_and_employers_may_not_post_for_the_list(client, make):
             client, "/reports/tax-list", {"on": "2022-08-15", "file_format": "csv"}
         )
         assert response.status_code == 403
+
+
+def test_a_reviewer_without_an_agency_has_no_back_office(client, make):
+    build_world(make)
+    reviewer = make.user(staff_role="reviewer")
+    make.commit()
+    sign_in(client, reviewer)
+    assert client.get("/reports/monthly").status_code == 403
+    assert client.get("/reports/tax-list").status_code == 403

@@ -18,6 +18,7 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     register_config(app, config)
     register_extensions(app)
     register_request_hooks(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -59,6 +60,12 @@ def register_request_hooks(app: Flask) -> None:
     security.init_app(app)
 
 
+def register_url_converters(app: Flask) -> None:
+    from portal import routing
+
+    routing.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.amounts import bp as amounts_bp
@@ -97,9 +104,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from portal import errors
+    from portal import errors, faults
 
     errors.init_app(app)
+    faults.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

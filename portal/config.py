@@ -26,6 +26,13 @@ class BaseConfig:
     # A PostgreSQL connection can be dropped under a worker (restart, fail-over): test it when
     # it is taken from the pool (portal/settings.py leaves SQLite files out).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No request waits without end on PostgreSQL (portal/settings.py): a statement (a lock
+    # wait included) is cancelled after this many seconds and the page is a 503 "try again";
+    # connecting gives up after 5 seconds, waiting for a pooled connection after 10.
+    # 0 turns the statement limit off (e.g. for a long migration: flask db upgrade).
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = int(
+        os.environ.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", "30")
+    )
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DEBUG = False
     TESTING = False
@@ -59,6 +66,10 @@ class BaseConfig:
     DEMO_DATA_ALLOWED = True
     API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
     VERIFY_RATE_LIMIT_PER_MINUTE = int(os.environ.get("VERIFY_RATE_LIMIT_PER_MINUTE", "10"))
+    # Sign-in and activation attempts per client and minute, on top of the per-account lock:
+    # one address cannot try a password on many accounts, or guess activation codes.
+    LOGIN_RATE_LIMIT_PER_MINUTE = int(os.environ.get("LOGIN_RATE_LIMIT_PER_MINUTE", "20"))
+    ACTIVATE_RATE_LIMIT_PER_MINUTE = int(os.environ.get("ACTIVATE_RATE_LIMIT_PER_MINUTE", "10"))
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
@@ -83,6 +94,12 @@ class TestConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     DEMO_DATA_ALLOWED = False
+    # The __Host- prefix makes browsers keep the cookie only if it is Secure, for path / and
+    # this host alone: a sibling subdomain cannot plant or overwrite a session.
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

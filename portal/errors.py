@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -14,6 +16,9 @@ MESSAGES = {
     413: _l("The upload is too large."),
     429: _l("Too many requests. Wait a minute and try again."),
     500: _l("Sorry, something went wrong on our side. Try again later."),
+    503: _l(
+        "The service is busy for a moment. Nothing was saved: wait a few seconds and try again."
+    ),
 }
 TITLES = {
     400: _l("Bad request"),
@@ -23,19 +28,46 @@ TITLES = {
     413: _l("Too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Try again in a moment"),
 }
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_away)
+    app.register_error_handler(PoolTimeout, handle_database_away)  # every connection busy
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
+    original = getattr(error, "original_exception", None)  # raised after the view: the commit
+    if isinstance(original, (OperationalError, PoolTimeout)):
+        return handle_database_away(original)
+    if isinstance(original, HTTPException) and original.code in MESSAGES:
+        return _respond(original.code, original)  # e.g. portal.faults refusing a NUL at commit
     if code not in MESSAGES:
         return error
     return _respond(code, error)
+
+
+def handle_database_away(error: OperationalError | PoolTimeout):
+    """Answer 503 with Retry-After, without touching the database again.
+
+    The page must not load the signed-in user (or anything else) from the database: it is
+    rendered for nobody in particular.
+    """
+    from flask import current_app
+    from flask_login import AnonymousUserMixin
+
+    from portal.faults import DatabaseUnavailable
+
+    current_app.logger.warning(
+        "database unavailable (request %s): %s", g.get("request_id"), error.__class__.__name__
+    )
+    g._login_user = AnonymousUserMixin()
+    g.acting = None
+    return _respond(503, DatabaseUnavailable())
 
 
 def handle_unexpected_error(error: Exception):
@@ -48,17 +80,21 @@ def handle_unexpected_error(error: Exception):
 def _respond(code: int, error: HTTPException):
     from portal.extensions import db
 
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except OperationalError:  # the connection is gone: the pool discards it
+        db.session.close()
     request_id = g.get("request_id", "-")
     if request.path.startswith("/api/"):
-        body = {"error": str(MESSAGES[code]), "status": code, "request_id": request_id}
+        message = getattr(error, "message", None) or MESSAGES[code]
+        body = {"error": str(message), "status": code, "request_id": request_id}
         response = jsonify(body)
     else:
         response = render_template(
             "errors/error.html",
             code=code,
             title=TITLES[code],
-            message=MESSAGES[code],
+            message=getattr(error, "message", None) or MESSAGES[code],
             request_id=request_id,
         )
     headers = error.get_headers() if hasattr(error, "get_headers") else []

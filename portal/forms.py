@@ -1,16 +1,53 @@
-"""The base form: CSRF on every form, with a plain message when the token is missing or stale."""
+"""The base form: CSRF on every form, with a plain message when the token is missing or stale.
+
+Every form also refuses control characters and text-direction overrides in what was typed
+(``portal.text``), and holds only what was submitted: a field missing from the request (a page
+from before a change, a hand-made request) is empty, not the stored value it was given.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField, FileField, PasswordField, TextAreaField
+from wtforms.validators import StopValidation
+
+from portal.text import forbidden_character
 
 CSRF_MESSAGE = _l(
     "This form had expired, so nothing was saved. Check your answers and submit again."
 )
+CONTROL_MESSAGE = _l(
+    "Remove the invisible control or text-direction character (it often comes with pasted "
+    "text), then submit again"
+)
+
+
+def refuse_control_characters(form, field) -> None:
+    """Stop validating a field whose submitted text holds a character ``portal.text`` refuses."""
+    multiline = isinstance(field, TextAreaField)
+    for value in field.raw_data or ():
+        if isinstance(value, str) and forbidden_character(value, multiline=multiline):
+            field.errors[:] = []
+            raise StopValidation(CONTROL_MESSAGE)
+
+
+# Fields whose submitted values are not text kept by the portal: a password is only hashed,
+# a file is checked by its own rules, and a check box is on or off.
+_NOT_TEXT = (PasswordField, FileField, BooleanField)
 
 
 class BaseForm(FlaskForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if isinstance(field, _NOT_TEXT) or field.type == "CSRFTokenField":
+                continue
+            # Checked first, so that no other validator (or query) sees the text.
+            field.validators = [refuse_control_characters, *field.validators]
+            if field.raw_data == []:  # submitted without this field
+                field.data = None
+
     def validate(self, extra_validators=None) -> bool:
         is_valid = super().validate(extra_validators=extra_validators)
         if "csrf_token" in self.errors:

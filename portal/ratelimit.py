@@ -44,8 +44,18 @@ def hit(key: str, *, now: float | None = None) -> int:
     return count
 
 
-def enforce(scope: str, limit_setting: str) -> None:
+class TooManyAttempts(TooManyRequests):
+    """429 with words for the page (``portal.errors`` shows ``message``)."""
+
+    def __init__(self, message: object, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+        self.message = message
+
+
+def enforce(scope: str, limit_setting: str, *, message: object = None) -> None:
     """Abort with 429 (and Retry-After) when this client went over the limit this minute.
+
+    ``message`` says on the error page what was refused (the general words otherwise).
 
     :raise 429: over the limit named by the config key ``limit_setting``.
     """
@@ -53,4 +63,4 @@ def enforce(scope: str, limit_setting: str) -> None:
     client = request.remote_addr or "unknown"
     if hit(f"{scope}:{client}") > limit:
         retry_after = 60 - int(_clock()) % 60
-        raise TooManyRequests(retry_after=retry_after)
+        raise TooManyAttempts(message, retry_after=retry_after)

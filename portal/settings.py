@@ -27,6 +27,8 @@ def finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace(
             "postgresql://", "postgresql+psycopg://", 1
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _postgres_limits(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A database file cannot drop the connection; pinging it costs a statement a request.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -41,6 +43,19 @@ def finish_config(app: Flask) -> None:
         fatal = [p for p in deploy_problems(app.config) if _is_fatal(p)]
         if fatal:
             raise RuntimeError("refusing to start in production: " + "; ".join(fatal))
+
+
+def _postgres_limits(config) -> dict:
+    """Engine options with time limits, so that no request waits on the database for ever."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_timeout", 10)
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", 5)
+    seconds = int(config.get("DATABASE_STATEMENT_TIMEOUT_SECONDS") or 0)
+    if seconds > 0 and "options" not in connect_args:
+        connect_args["options"] = f"-c statement_timeout={seconds * 1000}"
+    options["connect_args"] = connect_args
+    return options
 
 
 def _is_fatal(problem: str) -> bool:

@@ -1,16 +1,32 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from portal import numbers
 from portal.auth.passwords import MIN_LENGTH
 from portal.forms import BaseForm
 
 
-def _optional_int(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+def _optional_id(value: object) -> int | str | None:
+    """A user id, None for "anyone", or the text itself when it is no id (``validate_staff``)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return numbers.parse_integer(str(value), max_digits=numbers.INTEGER_DIGITS)
+    except numbers.NumberError:
+        return str(value)
+
+
+# The audit log starts with the portal; the filter's dates stay well inside Python's calendar
+# (the end date's next midnight is the bound the query compares with).
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+DATE_MESSAGE = _l("Enter a date from 2000 to 2099, like 2022-08-15")
 
 
 class StaffUserForm(BaseForm):
@@ -51,12 +67,22 @@ class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    staff = SelectField(_l("Staff member"), coerce=_optional_int, validate_choice=False)
+    staff = SelectField(_l("Staff member"), coerce=_optional_id, validate_choice=False)
     employer = StringField(_l("Employer: credit code, unit number or part of the name"))
     action = SelectField(_l("Action"), validate_choice=False)
     from_date = DateField(_l("From (date)"), validators=[Optional()])
     to_date = DateField(_l("To (date)"), validators=[Optional()])
 
+    def validate_staff(self, field) -> None:
+        if isinstance(field.data, str):
+            raise ValidationError(_l("Choose a staff member from the list"))
+
+    def validate_from_date(self, field) -> None:
+        if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+            raise ValidationError(DATE_MESSAGE)
+
     def validate_to_date(self, field) -> None:
+        if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+            raise ValidationError(DATE_MESSAGE)
         if field.data and self.from_date.data and field.data < self.from_date.data:
             raise ValidationError(_l("Enter an end date on or after the start date"))

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
-from portal.auth.passwords import hash_password
+from portal.auth.passwords import hash_password, verify_password
 from portal.extensions import db
 from portal.models import User
 from portal.rules.errors import DomainError
@@ -18,8 +19,9 @@ class StaffUserError(DomainError):
 def create_staff_user(
     *, username: str, display_name: str, staff_role: str, agency_id: int, password: str, actor: User
 ) -> User:
-    if db.session.scalar(select(User.id).where(User.username == username)):
-        raise StaffUserError("username_taken", field="username")
+    existing = db.session.scalar(select(User).where(User.username == username))
+    if existing is not None:
+        return _created_already(existing, display_name, staff_role, agency_id, password)
     user = User(
         username=username,
         display_name=display_name,
@@ -27,7 +29,26 @@ def create_staff_user(
         agency_id=agency_id,
         password_hash=hash_password(password),
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # the same username created at the same moment
+        existing = db.session.scalar(select(User).where(User.username == username))
+        return _created_already(existing, display_name, staff_role, agency_id, password)
     audit.record(actor, "staff_user.create", obj=user, details={"role": staff_role})
+    return user
+
+
+def _created_already(
+    user: User | None, display_name: str, staff_role: str, agency_id: int, password: str
+) -> User:
+    """The same account sent twice (a double click) is the one created, not an error.
+
+    :raise StaffUserError: the username belongs to another account.
+    """
+    wanted = (display_name, staff_role, agency_id)
+    if user is None or (user.display_name, user.staff_role, user.agency_id) != wanted:
+        raise StaffUserError("username_taken", field="username")
+    if not verify_password(user.password_hash, password):
+        raise StaffUserError("username_taken", field="username")
     return user

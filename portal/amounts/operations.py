@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.extensions import db
@@ -40,13 +41,9 @@ def record_departure(
         raise DepartureError("person", "person_ref")
     if left_on > today:
         raise DepartureError("future", "left_on")
-    existing = db.session.scalar(
-        select(Departure).where(
-            Departure.employer_id == employer.id, Departure.person_ref == person_ref
-        )
-    )
+    existing = _recorded(employer, person_ref)
     if existing is not None:
-        raise DepartureError("recorded", "person_ref")
+        return _same_or_refuse(existing, reason, left_on)
     departure = Departure(
         employer_id=employer.id,
         person_ref=person_ref,
@@ -54,8 +51,11 @@ def record_departure(
         left_on=left_on,
         recorded_by_id=actor.id,
     )
-    db.session.add(departure)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(departure)
+    except IntegrityError:  # a double click: the request that won at the same moment recorded it
+        return _same_or_refuse(_recorded(employer, person_ref), reason, left_on)
     audit.record(
         actor,
         "departure.record",
@@ -64,3 +64,21 @@ def record_departure(
         details={"person_ref": person_ref, "reason": reason, "left_on": left_on.isoformat()},
     )
     return departure
+
+
+def _recorded(employer: Employer, person_ref: str) -> Departure | None:
+    return db.session.scalar(
+        select(Departure).where(
+            Departure.employer_id == employer.id, Departure.person_ref == person_ref
+        )
+    )
+
+
+def _same_or_refuse(recorded: Departure | None, reason: str, left_on: date) -> Departure:
+    """The same departure sent again (a double click) is the one recorded, not an error.
+
+    :raise DepartureError: something else is recorded for that person.
+    """
+    if recorded is None or (recorded.reason, recorded.left_on) != (reason, left_on):
+        raise DepartureError("recorded", "person_ref")
+    return recorded

@@ -13,6 +13,7 @@ from pathlib import PurePath
 from sqlalchemy import String, insert, literal, select
 from sqlalchemy import delete as sa_delete
 
+from portal.applications import contents
 from portal.extensions import db
 from portal.models import UploadedFile
 from portal.models.base import UTCDateTime, utcnow
@@ -48,6 +49,13 @@ class Upload:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Accepted(Upload):
+    """An upload that passed the checks: ``data`` is what to keep, ``mime`` what it is."""
+
+    mime: str = ""
+
+
 def sniff(data: bytes) -> str | None:
     """Return the MIME type the content shows (PDF, JPEG or PNG), or None."""
     for magic, mime, _ in FILE_SIGNATURES:
@@ -56,11 +64,13 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def check_uploads(uploads: list[Upload], *, already: int) -> list[str]:
-    """Check every upload before any is stored; return their MIME types.
+def check_uploads(uploads: list[Upload], *, already: int) -> list[Accepted]:
+    """Check every upload before any is stored; return them as they are to be kept.
 
-    :raise EvidenceError: no file, too many files, an empty or too large file, or a file that is
-        not a PDF, JPEG or PNG by its content.
+    Images come back re-encoded, PDFs as uploaded (``portal.applications.contents``).
+
+    :raise EvidenceError: no file, too many files, an empty or too large file, a file that is
+        not a PDF, JPEG or PNG by its content, or one that could act when opened.
     """
     if not uploads:
         raise EvidenceError("none")
@@ -75,7 +85,11 @@ def check_uploads(uploads: list[Upload], *, already: int) -> list[str]:
         mime = sniff(upload.data)
         if mime is None:
             raise EvidenceError("wrong_type", upload.filename)
-        types.append(mime)
+        try:
+            data = contents.clean(upload.data, mime)
+        except contents.UnsafeContent as error:
+            raise EvidenceError(error.code, upload.filename) from error
+        types.append(Accepted(upload.filename, data, mime))
     return types
 
 

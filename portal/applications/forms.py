@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from portal import numbers
+from portal.fields import number_message
 from portal.forms import BaseForm
 from portal.rules import INDUSTRIES, InvalidIndustryCode, industry_for_code
 
@@ -69,22 +71,15 @@ class IndustryForm(BaseForm):
 
 
 def _number(text: str | None, *, whole: bool) -> Decimal | int | None:
-    text = (text or "").strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite() or value < 0:
-        raise ValueError(text)
+    """:raise NumberError: not a plain non-negative number that fits the application's column."""
     if whole:
-        if value != value.to_integral():
-            raise ValueError(text)
-        return int(value)
-    if value.as_tuple().exponent < -2:  # 万元 to the fen is 6 places; two are plenty
-        raise ValueError(text)
-    return value
+        return numbers.parse_integer(text, max_digits=numbers.INTEGER_DIGITS, grouping=True)
+    return numbers.parse_decimal(
+        text,
+        max_digits=numbers.WAN_YUAN_DIGITS,
+        max_places=numbers.WAN_YUAN_PLACES,
+        grouping=True,
+    )
 
 
 class FiguresForm(BaseForm):
@@ -119,8 +114,8 @@ class FiguresForm(BaseForm):
             missing, malformed = self.MESSAGES[name]
             try:
                 value = _number(field.data, whole=name == "employees")
-            except ValueError:
-                field.errors = [*field.errors, malformed]
+            except numbers.NumberError as error:
+                field.errors = [*field.errors, number_message(error, malformed)]
                 is_valid = False
                 continue
             if value is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
@@ -132,8 +134,12 @@ def open_draft(
         for name in ("unit_kind", "industry", "industry_code", "employees", "revenue_amount",
                      "assets_amount", "computed_size"):
             setattr(application, name, getattr(latest, name))
-    db.session.add(application)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:
+        # A double click: another request opened this round at the same moment and won.
+        return latest_round(employer)
     application.reference = f"CA-{today.year}-{application.id:06d}"
     if latest is not None:
         for earlier in latest.evidence:
@@ -262,10 +268,22 @@ def add_evidence(
     :raise EvidenceError: see ``evidence.check_uploads``.
     """
     _require_draft(application)
-    types = files.check_uploads(uploads, already=len(application.evidence))
+    # Two uploads at once would each count the files before the other's: lock the application
+    # row (PostgreSQL; SQLite writes one at a time anyway), then count what is committed.
+    db.session.execute(
+        select(CommitmentApplication.id)
+        .where(CommitmentApplication.id == application.id)
+        .with_for_update()
+    )
+    already = db.session.scalar(
+        select(func.count()).select_from(EvidenceFile)
+        .where(EvidenceFile.application_id == application.id)
+    )
+    accepted = files.check_uploads(uploads, already=already)
 
     added = []
-    for upload, mime in zip(uploads, types, strict=True):
+    for upload in accepted:  # as checked: images re-encoded
+        mime = upload.mime
         stored_name = files.new_stored_name()
         files.write(stored_name, upload.data)
         record = EvidenceFile(
@@ -323,11 +341,15 @@ def sign(
     if is_signed(application):
         raise ApplicationError("already_signed")
     _require_complete(application)
-    application.signature_method = "online"
-    application.signatory_name = signatory_name.strip()
-    application.signed_at = utcnow().replace(microsecond=0)
-    application.signed_by_id = actor.id
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # UPDATE ... WHERE version = <read>, in a savepoint
+            application.signature_method = "online"
+            application.signatory_name = signatory_name.strip()
+            application.signed_at = utcnow().replace(microsecond=0)
+            application.signed_by_id = actor.id
+    except StaleDataError as error:
+        # A double click: another request signed (or changed) the draft at the same moment.
+        raise ApplicationError("already_signed") from error
     letter = issue_letter(application, "signed", verify_url_for=verify_url_for, issued_on=today)
     audit.record(
         actor, "commitment.sign", employer_id=application.employer_id, obj=application,

@@ -272,9 +272,13 @@ def sign(employer):
             form.password.errors.append(
                 _("The password is not right. Enter the password you sign in with"))
         else:
-            operations.sign(application, signatory_name=form.signatory_name.data,
-                            actor=current_user, today=clock.today(),
-                            verify_url_for=verify_url_for)
+            try:
+                operations.sign(application, signatory_name=form.signatory_name.data,
+                                actor=current_user, today=clock.today(),
+                                verify_url_for=verify_url_for)
+            except ApplicationError as error:
+                if error.code != "already_signed":  # a double click: answer as the first did
+                    raise
             return redirect(_step_url(employer, "check"))
     return render_template("applications/sign.html", employer=employer, application=application,
                            form=form, title=COMMITMENT_TITLE)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.auth.passwords import hash_password, verify_password
@@ -45,12 +46,16 @@ def authenticate(
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     now = utcnow()
     if user is None:
-        verify_password(None, password)
+        verify_password(None, password)  # the same work as for a real account
+        audit.record(None, "auth.login_unknown_user", details={"username": username.strip()[:100]})
         return None
     if user.locked_until and user.locked_until > now:
+        # Checked anyway, so that a locked account answers in the time a wrong password takes.
+        verify_password(user.password_hash, password)
         audit.record(user, "auth.login_refused_locked", obj=user)
         return None
-    if not user.is_enabled or not verify_password(user.password_hash, password):
+    is_right = verify_password(user.password_hash, password)  # a disabled account too: same time
+    if not user.is_enabled or not is_right:
         db.session.execute(
             update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
         )
@@ -118,21 +123,31 @@ def activate_account(
             Employer.credit_code == credit_code,
         )
     )
-    if activation is None or activation.used_at or _expired(activation.expires_at, now):
+    if activation is None or _expired(activation.expires_at, now):
         raise AuthError("activation_invalid", field="code")
+    if activation.used_at:
+        return _activated_already(activation, username, password)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AuthError("username_taken", field="username")
-    # Claim the code with a conditional update, so two simultaneous uses make one account.
-    claimed = db.session.execute(
-        update(ActivationCode)
-        .where(ActivationCode.id == activation.id, ActivationCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if claimed.rowcount != 1:
-        raise AuthError("activation_invalid", field="code")
-    user = User(username=username, display_name=display_name, password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            # Claim the code with a conditional update, so two simultaneous uses make one
+            # account; in a savepoint with the new user, so that neither stays without the other.
+            claimed = db.session.execute(
+                update(ActivationCode)
+                .where(ActivationCode.id == activation.id, ActivationCode.used_at.is_(None))
+                .values(used_at=now)
+            )
+            if claimed.rowcount != 1:
+                raise _Claimed()
+            user = User(
+                username=username, display_name=display_name, password_hash=hash_password(password)
+            )
+            db.session.add(user)
+    except _Claimed:
+        return _activated_already(activation, username, password)
+    except IntegrityError:  # another activation took the username at the same moment
+        raise AuthError("username_taken", field="username") from None
     activation.used_by_id = user.id
     db.session.add(
         Membership(user_id=user.id, employer_id=activation.employer_id, role=activation.role)
@@ -145,6 +160,23 @@ def activate_account(
         obj=activation,
         details={"role": activation.role},
     )
+    return user
+
+
+class _Claimed(Exception):
+    """Another request claimed the activation code first."""
+
+
+def _activated_already(activation: ActivationCode, username: str, password: str) -> User:
+    """The same activation sent twice (a double click) answers like the first: that account.
+
+    :raise AuthError: the code was used for another username, or with another password.
+    """
+    db.session.refresh(activation)
+    user = db.session.get(User, activation.used_by_id) if activation.used_by_id else None
+    is_right = verify_password(user.password_hash if user else None, password)
+    if user is None or user.username != username or not is_right:
+        raise AuthError("activation_invalid", field="code")
     return user
 
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import bp
@@ -18,11 +19,22 @@ from portal.auth.operations import (
 from portal.forms import ConfirmForm
 from portal.labels import put_error
 from portal.permissions import PUBLIC, SIGNED_IN, permission, request_next
+from portal.ratelimit import enforce
+
+TOO_MANY_SIGN_INS = _l(
+    "Too many sign-in attempts from your connection. Wait a minute, then try again."
+)
+TOO_MANY_ACTIVATIONS = _l(
+    "Too many activation attempts from your connection. Wait a minute, then check the "
+    "code on the letter from the service hall and try again."
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @permission(PUBLIC)
 def login():
+    if request.method == "POST":
+        enforce("login", "LOGIN_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_SIGN_INS)
     form = LoginForm()
     if form.validate_on_submit():
         policy = LoginPolicy(
@@ -53,6 +65,8 @@ def logout():
 @bp.route("/activate", methods=["GET", "POST"])
 @permission(PUBLIC)
 def activate():
+    if request.method == "POST":
+        enforce("activate", "ACTIVATE_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ACTIVATIONS)
     form = ActivateForm()
     if form.validate_on_submit():
         try:

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.labels import put_error
 from portal.labels.standing import choice_label, consequence_text
 from portal.models import DeferralDecision
+from portal.numbers import parse_id
 from portal.permissions import EMPLOYER_DECIDE, EMPLOYER_VIEW, permission
 
 
@@ -58,7 +59,7 @@ def confirm(employer):
     choice, start = _split(form.choice.data)
     if not form.validate_on_submit() or choice not in CHOICES:
         return redirect(url_for("deferral.choose", employer_id=employer.id))
-    based_on = int(form.based_on.data) if (form.based_on.data or "").isdigit() else None
+    based_on = parse_id(form.based_on.data)  # isdigit() took "²", which int() refuses
     try:
         decision = record_decision(
             employer, choice, start, based_on=based_on, today=today(), actor=current_user

@@ -82,5 +82,6 @@ def inject_acting() -> dict:
     acting = g.get("acting")
     return {
         "acting": acting,
-        "stop_acting_form": ConfirmForm() if acting else None,
+        # Not from the request: an error page (413) must not read the body again.
+        "stop_acting_form": ConfirmForm(formdata=None) if acting else None,
     }

@@ -5,15 +5,21 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
+from portal.fields import NumberField
 from portal.forms import BaseForm
 
 
@@ -80,15 +86,18 @@ class HallForm(BaseForm):
         ],
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional()])
-    position = IntegerField(
+    position = NumberField(
         _l("Position in the list"),
         default=0,
-        validators=[
-            InputRequired(_l("Enter a whole number for the position in the list")),
-            NumberRange(min=0, max=9999, message=_l("Enter a whole number from 0 to 9999")),
-        ],
+        validators=[InputRequired(_l("Enter a whole number for the position in the list"))],
+        max_digits=4,
+        message=_l("Enter a whole number from 0 to 9999"),
     )
     is_listed = BooleanField(_l("Show on the public page"), default=True)
+
+    def validate_position(self, field) -> None:
+        if field.data is None:  # only blanks typed: InputRequired saw text
+            raise ValidationError(_l("Enter a whole number for the position in the list"))
 
     def values(self) -> dict[str, object]:
         return {

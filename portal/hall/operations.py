@@ -88,7 +88,9 @@ def start_acting(
         raise VisitorError("capacity_missing", "capacity")
     if capacity == "agent" and letter is None:
         raise VisitorError("letter_missing", "letter")
-    mime = files.check_uploads([letter], already=0)[0] if letter is not None else None
+    if letter is not None:
+        letter = files.check_uploads([letter], already=0)[0]  # kept as checked
+    mime = letter.mime if letter is not None else None
     end_open_visits(actor, reason="replaced", actor=actor)
     visit = ActingSession(
         staff_id=actor.id,
@@ -259,8 +261,8 @@ def record_paper_signature(
         raise PaperSignatureError("name_missing", "signatory_name")
     if signed_on > today:
         raise PaperSignatureError("future", "signed_on")
-    mime = files.check_uploads([scan] if scan is not None else [], already=0)[0]
-    assert scan is not None  # noqa: S101 - check_uploads refused an empty list
+    scan = files.check_uploads([scan] if scan is not None else [], already=0)[0]  # as checked
+    mime = scan.mime
     stale = db.session.scalar(
         select(PaperSignature).where(PaperSignature.application_id == application.id)
     )

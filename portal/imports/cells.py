@@ -13,13 +13,11 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 
+from portal.numbers import INTEGER_DIGITS, NumberError, parse_decimal, parse_integer
 from portal.rules import INDUSTRIES, InvalidCreditCode, RulesError, industry_for_code
 from portal.rules.errors import DomainError
 from portal.rules.uscc import normalise_uscc, parse_uscc, unit_kind_data
 
-_DECIMAL = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
-_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]{1,2})?")  # 30,000.00
-_INTEGER = re.compile(r"[0-9]{1,9}")
 _MONTH = re.compile(r"([0-9]{4})-?([0-9]{2})")
 _DAY = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -164,26 +162,25 @@ def day(value: str) -> date:
 
 
 def amount(value: str) -> Decimal:
-    """Yuan with at most two decimals and fifteen integer digits; no sign, exponent or NaN."""
-    folded = _fold(value)
-    if "," in folded:
-        if not _GROUPED.fullmatch(folded):
-            raise CellError("amount")
-        folded = folded.replace(",", "")
-    match = _DECIMAL.fullmatch(folded)
-    if match is None:
-        raise CellError("amount")
-    return Decimal(folded)
+    """Yuan with at most two decimals and fifteen integer digits (portal.numbers: no sign,
+    exponent or NaN; thousands only in groups of three)."""
+    try:
+        parsed = parse_decimal(value, max_digits=15, max_places=2, grouping=True)
+    except NumberError as error:
+        raise CellError("amount") from error
+    if parsed is None:
+        raise CellError("required")
+    return parsed
 
 
 def count(value: str) -> int:
-    folded = _fold(value)
-    if "," in folded and not _GROUPED.fullmatch(folded):
-        raise CellError("count")
-    match = _INTEGER.fullmatch(folded.replace(",", ""))
-    if match is None:
-        raise CellError("count")
-    return int(match.group(0))
+    try:
+        parsed = parse_integer(value, max_digits=INTEGER_DIGITS, grouping=True)
+    except NumberError as error:
+        raise CellError("count") from error
+    if parsed is None:
+        raise CellError("required")
+    return parsed
 
 
 def reference(value: str, *, limit: int) -> str:

@@ -42,6 +42,7 @@ ACTIONS = {
     "auth.logout": _l("Signed out"),
     "auth.login_failed": _l("Failed sign-in"),
     "auth.login_refused_locked": _l("Sign-in refused: account locked"),
+    "auth.login_unknown_user": _l("Failed sign-in: no such username"),
     "user.set_locale": _l("Language changed"),
     "staff_user.create": _l("Staff account created"),
     "demo.load": _l("Demonstration data loaded"),

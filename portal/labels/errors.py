@@ -39,6 +39,17 @@ def _evidence_too_many(error: DomainError, context: dict[str, Any]) -> str:
     )
 
 
+def _too_many_pixels(error: DomainError, context: dict[str, Any]) -> str:
+    from portal.applications.contents import MAX_PIXELS
+
+    return _(
+        "%(name)s has more than %(n)d million pixels. Scan or photograph it at a lower "
+        "resolution and upload it again; nothing was saved.",
+        name=_filename(error),
+        n=MAX_PIXELS // 1_000_000,
+    )
+
+
 def _filename(error: DomainError) -> str:
     return str(error.details.get("filename", ""))
 
@@ -99,6 +110,18 @@ MESSAGES: dict[str, Message] = {
     ),
     "evidence.too_large": lambda error, context: _(
         "%(name)s is larger than 10 MB. Upload a smaller file.", name=_filename(error)
+    ),
+    "evidence.active_content": lambda error, context: _(
+        "%(name)s contains scripts, automatic actions, embedded files or extra data that "
+        "could run when it is opened. Print it to a new PDF, or scan the paper, and upload "
+        "that; nothing was saved.",
+        name=_filename(error),
+    ),
+    "evidence.too_many_pixels": _too_many_pixels,
+    "evidence.damaged": lambda error, context: _(
+        "%(name)s cannot be opened: it may be damaged, need a password, or not really be a "
+        "PDF, JPEG or PNG. Save it again and upload the new file; nothing was saved.",
+        name=_filename(error),
     ),
     "evidence.*": lambda error, context: _(
         "%(name)s is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved.",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import jsonify, request
 
-from portal import rules
+from portal import numbers, rules
 from portal.lookup import api_bp
 from portal.permissions import PUBLIC, permission
 from portal.ratelimit import enforce
@@ -62,19 +62,27 @@ def _industry(value: str) -> str:
 
 
 def _number(args, name: str, *, integer: bool = False) -> Decimal | int | None:
-    raw = args.get(name)
-    if raw is None or raw.strip() == "":
-        return None
+    """:raise BadParameter: not a plain non-negative number within the portal's digits."""
     try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        raise BadParameter(name, f"{name} must be a number, not {raw!r}") from None
-    if not value.is_finite():
-        raise BadParameter(name, f"{name} must be a finite number")
-    if value < 0:
-        raise BadParameter(name, f"{name} cannot be negative")
-    if integer:
-        if value != value.to_integral_value():
-            raise BadParameter(name, f"{name} must be a whole number of persons")
-        return int(value)
-    return value
+        if integer:
+            return numbers.parse_integer(args.get(name), max_digits=numbers.INTEGER_DIGITS)
+        return numbers.parse_decimal(
+            args.get(name), max_digits=numbers.WAN_YUAN_DIGITS, max_places=numbers.WAN_YUAN_PLACES
+        )
+    except numbers.NumberError as error:
+        raise BadParameter(name, _api_message(name, error, integer=integer)) from None
+
+
+def _api_message(name: str, error: numbers.NumberError, *, integer: bool) -> str:
+    if error.reason == numbers.NEGATIVE:
+        return f"{name} cannot be negative"
+    if error.reason == numbers.TOO_MANY_DIGITS:
+        return f"{name} has more than {error.max_digits} digits before the decimal point"
+    if error.reason == numbers.TOO_MANY_PLACES:
+        if integer:
+            return f"{name} must be a whole number of persons"
+        return f"{name} has more than {error.max_places} digits after the decimal point"
+    return (
+        f"{name} must be a plain number like 45 or 850.5 "
+        "(digits and one decimal point; no exponent, NaN or infinity)"
+    )

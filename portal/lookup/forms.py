@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
+from portal import numbers
+from portal.fields import NumberField
 from portal.forms import BaseForm
 from portal.rules import INDUSTRIES
 
@@ -16,31 +18,48 @@ def industry_choices(locale: str) -> list[SelectChoice]:
     return choices
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class ClassificationForm(BaseForm):
     """A GET form with no side effects: no CSRF token."""
 
     class Meta:
         csrf = False
 
-    industry = SelectField(_l("Industry"), validators=[Optional()])
+    # Stripped: Optional() takes blanks for "not given", and the choice check with them.
+    industry = SelectField(_l("Industry"), validators=[Optional()], filters=[_strip])
     code = StringField(
         _l("Or the industry code (GB/T 4754-2017)"),
         description=_l(
             "As on the business licence or in the statistics registry, for example 5211"
         ),
         validators=[Optional()],
+        filters=[_strip],
     )
-    employees = IntegerField(
+    employees = NumberField(
         _l("Employees (persons)"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more employees"))],
+        validators=[Optional()],
+        max_digits=numbers.INTEGER_DIGITS,
+        grouping=True,
+        message=_l("Enter 0 or more employees, as a whole number like 45"),
     )
-    revenue = DecimalField(
+    revenue = NumberField(
         _l("Operating revenue last year (10,000 yuan)"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more, in 10,000 yuan"))],
+        validators=[Optional()],
+        max_digits=numbers.WAN_YUAN_DIGITS,
+        max_places=numbers.WAN_YUAN_PLACES,
+        grouping=True,
+        message=_l("Enter 0 or more, in 10,000 yuan, like 850.5"),
     )
-    assets = DecimalField(
+    assets = NumberField(
         _l("Total assets (10,000 yuan)"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more, in 10,000 yuan"))],
+        validators=[Optional()],
+        max_digits=numbers.WAN_YUAN_DIGITS,
+        max_places=numbers.WAN_YUAN_PLACES,
+        grouping=True,
+        message=_l("Enter 0 or more, in 10,000 yuan, like 850.5"),
     )
 
     def validate_industry(self, field) -> None:

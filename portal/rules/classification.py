@@ -362,7 +362,7 @@ def industry_for_code(code: str) -> IndustryMatch:
         f"4-digit code, or both (e.g. C1311)", field="code")
     if letter and letter not in data.sections:
         raise bad
-    if digits and (not digits.isdigit() or not 2 <= len(digits) <= 4):
+    if digits and (not (digits.isascii() and digits.isdigit()) or not 2 <= len(digits) <= 4):
         raise bad
     if not letter and not digits:
         raise bad

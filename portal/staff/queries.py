@@ -21,12 +21,11 @@ def search_employers(user: User, text: str | None, limit: int = 50) -> list[Empl
     query = scoped_employers(user)
     text = (text or "").strip()
     if text:
-        pattern = f"%{text}%"
         query = query.where(
             or_(
                 Employer.credit_code == text.upper(),
                 func.upper(Employer.insurance_unit_number) == text.upper(),
-                Employer.name.ilike(pattern),
+                Employer.name.icontains(text, autoescape=True),  # % and _ as typed
             )
         )
     return list(db.session.scalars(query.order_by(Employer.name).limit(limit)))

@@ -4,20 +4,23 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from portal.auth.operations import issue_activation_code
-from portal.forms import ConfirmForm
+from portal.forms import CONTROL_MESSAGE, ConfirmForm
 from portal.permissions import ISSUE_ACTIVATION, STAFF, permission
 from portal.staff import bp
 from portal.staff.queries import get_employer_for_staff_or_404, search_employers
+from portal.text import forbidden_character
 
 
 @bp.route("/employers")
 @permission(STAFF)
 def employers():
     text = request.args.get("q", "")
+    problem = CONTROL_MESSAGE if forbidden_character(text) else None  # never a query for it
     return render_template(
         "staff/employers.html",
-        employers=search_employers(current_user, text),
+        employers=[] if problem else search_employers(current_user, text),
         q=text,
+        problem=problem,
         form=ConfirmForm(),
     )
 

@@ -13,12 +13,13 @@ from werkzeug.test import stream_encode_multipart
 from portal import pdf
 from portal.extensions import db
 from portal.models import CommitmentApplication, EvidenceFile, StoredLetter
+from tests import files
 from tests.conftest import csrf_token, post_form
 from tests.factories import PASSWORD
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-SMALL_PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = files.png()
+JPEG = files.jpeg()
+SMALL_PDF = files.pdf()
 
 
 def soup(response) -> BeautifulSoup:

@@ -4,14 +4,15 @@ from decimal import Decimal
 
 import pytest
 
+from tests import files
 from tests.applications.helpers import multipart_post
 from tests.conftest import sign_in
 
 #: Valid identity-card numbers (兰山区, born 1995 and 1996; the first ends in X).
 VISITOR_ID = "37130219950101123X"
 OTHER_VISITOR_ID = "371302199605120043"
-PDF_BYTES = b"%PDF-1.4\n% a letter of authority\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF_BYTES = files.pdf()
+PNG_BYTES = files.png()
 
 
 @pytest.fixture

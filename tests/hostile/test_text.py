@@ -1,0 +1,187 @@
+"""Control characters and text-direction overrides: refused with a message, never stored."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import AuditEntry, ServiceHall
+from portal.text import forbidden_character
+from tests.applications.helpers import base, errors, walk_to_sign
+from tests.conftest import post_form, sign_in
+
+CONTROL = "删除其中看不见的控制字符或文字方向字符（常随粘贴的文字带入），再提交"
+HALL = {
+    "city": "聊城市",
+    "district": "东昌府区",
+    "address": "柳园南路1号",
+    "phone": "0635-1234567",
+    "position": "1",
+    "is_listed": "y",
+}
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\x00",
+        "\x01",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\x9f",
+        "\u202e",
+        "\u202a",
+        "\u2066",
+        "\u2069",
+        "\t",
+        "\n",
+    ],
+)
+def test_one_line_text_refuses_control_and_direction_characters(char):
+    assert forbidden_character(f"聊城{char}市") == char
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\t"])
+def test_multi_line_text_keeps_line_breaks_and_tabs(char):
+    assert forbidden_character(f"第一行{char}第二行", multiline=True) is None
+    assert forbidden_character(f"第一行{char}\x00", multiline=True) == "\x00"
+
+
+@pytest.mark.parametrize("text", ["聊城市东昌府区柳园南路1号", "Zhāng Sān", "ﾃｽﾄ", "😀", "\u200f"])
+def test_ordinary_text_is_clean(text):
+    assert forbidden_character(text) is None
+
+
+def test_a_nul_in_the_username_is_a_message_not_a_500(client, make):
+    make.user(username="owner-a")
+    make.commit()
+    response = post_form(client, "/login", {"username": "owner-a\x00", "password": "x" * 12})
+    assert response.status_code == 200
+    assert CONTROL in errors(response)
+
+
+@pytest.mark.parametrize("field", ["city", "address", "phone"])
+@pytest.mark.parametrize("char", ["\x00", "\u202e", "\x08"])
+def test_hall_text_with_control_characters_is_refused(client, make, field, char):
+    admin = make.user(staff_role="admin")
+    make.commit()
+    sign_in(client, admin)
+    response = post_form(
+        client,
+        "/admin/halls/new",
+        {**HALL, field: f"柳园{char}南路"},
+        token_from="/admin/halls/new",
+    )
+    assert response.status_code == 200
+    assert errors(response) == [CONTROL]
+    assert soup(response).select_one(".error-summary a")["href"] == f"#{field}"
+    assert db.session.scalar(select(func.count()).select_from(ServiceHall)) == 0
+
+
+def test_a_hall_note_keeps_its_lines_but_not_a_nul(client, make):
+    admin = make.user(staff_role="admin")
+    make.commit()
+    sign_in(client, admin)
+    response = post_form(
+        client,
+        "/admin/halls/new",
+        {**HALL, "note": "周一至周五\r\n\t9:00\x00"},
+        token_from="/admin/halls/new",
+    )
+    assert errors(response) == [CONTROL]
+    response = post_form(
+        client,
+        "/admin/halls/new",
+        {**HALL, "note": "周一至周五\r\n\t9:00"},
+        token_from="/admin/halls/new",
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(ServiceHall.note)) == "周一至周五\r\n\t9:00"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/review/?program=x%00",
+        "/verify/ABCD%00",
+    ],
+)
+def test_a_nul_outside_forms_never_reaches_the_database(client, make, path):
+    staff = make.user(staff_role="reviewer", agency=make.agency())
+    make.commit()
+    sign_in(client, staff)
+    response = client.get(path)
+    assert response.status_code in (400, 404)
+    if response.status_code == 400:
+        assert "NUL" in soup(response).select_one(".lead").get_text()
+
+
+def test_a_search_with_cjk_and_direction_marks_still_searches(client, make):
+    agency = make.agency()
+    make.employer(agency, name="聊城市示例商贸有限公司")
+    staff = make.user(staff_role="hall", agency=agency)
+    make.commit()
+    sign_in(client, staff)
+    response = client.get("/staff/employers", query_string={"q": "示例商贸"})
+    assert response.status_code == 200
+    assert "聊城市示例商贸有限公司" in response.get_data(as_text=True)
+
+
+def test_a_stale_tab_missing_a_stored_figure_asks_for_it(client, make):
+    agency = make.agency()
+    employer = make.employer(
+        agency, list_status="not_listed", size_class=None, size_source=None, industry=None
+    )
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    walk_to_sign(client, employer)  # stores 45 employees and 850.5 万元
+    response = post_form(
+        client, f"{base(employer)}/figures", {"revenue": "900"}, token_from=f"{base(employer)}/"
+    )
+    assert response.status_code == 200
+    assert errors(response) == ["请填写从业人员数"]
+
+
+def test_a_stale_hall_form_missing_a_field_asks_for_it(client, make):
+    admin = make.user(staff_role="admin")
+    make.commit()
+    sign_in(client, admin)
+    post_form(client, "/admin/halls/new", HALL, token_from="/admin/halls/new")
+    hall = db.session.scalar(select(ServiceHall))
+    edit = f"/admin/halls/{hall.id}/edit"
+    before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    response = post_form(
+        client, edit, {k: v for k, v in HALL.items() if k != "position"}, token_from=edit
+    )
+    assert response.status_code == 200
+    assert errors(response) == ["输入排列顺序（整数）"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+@pytest.mark.parametrize("q", ["聊\x00", "\u202e司公", "a\x1bb"])
+def test_a_staff_search_with_control_characters_says_what_to_do(client, make, q):
+    staff = make.user(staff_role="hall", agency=make.agency())
+    make.commit()
+    sign_in(client, staff)
+    response = client.get("/staff/employers", query_string={"q": q})
+    assert response.status_code == 200
+    assert CONTROL in soup(response).select_one("#q-error").get_text()
+
+
+def test_a_staff_search_takes_percent_and_underscore_as_typed(client, make):
+    agency = make.agency()
+    make.employer(agency, name="聊城市示例商贸有限公司")
+    staff = make.user(staff_role="hall", agency=agency)
+    make.commit()
+    sign_in(client, staff)
+    for q in ("%", "_", "示例%"):
+        page = client.get("/staff/employers", query_string={"q": q})
+        assert "聊城市示例商贸有限公司" not in page.get_data(as_text=True)

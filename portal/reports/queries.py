@@ -23,6 +23,7 @@ from portal.rules.months import add_months, first_day, last_day, month_span
 from portal.rules.standing import Standing
 
 ZERO = Decimal(0)
+AGENCY_CODE_LENGTH = Agency.__table__.c.code.type.length
 
 
 # ------------------------------------------------------------------------------------ agencies
@@ -47,6 +48,8 @@ def scoped_agency_or_404(code: str | None, scope: int | None) -> Agency | None:
     """
     if not code:
         return db.session.get(Agency, scope) if scope is not None else None
+    if len(code) > AGENCY_CODE_LENGTH or not code.isprintable():
+        abort(404)  # no agency has such a code; and a NUL never reaches the database
     agency = agency_by_code(code)
     if agency is None or (scope is not None and agency.id != scope):
         abort(404)

@@ -198,3 +198,19 @@ def test_a_reviewer_without_an_agency_has_no_back_office(client, make):
     sign_in(client, reviewer)
     assert client.get("/reports/monthly").status_code == 403
     assert client.get("/reports/tax-list").status_code == 403
+
+
+def test_hostile_values_get_a_page_not_a_server_error(client, make):
+    world = build_world(make)
+    sign_in(client, _staff(make, world, "admin"))
+    assert client.get("/reports/monthly?agency=%00").status_code == 404
+    assert client.get("/reports/monthly.csv?agency=" + "A" * 500).status_code == 404
+    response = client.get("/reports/monthly?month=%00")
+    assert response.status_code == 200 and soup(response).select_one(".error-summary")
+    response = post_form(
+        client,
+        "/reports/tax-list",
+        {"on": "2022-08-15", "agency": "SD-A\x00", "file_format": "csv"},
+        token_from="/reports/tax-list",
+    )
+    assert response.status_code == 200 and soup(response).select_one(".error-summary")

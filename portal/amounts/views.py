@@ -15,6 +15,7 @@ from portal.clock import today
 from portal.deferral.queries import employer_standing
 from portal.labels import put_error
 from portal.permissions import EMPLOYER_FINANCE, permission
+from portal.templating import day
 
 
 @bp.route("/")
@@ -107,6 +108,12 @@ def _what_if(standing, form) -> dict | None:
     pay_on = form.pay_on.data
     if pay_on < standing.today:
         form.pay_on.errors.append(_("Choose today or a later date"))
+        return None
+    latest = standing.calculator_latest
+    if pay_on > latest:
+        form.pay_on.errors.append(
+            _("Choose a date up to %(date)s: the calculator looks no further", date=day(latest))
+        )
         return None
     days = (
         rules.late_days(standing.quote.late_fee_from, pay_on)

@@ -14,6 +14,7 @@ from portal.labels.codes import (
     action_label,
     amount_source_label,
     capacity_label,
+    deferred_part_label,
     explanation,
     import_kind_label,
     import_status_label,
@@ -41,6 +42,7 @@ __all__ = [
     "amount_source_label",
     "capacity_label",
     "error_message",
+    "deferred_part_label",
     "explanation",
     "import_kind_label",
     "import_status_label",
@@ -85,6 +87,7 @@ def template_globals() -> dict:
         "amount_source_label": amount_source_label,
         "percent": percent,
         "import_kind_label": import_kind_label,
+        "deferred_part_label": deferred_part_label,
         "import_status_label": import_status_label,
     }
 

@@ -85,6 +85,13 @@ LETTER_KINDS = {
     "signed": _l("Signed commitment letter"),
     "approved": _l("Commitment letter with the approval"),
 }
+#: What a program defers (scope.deferred_part in the policy files).
+DEFERRED_PARTS = {
+    "unit_incl_maternity": _l("the unit part, maternity insurance included"),
+    "unit_only": _l("the unit part of medical insurance, maternity insurance not included"),
+    "medical_and_maternity": _l("medical and maternity insurance contributions"),
+    "medical": _l("medical insurance contributions"),
+}
 IMPORT_KINDS = {
     "list": _l("Deferral list (from the departments)"),
     "assessments": _l("Monthly assessments (per employer)"),
@@ -169,6 +176,10 @@ def letter_status_label(code: str) -> str:
 
 def letter_kind_label(code: str) -> str:
     return _label(LETTER_KINDS, code)
+
+
+def deferred_part_label(code: str) -> str:
+    return _label(DEFERRED_PARTS, code)
 
 
 def import_kind_label(code: str) -> str:

@@ -89,6 +89,10 @@ class ArrearsRule:
 class LateFeeRule:
     daily_rate: Param[Decimal]
     counting: Param[str]
+    # Whether the fee stops growing at the principal (行政强制法 第四十五条): a named switch.
+    cap_at_principal: Param[bool] | None = None
+    # How far after the catch-up deadline the pay-on-date calculator answers.
+    calculator_years_after_deadline: Param[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -408,9 +412,12 @@ def parse_national(path: Path) -> LateFeeRule:
     root = Node(path.name, read_yaml(path))
     root.only({"late_fee"})
     node = root.child("late_fee")
-    node.only({"daily_rate", "counting"})
+    node.only({"daily_rate", "counting", "cap_at_principal", "calculator_years_after_deadline"})
     return LateFeeRule(node.param("daily_rate", as_rate),
-                       node.param("counting", one_of("inclusive"), reading=True))
+                       node.param("counting", one_of("inclusive"), reading=True),
+                       node.param("cap_at_principal", as_bool, reading=True),
+                       node.param("calculator_years_after_deadline", as_positive_int,
+                                  reading=True))
 
 
 @functools.cache

@@ -87,6 +87,7 @@ class Quote:
     daily_rate: Decimal
     refs: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    cap_at_principal: bool = False  # 行政强制法 第四十五条, where the policy switches it on
 
     @property
     def is_overdue(self) -> bool:
@@ -105,6 +106,8 @@ class Quote:
         fees = sum((s.fee for s in self.late_slices), ZERO)
         if self.outstanding > 0 and pay_on > self.deadline:
             fees += self._fee(self.outstanding, pay_on)
+        if self.cap_at_principal:
+            fees = min(fees, self.deferred_total)
         return to_fen(fees)
 
     def _fee(self, principal: Decimal, paid_on: date) -> Decimal:
@@ -157,8 +160,13 @@ def catchup_quote(program_id: str, *, monthly_unit_amount: Decimal | Mapping[str
     if remaining > 0 and as_of > period.deadline:
         outstanding_days = late_days(period.late_fee_from, as_of)
         fee += remaining * rate * outstanding_days
+    cap = program.late_fee.cap_at_principal
+    if cap is not None and cap.value:
+        fee = min(fee, principal)
     offset = amounts.get(period.months[0], ZERO) if period.july_offset else ZERO
     refs = dict(period.refs)
+    if cap is not None and cap.value:
+        refs["late_fee_cap"] = cap.ref
     notes = list(period.notes)
     if offset:
         notes.append(f"{period.months[0]} was already collected: {to_fen(offset)} is offset "
@@ -169,7 +177,8 @@ def catchup_quote(program_id: str, *, monthly_unit_amount: Decimal | Mapping[str
         deadline=period.deadline, late_fee_from=period.late_fee_from, as_of=as_of,
         paid=to_fen(paid), outstanding=to_fen(remaining), late_fee=to_fen(fee),
         late_slices=slices, outstanding_days=outstanding_days, excess_paid=to_fen(excess),
-        offset_against_later=to_fen(offset), daily_rate=rate, refs=refs, notes=notes)
+        offset_against_later=to_fen(offset), daily_rate=rate, refs=refs, notes=notes,
+        cap_at_principal=bool(cap is not None and cap.value))
 
 
 # ---------------------------------------------------------------------------- settlements

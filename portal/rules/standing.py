@@ -182,6 +182,20 @@ class Standing:
         return (self.quote.deadline - self.on).days
 
     @property
+    def calculator_latest(self) -> date | None:
+        """The last payment date the pay-on-date calculator answers for: a named number of
+        years after the catch-up deadline (rules/data/national.yaml)."""
+        if self.quote is None:
+            return None
+        years = self.program.late_fee.calculator_years_after_deadline
+        deadline = self.quote.deadline
+        year = deadline.year + (int(years.value) if years is not None else 3)
+        try:
+            return deadline.replace(year=year)
+        except ValueError:  # 29 February
+            return deadline.replace(year=year, day=28)
+
+    @property
     def month_amounts(self) -> dict[str, Decimal]:
         """Unit amount per deferred month, where every month's amount is known."""
         return {

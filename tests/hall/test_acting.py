@@ -383,3 +383,22 @@ def test_a_sign_in_that_ends_elsewhere_ends_acting(acting_client, hall_world):
     response = acting_client.get("/halls")
     assert banner(response) is None
     assert the_visit().end_reason == "signed_out"
+
+
+def test_identity_numbers_issued_after_birth_are_accepted():
+    """Issue 15 item 6: region codes are checked against any edition of GB/T 2260, not the
+    holder's birth year (Liaocheng's 3715xx codes date from 1997; older people hold them)."""
+    import pytest
+
+    from portal.hall.operations import VisitorError, check_id_number
+
+    assert check_id_number("371502198601011233") == "371502198601011233"
+    with pytest.raises(VisitorError) as unknown_region:
+        check_id_number("999999198601011237")  # a valid check digit, no such region
+    assert unknown_region.value.code == "id_component"
+    with pytest.raises(VisitorError) as bad_date:
+        check_id_number("371502198613011230")  # a valid check digit, no 13th month
+    assert bad_date.value.code == "id_component"
+    with pytest.raises(VisitorError) as bad_check:
+        check_id_number("371502198601011234")
+    assert bad_check.value.code == "id_checksum"

@@ -61,7 +61,10 @@ def test_months_show_unit_and_personal_parts_and_where_they_came_from(client, ma
         ["2022-09", "¥3,000.00", "—", "estimate"],
     ]
     assert "others estimates from the contribution base" in soup(page).get_text()
-    assert "The unit part includes maternity insurance." in soup(page).get_text()
+    assert text(page, "#deferred-part") == (
+        "Deferred: the unit part, maternity insurance included "
+        "(鲁医保发〔2022〕21号 序言（含生育保险）、一)."
+    )
 
 
 def test_payments_reduce_what_is_outstanding(client, make):
@@ -184,3 +187,32 @@ def test_after_opting_out_the_amounts_page_shows_no_deferral(client, make):
     assert "You opted out: nothing is deferred" in text(page, "#opted-out")
     assert soup(page).select_one("#outstanding") is None
     assert soup(page).select_one("#deadline") is None
+
+
+def test_inner_mongolia_defers_maternity_as_a_named_reading(client, make):
+    """Issue 15 item 8: 内医保办发〔2022〕19号 一 names no maternity; the portal reads it as
+    included (医保发〔2022〕21号 含生育保险) and says that this is its reading."""
+    region = make.region(
+        "inner-mongolia-2022", unit_medical_rate=Decimal("0.065"), maternity_rate=Decimal("0.01")
+    )
+    employer = make.employer(make.agency(region), contribution_base_amount=Decimal("52000"))
+    owner = make.user(employer=employer)
+    make.commit()
+    sign_in(client, owner)
+    english(client)
+    page = client.get(f"/e/{employer.id}/amounts/")
+    assert "¥3,900.00" in text(page, "#months")  # 52,000 × (6.5 % + 1 %)
+    assert "maternity insurance included" in text(page, "#deferred-part")
+    assert "the portal's reading" in text(page, "#deferred-part")
+
+
+def test_the_calculator_answers_up_to_three_years_after_the_deadline(client, make):
+    """Issue 15 item 9: 9999-12-31 gave ¥15,551,505.46; the limit is a named reading."""
+    employer, owner = _shandong(make, contribution_base_amount=Decimal("10000.00"))
+    sign_in(client, owner)
+    english(client)
+    far = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "9999-12-31"})
+    assert "Choose a date up to 31 Oct 2025" in text(far, ".error-summary")
+    assert soup(far).select_one("#what-if") is None
+    near = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "2025-10-31"})
+    assert soup(near).select_one("#what-if") is not None

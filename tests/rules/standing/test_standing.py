@@ -167,3 +167,26 @@ def test_refusals_ignore_the_decision_window() -> None:
     late = standing(rules.load_program("shandong-2022"), facts, None, [], [], date(2022, 9, 20))
     assert late.refusals(size="small") == []
     assert [code for code, _ in late.refusals(size="large")] == ["large_enterprise"]
+
+
+def test_the_late_fee_cap_is_a_switch(monkeypatch) -> None:
+    """行政强制法 第四十五条: off by default (rules/data/national.yaml); on, the fee stops at
+    the principal."""
+    from portal.rules import _schema
+    from portal.rules import quote as quote_module
+
+    program = rules.load_program("shandong-2022")
+    assert program.late_fee.cap_at_principal is not None
+    assert program.late_fee.cap_at_principal.value is False
+    far = date(2030, 1, 1)
+    uncapped = standing(program, BASE, None, [], [], far).quote
+    assert uncapped.late_fee > uncapped.deferred_total
+    capped_rule = replace(
+        program.late_fee, cap_at_principal=_schema.Param(True, "行政强制法 第四十五条", "test")
+    )
+    capped = replace(program, late_fee=capped_rule)
+    monkeypatch.setattr(quote_module, "deferral_program", lambda program_id: capped)
+    quote = standing(capped, BASE, None, [], [], far).quote
+    assert quote.late_fee == quote.deferred_total == Decimal("2250.00")
+    assert quote.what_if(date(2040, 1, 1)) == Decimal("2250.00")
+    assert quote.refs["late_fee_cap"] == "行政强制法 第四十五条"

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
     from portal.moved import bp as moved_bp
+    from portal.reports import bp as reports_bp
     from portal.review import bp as review_bp
     from portal.staff import bp as staff_bp
     from portal.verify import bp as verify_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         moved_bp,
         imports_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)
 

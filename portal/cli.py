@@ -14,6 +14,17 @@ from portal.config import REPO_ROOT, deploy_problems
 portal_cli = AppGroup("portal", help="Portal administration commands.")
 
 
+def _add_report_commands() -> None:
+    """``portal export tax-list`` and ``portal report monthly`` (portal/reports/commands.py)."""
+    from portal.reports.commands import export_cli, report_cli
+
+    portal_cli.add_command(export_cli)
+    portal_cli.add_command(report_cli)
+
+
+_add_report_commands()
+
+
 @portal_cli.command("demo")
 def demo_command() -> None:
     """Load the demonstration data (idempotent; refused in production)."""

@@ -21,6 +21,22 @@ def today() -> date:
     return local_date(datetime.now(UTC), current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+def now() -> datetime:
+    """Return the current moment (aware, UTC). With PORTAL_TODAY, the moment on that date at
+    the current time of day in China, so that a demonstration's timestamps match its date."""
+    moment = _utcnow()
+    fixed = current_app.config.get("PORTAL_TODAY")
+    if not fixed:
+        return moment
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = moment.astimezone(zone)
+    return datetime.combine(date.fromisoformat(str(fixed)), local.time(), zone).astimezone(UTC)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def local_date(moment: datetime, zone: str) -> date:
     """The calendar date in ``zone`` at ``moment`` (an aware datetime)."""
     return moment.astimezone(ZoneInfo(zone)).date()

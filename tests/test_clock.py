@@ -32,3 +32,13 @@ def test_a_demo_date_wins(app):
     with app.app_context():
         assert clock.today() == date(2022, 8, 15)
         assert clock.is_demo_date()
+
+
+def test_now_keeps_the_demo_date_and_the_time_of_day_in_china(app, monkeypatch):
+    monkeypatch.setattr(clock, "_utcnow", lambda: datetime(2026, 1, 2, 17, 30, tzinfo=UTC))
+    with app.app_context():
+        app.config["PORTAL_TODAY"] = "2022-08-15"
+        # 17:30 UTC is 01:30 the next morning in China; the demonstration's date wins
+        assert clock.now() == datetime(2022, 8, 14, 17, 30, tzinfo=UTC)
+        app.config["PORTAL_TODAY"] = None
+        assert clock.now() == datetime(2026, 1, 2, 17, 30, tzinfo=UTC)

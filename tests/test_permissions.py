@@ -45,6 +45,8 @@ OWN_AGENCY_REVIEWER = row(
 )
 HALL_ONLY = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 OWN_AGENCY_STAFF = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, NOT_FOUND, OK)
+# Reviewers (their own agency's data; tests/reports/test_pages.py: another's is a 404) and
+# administrators (every agency).
 BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
 OWN_AGENCY_BACK_OFFICE = row(
     LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK
@@ -110,6 +112,10 @@ EXPECTED = {
     "admin.halls": ("GET", ADMIN_ONLY),
     "admin.new_hall": ("GET", ADMIN_ONLY),
     "admin.edit_hall": ("GET", ADMIN_ONLY),
+    "reports.tax_list": ("GET", BACK_OFFICE),
+    "reports.monthly": ("GET", BACK_OFFICE),
+    "reports.monthly_csv": ("GET", BACK_OFFICE),
+    "reports.monthly_xlsx": ("GET", BACK_OFFICE),
     "hall.halls": ("GET", EVERYONE),
     "hall.visit": ("GET", HALL_ONLY),
     "hall.stop": ("POST", HALL_ONLY),

@@ -46,6 +46,7 @@ ACTIONS = {
     "user.set_locale": _l("Language changed"),
     "staff_user.create": _l("Staff account created"),
     "demo.load": _l("Demonstration data loaded"),
+    "reports.tax_list_export": _l("Deferral list exported for the tax bureau"),
     "commitment.start": _l("Commitment application started"),
     "commitment.resubmit_start": _l("Commitment application started again after a rejection"),
     "commitment.answer": _l("Commitment application answers saved"),

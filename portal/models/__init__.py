@@ -13,6 +13,7 @@ from portal.models.employers import DeferralDecision, Employer, Membership
 from portal.models.geography import Agency, PoolingRegion
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
 from portal.models.imports import ImportRecord
+from portal.models.reports import TaxListExport, TaxListExportRow
 from portal.models.users import ActivationCode, User
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "RateLimitWindow",
     "ServiceHall",
     "StoredLetter",
+    "TaxListExport",
+    "TaxListExportRow",
     "UploadedFile",
     "User",
 ]

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from .classification import parse_classification, parse_codes
 from .errors import PolicyError
+from .exchange import parse_exchange
 from .policy import RULES_DIR, parse_national, parse_program
 from .uscc import parse_unit_kinds
 from .workdays import parse_working_days
 
 DATA_FILES = (
     "classification.yaml",
+    "exchange.yaml",
     "gbt4754.yaml",
     "national.yaml",
     "unit_kinds.yaml",
@@ -64,6 +66,8 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
                 continue
             _run(report, path,
                  lambda p=path, known=classification.industries: parse_codes(p, known))
+        elif name == "exchange.yaml":
+            _run(report, path, lambda p=path: parse_exchange(p))
         elif name == "national.yaml":
             _run(report, path, lambda p=path: parse_national(p))
         elif name == "unit_kinds.yaml":

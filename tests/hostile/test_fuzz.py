@@ -158,7 +158,7 @@ def _role(app, endpoint: str) -> str:
         return "hall_acting"
     if name in p.EMPLOYER_SCOPED or name == p.SIGNED_IN:
         return "owner_a"
-    return {p.REVIEW: "reviewer", p.ADMIN: "admin"}.get(name, "hall")
+    return {p.REVIEW: "reviewer", p.ADMIN: "admin", p.BACK_OFFICE: "reviewer"}.get(name, "hall")
 
 
 def _path_value(name: str, rows: dict, choice: int, text: str):

@@ -1,0 +1,50 @@
+"""What was sent out: each 缓缴清单 export, and the fingerprint of every row it carried."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+
+
+class TaxListExport(Base):
+    """One 缓缴清单 file handed to the tax bureau (内医保办发〔2022〕19号 五).
+
+    Its rows' fingerprints tell the next ``since_last`` export what the bureau already has.
+    """
+
+    __tablename__ = "tax_list_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: every agency (an administrator's or a command's export of the whole list).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    is_since_last: Mapped[bool] = mapped_column(Boolean, default=False)
+    file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx
+    row_count: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    # The file's 传输时间, too.
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None: a command (flask portal export tax-list), like the demo loader's audit row.
+    exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    rows: Mapped[list[TaxListExportRow]] = relationship(
+        back_populates="export", order_by="TaxListExportRow.id"
+    )
+
+
+class TaxListExportRow(Base):
+    """An employer's row in one export: the SHA-256 of its cells (without 传输时间)."""
+
+    __tablename__ = "tax_list_export_rows"
+    __table_args__ = (UniqueConstraint("export_id", "employer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("tax_list_exports.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+    export: Mapped[TaxListExport] = relationship(back_populates="rows")

@@ -1,0 +1,89 @@
+"""``flask portal export tax-list`` and ``flask portal report monthly``: the pages' code, as a
+command (acting as nobody, like the demo loader: the audit row's actor is empty)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.clock import today
+from portal.extensions import db
+from portal.models import Agency
+from portal.reports.files import FORMATS, render
+from portal.reports.operations import export_tax_list
+from portal.reports.queries import agency_by_code, monthly_report
+from portal.reports.tables import monthly_table
+from portal.rules.months import MONTH_RE
+
+export_cli = AppGroup("export", help="Files for other systems.")
+report_cli = AppGroup("report", help="Reports.")
+
+
+def _format_of(output: str) -> str:
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise click.BadParameter("end the file name with .csv or .xlsx", param_hint="--output")
+    return suffix
+
+
+def _agency(code: str | None) -> Agency | None:
+    if code is None:
+        return None
+    agency = agency_by_code(code)
+    if agency is None:
+        raise click.BadParameter(f"no agency has the code {code!r}", param_hint="--agency")
+    return agency
+
+
+@export_cli.command("tax-list")
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date of the list (YYYY-MM-DD).",
+)
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option(
+    "--since-last",
+    is_flag=True,
+    help="Only rows new or changed since the bureau last received them.",
+)
+@click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
+def tax_list_command(on, agency_code: str | None, since_last: bool, output: str) -> None:
+    """Write the 缓缴清单 for the tax bureau and record the export."""
+    file_format = _format_of(output)
+    exported = export_tax_list(
+        on.date(),
+        agency=_agency(agency_code),
+        since_last=since_last,
+        file_format=file_format,
+        actor=None,
+    )
+    Path(output).write_bytes(exported.content)
+    db.session.commit()
+    click.echo(f"{output}: {exported.export.row_count} rows, sha256 {exported.export.file_sha256}")
+
+
+@report_cli.command("monthly")
+@click.option("--month", required=True, help="The month (YYYY-MM).")
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
+def monthly_command(month: str, agency_code: str | None, output: str) -> None:
+    """Write the monthly deferral report."""
+    file_format = _format_of(output)
+    if not MONTH_RE.match(month):
+        raise click.BadParameter("write the month as YYYY-MM", param_hint="--month")
+    if date.fromisoformat(f"{month}-01") > today():
+        raise click.BadParameter("the month has not begun", param_hint="--month")
+    agency = _agency(agency_code)
+    report = monthly_report(month, today(), agency_id=agency.id if agency else None)
+    # The headers in the default language: a request of its own, with no session to choose.
+    with current_app.test_request_context():
+        content = render(monthly_table(report), file_format)
+    Path(output).write_bytes(content)
+    click.echo(f"{output}: {len(report.lines)} agencies, as of {report.as_of.isoformat()}")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, MonthField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from portal.forms import BaseForm
+
+DATE_MESSAGE = _l("Enter the date of the list, for example 2022-08-15")
+MONTH_MESSAGE = _l("Enter the month of the report, for example 2022-08")
+
+
+class _DateField(DateField):
+    """A date field whose message for a date it cannot read says what to type."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(DATE_MESSAGE)) from error
+
+
+class _MonthField(MonthField):
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(MONTH_MESSAGE)) from error
+
+
+FORMAT_CHOICES = [
+    SelectChoice("xlsx", _l("Excel (.xlsx)")),
+    SelectChoice("csv", _l("CSV (UTF-8)")),
+]
+
+
+class TaxListForm(BaseForm):
+    """The 缓缴清单 download: a POST, because every export is recorded."""
+
+    on = _DateField(
+        _l("List as of (date)"),
+        validators=[InputRequired(DATE_MESSAGE)],
+        description=_l("The persons and amount are those of this date's contribution month."),
+    )
+    agency = SelectField(_l("Agency"), validate_choice=False)
+    since_last = BooleanField(
+        _l("Only employers new or changed since the last export (daily sharing)")
+    )
+    file_format = RadioField(_l("File format"), choices=FORMAT_CHOICES, default="xlsx")
+
+
+class MonthlyReportForm(BaseForm):
+    """The report's filters: a GET form, so no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    month = _MonthField(
+        _l("Month"),
+        validators=[InputRequired(MONTH_MESSAGE)],
+    )
+    agency = SelectField(_l("Agency"), validate_choice=False)
+
+    def __init__(self, *args, today=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_month(self, field) -> None:
+        if field.data and self.today and field.data > self.today:
+            raise ValidationError(_l("Enter a month that has begun"))

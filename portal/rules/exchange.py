@@ -1,0 +1,57 @@
+"""The 缓缴清单 exchanged with the tax bureau: its codes and formats (data/exchange.yaml).
+
+内医保办发〔2022〕19号 五 fixes the deferral type (66) and names the insurance-type code table;
+the formats of its months and dates are the portal's readings.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ._schema import Node, Param, as_text, read_yaml
+from .policy import DATA_DIR
+
+
+@dataclass(frozen=True)
+class TaxListFormat:
+    """The fixed codes and the formats of the 缓缴清单's cells."""
+
+    deferral_type: Param[str]
+    insurance_type: Param[str]
+    month_format: Param[str]
+    date_format: Param[str]
+    time_format: Param[str]
+    time_zone: Param[str]
+
+    def month(self, month: str) -> str:
+        """A contribution month "YYYY-MM" as the list writes it."""
+        return date.fromisoformat(f"{month}-01").strftime(self.month_format.value)
+
+    def day(self, day: date) -> str:
+        return day.strftime(self.date_format.value)
+
+    def moment(self, at: datetime) -> str:
+        """An aware datetime in the list's time zone, written as 传输时间."""
+        return at.astimezone(ZoneInfo(self.time_zone.value)).strftime(self.time_format.value)
+
+
+@functools.cache
+def tax_list_format() -> TaxListFormat:
+    """The shipped data/exchange.yaml."""
+    return parse_exchange(DATA_DIR / "exchange.yaml")
+
+
+def parse_exchange(path: Path) -> TaxListFormat:
+    """Load and validate data/exchange.yaml."""
+    root = Node(path.name, read_yaml(path))
+    root.only({"tax_list"})
+    node = root.child("tax_list")
+    keys = ("deferral_type", "insurance_type", "month_format", "date_format", "time_format",
+            "time_zone")
+    node.only(keys)
+    readings = {"insurance_type", "month_format", "date_format", "time_zone"}
+    return TaxListFormat(*(node.param(key, as_text, reading=key in readings) for key in keys))

@@ -1,0 +1,42 @@
+"""The back office in a real browser: the administrator opens the monthly report from the staff
+page, reads the table and the chart, and downloads the 缓缴清单."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.demo import DEMO_PASSWORD
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_administrator_reads_the_report_and_downloads_the_list(live_server, browser):
+    base_url, _app = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, base_url, "admin", DEMO_PASSWORD)
+    page.goto(f"{base_url}/staff/employers")
+    page.click("#back-office a[href='/reports/monthly']")
+    page.fill("#month", "2022-08")
+    page.click("#filters button")
+    assert "全部经办机构，2022-08" in page.inner_text("#report-title")
+    assert page.locator("#report tfoot tr").count() == 1
+    assert page.locator("svg#chart rect").count() >= 2
+    assert page.locator("svg#chart").bounding_box()["height"] > 150
+    screenshot(page, "monthly-report")
+
+    page.goto(f"{base_url}/reports/tax-list")
+    page.check("input[value='xlsx']")
+    with page.expect_download() as download:
+        page.click("#tax-list button.button")
+    content = download.value.path().read_bytes()
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["A1"].value == "统一社会信用代码" and sheet["L1"].value == "传输时间"
+    assert sheet.max_row > 1
+    screenshot(page, "tax-list")
+    context.close()

@@ -78,7 +78,9 @@ STATUSES = {
     "rejected": _l("Rejected"),
 }
 LETTER_STATUSES = {
-    "valid": _l("Valid"),
+    "signed": _l("Signed; the application is not sent to the agency yet"),
+    "under_review": _l("Signed; the agency is reviewing the application"),
+    "approved": _l("Approved by the agency"),
     "superseded": _l("Superseded by a later letter"),
     "rejected": _l("Application rejected"),
 }

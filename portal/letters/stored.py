@@ -105,12 +105,17 @@ def current_letter(application: CommitmentApplication) -> StoredLetter | None:
 
 
 def letter_status(letter: StoredLetter, application: CommitmentApplication) -> str:
-    """``valid``, ``superseded`` or ``rejected`` (the application was rejected)."""
+    """What a letter is now: ``superseded`` by a later one, or as its application stands:
+    ``signed`` (not sent yet), ``under_review``, ``approved`` or ``rejected``. A signed letter
+    is not "valid" until the agency approves the application it belongs to."""
     if letter.superseded_at is not None:
         return "superseded"
-    if application.status == "rejected":
-        return "rejected"
-    return "valid"
+    return {
+        "draft": "signed",
+        "submitted": "under_review",
+        "approved": "approved",
+        "rejected": "rejected",
+    }.get(application.status, "signed")
 
 
 def download_name(letter: StoredLetter, application: CommitmentApplication) -> str:

@@ -68,9 +68,9 @@ def test_signing_renders_a_real_letter_and_approval_reissues_it(client, people):
     assert old.superseded_at is not None and new.kind == "approved"
     assert "审核通过2022-08-15" in _pdf_text(new.pdf)
     assert client.get(f"/review/{application.id}/letters/{new.id}").data == new.pdf
-    # The signed letter's code now says it was superseded; the new one is valid.
+    # The signed letter's code now says it was superseded; the new one is approved.
     assert "Superseded" in text_of(client.get(f"/verify/{old.verification_code}"))
-    assert "Valid" in text_of(client.get(f"/verify/{new.verification_code}"))
+    assert "Approved by the agency" in text_of(client.get(f"/verify/{new.verification_code}"))
 
 
 def test_verify_shows_name_status_date_and_hash_only(client, people):
@@ -84,7 +84,10 @@ def test_verify_shows_name_status_date_and_hash_only(client, people):
     page = soup(response)
     summary = page.select_one("dl.verification")
     assert summary.select_one(".employer").get_text() == people["employer"].name
-    assert summary.select_one(".letter-status").get_text() == "Valid"
+    # Issue 15 item 5: a letter whose application waits for review is not "valid" yet.
+    assert summary.select_one(".letter-status").get_text() == (
+        "Signed; the agency is reviewing the application"
+    )
     assert summary.select_one(".sha256").get_text() == letter.sha256
     assert [dt.get_text() for dt in summary.select("dt")] == [
         "Employer", "Letter status", "Issued", "SHA-256"]
@@ -99,6 +102,14 @@ def test_verify_says_when_the_application_was_rejected(client, people):
     english(client)
     page = text_of(client.get(f"/verify/{application.letters[0].verification_code}"))
     assert "Application rejected" in page
+
+
+def test_verify_says_approved_only_once_the_agency_approved(client, people):
+    application = submitted_application(people["employer"], status="approved")
+    db.session.commit()
+    english(client)
+    page = text_of(client.get(f"/verify/{application.letters[0].verification_code}"))
+    assert "Approved by the agency" in page
 
 
 def test_an_unknown_or_malformed_code_is_a_plain_404(client, people):

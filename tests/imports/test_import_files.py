@@ -80,7 +80,8 @@ def test_a_good_list_creates_then_changes_nothing_on_reimport(app, agencies, tmp
 
 def test_one_bad_row_refuses_the_whole_file_and_names_every_problem(app, agencies, tmp_path):
     good = credit_code()
-    bad = credit_code()[:-1] + ("0" if credit_code()[-1] != "0" else "1")
+    other = credit_code()
+    bad = other[:-1] + ("0" if other[-1] != "0" else "1")  # a wrong check character
     path = tmp_path / "list.csv"
     path.write_text(
         f"{LIST_HEADER}\n{good},甲公司,U1,LC01,小型,是\n{bad},乙公司,U2,ZZ99,巨型,也许\n",

@@ -45,7 +45,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.labels import error_message, put_error
 from portal.letters.codes import verify_url_for
-from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE, FORM_DOCUMENT
 from portal.permissions import EMPLOYER_APPLY, EMPLOYER_VIEW, permission
 from portal.rules import INDUSTRIES, industry_for_code, load_program
 
@@ -238,8 +238,12 @@ def letter(employer):
     application, elsewhere = _draft_or_redirect(employer, "letter")
     if elsewhere:
         return elsewhere
+    program = load_program(employer.program_id)
     return render_template("applications/letter.html", employer=employer,
-                           application=application, title=COMMITMENT_TITLE, body=COMMITMENT_TEXT)
+                           application=application, title=COMMITMENT_TITLE, body=COMMITMENT_TEXT,
+                           form_document=FORM_DOCUMENT,
+                           own_form=any(d.number == FORM_DOCUMENT for d in program.documents),
+                           program_document=program.documents[0].number)
 
 
 @bp.route("/sign", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from portal.labels.codes import (
     level_label,
     operator_label,
     percent,
+    program_name,
     role_label,
     size_label,
     source_label,
@@ -56,6 +57,7 @@ __all__ = [
     "level_label",
     "operator_label",
     "percent",
+    "program_name",
     "put_error",
     "role_label",
     "size_label",
@@ -88,6 +90,7 @@ def template_globals() -> dict:
         "percent": percent,
         "import_kind_label": import_kind_label,
         "deferred_part_label": deferred_part_label,
+        "program_name": program_name,
         "import_status_label": import_status_label,
     }
 

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.rules import INDUSTRIES, Classification
+from portal.rules import INDUSTRIES, Classification, load_program, program_ids
 from portal.rules.uscc import unit_kind_data, unit_kind_label
 
 SIZES = {
@@ -224,6 +224,14 @@ def percent(rate: Decimal) -> str:
 
 def is_english() -> bool:
     return str(get_locale()) == "en"
+
+
+def program_name(program_id: str | None) -> str:
+    """A program's name as its policy file gives it, in the reader's language."""
+    if not program_id or program_id not in program_ids():
+        return program_id or "—"
+    program = load_program(program_id)
+    return program.name_en if is_english() else program.name_zh
 
 
 def industry_name(key: str | None) -> str:

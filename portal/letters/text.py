@@ -6,6 +6,11 @@ may change (tests/test_pdf.py).
 
 from __future__ import annotations
 
+#: The document whose 附件 is the form. Only Shandong's notice carries one; Jiangsu (实施方案
+#: 三（一）书面承诺) and Inner Mongolia ask for a written commitment without a form, so their
+#: employers sign this one (DOMAIN.md §9 reading), and the page says so.
+FORM_DOCUMENT = "鲁医保发〔2022〕21号"
+
 #: Title of the letter, 鲁医保发〔2022〕21号 附件.
 COMMITMENT_TITLE = "缓缴职工医保单位缴费承诺书"
 

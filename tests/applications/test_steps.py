@@ -380,3 +380,22 @@ def test_submitting_without_signing_is_refused(client, people):
     walk_to_sign(client, employer)
     assert submit(client, employer).location.endswith("/check")
     assert _application(employer).status == "draft"
+
+
+def test_the_letter_page_says_whose_form_it_is(client, make, people):
+    """Issue 15 item 10: a Jiangsu applicant got Shandong's form captioned "as the agency
+    issued it"; only Shandong's notice carries a form (DOMAIN.md §9 reading)."""
+    sign_in(client, people["owner"])
+    english(client)
+    walk_to_sign(client, people["employer"])
+    own = text_of(client.get(f"{base(people['employer'])}/letter"))
+    assert "word for word as the agency issued it (鲁医保发〔2022〕21号 附件)" in own
+    jiangsu = make.employer(make.agency(make.region("jiangsu-2022")), list_status="not_listed",
+                            size_class=None, size_source=None, industry=None)
+    owner = make.user(employer=jiangsu, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    walk_to_sign(client, jiangsu)
+    other = text_of(client.get(f"{base(jiangsu)}/letter"))
+    assert "Your program's notice (江苏省实施方案（2022）) asks for a written commitment" in other
+    assert "this is Shandong's form (鲁医保发〔2022〕21号 附件)" in other

@@ -46,3 +46,28 @@ def test_day_is_babels_long_date(value):
     assert _day(value, "en") == format_date(value, format="d MMM y", locale="en")
     assert _day(date(2022, 8, 15), "zh") == "2022年8月15日"
     assert _day(date(2022, 8, 15), "en") == "15 Aug 2022"
+
+
+def test_form_fields_carry_no_none_attributes(client):
+    """Issue 15 item 13: the lookup form rendered autocomplete="None" inputmode="None"."""
+    page = client.get("/lookup/classification").get_data(as_text=True)
+    assert '="None"' not in page
+
+
+def test_the_start_page_leads_to_the_public_services(client):
+    """Issue 15 item 12: nothing linked the lookups, the verify page or the JSON API."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    links = {a["href"].split("?")[0] for a in page.select("#public-services a")}
+    assert links == {
+        "/lookup/classification",
+        "/lookup/employer",
+        "/verify/",
+        "/api/v1/classification",
+    }
+    for href in links:
+        assert (
+            client.get(href, query_string={"industry": "retail", "employees": "5"}).status_code
+            == 200
+        )

@@ -42,7 +42,7 @@ def schedule(employer):
 @permission(EMPLOYER_FINANCE)
 def schedule_csv(employer):
     standing = _standing_with_amounts(employer)
-    return _download(to_csv(schedule_rows(standing)), "text/csv; charset=utf-8", employer, "csv")
+    return _download(to_csv(schedule_rows(standing)), "text/csv", employer, "csv")
 
 
 @bp.route("/schedule.xlsx")

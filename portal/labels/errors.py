@@ -15,7 +15,6 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.rules.errors import DomainError
-from portal.templating import day
 
 Message = Callable[[DomainError, dict[str, Any]], str]
 
@@ -49,6 +48,12 @@ def _too_many_pixels(error: DomainError, context: dict[str, Any]) -> str:
         name=_filename(error),
         n=MAX_PIXELS // 1_000_000,
     )
+
+
+def _day(value: Any) -> str:
+    from portal.templating import day  # templating imports the labels
+
+    return day(value)
 
 
 def _filename(error: DomainError) -> str:
@@ -166,7 +171,7 @@ MESSAGES: dict[str, Message] = {
     "departure.before_period": lambda error, context: _(
         "The deferral starts on %(date)s: before then nothing was deferred for this person. "
         "Check the date",
-        date=day(error.details["start"]) if error.details.get("start") else "—",
+        date=_day(error.details.get("start")),
     ),
     # Reviewers' decisions (portal/review/operations.py)
     "review.own_filing": _static(

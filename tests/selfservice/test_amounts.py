@@ -234,3 +234,11 @@ def test_the_calculator_answers_up_to_three_years_after_the_deadline(client, mak
     assert soup(far).select_one("#what-if") is None
     near = client.get(f"/e/{employer.id}/amounts/", query_string={"pay_on": "2025-10-31"})
     assert soup(near).select_one("#what-if") is not None
+
+
+def test_the_schedule_csv_names_its_charset_once(client, make):
+    """Issue 15 item 13: served as "text/csv; charset=utf-8; charset=utf-8"."""
+    employer, owner = _shandong(make, contribution_base_amount=Decimal("10000.00"))
+    sign_in(client, owner)
+    response = client.get(f"/e/{employer.id}/amounts/schedule.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

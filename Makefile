@@ -18,6 +18,7 @@ run: setup migrate demo
 		--workers 2 --access-logfile - wsgi:app
 
 test: setup system-deps-test
+	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -63,6 +64,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q tests/test_i18n.py
 
 bench: setup system-deps-test

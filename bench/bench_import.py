@@ -63,34 +63,55 @@ def main() -> int:
         conn.execute("DROP DATABASE IF EXISTS bench_import")
         conn.execute("CREATE DATABASE bench_import")
     dsn = url.render_as_string(hide_password=False)
-    env = {**os.environ, "PORTAL_ENV": "development",
-           "DATABASE_URL": url.set(drivername="postgresql+psycopg").render_as_string(False)}
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "DATABASE_URL": url.set(drivername="postgresql+psycopg").render_as_string(False),
+    }
     env.pop("TEST_DATABASE_URL", None)
     flask = [str(REPO / ".venv/bin/flask"), "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=REPO, env=env, check=True,  # noqa: S603
-                   capture_output=True)
+    subprocess.run(
+        [*flask, "db", "upgrade"],
+        cwd=REPO,
+        env=env,
+        check=True,  # noqa: S603
+        capture_output=True,
+    )
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("INSERT INTO pooling_regions (code, name, province, program_id) "
-                      "VALUES ('R', '聊城', '山东省', 'liaocheng-2022')")
-        conn.execute("INSERT INTO agencies (code, name, region_id) "
-                      "SELECT 'LC01', '聊城市医疗保障服务中心', id FROM pooling_regions")
-        conn.execute("CREATE TABLE bare (credit_code text, name text, unit_number text, "
-                     "agency_code text, size_class text, on_list text)")
+        conn.execute(
+            "INSERT INTO pooling_regions (code, name, province, program_id) "
+            "VALUES ('R', '聊城', '山东省', 'liaocheng-2022')"
+        )
+        conn.execute(
+            "INSERT INTO agencies (code, name, region_id) "
+            "SELECT 'LC01', '聊城市医疗保障服务中心', id FROM pooling_regions"
+        )
+        conn.execute(
+            "CREATE TABLE bare (credit_code text, name text, unit_number text, "
+            "agency_code text, size_class text, on_list text)"
+        )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "list.csv"
         write_file(path, args.rows)
         with psycopg.connect(dsn) as conn:
             started = time.perf_counter()
-            with conn.cursor() as cursor, cursor.copy(
-                "COPY bare FROM STDIN (FORMAT csv, HEADER)"
-            ) as copy, path.open("rb") as source:
+            with (
+                conn.cursor() as cursor,
+                cursor.copy("COPY bare FROM STDIN (FORMAT csv, HEADER)") as copy,
+                path.open("rb") as source,
+            ):
                 while chunk := source.read(1 << 20):
                     copy.write(chunk)
             conn.commit()
             floor = time.perf_counter() - started
         started = time.perf_counter()
-        done = subprocess.run([*flask, "portal", "import", "list", str(path), "--json"],  # noqa: S603
-                              cwd=REPO, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [*flask, "portal", "import", "list", str(path), "--json"],  # noqa: S603
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - started
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if done.returncode != 0:

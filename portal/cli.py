@@ -91,11 +91,13 @@ def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
 
     def progress(rows: int) -> None:  # in place on a terminal, a line each batch in a log
         if not as_json:
-            click.echo(f"{chr(13) if interactive else ''}  {rows:,} rows read", err=True,
-                       nl=not interactive)
+            click.echo(
+                f"{chr(13) if interactive else ''}  {rows:,} rows read",
+                err=True,
+                nl=not interactive,
+            )
 
-    outcome, _record = import_file(kind, Source.from_path(file), dry_run=dry_run,
-                                   progress=progress)
+    outcome, _record = import_file(kind, Source.from_path(file), dry_run=dry_run, progress=progress)
     db.session.commit()
     if as_json:
         click.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))

@@ -60,15 +60,19 @@ def _fail(exc: rules.RulesError, as_json: bool) -> None:
 @click.option("--revenue", help="营业收入 in 万元")
 @click.option("--assets", help="资产总额 in 万元")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def classify_command(industry: str, employees: int | None, revenue: str | None,
-                     assets: str | None, as_json: bool) -> None:
+def classify_command(
+    industry: str, employees: int | None, revenue: str | None, assets: str | None, as_json: bool
+) -> None:
     """Classify an enterprise by size (工信部联企业〔2011〕300号 第四条)."""
     try:
         if industry not in rules.INDUSTRIES:
             industry = rules.industry_for_code(industry).industry or industry
-        result = rules.classify(industry, employees=employees,
-                                revenue=_decimal(revenue, "--revenue"),
-                                assets=_decimal(assets, "--assets"))
+        result = rules.classify(
+            industry,
+            employees=employees,
+            revenue=_decimal(revenue, "--revenue"),
+            assets=_decimal(assets, "--assets"),
+        )
     except rules.RulesError as exc:
         _fail(exc, as_json)
         return
@@ -83,10 +87,18 @@ def classify_command(industry: str, employees: int | None, revenue: str | None,
 @rules_cli.command("quote")
 @click.argument("program_id")
 @click.option("--monthly-amount", help="Unit amount of every deferred month (yuan).")
-@click.option("--month-amount", multiple=True, metavar="YYYY-MM=AMOUNT",
-              help="Unit amount of one month; repeat for each month.")
-@click.option("--payment", multiple=True, metavar="YYYY-MM-DD=AMOUNT",
-              help="A payment of deferred amounts; repeat for each.")
+@click.option(
+    "--month-amount",
+    multiple=True,
+    metavar="YYYY-MM=AMOUNT",
+    help="Unit amount of one month; repeat for each month.",
+)
+@click.option(
+    "--payment",
+    multiple=True,
+    metavar="YYYY-MM-DD=AMOUNT",
+    help="A payment of deferred amounts; repeat for each.",
+)
 @click.option("--as-of", required=True, help="Quote as of this date (YYYY-MM-DD).")
 @click.option("--july-paid", is_flag=True, help="July's contribution is already paid.")
 @click.option("--chosen-start", help="Chosen first month where the program allows (YYYY-MM).")
@@ -94,10 +106,19 @@ def classify_command(industry: str, employees: int | None, revenue: str | None,
 @click.option("--founded-month", help="New business: founding month (YYYY-MM).")
 @click.option("--what-if", "what_if", help="Also give the late fee if paid on this date.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def quote_command(program_id: str, monthly_amount: str | None, month_amount: tuple[str, ...],
-                  payment: tuple[str, ...], as_of: str, july_paid: bool,
-                  chosen_start: str | None, first_insured_month: str | None,
-                  founded_month: str | None, what_if: str | None, as_json: bool) -> None:
+def quote_command(
+    program_id: str,
+    monthly_amount: str | None,
+    month_amount: tuple[str, ...],
+    payment: tuple[str, ...],
+    as_of: str,
+    july_paid: bool,
+    chosen_start: str | None,
+    first_insured_month: str | None,
+    founded_month: str | None,
+    what_if: str | None,
+    as_json: bool,
+) -> None:
     """Catch-up amount, deadline and late fee for a 2022 deferral program."""
     if (monthly_amount is None) == (not month_amount):
         raise click.UsageError("Give either --monthly-amount or --month-amount (not both).")
@@ -115,9 +136,15 @@ def quote_command(program_id: str, monthly_amount: str | None, month_amount: tup
         payments.append((_date(day, "--payment"), _decimal(value, "--payment")))
     try:
         quote = rules.catchup_quote(
-            program_id, monthly_unit_amount=amounts, july_paid=july_paid,
-            chosen_start=chosen_start, first_insured_month=first_insured_month,
-            founded_month=founded_month, payments=payments, as_of=_date(as_of, "--as-of"))
+            program_id,
+            monthly_unit_amount=amounts,
+            july_paid=july_paid,
+            chosen_start=chosen_start,
+            first_insured_month=first_insured_month,
+            founded_month=founded_month,
+            payments=payments,
+            as_of=_date(as_of, "--as-of"),
+        )
         extra = quote.what_if(_date(what_if, "--what-if")) if what_if else None
     except rules.RulesError as exc:
         _fail(exc, as_json)
@@ -142,17 +169,31 @@ def quote_command(program_id: str, monthly_amount: str | None, month_amount: tup
 
 
 @rules_cli.command("check")
-@click.option("--path", "path", type=click.Path(file_okay=False),
-              help="Check a copy of the policy files in this directory instead.")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(file_okay=False),
+    help="Check a copy of the policy files in this directory instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def check_command(path: str | None, as_json: bool) -> None:
     """Validate every policy file; exit 1 naming the file and key of each problem."""
     report = rules.check_policy_files(path)
     if as_json:
-        click.echo(json.dumps({
-            "ok": report.ok, "checked": report.checked,
-            "errors": [{"file": e.file, "key": e.key, "problem": e.problem, "message": str(e)}
-                       for e in report.errors]}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "checked": report.checked,
+                    "errors": [
+                        {"file": e.file, "key": e.key, "problem": e.problem, "message": str(e)}
+                        for e in report.errors
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for error in report.errors:
             click.echo(f"ERROR {error}", err=True)

@@ -48,9 +48,7 @@ OWN_AGENCY_STAFF = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, NOT_FOUND
 # Reviewers (their own agency's data; tests/reports/test_pages.py: another's is a 404) and
 # administrators (every agency).
 BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
-OWN_AGENCY_BACK_OFFICE = row(
-    LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK
-)
+OWN_AGENCY_BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK)
 # An old URL redirects everyone before any lookup; the new URL checks (see the tests below).
 MOVED_FOR_ALL = row(MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED)
 
@@ -180,8 +178,14 @@ def world(app, make):
     )
     db.session.add(service_hall)
     import_record = ImportRecord(
-        kind="list", status="refused", file_name="list.csv", sha256="0" * 64, size=1,
-        agency_id=agency.id, errors=[], conflicts=[],
+        kind="list",
+        status="refused",
+        file_name="list.csv",
+        sha256="0" * 64,
+        size=1,
+        agency_id=agency.id,
+        errors=[],
+        conflicts=[],
     )
     db.session.add(import_record)
     make.commit()

@@ -30,8 +30,10 @@ class ParticularsForm(BaseForm):
 class IndustryForm(BaseForm):
     industry = RadioField(
         _l("Which industry is the unit in?"),
-        description=_l("Choose one of the 16 industries of 工信部联企业〔2011〕300号, or enter the "
-                       "GB/T 4754-2017 industry code from the business licence."),
+        description=_l(
+            "Choose one of the 16 industries of 工信部联企业〔2011〕300号, or enter the "
+            "GB/T 4754-2017 industry code from the business licence."
+        ),
         validators=[InputRequired(_l("Choose an industry, or choose to enter a code"))],
         choices=[],
     )
@@ -58,8 +60,10 @@ class IndustryForm(BaseForm):
             ) from error
         if match.industry is None:
             raise ValidationError(
-                _l("This code covers more than one industry. Enter the 4-digit code, or choose "
-                   "the industry from the list")
+                _l(
+                    "This code covers more than one industry. Enter the 4-digit code, or choose "
+                    "the industry from the list"
+                )
             )
         self.match = match
 
@@ -83,20 +87,32 @@ def _number(text: str | None, *, whole: bool) -> Decimal | int | None:
 
 
 class FiguresForm(BaseForm):
-    employees = StringField(_l("Number of employees (persons)"),
-                            description=_l("从业人员: everyone the unit employs, in persons"))
-    revenue = StringField(_l("Operating revenue last year (万元)"),
-                          description=_l("营业收入, in units of 10,000 yuan, for example 850.5"))
-    assets = StringField(_l("Total assets (万元)"),
-                         description=_l("资产总额, in units of 10,000 yuan, for example 1200"))
+    employees = StringField(
+        _l("Number of employees (persons)"),
+        description=_l("从业人员: everyone the unit employs, in persons"),
+    )
+    revenue = StringField(
+        _l("Operating revenue last year (万元)"),
+        description=_l("营业收入, in units of 10,000 yuan, for example 850.5"),
+    )
+    assets = StringField(
+        _l("Total assets (万元)"),
+        description=_l("资产总额, in units of 10,000 yuan, for example 1200"),
+    )
 
     MESSAGES = {
-        "employees": (_l("Enter the number of employees"),
-                      _l("Enter the number of employees as a whole number, like 45")),
-        "revenue": (_l("Enter the operating revenue in 万元"),
-                    _l("Enter the operating revenue as a number in 万元, like 850.5")),
-        "assets": (_l("Enter the total assets in 万元"),
-                   _l("Enter the total assets as a number in 万元, like 1200")),
+        "employees": (
+            _l("Enter the number of employees"),
+            _l("Enter the number of employees as a whole number, like 45"),
+        ),
+        "revenue": (
+            _l("Enter the operating revenue in 万元"),
+            _l("Enter the operating revenue as a number in 万元, like 850.5"),
+        ),
+        "assets": (
+            _l("Enter the total assets in 万元"),
+            _l("Enter the total assets as a number in 万元, like 1200"),
+        ),
     }
 
     def __init__(self, *args, needed: tuple[str, ...] = (), **kwargs) -> None:
@@ -132,8 +148,10 @@ class FiguresForm(BaseForm):
 class EvidenceForm(BaseForm):
     files = MultipleFileField(
         _l("Upload evidence (optional)"),
-        description=_l("PDF, JPEG or PNG, up to 10 MB each and 5 files in all: for example the "
-                       "financial statements or the payroll summary."),
+        description=_l(
+            "PDF, JPEG or PNG, up to 10 MB each and 5 files in all: for example the "
+            "financial statements or the payroll summary."
+        ),
     )
 
 
@@ -147,8 +165,10 @@ class SignForm(BaseForm):
         ],
     )
     statement = BooleanField(
-        _l("I am the unit's legal representative, I have read the commitment letter, and I sign "
-           "it for the unit. The information given is true."),
+        _l(
+            "I am the unit's legal representative, I have read the commitment letter, and I sign "
+            "it for the unit. The information given is true."
+        ),
         validators=[DataRequired(_l("Tick the box to confirm the statement"))],
     )
     password = PasswordField(

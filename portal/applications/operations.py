@@ -104,9 +104,7 @@ def review_working_days(program_id: str) -> int:
 # ------------------------------------------------------------------------------- drafts
 
 
-def open_draft(
-    employer: Employer, *, actor: User, today: date
-) -> CommitmentApplication:
+def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApplication:
     """Return the employer's current draft, starting one (or the next round) if there is none.
 
     A first application starts empty, with the unit kind its credit code shows; after a
@@ -131,8 +129,15 @@ def open_draft(
     if latest is None:
         application.unit_kind = parse_uscc(employer.credit_code).unit_kind
     else:
-        for name in ("unit_kind", "industry", "industry_code", "employees", "revenue_amount",
-                     "assets_amount", "computed_size"):
+        for name in (
+            "unit_kind",
+            "industry",
+            "industry_code",
+            "employees",
+            "revenue_amount",
+            "assets_amount",
+            "computed_size",
+        ):
             setattr(application, name, getattr(latest, name))
     try:
         with db.session.begin_nested():
@@ -145,11 +150,15 @@ def open_draft(
         for earlier in latest.evidence:
             copy_name = files.new_stored_name()
             files.copy(earlier.stored_name, copy_name)
-            application.evidence.append(EvidenceFile(
-                original_name=earlier.original_name, stored_name=copy_name,
-                content_type=earlier.content_type, size_bytes=earlier.size_bytes,
-                sha256=earlier.sha256,
-            ))
+            application.evidence.append(
+                EvidenceFile(
+                    original_name=earlier.original_name,
+                    stored_name=copy_name,
+                    content_type=earlier.content_type,
+                    size_bytes=earlier.size_bytes,
+                    sha256=earlier.sha256,
+                )
+            )
     db.session.flush()
     audit.record(
         actor,
@@ -196,8 +205,11 @@ def _withdraw_signature(application: CommitmentApplication, *, actor: User) -> N
     application.signatory_name = None
     application.signature_method = None
     audit.record(
-        actor, "commitment.signature_withdrawn", employer_id=application.employer_id,
-        obj=application, details={"reason": "answers changed after signing"},
+        actor,
+        "commitment.signature_withdrawn",
+        employer_id=application.employer_id,
+        obj=application,
+        details={"reason": "answers changed after signing"},
     )
 
 
@@ -206,8 +218,11 @@ def set_unit_kind(application: CommitmentApplication, unit_kind: str, *, actor: 
 
     :raise ApplicationError: a kind the program does not cover (机关事业单位).
     """
-    refused = [r for r in refusals(application.employer, unit_kind=unit_kind)
-               if r[0] == "out_of_scope_unit_kind"]
+    refused = [
+        r
+        for r in refusals(application.employer, unit_kind=unit_kind)
+        if r[0] == "out_of_scope_unit_kind"
+    ]
     if refused:
         raise ApplicationError("out_of_scope_unit_kind", field="unit_kind")
     return _save(application, {"unit_kind": unit_kind}, actor=actor)
@@ -222,8 +237,11 @@ def set_industry(
     needed = set(INDUSTRIES[industry].indicators)
     changes = {"industry": industry, "industry_code": code}
     # Figures the new industry does not use are dropped, so the record says what was declared.
-    for name, column in (("employees", "employees"), ("revenue", "revenue_amount"),
-                         ("assets", "assets_amount")):
+    for name, column in (
+        ("employees", "employees"),
+        ("revenue", "revenue_amount"),
+        ("assets", "assets_amount"),
+    ):
         if name not in needed:
             changes[column] = None
     return _save(application, changes, actor=actor)
@@ -247,11 +265,15 @@ def set_figures(
             raise ApplicationError("missing_figure", field=name)
         if given[name] < 0:
             raise ApplicationError("negative_figure", field=name)
-    return _save(application, {
-        "employees": employees if "employees" in needed else None,
-        "revenue_amount": revenue if "revenue" in needed else None,
-        "assets_amount": assets if "assets" in needed else None,
-    }, actor=actor)
+    return _save(
+        application,
+        {
+            "employees": employees if "employees" in needed else None,
+            "revenue_amount": revenue if "revenue" in needed else None,
+            "assets_amount": assets if "assets" in needed else None,
+        },
+        actor=actor,
+    )
 
 
 # ------------------------------------------------------------------------------- evidence
@@ -276,7 +298,8 @@ def add_evidence(
         .with_for_update()
     )
     already = db.session.scalar(
-        select(func.count()).select_from(EvidenceFile)
+        select(func.count())
+        .select_from(EvidenceFile)
         .where(EvidenceFile.application_id == application.id)
     )
     accepted = files.check_uploads(uploads, already=already)
@@ -297,9 +320,13 @@ def add_evidence(
         added.append(record)
     db.session.flush()
     audit.record(
-        actor, "commitment.evidence_add", employer_id=application.employer_id, obj=application,
-        details={"files": [{"id": f.id, "name": f.original_name, "sha256": f.sha256}
-                           for f in added]},
+        actor,
+        "commitment.evidence_add",
+        employer_id=application.employer_id,
+        obj=application,
+        details={
+            "files": [{"id": f.id, "name": f.original_name, "sha256": f.sha256} for f in added]
+        },
     )
     return added
 
@@ -309,8 +336,11 @@ def remove_evidence(
 ) -> None:
     _require_draft(application)
     audit.record(
-        actor, "commitment.evidence_remove", employer_id=application.employer_id,
-        obj=application, details={"file_id": record.id, "name": record.original_name},
+        actor,
+        "commitment.evidence_remove",
+        employer_id=application.employer_id,
+        obj=application,
+        details={"file_id": record.id, "name": record.original_name},
     )
     application.evidence.remove(record)
     db.session.delete(record)
@@ -352,9 +382,16 @@ def sign(
         raise ApplicationError("already_signed") from error
     letter = issue_letter(application, "signed", verify_url_for=verify_url_for, issued_on=today)
     audit.record(
-        actor, "commitment.sign", employer_id=application.employer_id, obj=application,
-        details={"signatory_name": application.signatory_name, "method": "online",
-                 "letter_id": letter.id, "sha256": letter.sha256},
+        actor,
+        "commitment.sign",
+        employer_id=application.employer_id,
+        obj=application,
+        details={
+            "signatory_name": application.signatory_name,
+            "method": "online",
+            "letter_id": letter.id,
+            "sha256": letter.sha256,
+        },
     )
 
 
@@ -362,8 +399,9 @@ def _require_complete(application: CommitmentApplication) -> None:
     missing = missing_answers(application)
     if missing:
         raise ApplicationError("incomplete", field=missing[0])
-    refused = refusals(application.employer, unit_kind=application.unit_kind,
-                       size=application.computed_size)
+    refused = refusals(
+        application.employer, unit_kind=application.unit_kind, size=application.computed_size
+    )
     if refused:
         raise ApplicationError(refused[0][0], detail=refused[0][1])
 
@@ -390,8 +428,14 @@ def submit(application: CommitmentApplication, *, actor: User, today: date) -> b
     except StaleDataError as error:
         raise AlreadySubmitted() from error
     audit.record(
-        actor, "commitment.submit", employer_id=application.employer_id, obj=application,
-        details={"reference": application.reference, "round": application.round,
-                 "due_on": application.due_on.isoformat()},
+        actor,
+        "commitment.submit",
+        employer_id=application.employer_id,
+        obj=application,
+        details={
+            "reference": application.reference,
+            "round": application.round,
+            "due_on": application.due_on.isoformat(),
+        },
     )
     return True

@@ -51,9 +51,7 @@ def get_evidence_or_404(application_ids: list[int] | int, file_id: int) -> Evide
     """:raise 404: when the file does not belong to the given application(s)."""
     ids = [application_ids] if isinstance(application_ids, int) else application_ids
     record = db.session.scalar(
-        select(EvidenceFile).where(
-            EvidenceFile.id == file_id, EvidenceFile.application_id.in_(ids)
-        )
+        select(EvidenceFile).where(EvidenceFile.id == file_id, EvidenceFile.application_id.in_(ids))
     )
     if record is None:
         abort(404)

@@ -80,8 +80,10 @@ def _refusal_messages(employer, application=None) -> list[str]:
         return [error_message(ApplicationError("listed"), program=program)]
     kind = application.unit_kind if application else None
     size = application.computed_size if application else None
-    return [error_message(ApplicationError(code, detail=text), program=program)
-            for code, text in refusals(employer, unit_kind=kind, size=size)]
+    return [
+        error_message(ApplicationError(code, detail=text), program=program)
+        for code, text in refusals(employer, unit_kind=kind, size=size)
+    ]
 
 
 def _review_days(employer) -> int | None:
@@ -91,8 +93,10 @@ def _review_days(employer) -> int | None:
 
 
 def _needs_review(application) -> bool:
-    return bool(application.industry_code) and industry_for_code(
-        application.industry_code).needs_review
+    return (
+        bool(application.industry_code)
+        and industry_for_code(application.industry_code).needs_review
+    )
 
 
 @bp.route("/")
@@ -100,9 +104,14 @@ def _needs_review(application) -> bool:
 def start(employer):
     latest = latest_round(employer)
     refused = [] if latest and latest.status != "rejected" else _refusal_messages(employer)
-    return render_template("applications/start.html", employer=employer, latest=latest,
-                           refused=refused, form=ConfirmForm(),
-                           review_days=_review_days(employer))
+    return render_template(
+        "applications/start.html",
+        employer=employer,
+        latest=latest,
+        refused=refused,
+        form=ConfirmForm(),
+        review_days=_review_days(employer),
+    )
 
 
 @bp.route("/begin", methods=["POST"])
@@ -116,8 +125,11 @@ def begin(employer):
     except ApplicationError:
         return redirect(url_for("applications.start", employer_id=employer.id))
     if application.status != "draft":
-        return redirect(url_for("applications.application", employer_id=employer.id,
-                                application_id=application.id))
+        return redirect(
+            url_for(
+                "applications.application", employer_id=employer.id, application_id=application.id
+            )
+        )
     missing = missing_answers(application)
     return redirect(_step_url(employer, missing[0] if missing else "check"))
 
@@ -137,8 +149,9 @@ def particulars(employer):
             put_error(form, error, default="unit_kind", program=load_program(employer.program_id))
         else:
             return _after_save(employer, application, "industry")
-    return render_template("applications/particulars.html", employer=employer,
-                           application=application, form=form)
+    return render_template(
+        "applications/particulars.html", employer=employer, application=application, form=form
+    )
 
 
 @bp.route("/industry", methods=["GET", "POST"])
@@ -155,8 +168,9 @@ def industry(employer):
         key, code, _review = form.chosen()
         set_industry(application, key, code, actor=current_user)
         return _after_save(employer, application, "figures")
-    return render_template("applications/industry.html", employer=employer,
-                           application=application, form=form)
+    return render_template(
+        "applications/industry.html", employer=employer, application=application, form=form
+    )
 
 
 @bp.route("/figures", methods=["GET", "POST"])
@@ -166,14 +180,23 @@ def figures(employer):
     if elsewhere:
         return elsewhere
     needed = INDUSTRIES[application.industry].indicators
-    form = FiguresForm(needed=needed, employees=application.employees,
-                       revenue=application.revenue_amount, assets=application.assets_amount)
+    form = FiguresForm(
+        needed=needed,
+        employees=application.employees,
+        revenue=application.revenue_amount,
+        assets=application.assets_amount,
+    )
     if form.validate_on_submit():
         set_figures(application, actor=current_user, **form.values)
         return _after_save(employer, application, "size")
-    return render_template("applications/figures.html", employer=employer,
-                           application=application, form=form, needed=needed,
-                           needs_review=_needs_review(application))
+    return render_template(
+        "applications/figures.html",
+        employer=employer,
+        application=application,
+        form=form,
+        needed=needed,
+        needs_review=_needs_review(application),
+    )
 
 
 @bp.route("/size")
@@ -183,11 +206,16 @@ def size(employer):
     if elsewhere:
         return elsewhere
     result = classification(application)
-    return render_template("applications/size.html", employer=employer, application=application,
-                           result=result, lines=labels.explanation(result),
-                           refused=_refusal_messages(employer, application),
-                           needs_review=_needs_review(application),
-                           review_days=_review_days(employer))
+    return render_template(
+        "applications/size.html",
+        employer=employer,
+        application=application,
+        result=result,
+        lines=labels.explanation(result),
+        refused=_refusal_messages(employer, application),
+        needs_review=_needs_review(application),
+        review_days=_review_days(employer),
+    )
 
 
 @bp.route("/evidence", methods=["GET", "POST"])
@@ -198,19 +226,28 @@ def evidence(employer):
         return elsewhere
     form = EvidenceForm()
     if form.validate_on_submit():
-        uploads = [files.Upload(item.filename or "", item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
-                   for item in request.files.getlist(form.files.name) if item.filename]
+        uploads = [
+            files.Upload(item.filename or "", item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
+            for item in request.files.getlist(form.files.name)
+            if item.filename
+        ]
         try:
             added = add_evidence(application, uploads, actor=current_user)
         except files.EvidenceError as error:
             form.files.errors = [error_message(error)]
         else:
-            flash(_("Uploaded: %(names)s", names=", ".join(f.original_name for f in added)),
-                  "success")
+            flash(
+                _("Uploaded: %(names)s", names=", ".join(f.original_name for f in added)), "success"
+            )
             return redirect(_step_url(employer, "evidence"))
-    return render_template("applications/evidence.html", employer=employer,
-                           application=application, form=form, remove_form=ConfirmForm(),
-                           max_files=files.MAX_EVIDENCE_FILES)
+    return render_template(
+        "applications/evidence.html",
+        employer=employer,
+        application=application,
+        form=form,
+        remove_form=ConfirmForm(),
+        max_files=files.MAX_EVIDENCE_FILES,
+    )
 
 
 @bp.route("/evidence/<int:file_id>/remove", methods=["POST"])
@@ -239,11 +276,16 @@ def letter(employer):
     if elsewhere:
         return elsewhere
     program = load_program(employer.program_id)
-    return render_template("applications/letter.html", employer=employer,
-                           application=application, title=COMMITMENT_TITLE, body=COMMITMENT_TEXT,
-                           form_document=FORM_DOCUMENT,
-                           own_form=any(d.number == FORM_DOCUMENT for d in program.documents),
-                           program_document=program.documents[0].number)
+    return render_template(
+        "applications/letter.html",
+        employer=employer,
+        application=application,
+        title=COMMITMENT_TITLE,
+        body=COMMITMENT_TEXT,
+        form_document=FORM_DOCUMENT,
+        own_form=any(d.number == FORM_DOCUMENT for d in program.documents),
+        program_document=program.documents[0].number,
+    )
 
 
 @bp.route("/sign", methods=["GET", "POST"])
@@ -259,23 +301,38 @@ def sign(employer):
         return redirect(_step_url(employer, "check" if not refused else "size"))
     form = SignForm()
     if form.validate_on_submit():
-        policy = LoginPolicy(current_app.config["LOGIN_MAX_FAILURES"],
-                             current_app.config["LOGIN_LOCK_MINUTES"])
-        if authenticate(current_user.username, form.password.data, policy,
-                        action="auth.reauthenticate") is None:
+        policy = LoginPolicy(
+            current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
+        )
+        if (
+            authenticate(
+                current_user.username, form.password.data, policy, action="auth.reauthenticate"
+            )
+            is None
+        ):
             form.password.errors.append(
-                _("The password is not right. Enter the password you sign in with"))
+                _("The password is not right. Enter the password you sign in with")
+            )
         else:
             try:
-                operations.sign(application, signatory_name=form.signatory_name.data,
-                                actor=current_user, today=clock.today(),
-                                verify_url_for=verify_url_for)
+                operations.sign(
+                    application,
+                    signatory_name=form.signatory_name.data,
+                    actor=current_user,
+                    today=clock.today(),
+                    verify_url_for=verify_url_for,
+                )
             except ApplicationError as error:
                 if error.code != "already_signed":  # a double click: answer as the first did
                     raise
             return redirect(_step_url(employer, "check"))
-    return render_template("applications/sign.html", employer=employer, application=application,
-                           form=form, title=COMMITMENT_TITLE)
+    return render_template(
+        "applications/sign.html",
+        employer=employer,
+        application=application,
+        form=form,
+        title=COMMITMENT_TITLE,
+    )
 
 
 @bp.route("/check")
@@ -284,11 +341,15 @@ def check(employer):
     application, elsewhere = _draft_or_redirect(employer, "check")
     if elsewhere:
         return elsewhere
-    return render_template("applications/check.html", employer=employer,
-                           application=application, form=ConfirmForm(),
-                           refused=_refusal_messages(employer, application),
-                           needs_review=_needs_review(application),
-                           review_days=_review_days(employer))
+    return render_template(
+        "applications/check.html",
+        employer=employer,
+        application=application,
+        form=ConfirmForm(),
+        refused=_refusal_messages(employer, application),
+        needs_review=_needs_review(application),
+        review_days=_review_days(employer),
+    )
 
 
 @bp.route("/submit", methods=["POST"])
@@ -297,8 +358,9 @@ def submit(employer):
     application = latest_round(employer)
     if application is None:
         return redirect(url_for("applications.start", employer_id=employer.id))
-    status_page = url_for("applications.application", employer_id=employer.id,
-                          application_id=application.id)
+    status_page = url_for(
+        "applications.application", employer_id=employer.id, application_id=application.id
+    )
     if not ConfirmForm().validate_on_submit():
         flash(_("This form had expired, so nothing was saved. Try again."), "error")
         return redirect(_step_url(employer, "check"))
@@ -319,10 +381,15 @@ def submit(employer):
 def application(employer, application_id: int):
     application = get_application_or_404(employer, application_id)
     latest = latest_round(employer)
-    return render_template("applications/application.html", employer=employer,
-                           application=application, rounds=rounds_of(employer.id),
-                           is_latest=latest is not None and latest.id == application.id,
-                           form=ConfirmForm(), review_days=_review_days(employer))
+    return render_template(
+        "applications/application.html",
+        employer=employer,
+        application=application,
+        rounds=rounds_of(employer.id),
+        is_latest=latest is not None and latest.id == application.id,
+        form=ConfirmForm(),
+        review_days=_review_days(employer),
+    )
 
 
 @bp.route("/letters/<int:letter_id>")

@@ -132,17 +132,13 @@ def employer_standing(employer: Employer, on: date) -> Standing:
 # ------------------------------------------------------------------------------ many employers
 
 
-def employers_where(
-    *, agency_id: int | None = None, region_id: int | None = None
-) -> Select:
+def employers_where(*, agency_id: int | None = None, region_id: int | None = None) -> Select:
     """The ids of the employers of one agency, one pooling region, or all (a subquery)."""
     ids = select(Employer.id)
     if agency_id is not None:
         ids = ids.where(Employer.agency_id == agency_id)
     if region_id is not None:
-        ids = ids.join(Agency, Agency.id == Employer.agency_id).where(
-            Agency.region_id == region_id
-        )
+        ids = ids.join(Agency, Agency.id == Employer.agency_id).where(Agency.region_id == region_id)
     return ids
 
 

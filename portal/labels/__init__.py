@@ -103,5 +103,3 @@ def template_filters() -> dict:
         "operator_label": operator_label,
         "percent": percent,
     }
-
-

@@ -123,9 +123,7 @@ class Indicator(NamedTuple):
 
 
 INDICATORS = {
-    "employees": Indicator(
-        _l("Number of employees"), _l("persons"), _l("employees (persons)")
-    ),
+    "employees": Indicator(_l("Number of employees"), _l("persons"), _l("employees (persons)")),
     "revenue": Indicator(
         _l("Operating revenue"), _l("万元 (10,000 yuan)"), _l("operating revenue (10,000 yuan)")
     ),

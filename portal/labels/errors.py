@@ -285,9 +285,7 @@ MESSAGES: dict[str, Message] = {
     "import_cell.payment_differs": _static(
         lambda: _("This payment number was imported before with another date or amount")
     ),
-    "import_file.no_header": _static(
-        lambda: _("The file has no header row naming its columns")
-    ),
+    "import_file.no_header": _static(lambda: _("The file has no header row naming its columns")),
     "import_file.duplicate_column": lambda error, context: _(
         "The column %(column)s appears twice", column=error.details.get("column")
     ),

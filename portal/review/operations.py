@@ -55,8 +55,11 @@ def approve(
     """
     _claim(application, "approved", actor=actor, reason=None)
     employer = application.employer
-    before = {"list_status": employer.list_status, "size_class": employer.size_class,
-              "size_source": employer.size_source}
+    before = {
+        "list_status": employer.list_status,
+        "size_class": employer.size_class,
+        "size_source": employer.size_source,
+    }
     employer.list_status = "listed"
     employer.size_class = application.computed_size
     employer.size_source = "commitment"
@@ -65,13 +68,22 @@ def approve(
     employer.revenue_amount = application.revenue_amount
     employer.assets_amount = application.assets_amount
     decision = f"审核通过 {today.isoformat()} {employer.agency.name}（审核人 {actor.display_name}）"
-    letter = issue_letter(application, "approved", verify_url_for=verify_url_for,
-                          issued_on=today, decision=decision)
+    letter = issue_letter(
+        application, "approved", verify_url_for=verify_url_for, issued_on=today, decision=decision
+    )
     audit.record(
-        actor, "commitment.approve", employer_id=employer.id, obj=application,
-        details={"reference": application.reference, "round": application.round,
-                 "size_class": application.computed_size, "before": before,
-                 "letter_id": letter.id, "sha256": letter.sha256},
+        actor,
+        "commitment.approve",
+        employer_id=employer.id,
+        obj=application,
+        details={
+            "reference": application.reference,
+            "round": application.round,
+            "size_class": application.computed_size,
+            "before": before,
+            "letter_id": letter.id,
+            "sha256": letter.sha256,
+        },
     )
 
 
@@ -85,7 +97,9 @@ def reject(application: CommitmentApplication, reason: str, *, actor: User) -> N
         raise ReviewError("reason_required")
     _claim(application, "rejected", actor=actor, reason=reason)
     audit.record(
-        actor, "commitment.reject", employer_id=application.employer_id, obj=application,
-        details={"reference": application.reference, "round": application.round,
-                 "reason": reason},
+        actor,
+        "commitment.reject",
+        employer_id=application.employer_id,
+        obj=application,
+        details={"reference": application.reference, "round": application.round, "reason": reason},
     )

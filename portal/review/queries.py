@@ -31,9 +31,9 @@ def review_queue(
         query = query.where(CommitmentApplication.program_id == program_id)
     if status:
         query = query.where(CommitmentApplication.status == status)
-    return list(db.session.scalars(
-        query.order_by(CommitmentApplication.due_on, CommitmentApplication.id)
-    ))
+    return list(
+        db.session.scalars(query.order_by(CommitmentApplication.due_on, CommitmentApplication.id))
+    )
 
 
 def get_application_for_review_or_404(user: User, application_id: int) -> CommitmentApplication:
@@ -47,8 +47,15 @@ def get_application_for_review_or_404(user: User, application_id: int) -> Commit
 
 
 def programs_in_queue(user: User) -> list[str]:
-    return sorted(set(db.session.scalars(
-        select(CommitmentApplication.program_id)
-        .join(CommitmentApplication.employer)
-        .where(Employer.agency_id == user.agency_id, CommitmentApplication.program_id.is_not(None))
-    )))
+    return sorted(
+        set(
+            db.session.scalars(
+                select(CommitmentApplication.program_id)
+                .join(CommitmentApplication.employer)
+                .where(
+                    Employer.agency_id == user.agency_id,
+                    CommitmentApplication.program_id.is_not(None),
+                )
+            )
+        )
+    )

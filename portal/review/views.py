@@ -32,24 +32,39 @@ from portal.rules import industry_for_code
 def queue():
     status = request.args.get("status", "submitted")
     program_id = request.args.get("program") or None
-    applications = review_queue(current_user, program_id=program_id,
-                                status=status if status in QUEUE_STATUSES else None)
-    return render_template("review/queue.html", applications=applications, status=status,
-                           program_id=program_id, programs=programs_in_queue(current_user),
-                           statuses=QUEUE_STATUSES, today=clock.today())
+    applications = review_queue(
+        current_user, program_id=program_id, status=status if status in QUEUE_STATUSES else None
+    )
+    return render_template(
+        "review/queue.html",
+        applications=applications,
+        status=status,
+        program_id=program_id,
+        programs=programs_in_queue(current_user),
+        statuses=QUEUE_STATUSES,
+        today=clock.today(),
+    )
 
 
-def _render_detail(application_id: int, *, reject_form=None, problem: str | None = None,
-                   code: int = 200):
+def _render_detail(
+    application_id: int, *, reject_form=None, problem: str | None = None, code: int = 200
+):
     application = get_application_for_review_or_404(current_user, application_id)
     result = classification(application)
-    needs_review = bool(application.industry_code) and industry_for_code(
-        application.industry_code).needs_review
+    needs_review = (
+        bool(application.industry_code)
+        and industry_for_code(application.industry_code).needs_review
+    )
     page = render_template(
-        "review/detail.html", application=application, employer=application.employer,
-        lines=labels.explanation(result) if result else [], needs_review=needs_review,
+        "review/detail.html",
+        application=application,
+        employer=application.employer,
+        lines=labels.explanation(result) if result else [],
+        needs_review=needs_review,
         rounds=[r for r in rounds_of(application.employer_id) if r.status != "draft"],
-        approve_form=ConfirmForm(), reject_form=reject_form or RejectForm(), problem=problem,
+        approve_form=ConfirmForm(),
+        reject_form=reject_form or RejectForm(),
+        problem=problem,
         today=clock.today(),
     )
     return page, code
@@ -80,12 +95,13 @@ def approve_application(application_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        approve(application, actor=current_user, today=clock.today(),
-                verify_url_for=verify_url_for)
+        approve(application, actor=current_user, today=clock.today(), verify_url_for=verify_url_for)
     except ReviewError as error:
         return _render_detail(application_id, problem=_problem(error, application_id), code=409)
-    flash(_("Approved: %(name)s is now on the deferral list.", name=application.employer.name),
-          "success")
+    flash(
+        _("Approved: %(name)s is now on the deferral list.", name=application.employer.name),
+        "success",
+    )
     return redirect(url_for("review.detail", application_id=application_id))
 
 
@@ -99,8 +115,9 @@ def reject_application(application_id: int):
     try:
         reject(application, form.reason.data, actor=current_user)
     except ReviewError as error:
-        return _render_detail(application_id, reject_form=form,
-                              problem=_problem(error, application_id), code=409)
+        return _render_detail(
+            application_id, reject_form=form, problem=_problem(error, application_id), code=409
+        )
     flash(_("Rejected. The employer can read your reason and apply again."), "success")
     return redirect(url_for("review.detail", application_id=application_id))
 

@@ -96,8 +96,13 @@ class Node:
     def value(self, key: str, conv: Callable[[Any, Callable[..., PolicyError], str], T]) -> T:
         return conv(self.raw(key), self.error, key)
 
-    def param(self, key: str, conv: Callable[[Any, Callable[..., PolicyError], str], T],
-              *, reading: bool = False) -> Param[T]:
+    def param(
+        self,
+        key: str,
+        conv: Callable[[Any, Callable[..., PolicyError], str], T],
+        *,
+        reading: bool = False,
+    ) -> Param[T]:
         """Read ``key`` as {value, ref, explanation?}; a reading must have an explanation."""
         node = self.child(key)
         node.only({"value", "ref", "explanation"})
@@ -107,8 +112,11 @@ class Node:
             raise node.error("is a reading: give a one-line `explanation`", "explanation")
         return Param(node.value("value", conv), ref, explanation)
 
-    def optional_param(self, key: str, conv: Callable[[Any, Callable[..., PolicyError], str], T],
-                       ) -> Param[T] | None:
+    def optional_param(
+        self,
+        key: str,
+        conv: Callable[[Any, Callable[..., PolicyError], str], T],
+    ) -> Param[T] | None:
         if key not in self.data:
             raise self.error("is missing (write `null` if the program has no such rule)", key)
         return None if self.data[key] is None else self.param(key, conv)
@@ -120,8 +128,15 @@ ErrorFn = Callable[..., PolicyError]
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a decimal number", date: "a date"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a decimal number",
+        date: "a date",
+    }.get(type(value), type(value).__name__)
 
 
 def as_text(value: Any, error: ErrorFn, key: str) -> str:
@@ -132,7 +147,7 @@ def as_text(value: Any, error: ErrorFn, key: str) -> str:
 
 def as_month(value: Any, error: ErrorFn, key: str) -> str:
     if not isinstance(value, str) or not MONTH_RE.match(value):
-        raise error(f"must be a month written \"YYYY-MM\" in quotes, found {value!r}", key)
+        raise error(f'must be a month written "YYYY-MM" in quotes, found {value!r}', key)
     return value
 
 
@@ -149,8 +164,10 @@ def as_date(value: Any, error: ErrorFn, key: str) -> date:
 
 def as_decimal(value: Any, error: ErrorFn, key: str) -> Decimal:
     if isinstance(value, bool) or isinstance(value, float):
-        raise error(f"must be a decimal written in quotes (e.g. \"0.05\") so it stays exact, "
-                    f"found {value!r}", key)
+        raise error(
+            f'must be a decimal written in quotes (e.g. "0.05") so it stays exact, found {value!r}',
+            key,
+        )
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
@@ -166,7 +183,7 @@ def as_decimal(value: Any, error: ErrorFn, key: str) -> Decimal:
 def as_rate(value: Any, error: ErrorFn, key: str) -> Decimal:
     rate = as_decimal(value, error, key)
     if not Decimal(0) <= rate < Decimal(1):
-        raise error(f"must be a rate between 0 and 1 (e.g. \"0.05\" for 5 %), found {value!r}", key)
+        raise error(f'must be a rate between 0 and 1 (e.g. "0.05" for 5 %), found {value!r}', key)
     return rate
 
 

@@ -61,11 +61,13 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
             classification = _run(report, path, lambda p=path: parse_classification(p))
         elif name == "gbt4754.yaml":
             if classification is None:
-                report.errors.append(PolicyError(name, "", "not checked: classification.yaml "
-                                                           "must be valid first"))
+                report.errors.append(
+                    PolicyError(name, "", "not checked: classification.yaml must be valid first")
+                )
                 continue
-            _run(report, path,
-                 lambda p=path, known=classification.industries: parse_codes(p, known))
+            _run(
+                report, path, lambda p=path, known=classification.industries: parse_codes(p, known)
+            )
         elif name == "exchange.yaml":
             _run(report, path, lambda p=path: parse_exchange(p))
         elif name == "national.yaml":

@@ -50,8 +50,14 @@ def parse_exchange(path: Path) -> TaxListFormat:
     root = Node(path.name, read_yaml(path))
     root.only({"tax_list"})
     node = root.child("tax_list")
-    keys = ("deferral_type", "insurance_type", "month_format", "date_format", "time_format",
-            "time_zone")
+    keys = (
+        "deferral_type",
+        "insurance_type",
+        "month_format",
+        "date_format",
+        "time_format",
+        "time_zone",
+    )
     node.only(keys)
     readings = {"insurance_type", "month_format", "date_format", "time_zone"}
     return TaxListFormat(*(node.param(key, as_text, reading=key in readings) for key in keys))

@@ -12,8 +12,11 @@ from .errors import InvalidInput
 def check_month(text: object, field: str = "month") -> str:
     """Return ``text`` if it is a month "YYYY-MM", else raise InvalidInput."""
     if not isinstance(text, str) or not MONTH_RE.match(text.strip()):
-        raise InvalidInput(f"{field}: write the month as YYYY-MM (e.g. 2022-07), not {text!r}",
-                           code="bad_month", field=field)
+        raise InvalidInput(
+            f"{field}: write the month as YYYY-MM (e.g. 2022-07), not {text!r}",
+            code="bad_month",
+            field=field,
+        )
     return text.strip()
 
 

@@ -33,9 +33,17 @@ PROGRAMS_DIR = RULES_DIR / "programs"
 DATA_DIR = RULES_DIR / "data"
 
 UNIT_KINDS = (
-    "government_organ", "public_institution", "other_establishment", "law_firm", "social_group",
-    "private_non_enterprise", "foundation", "enterprise", "individual_business",
-    "farmers_cooperative", "unknown",
+    "government_organ",
+    "public_institution",
+    "other_establishment",
+    "law_firm",
+    "social_group",
+    "private_non_enterprise",
+    "foundation",
+    "enterprise",
+    "individual_business",
+    "farmers_cooperative",
+    "unknown",
 )
 SIZES = ("large", "medium", "small", "micro")
 KINDS = ("deferral", "reduction")
@@ -69,19 +77,19 @@ class PeriodRule:
 
 @dataclass(frozen=True)
 class JulyPaidRule:
-    rule: Param[str]      # "shift": defer the next three months; "offset": period unchanged
-    period: Param[str]    # key of the period used when July is already paid
+    rule: Param[str]  # "shift": defer the next three months; "offset": period unchanged
+    period: Param[str]  # key of the period used when July is already paid
 
 
 @dataclass(frozen=True)
 class NewBusinessRule:
-    basis: Param[str]     # "first_insured_month" or "founded_month"
+    basis: Param[str]  # "first_insured_month" or "founded_month"
     latest_month: Param[str]
 
 
 @dataclass(frozen=True)
 class ArrearsRule:
-    rule: Param[str]      # "clear_first" (precondition) or "not_deferred" (arrears stay due)
+    rule: Param[str]  # "clear_first" (precondition) or "not_deferred" (arrears stay due)
     through_month: Param[str]
 
 
@@ -187,11 +195,27 @@ def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Param[Any]]]:
 # ---------------------------------------------------------------------------- loading
 
 _COMMON_KEYS = {"id", "kind", "name", "province", "documents", "scope", "late_fee", "readings"}
-_DEFERRAL_KEYS = {"periods", "default_period", "july_paid", "period_choice", "new_business",
-                  "arrears", "fund_reserve_months_above", "review_working_days", "departure",
-                  "deregistration"}
-_REDUCTION_KEYS = {"unit_types", "unit_rates", "normal_unit_rates", "maternity_rates",
-                   "personal_rate", "over_collection", "deferral"}
+_DEFERRAL_KEYS = {
+    "periods",
+    "default_period",
+    "july_paid",
+    "period_choice",
+    "new_business",
+    "arrears",
+    "fund_reserve_months_above",
+    "review_working_days",
+    "departure",
+    "deregistration",
+}
+_REDUCTION_KEYS = {
+    "unit_types",
+    "unit_rates",
+    "normal_unit_rates",
+    "maternity_rates",
+    "personal_rate",
+    "over_collection",
+    "deferral",
+}
 
 
 def parse_program(path: Path) -> Program:
@@ -209,16 +233,29 @@ def parse_program(path: Path) -> Program:
     documents = []
     for doc in root.children("documents"):
         doc.only({"number", "title", "issued_on", "seed"})
-        documents.append(Document(doc.text("number"), doc.text("title"),
-                                  doc.value("issued_on", as_date), doc.text("seed")))
+        documents.append(
+            Document(
+                doc.text("number"),
+                doc.text("title"),
+                doc.value("issued_on", as_date),
+                doc.text("seed"),
+            )
+        )
     if not documents:
         raise root.error("must list at least one document", "documents")
     common: dict[str, Any] = dict(
-        id=program_id, kind=kind, name_zh=name.text("zh"), name_en=name.text("en"),
-        name_ref=name.text("ref"), province_zh=province.text("zh"),
-        province_en=province.text("en"), documents=tuple(documents),
-        scope=_scope(root.child("scope")), late_fee=_late_fee(root),
-        readings=_readings(root.child("readings")), source_file=str(path),
+        id=program_id,
+        kind=kind,
+        name_zh=name.text("zh"),
+        name_en=name.text("en"),
+        name_ref=name.text("ref"),
+        province_zh=province.text("zh"),
+        province_en=province.text("en"),
+        documents=tuple(documents),
+        scope=_scope(root.child("scope")),
+        late_fee=_late_fee(root),
+        readings=_readings(root.child("readings")),
+        source_file=str(path),
     )
     if kind == "deferral":
         program = Program(**common, **_deferral_parts(root))
@@ -228,15 +265,18 @@ def parse_program(path: Path) -> Program:
 
 
 def _scope(node: Node) -> Scope:
-    node.only({"unit_kinds", "excluded_unit_kinds", "sizes", "size_tested_unit_kinds",
-               "deferred_part"})
+    node.only(
+        {"unit_kinds", "excluded_unit_kinds", "sizes", "size_tested_unit_kinds", "deferred_part"}
+    )
     scope = Scope(
         unit_kinds=node.param("unit_kinds", subset_of(UNIT_KINDS)),
         excluded_unit_kinds=node.param("excluded_unit_kinds", subset_of(UNIT_KINDS)),
         sizes=node.param("sizes", subset_of(SIZES)),
         size_tested_unit_kinds=node.param("size_tested_unit_kinds", subset_of(UNIT_KINDS)),
-        deferred_part=node.param("deferred_part", one_of(
-            "unit_incl_maternity", "unit_only", "medical_and_maternity", "medical")),
+        deferred_part=node.param(
+            "deferred_part",
+            one_of("unit_incl_maternity", "unit_only", "medical_and_maternity", "medical"),
+        ),
     )
     both = set(scope.unit_kinds.value) & set(scope.excluded_unit_kinds.value)
     if both:
@@ -250,8 +290,9 @@ def _late_fee(root: Node) -> LateFeeRule:
         return national_late_fee()
     node = root.child("late_fee")
     node.only({"daily_rate", "counting"})
-    return LateFeeRule(node.param("daily_rate", as_rate),
-                       node.param("counting", one_of("inclusive"), reading=True))
+    return LateFeeRule(
+        node.param("daily_rate", as_rate), node.param("counting", one_of("inclusive"), reading=True)
+    )
 
 
 def _readings(node: Node) -> dict[str, Param[Any]]:
@@ -289,8 +330,13 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
     for key in period_nodes.data:
         node = period_nodes.child(str(key))
         node.only({"start", "end", "deadline", "late_fee_from"})
-        rule = PeriodRule(str(key), node.param("start", as_month), node.param("end", as_month),
-                          node.param("deadline", as_date), node.param("late_fee_from", as_date))
+        rule = PeriodRule(
+            str(key),
+            node.param("start", as_month),
+            node.param("end", as_month),
+            node.param("deadline", as_date),
+            node.param("late_fee_from", as_date),
+        )
         if rule.end.value < rule.start.value:
             raise node.error("the period ends before it starts", "end")
         if rule.deadline.value.strftime("%Y-%m") <= rule.end.value:
@@ -303,24 +349,29 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
     default = root.param("default_period", one_of(*periods))
     july = root.child("july_paid")
     july.only({"rule", "period"})
-    july_rule = JulyPaidRule(july.param("rule", one_of("shift", "offset")),
-                             july.param("period", one_of(*periods)))
+    july_rule = JulyPaidRule(
+        july.param("rule", one_of("shift", "offset")), july.param("period", one_of(*periods))
+    )
     new_business = None
     if root.data.get("new_business") is not None:
         nb = root.child("new_business")
         nb.only({"basis", "latest_month"})
         new_business = NewBusinessRule(
             nb.param("basis", one_of("first_insured_month", "founded_month")),
-            nb.param("latest_month", as_month))
+            nb.param("latest_month", as_month),
+        )
     elif "new_business" not in root.data:
-        raise root.error("is missing (write `null` if the program has no such rule)",
-                         "new_business")
+        raise root.error(
+            "is missing (write `null` if the program has no such rule)", "new_business"
+        )
     arrears = None
     if root.data.get("arrears") is not None:
         ar = root.child("arrears")
         ar.only({"rule", "through_month"})
-        arrears = ArrearsRule(ar.param("rule", one_of("clear_first", "not_deferred")),
-                              ar.param("through_month", as_month))
+        arrears = ArrearsRule(
+            ar.param("rule", one_of("clear_first", "not_deferred")),
+            ar.param("through_month", as_month),
+        )
     elif "arrears" not in root.data:
         raise root.error("is missing (write `null` if the program has no such rule)", "arrears")
     readings = root.child("readings")
@@ -332,18 +383,25 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
             raise readings.error("is missing", needed)
     if new_business is not None and "new_business_earliest_start" not in readings.data:
         raise readings.error("is missing (needed by new_business)", "new_business_earliest_start")
-    if (new_business is not None and new_business.basis.value == "first_insured_month"
-            and "new_business_months" not in readings.data):
+    if (
+        new_business is not None
+        and new_business.basis.value == "first_insured_month"
+        and "new_business_months" not in readings.data
+    ):
         raise readings.error("is missing (needed by new_business)", "new_business_months")
     return dict(
-        periods=periods, default_period=default, july_paid=july_rule,
-        period_choice=root.param("period_choice", as_bool), new_business=new_business,
+        periods=periods,
+        default_period=default,
+        july_paid=july_rule,
+        period_choice=root.param("period_choice", as_bool),
+        new_business=new_business,
         arrears=arrears,
         fund_reserve_months_above=root.optional_param("fund_reserve_months_above", as_decimal),
         review_working_days=root.optional_param("review_working_days", as_positive_int),
         departure=root.param("departure", one_of("pay_person_deferred_unit_part")),
-        deregistration=root.param("deregistration",
-                                  one_of("pay_all_deferred_before_deregistration")),
+        deregistration=root.param(
+            "deregistration", one_of("pay_all_deferred_before_deregistration")
+        ),
     )
 
 
@@ -359,14 +417,21 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
         for entry in rates_node.children(str(unit_type)):
             entry.only({"from", "to", "value", "ref", "explanation"})
             end = None if entry.data.get("to") is None else entry.value("to", as_month)
-            entries.append(RateEntry(
-                entry.value("from", as_month), end, entry.value("value", as_rate),
-                entry.text("ref"),
-                entry.text("explanation") if "explanation" in entry.data else None))
+            entries.append(
+                RateEntry(
+                    entry.value("from", as_month),
+                    end,
+                    entry.value("value", as_rate),
+                    entry.text("ref"),
+                    entry.text("explanation") if "explanation" in entry.data else None,
+                )
+            )
         for i, (prev, nxt) in enumerate(zip(entries, entries[1:], strict=False)):
             if prev.end is None or add_months(prev.end, 1) != nxt.start:
-                raise rates_node.error("rate entries must follow each other month by month "
-                                       "without gap or overlap", f"{unit_type}[{i + 1}].from")
+                raise rates_node.error(
+                    "rate entries must follow each other month by month without gap or overlap",
+                    f"{unit_type}[{i + 1}].from",
+                )
         if not entries:
             raise rates_node.error("needs at least one rate entry", str(unit_type))
         unit_rates[str(unit_type)] = tuple(entries)
@@ -382,18 +447,21 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
     deferral = root.child("deferral")
     deferral.only({"max_months", "late_fee", "window_start", "window_end"})
     return dict(
-        unit_types=unit_types, unit_rates=unit_rates,
+        unit_types=unit_types,
+        unit_rates=unit_rates,
         normal_unit_rates={str(k): normal.param(str(k), as_rate) for k in normal.data},
         maternity_rates=maternity,
         personal_rate=root.optional_param("personal_rate", as_rate),
         over_collection=OverCollectionRule(
             over.param("options", subset_of(("refund", "offset"))),
-            over.param("preferred", one_of("refund", "offset"))),
+            over.param("preferred", one_of("refund", "offset")),
+        ),
         deferral=DeferralByApplication(
             deferral.param("max_months", as_positive_int),
             deferral.param("late_fee", as_bool),
             deferral.param("window_start", as_month),
-            deferral.optional_param("window_end", as_month)),
+            deferral.optional_param("window_end", as_month),
+        ),
     )
 
 
@@ -413,11 +481,12 @@ def parse_national(path: Path) -> LateFeeRule:
     root.only({"late_fee"})
     node = root.child("late_fee")
     node.only({"daily_rate", "counting", "cap_at_principal", "calculator_years_after_deadline"})
-    return LateFeeRule(node.param("daily_rate", as_rate),
-                       node.param("counting", one_of("inclusive"), reading=True),
-                       node.param("cap_at_principal", as_bool, reading=True),
-                       node.param("calculator_years_after_deadline", as_positive_int,
-                                  reading=True))
+    return LateFeeRule(
+        node.param("daily_rate", as_rate),
+        node.param("counting", one_of("inclusive"), reading=True),
+        node.param("cap_at_principal", as_bool, reading=True),
+        node.param("calculator_years_after_deadline", as_positive_int, reading=True),
+    )
 
 
 @functools.cache
@@ -434,8 +503,10 @@ def program_ids() -> list[str]:
 def load_program(program_id: str) -> Program:
     """Return the validated, cached program ``program_id``; raise UnknownProgram if none."""
     if not isinstance(program_id, str) or program_id not in program_ids():
-        raise UnknownProgram(f"No program {program_id!r}; choose one of "
-                             f"{', '.join(program_ids())}", field="program_id")
+        raise UnknownProgram(
+            f"No program {program_id!r}; choose one of {', '.join(program_ids())}",
+            field="program_id",
+        )
     return _shipped_program(program_id)
 
 

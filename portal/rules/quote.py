@@ -22,35 +22,50 @@ def to_fen(amount: Decimal) -> Decimal:
 
 def _amount(value: object, field_name: str) -> Decimal:
     if isinstance(value, bool) or isinstance(value, float) or not isinstance(value, int | Decimal):
-        raise InvalidInput(f"{field_name} must be a Decimal amount in yuan, not {value!r}",
-                           code="bad_number", field=field_name)
+        raise InvalidInput(
+            f"{field_name} must be a Decimal amount in yuan, not {value!r}",
+            code="bad_number",
+            field=field_name,
+        )
     amount = Decimal(value)
     if not amount.is_finite():
-        raise InvalidInput(f"{field_name} must be a finite amount", code="bad_number",
-                           field=field_name)
+        raise InvalidInput(
+            f"{field_name} must be a finite amount", code="bad_number", field=field_name
+        )
     if amount < 0:
-        raise InvalidInput(f"{field_name} cannot be negative ({value})", code="negative",
-                           field=field_name)
+        raise InvalidInput(
+            f"{field_name} cannot be negative ({value})", code="negative", field=field_name
+        )
     return amount
 
 
-def month_amounts(period: Period, monthly: Decimal | Mapping[str, Decimal],
-                  field_name: str = "monthly_unit_amount", *,
-                  require_all: bool = True) -> dict[str, Decimal]:
+def month_amounts(
+    period: Period,
+    monthly: Decimal | Mapping[str, Decimal],
+    field_name: str = "monthly_unit_amount",
+    *,
+    require_all: bool = True,
+) -> dict[str, Decimal]:
     """Unit amount per deferred month; a mapping must cover exactly the deferred months."""
     if isinstance(monthly, Mapping):
         result = {}
         for month, value in monthly.items():
             month = check_month(month, field_name)
             if month not in period.months:
-                raise InvalidInput(f"{field_name}: {month} is not a deferred month of "
-                                   f"{period.program_id} ({period.start}..{period.end})",
-                                   code="month_outside_program", field=field_name)
+                raise InvalidInput(
+                    f"{field_name}: {month} is not a deferred month of "
+                    f"{period.program_id} ({period.start}..{period.end})",
+                    code="month_outside_program",
+                    field=field_name,
+                )
             result[month] = _amount(value, f"{field_name}[{month}]")
         missing = [m for m in period.months if m not in result]
         if missing and require_all:
-            raise InvalidInput(f"{field_name}: give the unit amount for {', '.join(missing)}",
-                               code="missing_month", field=field_name)
+            raise InvalidInput(
+                f"{field_name}: give the unit amount for {', '.join(missing)}",
+                code="missing_month",
+                field=field_name,
+            )
         return {m: result[m] for m in period.months if m in result}
     amount = _amount(monthly, field_name)
     return dict.fromkeys(period.months, amount)
@@ -63,7 +78,7 @@ class LateSlice:
     paid_on: date
     principal: Decimal
     days: int
-    fee: Decimal          # unrounded; the total is rounded once
+    fee: Decimal  # unrounded; the total is rounded once
 
 
 @dataclass(frozen=True)
@@ -81,8 +96,8 @@ class Quote:
     outstanding: Decimal
     late_fee: Decimal
     late_slices: list[LateSlice]
-    outstanding_days: int        # days the outstanding principal has accrued through as_of
-    excess_paid: Decimal         # paid beyond the principal (goes to the late fee)
+    outstanding_days: int  # days the outstanding principal has accrued through as_of
+    excess_paid: Decimal  # paid beyond the principal (goes to the late fee)
     offset_against_later: Decimal
     daily_rate: Decimal
     refs: dict[str, str] = field(default_factory=dict)
@@ -101,8 +116,11 @@ class Quote:
     def what_if(self, pay_on: date) -> Decimal:
         """Total late fee if everything outstanding were paid on ``pay_on``."""
         if not isinstance(pay_on, date) or pay_on < self.as_of:
-            raise InvalidInput(f"pay_on must be a date on or after {self.as_of.isoformat()}",
-                               code="bad_date", field="pay_on")
+            raise InvalidInput(
+                f"pay_on must be a date on or after {self.as_of.isoformat()}",
+                code="bad_date",
+                field="pay_on",
+            )
         fees = sum((s.fee for s in self.late_slices), ZERO)
         if self.outstanding > 0 and pay_on > self.deadline:
             fees += self._fee(self.outstanding, pay_on)
@@ -119,17 +137,28 @@ def late_days(late_fee_from: date, paid_on: date) -> int:
     return max((paid_on - late_fee_from).days + 1, 0)
 
 
-def catchup_quote(program_id: str, *, monthly_unit_amount: Decimal | Mapping[str, Decimal],
-                  july_paid: bool = False, chosen_start: str | None = None,
-                  first_insured_month: str | None = None,
-                  payments: Sequence[tuple[date, Decimal]] = (), as_of: date,
-                  founded_month: str | None = None) -> Quote:
+def catchup_quote(
+    program_id: str,
+    *,
+    monthly_unit_amount: Decimal | Mapping[str, Decimal],
+    july_paid: bool = False,
+    chosen_start: str | None = None,
+    first_insured_month: str | None = None,
+    payments: Sequence[tuple[date, Decimal]] = (),
+    as_of: date,
+    founded_month: str | None = None,
+) -> Quote:
     """Deferred total, payments, what is left and the late fee as of ``as_of``."""
     if not isinstance(as_of, date):
         raise InvalidInput("as_of must be a date", code="bad_date", field="as_of")
     program = deferral_program(program_id)
-    period = deferral_period(program_id, july_paid=july_paid, chosen_start=chosen_start,
-                             first_insured_month=first_insured_month, founded_month=founded_month)
+    period = deferral_period(
+        program_id,
+        july_paid=july_paid,
+        chosen_start=chosen_start,
+        first_insured_month=first_insured_month,
+        founded_month=founded_month,
+    )
     amounts = month_amounts(period, monthly_unit_amount)
     principal = sum(amounts.values(), ZERO)
     rate = program.late_fee.daily_rate.value
@@ -169,19 +198,36 @@ def catchup_quote(program_id: str, *, monthly_unit_amount: Decimal | Mapping[str
         refs["late_fee_cap"] = cap.ref
     notes = list(period.notes)
     if offset:
-        notes.append(f"{period.months[0]} was already collected: {to_fen(offset)} is offset "
-                     f"against later payments and still counts in the catch-up.")
+        notes.append(
+            f"{period.months[0]} was already collected: {to_fen(offset)} is offset "
+            f"against later payments and still counts in the catch-up."
+        )
     return Quote(
-        program_id=program.id, period_start=period.start, period_end=period.end,
-        months=list(period.months), month_amounts=amounts, deferred_total=to_fen(principal),
-        deadline=period.deadline, late_fee_from=period.late_fee_from, as_of=as_of,
-        paid=to_fen(paid), outstanding=to_fen(remaining), late_fee=to_fen(fee),
-        late_slices=slices, outstanding_days=outstanding_days, excess_paid=to_fen(excess),
-        offset_against_later=to_fen(offset), daily_rate=rate, refs=refs, notes=notes,
-        cap_at_principal=bool(cap is not None and cap.value))
+        program_id=program.id,
+        period_start=period.start,
+        period_end=period.end,
+        months=list(period.months),
+        month_amounts=amounts,
+        deferred_total=to_fen(principal),
+        deadline=period.deadline,
+        late_fee_from=period.late_fee_from,
+        as_of=as_of,
+        paid=to_fen(paid),
+        outstanding=to_fen(remaining),
+        late_fee=to_fen(fee),
+        late_slices=slices,
+        outstanding_days=outstanding_days,
+        excess_paid=to_fen(excess),
+        offset_against_later=to_fen(offset),
+        daily_rate=rate,
+        refs=refs,
+        notes=notes,
+        cap_at_principal=bool(cap is not None and cap.value),
+    )
 
 
 # ---------------------------------------------------------------------------- settlements
+
 
 @dataclass(frozen=True)
 class Settlement:
@@ -200,11 +246,19 @@ class Settlement:
 DEPARTURE_EVENTS = {"leave": "离职", "retire": "办理退休人员待遇", "transfer": "关系转移"}
 
 
-def departure_due(program_id: str, *, person_monthly_unit_amount: Decimal | Mapping[str, Decimal],
-                  event: str, event_on: date, july_paid: bool = False,
-                  chosen_start: str | None = None, first_insured_month: str | None = None,
-                  founded_month: str | None = None,
-                  already_paid: Decimal = ZERO, as_of: date | None = None) -> Settlement:
+def departure_due(
+    program_id: str,
+    *,
+    person_monthly_unit_amount: Decimal | Mapping[str, Decimal],
+    event: str,
+    event_on: date,
+    july_paid: bool = False,
+    chosen_start: str | None = None,
+    first_insured_month: str | None = None,
+    founded_month: str | None = None,
+    already_paid: Decimal = ZERO,
+    as_of: date | None = None,
+) -> Settlement:
     """The person's deferred unit part that falls due when they leave, retire or transfer.
 
     With ``as_of`` after the catch-up deadline, the late fee that part has carried since the
@@ -212,44 +266,76 @@ def departure_due(program_id: str, *, person_monthly_unit_amount: Decimal | Mapp
     """
     program = deferral_program(program_id)
     if event not in DEPARTURE_EVENTS:
-        raise InvalidInput(f"event must be one of {', '.join(DEPARTURE_EVENTS)}, not {event!r}",
-                           field="event")
+        raise InvalidInput(
+            f"event must be one of {', '.join(DEPARTURE_EVENTS)}, not {event!r}", field="event"
+        )
     if not isinstance(event_on, date):
         raise InvalidInput("event_on must be a date", code="bad_date", field="event_on")
     assert program.departure is not None  # noqa: S101 - deferral programs always have it
-    period = deferral_period(program_id, july_paid=july_paid, chosen_start=chosen_start,
-                             first_insured_month=first_insured_month, founded_month=founded_month)
-    amounts = month_amounts(period, person_monthly_unit_amount, "person_monthly_unit_amount",
-                            require_all=False)
+    period = deferral_period(
+        program_id,
+        july_paid=july_paid,
+        chosen_start=chosen_start,
+        first_insured_month=first_insured_month,
+        founded_month=founded_month,
+    )
+    amounts = month_amounts(
+        period, person_monthly_unit_amount, "person_monthly_unit_amount", require_all=False
+    )
     event_month = month_of(event_on)
     months = [m for m in amounts if m <= event_month]
-    total = max(sum((amounts[m] for m in months), ZERO) - _amount(already_paid, "already_paid"),
-                ZERO)
+    total = max(
+        sum((amounts[m] for m in months), ZERO) - _amount(already_paid, "already_paid"), ZERO
+    )
     fee = ZERO
     if as_of is not None and as_of > period.deadline and total > 0:
         fee = total * program.late_fee.daily_rate.value * late_days(period.late_fee_from, as_of)
     return Settlement(
-        program.id, event, event_on, to_fen(total), months, to_fen(fee),
+        program.id,
+        event,
+        event_on,
+        to_fen(total),
+        months,
+        to_fen(fee),
         program.departure.ref,
         f"When an insured person {event}s ({DEPARTURE_EVENTS[event]}), the employer pays that "
-        f"person's deferred unit part for {', '.join(months) or 'no month'} at once.")
+        f"person's deferred unit part for {', '.join(months) or 'no month'} at once.",
+    )
 
 
-def deregistration_due(program_id: str, *, monthly_unit_amount: Decimal | Mapping[str, Decimal],
-                       deregister_on: date, payments: Sequence[tuple[date, Decimal]] = (),
-                       july_paid: bool = False, chosen_start: str | None = None,
-                       first_insured_month: str | None = None,
-                       founded_month: str | None = None) -> Settlement:
+def deregistration_due(
+    program_id: str,
+    *,
+    monthly_unit_amount: Decimal | Mapping[str, Decimal],
+    deregister_on: date,
+    payments: Sequence[tuple[date, Decimal]] = (),
+    july_paid: bool = False,
+    chosen_start: str | None = None,
+    first_insured_month: str | None = None,
+    founded_month: str | None = None,
+) -> Settlement:
     """Everything deferred and still outstanding, due before the employer deregisters."""
     program = deferral_program(program_id)
     if program.deregistration is None:  # pragma: no cover - validated as required
         raise NotApplicable(f"{program_id} has no deregistration rule")
-    quote = catchup_quote(program_id, monthly_unit_amount=monthly_unit_amount,
-                          july_paid=july_paid, chosen_start=chosen_start,
-                          first_insured_month=first_insured_month, founded_month=founded_month,
-                          payments=payments, as_of=deregister_on)
+    quote = catchup_quote(
+        program_id,
+        monthly_unit_amount=monthly_unit_amount,
+        july_paid=july_paid,
+        chosen_start=chosen_start,
+        first_insured_month=first_insured_month,
+        founded_month=founded_month,
+        payments=payments,
+        as_of=deregister_on,
+    )
     return Settlement(
-        program.id, "deregister", deregister_on, quote.outstanding, quote.months,
-        quote.late_fee, program.deregistration.ref,
+        program.id,
+        "deregister",
+        deregister_on,
+        quote.outstanding,
+        quote.months,
+        quote.late_fee,
+        program.deregistration.ref,
         "An employer that deregisters pays everything deferred and still outstanding before "
-        "deregistration.")
+        "deregistration.",
+    )

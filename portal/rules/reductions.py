@@ -21,9 +21,9 @@ class Rate:
     program_id: str
     month: str
     unit_type: str
-    unit_rate: Decimal               # unit medical rate for the month
-    normal_unit_rate: Decimal        # the rate before the reduction
-    maternity_rate: Decimal | None   # None where the source gives none
+    unit_rate: Decimal  # unit medical rate for the month
+    normal_unit_rate: Decimal  # the rate before the reduction
+    maternity_rate: Decimal | None  # None where the source gives none
     personal_rate: Decimal | None
     refs: dict[str, str] = field(default_factory=dict)
 
@@ -63,15 +63,16 @@ class DeferralRequest:
     end: str
     months: list[str]
     late_fee: bool
-    catch_up_from: str        # the first month after the deferral, when full catch-up is due
+    catch_up_from: str  # the first month after the deferral, when full catch-up is due
     refs: dict[str, str] = field(default_factory=dict)
 
 
 def reduction_program(program_id: str) -> Program:
     program = load_program(program_id)
     if program.kind != "reduction":
-        raise NotApplicable(f"{program_id} is a 2022 deferral program and has no rate table.",
-                            field="program_id")
+        raise NotApplicable(
+            f"{program_id} is a 2022 deferral program and has no rate table.", field="program_id"
+        )
     return program
 
 
@@ -82,8 +83,11 @@ def unit_type_for(program_id: str, unit_kind: str) -> str:
     for unit_type, kinds in program.unit_types.items():
         if unit_kind in kinds.value:
             return unit_type
-    raise NotApplicable(f"{program_id} has no rate for units of kind {unit_kind!r}",
-                        code="unit_type_not_covered", field="unit_kind")
+    raise NotApplicable(
+        f"{program_id} has no rate for units of kind {unit_kind!r}",
+        code="unit_type_not_covered",
+        field="unit_kind",
+    )
 
 
 def unit_rate(program_id: str, month: str, unit_type: str = "enterprise") -> Rate:
@@ -92,16 +96,21 @@ def unit_rate(program_id: str, month: str, unit_type: str = "enterprise") -> Rat
     assert program.unit_rates is not None and program.normal_unit_rates is not None  # noqa: S101
     month = check_month(month)
     if unit_type not in program.unit_rates:
-        raise NotApplicable(f"{program_id} has no rates for unit type {unit_type!r}; it covers "
-                            f"{', '.join(program.unit_rates)}", code="unit_type_not_covered",
-                            field="unit_type")
+        raise NotApplicable(
+            f"{program_id} has no rates for unit type {unit_type!r}; it covers "
+            f"{', '.join(program.unit_rates)}",
+            code="unit_type_not_covered",
+            field="unit_type",
+        )
     entries = program.unit_rates[unit_type]
     entry = next((e for e in entries if e.covers(month)), None)
     if entry is None:
         last = entries[-1].end or "onwards"
-        raise InvalidInput(f"{month} is outside {program_id}'s rate table "
-                           f"({entries[0].start}..{last})", code="month_outside_program",
-                           field="month")
+        raise InvalidInput(
+            f"{month} is outside {program_id}'s rate table ({entries[0].start}..{last})",
+            code="month_outside_program",
+            field="month",
+        )
     normal = program.normal_unit_rates[unit_type]
     refs = {"unit_rate": entry.ref, "normal_unit_rate": normal.ref}
     maternity = None
@@ -119,15 +128,27 @@ def return_options(program_id: str) -> list[ReturnOption]:
     program = reduction_program(program_id)
     assert program.over_collection is not None  # noqa: S101
     rule = program.over_collection
-    options = [ReturnOption(k, *RETURN_OPTIONS[k], k == rule.preferred.value,
-                            rule.preferred.ref if k == rule.preferred.value else rule.options.ref)
-               for k in rule.options.value]
+    options = [
+        ReturnOption(
+            k,
+            *RETURN_OPTIONS[k],
+            k == rule.preferred.value,
+            rule.preferred.ref if k == rule.preferred.value else rule.options.ref,
+        )
+        for k in rule.options.value
+    ]
     return sorted(options, key=lambda o: not o.preferred)
 
 
-def over_collected(program_id: str, *, month: str, contribution_base: Decimal,
-                   unit_type: str = "enterprise", collected_rate: Decimal | None = None,
-                   collected_amount: Decimal | None = None) -> OverCollection:
+def over_collected(
+    program_id: str,
+    *,
+    month: str,
+    contribution_base: Decimal,
+    unit_type: str = "enterprise",
+    collected_rate: Decimal | None = None,
+    collected_amount: Decimal | None = None,
+) -> OverCollection:
     """What a month collected at the old rate over-collected, and how it may be returned."""
     rate = unit_rate(program_id, month, unit_type)
     base = _amount(contribution_base, "contribution_base")
@@ -135,11 +156,22 @@ def over_collected(program_id: str, *, month: str, contribution_base: Decimal,
     if not Decimal(0) <= old_rate < Decimal(1):
         raise InvalidInput("collected_rate must be between 0 and 1", field="collected_rate")
     due = base * rate.unit_rate
-    collected = (base * old_rate if collected_amount is None
-                 else _amount(collected_amount, "collected_amount"))
+    collected = (
+        base * old_rate
+        if collected_amount is None
+        else _amount(collected_amount, "collected_amount")
+    )
     return OverCollection(
-        program_id, rate.month, unit_type, base, rate.unit_rate, old_rate, to_fen(due),
-        to_fen(collected), to_fen(max(collected - due, ZERO)), return_options(program_id),
+        program_id,
+        rate.month,
+        unit_type,
+        base,
+        rate.unit_rate,
+        old_rate,
+        to_fen(due),
+        to_fen(collected),
+        to_fen(max(collected - due, ZERO)),
+        return_options(program_id),
         {**rate.refs, "options": reduction_program(program_id).over_collection.options.ref},  # type: ignore[union-attr]
     )
 
@@ -153,19 +185,35 @@ def deferral_request(program_id: str, *, start_month: str, months: int) -> Defer
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
         raise InvalidInput("months must be a whole number of 1 or more", field="months")
     if months > rule.max_months.value:
-        raise InvalidInput(f"Deferral is at most {rule.max_months.value} months "
-                           f"({rule.max_months.ref}); {months} were asked",
-                           code="too_many_months", field="months")
+        raise InvalidInput(
+            f"Deferral is at most {rule.max_months.value} months "
+            f"({rule.max_months.ref}); {months} were asked",
+            code="too_many_months",
+            field="months",
+        )
     end = add_months(start, months - 1)
     if start < rule.window_start.value or (rule.window_end and end > rule.window_end.value):
         window = f"{rule.window_start.value}..{rule.window_end.value if rule.window_end else ''}"
-        raise InvalidInput(f"Deferred months must lie within {window} "
-                           f"({(rule.window_end or rule.window_start).ref})",
-                           code="month_outside_program", field="start_month")
-    refs = {"max_months": rule.max_months.ref, "late_fee": rule.late_fee.ref,
-            "window": rule.window_start.ref}
-    return DeferralRequest(program.id, start, end, month_span(start, end), rule.late_fee.value,
-                           add_months(end, 1), refs)
+        raise InvalidInput(
+            f"Deferred months must lie within {window} "
+            f"({(rule.window_end or rule.window_start).ref})",
+            code="month_outside_program",
+            field="start_month",
+        )
+    refs = {
+        "max_months": rule.max_months.ref,
+        "late_fee": rule.late_fee.ref,
+        "window": rule.window_start.ref,
+    }
+    return DeferralRequest(
+        program.id,
+        start,
+        end,
+        month_span(start, end),
+        rule.late_fee.value,
+        add_months(end, 1),
+        refs,
+    )
 
 
 __all__ = ["unit_rate", "over_collected", "return_options", "deferral_request", "last_day"]

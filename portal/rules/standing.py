@@ -198,9 +198,7 @@ class Standing:
     @property
     def month_amounts(self) -> dict[str, Decimal]:
         """Unit amount per deferred month, where every month's amount is known."""
-        return {
-            line.month: line.unit_amount for line in self.lines if line.unit_amount is not None
-        }
+        return {line.month: line.unit_amount for line in self.lines if line.unit_amount is not None}
 
     @property
     def next_step(self) -> str:
@@ -338,10 +336,10 @@ def standing(
         size=facts.size_class,
         fund_reserve_months=facts.fund_reserve_months,
         has_arrears=facts.has_arrears,
-            # No window: a listed employer is deferred by default and the decision cut-off
-            # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
-            # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
-            # 内医保办发〔2022〕19号 三（一）3).
+        # No window: a listed employer is deferred by default and the decision cut-off
+        # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
+        # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
+        # 内医保办发〔2022〕19号 三（一）3).
         on=None,
         **args,
     )
@@ -393,8 +391,10 @@ def period_options(program: Program, facts: EmployerFacts, on: date) -> list[Per
     """The periods the employer may take, each with the day its decision closes."""
     args = period_arguments(program, facts)
     starts: list[str | None] = [None]
-    if program.period_choice and program.period_choice.value and not args.get(
-        "first_insured_month"
+    if (
+        program.period_choice
+        and program.period_choice.value
+        and not args.get("first_insured_month")
     ):
         starts = [p.start.value for p in program.periods.values()]
         if facts.july_paid and program.july_paid:

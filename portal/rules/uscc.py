@@ -36,10 +36,10 @@ class UnitKindData:
 @dataclass(frozen=True)
 class CreditCode:
     code: str
-    unit_kind: str            # key such as "enterprise"; "unknown" for an unlisted prefix
+    unit_kind: str  # key such as "enterprise"; "unknown" for an unlisted prefix
     unit_kind_zh: str
     unit_kind_en: str
-    out_of_scope: bool        # 机关事业单位: not covered by the 2022 deferral
+    out_of_scope: bool  # 机关事业单位: not covered by the 2022 deferral
     ref: str
 
     def __str__(self) -> str:
@@ -61,8 +61,9 @@ def parse_unit_kinds(path: Path) -> UnitKindData:
         key = node.text("key")
         if key not in UNIT_KINDS:
             raise node.error(f"{key!r} is not one of {', '.join(UNIT_KINDS)}", "key")
-        kinds[prefix] = UnitKind(prefix, key, node.text("zh"), node.text("en"),
-                                 node.text("authority"), node.text("ref"))
+        kinds[prefix] = UnitKind(
+            prefix, key, node.text("zh"), node.text("en"), node.text("authority"), node.text("ref")
+        )
     return UnitKindData(kinds, root.param("out_of_scope", subset_of(UNIT_KINDS), reading=True))
 
 
@@ -80,48 +81,65 @@ def normalise_uscc(text: str) -> str:
 def parse_uscc(text: str) -> CreditCode:
     """Check and describe a unified social credit code; raise InvalidCreditCode if it is wrong."""
     if not isinstance(text, str):
-        raise InvalidCreditCode("Enter the 18-character unified social credit code.",
-                                code="missing", message_zh="请输入18位统一社会信用代码。")
+        raise InvalidCreditCode(
+            "Enter the 18-character unified social credit code.",
+            code="missing",
+            message_zh="请输入18位统一社会信用代码。",
+        )
     code = normalise_uscc(text)
     if not code:
-        raise InvalidCreditCode("Enter the 18-character unified social credit code.",
-                                code="missing", message_zh="请输入18位统一社会信用代码。")
+        raise InvalidCreditCode(
+            "Enter the 18-character unified social credit code.",
+            code="missing",
+            message_zh="请输入18位统一社会信用代码。",
+        )
     if len(code) != 18:
         raise InvalidCreditCode(
             f"A unified social credit code has 18 characters; this one has {len(code)}.",
             code="wrong_length",
-            message_zh=f"统一社会信用代码应为18位，您输入了{len(code)}位。")
+            message_zh=f"统一社会信用代码应为18位，您输入了{len(code)}位。",
+        )
     for position, ch in enumerate(code, start=1):
         if ch in NEVER_USED:
             raise InvalidCreditCode(
                 f"Character {position} is the letter {ch}, which never appears in a unified "
                 f"social credit code (I, O, Z, S and V are not used); check for 1, 0, 2, 5 or U.",
-                code="bad_character", position=position,
+                code="bad_character",
+                position=position,
                 message_zh=f"第{position}位是字母{ch}，统一社会信用代码不使用I、O、Z、S、V，"
-                           f"请核对是否为数字1、0、2、5或字母U。")
+                f"请核对是否为数字1、0、2、5或字母U。",
+            )
         if ch not in ALPHABET:
             raise InvalidCreditCode(
                 f"Character {position} ({ch!r}) cannot appear in a unified social credit code; "
-                f"use digits and capital letters only.", code="bad_character", position=position,
-                message_zh=f"第{position}位（{ch}）不是统一社会信用代码允许的字符，只能使用数字和大写字母。")
+                f"use digits and capital letters only.",
+                code="bad_character",
+                position=position,
+                message_zh=f"第{position}位（{ch}）不是统一社会信用代码允许的字符，只能使用数字和大写字母。",
+            )
     if not code[2:8].isdigit():
         raise InvalidCreditCode(
             "Characters 3 to 8 are the region code and must be digits.",
-            code="bad_region", message_zh="第3至8位为登记管理机关行政区划码，应为数字。")
+            code="bad_region",
+            message_zh="第3至8位为登记管理机关行政区划码，应为数字。",
+        )
     expected = stdnum_uscc.calc_check_digit(code[:17])
     if code[17] != expected:
         raise InvalidCreditCode(
             "The last character (check character) does not match the other 17; the code is "
             "probably mistyped. Compare it with the business licence.",
             code="bad_check",
-            message_zh="校验位与前17位不符，可能是输入错误，请对照营业执照核对。")
+            message_zh="校验位与前17位不符，可能是输入错误，请对照营业执照核对。",
+        )
     data = unit_kind_data()
     kind = data.kinds.get(code[:2])
     if kind is None:
-        return CreditCode(code, "unknown", "未列明类别", "Unlisted unit kind", False,
-                          "GB 32100-2015")
-    return CreditCode(code, kind.key, kind.zh, kind.en,
-                      kind.key in data.out_of_scope.value, kind.ref)
+        return CreditCode(
+            code, "unknown", "未列明类别", "Unlisted unit kind", False, "GB 32100-2015"
+        )
+    return CreditCode(
+        code, kind.key, kind.zh, kind.en, kind.key in data.out_of_scope.value, kind.ref
+    )
 
 
 def unit_kind_label(key: str) -> tuple[str, str]:

@@ -27,7 +27,9 @@ class WorkingCalendar:
             raise CalendarRangeError(
                 f"{day.isoformat()} is outside the working-day calendar "
                 f"({self.first_year}-{self.last_year}); add the year's holiday notice to "
-                f"working_days.yaml first.", field="date")
+                f"working_days.yaml first.",
+                field="date",
+            )
         if day in self.overrides:
             return self.overrides[day]
         if day in self.make_up_workdays:
@@ -55,8 +57,9 @@ def parse_working_days(path: Path) -> WorkingCalendar:
         node.text("ref")
         overrides[node.value("date", as_date)] = node.value("working", as_bool)
     calendar = holidays.China(years=range(first, last + 1))
-    return WorkingCalendar(first, last, frozenset(calendar), frozenset(calendar.weekend_workdays),
-                           overrides)
+    return WorkingCalendar(
+        first, last, frozenset(calendar), frozenset(calendar.weekend_workdays), overrides
+    )
 
 
 @functools.cache
@@ -72,8 +75,9 @@ def is_working_day(day: date) -> bool:
 def add_working_days(start: date, count: int) -> date:
     """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise InvalidInput(f"working days must be a whole number of 0 or more, not {count!r}",
-                           field="working_days")
+        raise InvalidInput(
+            f"working days must be a whole number of 0 or more, not {count!r}", field="working_days"
+        )
     calendar = working_calendar()
     calendar.is_working_day(start)  # fail loudly on a start outside the covered range
     day = start

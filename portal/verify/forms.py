@@ -10,8 +10,10 @@ from portal.forms import BaseForm
 class UploadForm(BaseForm):
     pdf = FileField(
         _l("Check a PDF against the stored letter"),
-        description=_l("Choose the PDF you were given. We compare it byte for byte with the "
-                       "letter we issued; the file is not kept."),
+        description=_l(
+            "Choose the PDF you were given. We compare it byte for byte with the "
+            "letter we issued; the file is not kept."
+        ),
     )
 
 

@@ -51,6 +51,11 @@ def letter(code: str):
         else:
             matches = sha256_hex(upload.stream.read(MAX_CHECK_BYTES + 1)) == stored.sha256
     application = db.session.get(CommitmentApplication, stored.application_id)
-    return render_template("verify/letter.html", letter=stored, employer=application.employer,
-                           status=letter_status(stored, application), form=form,
-                           matches=matches)
+    return render_template(
+        "verify/letter.html",
+        letter=stored,
+        employer=application.employer,
+        status=letter_status(stored, application),
+        form=form,
+        matches=matches,
+    )

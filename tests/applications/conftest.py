@@ -17,8 +17,9 @@ def people(make):
     """An employer not on the list (Liaocheng, 2022), its owner and finance, two reviewers."""
     agency = make.agency(name="聊城市医疗保障服务中心")
     other_agency = make.agency()
-    employer = make.employer(agency, list_status="not_listed", size_class=None,
-                             size_source=None, industry=None)
+    employer = make.employer(
+        agency, list_status="not_listed", size_class=None, size_source=None, industry=None
+    )
     result = {
         "agency": agency,
         "employer": employer,

@@ -90,14 +90,17 @@ def test_verify_shows_name_status_date_and_hash_only(client, people):
     )
     assert summary.select_one(".sha256").get_text() == letter.sha256
     assert [dt.get_text() for dt in summary.select("dt")] == [
-        "Employer", "Letter status", "Issued", "SHA-256"]
+        "Employer",
+        "Letter status",
+        "Issued",
+        "SHA-256",
+    ]
     assert people["employer"].credit_code not in page.get_text()
     assert application.reference not in page.get_text()
 
 
 def test_verify_says_when_the_application_was_rejected(client, people):
-    application = submitted_application(people["employer"], status="rejected",
-                                        decision_reason="x")
+    application = submitted_application(people["employer"], status="rejected", decision_reason="x")
     db.session.commit()
     english(client)
     page = text_of(client.get(f"/verify/{application.letters[0].verification_code}"))

@@ -35,10 +35,12 @@ def _url(verify_code: str) -> str:
 def test_the_queue_is_ordered_by_due_date_marks_overdue_and_filters(client, people, make):
     employer = people["employer"]
     later = submitted_application(employer, due_on=date(2022, 8, 19))
-    overdue = submitted_application(make.employer(people["agency"], list_status="not_listed"),
-                                    due_on=date(2022, 8, 10))
-    decided = submitted_application(make.employer(people["agency"]), status="rejected",
-                                    decision_reason="x")
+    overdue = submitted_application(
+        make.employer(people["agency"], list_status="not_listed"), due_on=date(2022, 8, 10)
+    )
+    decided = submitted_application(
+        make.employer(people["agency"]), status="rejected", decision_reason="x"
+    )
     elsewhere = submitted_application(make.employer(make.agency()))
     make.commit()
     sign_in(client, people["reviewer"])
@@ -46,7 +48,9 @@ def test_the_queue_is_ordered_by_due_date_marks_overdue_and_filters(client, peop
     page = soup(client.get("/review/"))
     rows = page.select("table.queue tbody tr")
     assert [r.select("td")[1].get_text(strip=True) for r in rows] == [
-        overdue.reference, later.reference]
+        overdue.reference,
+        later.reference,
+    ]
     assert "overdue" in rows[0]["class"] and "Overdue" in rows[0].get_text()
     assert "overdue" not in rows[1].get("class", [])
     assert elsewhere.reference not in page.get_text()
@@ -66,9 +70,7 @@ def test_a_reviewer_of_another_agency_gets_404(client, people):
     assert db.session.get(CommitmentApplication, application.id).status == "submitted"
 
 
-def test_the_detail_page_shows_figures_class_evidence_and_signature(
-    client, people, fast_letters
-):
+def test_the_detail_page_shows_figures_class_evidence_and_signature(client, people, fast_letters):
     employer = people["employer"]
     sign_in(client, people["owner"])
     walk_to_sign(client, employer)
@@ -85,8 +87,7 @@ def test_the_detail_page_shows_figures_class_evidence_and_signature(
     assert "Signed online by 张三" in page.select_one(".signature-record").get_text()
     link = page.select_one(".evidence a")["href"]
     download = client.get(link)
-    assert download.data == PNG and download.headers["Content-Disposition"].startswith(
-        "attachment")
+    assert download.data == PNG and download.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_approve_puts_the_employer_on_the_list_and_reissues_the_letter(
@@ -97,13 +98,17 @@ def test_approve_puts_the_employer_on_the_list_and_reissues_the_letter(
     db.session.commit()
     sign_in(client, people["reviewer"])
     english(client)
-    response = post_form(client, f"/review/{application.id}/approve",
-                         token_from=f"/review/{application.id}")
+    response = post_form(
+        client, f"/review/{application.id}/approve", token_from=f"/review/{application.id}"
+    )
     assert response.status_code == 302
     db.session.expire_all()
     employer = db.session.get(Employer, employer.id)
     assert (employer.list_status, employer.size_class, employer.size_source) == (
-        "listed", "small", "commitment")
+        "listed",
+        "small",
+        "commitment",
+    )
     application = db.session.get(CommitmentApplication, application.id)
     assert application.status == "approved"
     assert application.decided_by_id == people["reviewer"].id
@@ -120,9 +125,7 @@ def test_approve_puts_the_employer_on_the_list_and_reissues_the_letter(
     assert "Approved: your employer is now on the deferral list" in page
 
 
-def test_reject_needs_a_reason_the_employer_then_reads_and_corrects(
-    client, people, fast_letters
-):
+def test_reject_needs_a_reason_the_employer_then_reads_and_corrects(client, people, fast_letters):
     employer = people["employer"]
     sign_in(client, people["owner"])
     walk_to_sign(client, employer)
@@ -132,12 +135,15 @@ def test_reject_needs_a_reason_the_employer_then_reads_and_corrects(
     first = db.session.scalar(select(CommitmentApplication))
     sign_in(client, people["reviewer"])
     english(client)
-    response = post_form(client, f"/review/{first.id}/reject", {"reason": "  "},
-                         token_from=f"/review/{first.id}")
+    response = post_form(
+        client, f"/review/{first.id}/reject", {"reason": "  "}, token_from=f"/review/{first.id}"
+    )
     assert errors(response) == [
-        "Enter the reason: the employer needs it to correct the application"]
-    post_form(client, f"/review/{first.id}/reject",
-              {"reason": "营业收入与报表不符，请核对后重新提交"})
+        "Enter the reason: the employer needs it to correct the application"
+    ]
+    post_form(
+        client, f"/review/{first.id}/reject", {"reason": "营业收入与报表不符，请核对后重新提交"}
+    )
     first = db.session.get(CommitmentApplication, first.id)
     assert first.status == "rejected"
     assert letter_status(first.letters[0], first) == "rejected"
@@ -152,8 +158,9 @@ def test_reject_needs_a_reason_the_employer_then_reads_and_corrects(
     sign(client, employer)
     submit(client, employer)
 
-    rounds = list(db.session.scalars(
-        select(CommitmentApplication).order_by(CommitmentApplication.round)))
+    rounds = list(
+        db.session.scalars(select(CommitmentApplication).order_by(CommitmentApplication.round))
+    )
     assert [(r.round, r.status) for r in rounds] == [(1, "rejected"), (2, "submitted")]
     assert str(rounds[0].revenue_amount) == "850.50" and str(rounds[1].revenue_amount) == "700.00"
     assert rounds[1].reference != rounds[0].reference
@@ -181,11 +188,13 @@ def test_a_second_reviewer_is_told_the_first_decision_won(client, people, fast_l
     other = client.application.test_client()
     sign_in(other, first)
     post_form(other, f"/review/{application.id}/approve", token_from=token_page)
-    response = post_form(client, f"/review/{application.id}/reject", {"reason": "figures"},
-                         token_from=token_page)
+    response = post_form(
+        client, f"/review/{application.id}/reject", {"reason": "figures"}, token_from=token_page
+    )
     assert response.status_code == 409
     assert "Another reviewer decided this application first (Approved by 审核员甲)" in (
-        soup(response).select_one(".problem").get_text())
+        soup(response).select_one(".problem").get_text()
+    )
     assert db.session.get(CommitmentApplication, application.id).status == "approved"
 
 
@@ -237,8 +246,10 @@ def test_two_reviewers_at_the_same_moment_on_postgres(app, people, fast_letters)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=decide, args=(ids[0], True)),
-               threading.Thread(target=decide, args=(ids[1], False))]
+    threads = [
+        threading.Thread(target=decide, args=(ids[0], True)),
+        threading.Thread(target=decide, args=(ids[1], False)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -248,8 +259,11 @@ def test_two_reviewers_at_the_same_moment_on_postgres(app, people, fast_letters)
     db.session.expire_all()
     final = db.session.get(CommitmentApplication, application.id)
     assert final.status in ("approved", "rejected")
-    decisions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.action.in_(["commitment.approve", "commitment.reject"])))
+    decisions = db.session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.action.in_(["commitment.approve", "commitment.reject"])
+        )
+    )
     assert len(list(decisions)) == 1
 
 
@@ -259,12 +273,14 @@ def test_a_reviewer_cannot_decide_what_they_filed_at_the_hall(client, people, fa
     db.session.commit()
     sign_in(client, reviewer)
     english(client)
-    response = post_form(client, f"/review/{application.id}/approve",
-                         token_from=f"/review/{application.id}")
+    response = post_form(
+        client, f"/review/{application.id}/approve", token_from=f"/review/{application.id}"
+    )
     assert response.status_code == 409
     assert "another reviewer must decide it" in text_of(response)
     assert db.session.get(CommitmentApplication, application.id).status == "submitted"
     sign_in(client, people["reviewer2"])
-    response = post_form(client, f"/review/{application.id}/approve",
-                         token_from=f"/review/{application.id}")
+    response = post_form(
+        client, f"/review/{application.id}/approve", token_from=f"/review/{application.id}"
+    )
     assert response.status_code == 302

@@ -27,7 +27,8 @@ from tests.factories import credit_code
 def _application(employer) -> CommitmentApplication:
     db.session.expire_all()
     return db.session.scalars(
-        select(CommitmentApplication).where(CommitmentApplication.employer_id == employer.id)
+        select(CommitmentApplication)
+        .where(CommitmentApplication.employer_id == employer.id)
         .order_by(CommitmentApplication.round.desc())
     ).first()
 
@@ -63,7 +64,10 @@ def test_each_step_saves_its_answer_and_leads_to_the_next(client, people):
     assert "Reading aid in English" in letter.get_text()
     application = _application(employer)
     assert (application.unit_kind, application.industry, application.employees) == (
-        "enterprise", "retail", 45)
+        "enterprise",
+        "retail",
+        45,
+    )
     assert str(application.revenue_amount) == "850.50"
     assert application.computed_size == "small"
     assert application.reference.startswith("CA-2022-")
@@ -110,8 +114,10 @@ def test_industry_from_a_gbt4754_code(client, people):
     post_form(client, f"{url}/begin")
     response = post_form(client, f"{url}/industry", {"industry": "code", "code": "F5211"})
     assert response.status_code == 302
-    assert (_application(people["employer"]).industry,
-            _application(people["employer"]).industry_code) == ("retail", "F5211")
+    assert (
+        _application(people["employer"]).industry,
+        _application(people["employer"]).industry_code,
+    ) == ("retail", "F5211")
     post_form(client, f"{url}/industry", {"industry": "code", "code": "5311"})
     page = text_of(client.get(f"{url}/figures"))
     assert "the reviewer will decide it" in page  # railways: the rules say staff must decide
@@ -123,12 +129,15 @@ def test_bad_industry_answers_say_what_to_do(client, people):
     url = base(people["employer"])
     post_form(client, f"{url}/begin")
     assert errors(post_form(client, f"{url}/industry", {})) == [
-        "Choose an industry, or choose to enter a code"]
+        "Choose an industry, or choose to enter a code"
+    ]
     assert errors(post_form(client, f"{url}/industry", {"industry": "code"})) == [
-        "Enter the GB/T 4754-2017 industry code"]
+        "Enter the GB/T 4754-2017 industry code"
+    ]
     response = post_form(client, f"{url}/industry", {"industry": "code", "code": "ZZ99"})
     assert errors(response) == [
-        "Enter a GB/T 4754-2017 code: a section letter and 2 to 4 digits, like C1311"]
+        "Enter a GB/T 4754-2017 code: a section letter and 2 to 4 digits, like C1311"
+    ]
     assert soup(response).select_one("input[name=code]")["value"] == "ZZ99"  # kept
     response = post_form(client, f"{url}/industry", {"industry": "code", "code": "70"})
     assert errors(response)[0].startswith("This code covers more than one industry")
@@ -140,11 +149,14 @@ def test_bad_figures_say_what_to_do(client, people):
     url = base(people["employer"])
     walk_to_sign(client, people["employer"], figures={"employees": ""})
     assert errors(post_form(client, f"{url}/figures", {"employees": "", "revenue": ""})) == [
-        "Enter the number of employees", "Enter the operating revenue in 万元"]
+        "Enter the number of employees",
+        "Enter the operating revenue in 万元",
+    ]
     response = post_form(client, f"{url}/figures", {"employees": "4.5", "revenue": "-3"})
     assert errors(response) == [
         "Enter the number of employees as a whole number, like 45",
-        "Enter the operating revenue as a number in 万元, like 850.5"]
+        "Enter the operating revenue as a number in 万元, like 850.5",
+    ]
     assert _application(people["employer"]).computed_size == "undetermined"
 
 
@@ -195,7 +207,8 @@ def test_an_employer_on_the_list_need_not_apply(client, make):
     sign_in(client, owner)
     english(client)
     assert "already on the deferral list, so it does not need to apply" in text_of(
-        client.get(f"{base(employer)}/"))
+        client.get(f"{base(employer)}/")
+    )
     post_form(client, f"{base(employer)}/begin")
     assert _application(employer) is None
 
@@ -215,13 +228,16 @@ def test_evidence_is_typed_by_content_and_served_only_as_a_download(client, peop
     employer = people["employer"]
     sign_in(client, people["owner"])
     walk_to_sign(client, employer)
-    response = upload(client, employer, ("scan.txt", JPEG), ("licence.PNG", PNG),
-                      ("statement.pdf", SMALL_PDF))
+    response = upload(
+        client, employer, ("scan.txt", JPEG), ("licence.PNG", PNG), ("statement.pdf", SMALL_PDF)
+    )
     assert response.status_code == 302
     stored = list(db.session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)))
     assert [(f.original_name, f.content_type) for f in stored] == [
-        ("scan.jpg", "image/jpeg"), ("licence.png", "image/png"),
-        ("statement.pdf", "application/pdf")]
+        ("scan.jpg", "image/jpeg"),
+        ("licence.png", "image/png"),
+        ("statement.pdf", "application/pdf"),
+    ]
     kept = uploaded_files()
     assert sorted(kept) == sorted(f.stored_name for f in stored)
     assert all(len(name) == 40 and "." not in name for name in kept)
@@ -243,25 +259,26 @@ def _refused(client, employer, *files) -> list[str]:
     return errors(response)
 
 
-def test_wrong_type_too_large_and_too_many_files_are_refused_and_nothing_is_stored(
-    client, people
-):
+def test_wrong_type_too_large_and_too_many_files_are_refused_and_nothing_is_stored(client, people):
     employer = people["employer"]
     sign_in(client, people["owner"])
     english(client)
     walk_to_sign(client, employer)
-    assert _refused(client, employer, ("ok.png", PNG),
-                    ("report.pdf", b"MZ\x90\x00 not a pdf")) == [
-        "report.pdf is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved."]
+    assert _refused(client, employer, ("ok.png", PNG), ("report.pdf", b"MZ\x90\x00 not a pdf")) == [
+        "report.pdf is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved."
+    ]
     big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
     assert _refused(client, employer, ("big.pdf", big)) == [
-        "big.pdf is larger than 10 MB. Upload a smaller file."]
+        "big.pdf is larger than 10 MB. Upload a smaller file."
+    ]
     six = [(f"f{i}.png", PNG) for i in range(6)]
     assert _refused(client, employer, *six) == [
-        "You can attach at most 5 files. Remove one before adding another."]
+        "You can attach at most 5 files. Remove one before adding another."
+    ]
     upload(client, employer, *six[:5])
     assert _refused(client, employer, ("sixth.png", PNG))[0].startswith(
-        "You can attach at most 5 files")
+        "You can attach at most 5 files"
+    )
     assert _refused(client, employer)[0] == "Choose a file to upload"
 
 
@@ -271,8 +288,9 @@ def test_evidence_can_be_removed_while_a_draft(client, people):
     walk_to_sign(client, employer)
     upload(client, employer, ("a.png", PNG))
     record = db.session.scalar(select(EvidenceFile))
-    post_form(client, f"{base(employer)}/evidence/{record.id}/remove",
-              token_from=f"{base(employer)}/")
+    post_form(
+        client, f"{base(employer)}/evidence/{record.id}/remove", token_from=f"{base(employer)}/"
+    )
     assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
     assert uploaded_files() == {}
 
@@ -287,8 +305,12 @@ def test_another_employers_evidence_is_a_404(client, people, make):
     make.commit()
     sign_in(client, other)
     assert client.get(f"{base(employer)}/evidence/{record.id}").status_code == 404
-    assert client.get(f"/e/{other.memberships[0].employer_id}/applications/evidence/"
-                      f"{record.id}").status_code == 404
+    assert (
+        client.get(
+            f"/e/{other.memberships[0].employer_id}/applications/evidence/{record.id}"
+        ).status_code
+        == 404
+    )
 
 
 # ---------------------------------------------------------------------------------- signing
@@ -300,11 +322,14 @@ def test_signing_needs_the_statement_and_the_right_password(client, people, fast
     english(client)
     walk_to_sign(client, employer)
     assert errors(sign(client, employer, statement=None)) == [
-        "Tick the box to confirm the statement"]
+        "Tick the box to confirm the statement"
+    ]
     assert errors(sign(client, employer, password="not my password")) == [
-        "The password is not right. Enter the password you sign in with"]
+        "The password is not right. Enter the password you sign in with"
+    ]
     assert errors(sign(client, employer, signatory_name="")) == [
-        "Enter the legal representative's full name"]
+        "Enter the legal representative's full name"
+    ]
     assert db.session.scalar(select(func.count()).select_from(StoredLetter)) == 0
     assert _application(employer).signed_at is None
     assert sign(client, employer).location.endswith("/check")
@@ -324,8 +349,9 @@ def test_changing_an_answer_after_signing_withdraws_the_signature(client, people
     english(client)
     walk_to_sign(client, employer)
     sign(client, employer)
-    post_form(client, f"{base(employer)}/figures?from=check",
-              {"employees": "46", "revenue": "850.5"})
+    post_form(
+        client, f"{base(employer)}/figures?from=check", {"employees": "46", "revenue": "850.5"}
+    )
     application = _application(employer)
     assert application.signed_at is None
     assert application.letters[0].superseded_at is not None
@@ -390,8 +416,13 @@ def test_the_letter_page_says_whose_form_it_is(client, make, people):
     walk_to_sign(client, people["employer"])
     own = text_of(client.get(f"{base(people['employer'])}/letter"))
     assert "word for word as the agency issued it (鲁医保发〔2022〕21号 附件)" in own
-    jiangsu = make.employer(make.agency(make.region("jiangsu-2022")), list_status="not_listed",
-                            size_class=None, size_source=None, industry=None)
+    jiangsu = make.employer(
+        make.agency(make.region("jiangsu-2022")),
+        list_status="not_listed",
+        size_class=None,
+        size_source=None,
+        industry=None,
+    )
     owner = make.user(employer=jiangsu, role="owner")
     make.commit()
     sign_in(client, owner)

@@ -26,21 +26,33 @@ def test_a_reviewer_imports_the_list(live_server, page):
     page.goto(f"{base_url}/staff/employers")
     page.click("#back-office a")
     page.select_option("#kind", "list")
-    page.set_input_files("#file", _file("名单-有误.csv", [
-        f"{good[0]},聊城新甲商贸有限公司,U9001,LC01,小型,是",
-        f"{good[1][:-1]}0,聊城新乙科技有限公司,U9002,WH01,巨型,是",
-    ]))
+    page.set_input_files(
+        "#file",
+        _file(
+            "名单-有误.csv",
+            [
+                f"{good[0]},聊城新甲商贸有限公司,U9001,LC01,小型,是",
+                f"{good[1][:-1]}0,聊城新乙科技有限公司,U9002,WH01,巨型,是",
+            ],
+        ),
+    )
     page.click("main form button.button")
     problems = page.inner_text("#problem-rows")
     assert "校验码不符" in problems and "巨型" in problems
     assert "只能导入本经办机构的数据" in problems
     screenshot(page, "import-refused")
 
-    page.set_input_files("#file", _file("名单.csv", [
-        f"{good[0]},聊城新甲商贸有限公司,U9001,LC01,小型,是",
-        f"{good[1]},聊城新乙科技有限公司,U9002,LC01,中型,是",
-        f"{good[2]},聊城新丙餐饮有限公司,U9003,LC01,微型,否",
-    ]))
+    page.set_input_files(
+        "#file",
+        _file(
+            "名单.csv",
+            [
+                f"{good[0]},聊城新甲商贸有限公司,U9001,LC01,小型,是",
+                f"{good[1]},聊城新乙科技有限公司,U9002,LC01,中型,是",
+                f"{good[2]},聊城新丙餐饮有限公司,U9003,LC01,微型,否",
+            ],
+        ),
+    )
     page.click("main form button.button")
     assert "新增 3 条" in page.inner_text("#what-will-happen")
     screenshot(page, "import-checked")

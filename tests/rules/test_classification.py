@@ -12,11 +12,13 @@ from portal import rules
 from portal.rules.classification import SIZE_ORDER
 
 KEYS = list(rules.INDUSTRIES)
-figures = st.fixed_dictionaries({
-    "employees": st.integers(0, 5000),
-    "revenue": st.decimals(0, 300000, places=2),
-    "assets": st.decimals(0, 200000, places=2),
-})
+figures = st.fixed_dictionaries(
+    {
+        "employees": st.integers(0, 5000),
+        "revenue": st.decimals(0, 300000, places=2),
+        "assets": st.decimals(0, 200000, places=2),
+    }
+)
 
 
 def test_sixteen_industries_in_order_with_clauses() -> None:
@@ -34,8 +36,12 @@ def test_every_complete_input_gets_exactly_one_size(industry: str, f: dict) -> N
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(KEYS), figures, st.sampled_from(["employees", "revenue", "assets"]),
-       st.integers(1, 100000))
+@given(
+    st.sampled_from(KEYS),
+    figures,
+    st.sampled_from(["employees", "revenue", "assets"]),
+    st.integers(1, 100000),
+)
 def test_more_never_gives_a_smaller_size(industry: str, f: dict, which: str, more: int) -> None:
     bigger = dict(f)
     bigger[which] = f[which] + (more if which == "employees" else Decimal(more))
@@ -61,8 +67,9 @@ def test_values_exactly_at_a_threshold(industry, level, indicator, threshold) ->
         at = {k: v for k, v in ind.sme_below_any.items()}
         base = {k: at.get(k, Decimal(10**6)) for k in ind.indicators}
         assert _size(industry, base) == "large"
-        below = dict(base, **{indicator: threshold - (1 if indicator == "employees" else
-                                                      Decimal("0.01"))})
+        below = dict(
+            base, **{indicator: threshold - (1 if indicator == "employees" else Decimal("0.01"))}
+        )
         assert _size(industry, below) != "large"
         return
     table = ind.medium_at_least if level == "medium" else ind.small_at_least
@@ -70,8 +77,9 @@ def test_values_exactly_at_a_threshold(industry, level, indicator, threshold) ->
     base = {k: table.get(k, Decimal(0)) for k in ind.indicators}
     assert _size(industry, base) == level
     step = 1 if indicator == "employees" else Decimal("0.01")
-    assert SIZE_ORDER[_size(industry, dict(base, **{indicator: threshold - step}))] < \
-        SIZE_ORDER[level]
+    assert (
+        SIZE_ORDER[_size(industry, dict(base, **{indicator: threshold - step}))] < SIZE_ORDER[level]
+    )
 
 
 def _size(industry: str, values: dict) -> str:
@@ -94,10 +102,15 @@ def test_explanation_and_hint_near_a_line() -> None:
     assert rules.classify("other", employees=50).hints == []
 
 
-@pytest.mark.parametrize(("kwargs", "code"), [
-    ({"employees": -1}, "negative"), ({"revenue": Decimal("-0.01")}, "negative"),
-    ({"revenue": 1.5}, "bad_number"), ({"employees": True}, "bad_number"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"employees": -1}, "negative"),
+        ({"revenue": Decimal("-0.01")}, "negative"),
+        ({"revenue": 1.5}, "bad_number"),
+        ({"employees": True}, "bad_number"),
+    ],
+)
 def test_bad_figures(kwargs, code) -> None:
     with pytest.raises(rules.InvalidInput) as info:
         rules.classify("retail", **kwargs)
@@ -109,17 +122,33 @@ def test_unknown_industry() -> None:
         rules.classify("mining", employees=1)
 
 
-@pytest.mark.parametrize(("code", "industry", "review"), [
-    ("A", "agriculture", False), ("C1311", "industry", False), ("44", "industry", False),
-    ("48", "construction", False), ("51", "wholesale", False), ("5211", "retail", False),
-    ("53", "transport", True), ("5411", "transport", False), ("59", "warehousing", False),
-    ("60", "postal", False), ("61", "accommodation", False), ("62", "catering", False),
-    ("64", "information_transmission", False), ("65", "software_it", False),
-    ("7010", "real_estate_development", False), ("7020", "property_management", False),
-    ("7030", "other", False), ("J", "other", True), ("6620", "other", True),
-    ("L", "leasing_business_services", False), ("83", "other", False),
-    ("ｃ１３", "industry", False),
-])
+@pytest.mark.parametrize(
+    ("code", "industry", "review"),
+    [
+        ("A", "agriculture", False),
+        ("C1311", "industry", False),
+        ("44", "industry", False),
+        ("48", "construction", False),
+        ("51", "wholesale", False),
+        ("5211", "retail", False),
+        ("53", "transport", True),
+        ("5411", "transport", False),
+        ("59", "warehousing", False),
+        ("60", "postal", False),
+        ("61", "accommodation", False),
+        ("62", "catering", False),
+        ("64", "information_transmission", False),
+        ("65", "software_it", False),
+        ("7010", "real_estate_development", False),
+        ("7020", "property_management", False),
+        ("7030", "other", False),
+        ("J", "other", True),
+        ("6620", "other", True),
+        ("L", "leasing_business_services", False),
+        ("83", "other", False),
+        ("ｃ１３", "industry", False),
+    ],
+)
 def test_industry_for_code(code, industry, review) -> None:
     match = rules.industry_for_code(code)
     assert (match.industry, match.needs_review) == (industry, review)

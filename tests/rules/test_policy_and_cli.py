@@ -31,9 +31,16 @@ def policy_copy(tmp_path: Path) -> Path:
 
 
 def test_all_programs_load_and_every_value_has_a_ref() -> None:
-    assert rules.program_ids() == sorted([
-        "shandong-2022", "liaocheng-2022", "jiangsu-2022", "inner-mongolia-2022", "linyi-2020",
-        "wuxi-2020"])
+    assert rules.program_ids() == sorted(
+        [
+            "shandong-2022",
+            "liaocheng-2022",
+            "jiangsu-2022",
+            "inner-mongolia-2022",
+            "linyi-2020",
+            "wuxi-2020",
+        ]
+    )
     for program_id in rules.program_ids():
         program = rules.load_program(program_id)
         params = program.all_params()
@@ -67,23 +74,56 @@ def _break(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize(("file", "old", "new", "key", "problem"), [
-    ("programs/shandong-2022.yaml", "deadline: {value: 2022-10-31,",
-     "deadline: {value: 2022-13-31,",
-     "periods.07-09.deadline.value", "date"),
-    ("data/national.yaml", 'daily_rate: {value: "0.0005"', "daily_rate: {value: 0.0005",
-     "late_fee.daily_rate.value", "quotes"),
-    ("programs/linyi-2020.yaml", "max_months: {value: 6, ref: ", "max_months: {value: 6, rf: ",
-     "deferral.max_months.rf", "unexpected key"),
-    ("programs/wuxi-2020.yaml", '  preferred: {value: refund,', '  preferred: {value: cash,',
-     "over_collection.preferred.value", "one of"),
-    ("data/classification.yaml", "sme_below_any: {employees: 300}", "sme_below_any: {staff: 300}",
-     "industries.other.sme_below_any.staff", "unexpected key"),
-    ("data/gbt4754.yaml", "industry: postal,", "industry: posts,",
-     "division_rules[8].industry", "not an industry key"),
-])
-def test_check_names_file_and_key_on_a_broken_copy(runner, policy_copy, file, old, new, key,
-                                                   problem) -> None:
+@pytest.mark.parametrize(
+    ("file", "old", "new", "key", "problem"),
+    [
+        (
+            "programs/shandong-2022.yaml",
+            "deadline: {value: 2022-10-31,",
+            "deadline: {value: 2022-13-31,",
+            "periods.07-09.deadline.value",
+            "date",
+        ),
+        (
+            "data/national.yaml",
+            'daily_rate: {value: "0.0005"',
+            "daily_rate: {value: 0.0005",
+            "late_fee.daily_rate.value",
+            "quotes",
+        ),
+        (
+            "programs/linyi-2020.yaml",
+            "max_months: {value: 6, ref: ",
+            "max_months: {value: 6, rf: ",
+            "deferral.max_months.rf",
+            "unexpected key",
+        ),
+        (
+            "programs/wuxi-2020.yaml",
+            "  preferred: {value: refund,",
+            "  preferred: {value: cash,",
+            "over_collection.preferred.value",
+            "one of",
+        ),
+        (
+            "data/classification.yaml",
+            "sme_below_any: {employees: 300}",
+            "sme_below_any: {staff: 300}",
+            "industries.other.sme_below_any.staff",
+            "unexpected key",
+        ),
+        (
+            "data/gbt4754.yaml",
+            "industry: postal,",
+            "industry: posts,",
+            "division_rules[8].industry",
+            "not an industry key",
+        ),
+    ],
+)
+def test_check_names_file_and_key_on_a_broken_copy(
+    runner, policy_copy, file, old, new, key, problem
+) -> None:
     _break(policy_copy / file, old, new)
     result = runner.invoke(args=["rules", "check", "--path", str(policy_copy)])
     assert result.exit_code == 1
@@ -105,8 +145,12 @@ def test_missing_key_is_a_policy_error_not_a_key_error(policy_copy) -> None:
 
 def test_reading_without_explanation_is_refused(policy_copy) -> None:
     path = policy_copy / "programs" / "shandong-2022.yaml"
-    _break(path, "    explanation: A new business defers three months from its first insured "
-                 "month (DOMAIN §5.1 reading).\n", "")
+    _break(
+        path,
+        "    explanation: A new business defers three months from its first insured "
+        "month (DOMAIN §5.1 reading).\n",
+        "",
+    )
     with pytest.raises(rules.PolicyError, match=r"readings\.new_business_months\.explanation"):
         parse_program(path)
 
@@ -119,49 +163,80 @@ def test_invalid_yaml_is_reported_with_the_line(policy_copy) -> None:
 
 
 def test_cli_classify(runner) -> None:
-    result = runner.invoke(args=["rules", "classify", "industry", "--employees", "18",
-                                 "--revenue", "350", "--json"])
+    result = runner.invoke(
+        args=["rules", "classify", "industry", "--employees", "18", "--revenue", "350", "--json"]
+    )
     data = json.loads(result.output)
     assert data["size"] == "micro" and data["clause"].endswith("第四条（二）")
-    text = runner.invoke(args=["rules", "classify", "C1311", "--employees", "300",
-                               "--revenue", "2000"])
+    text = runner.invoke(
+        args=["rules", "classify", "C1311", "--employees", "300", "--revenue", "2000"]
+    )
     assert text.output.startswith("medium")
 
 
 def test_cli_quote_worked_example(runner) -> None:
-    result = runner.invoke(args=[
-        "rules", "quote", "shandong-2022", "--month-amount", "2022-07=3000",
-        "--month-amount", "2022-08=3000", "--month-amount", "2022-09=4000",
-        "--payment", "2022-11-10=10000", "--as-of", "2022-11-10", "--json"])
+    result = runner.invoke(
+        args=[
+            "rules",
+            "quote",
+            "shandong-2022",
+            "--month-amount",
+            "2022-07=3000",
+            "--month-amount",
+            "2022-08=3000",
+            "--month-amount",
+            "2022-09=4000",
+            "--payment",
+            "2022-11-10=10000",
+            "--as-of",
+            "2022-11-10",
+            "--json",
+        ]
+    )
     data = json.loads(result.output)
     assert data["late_fee"] == "205.00" and data["deadline"] == "2022-10-31"
-    result = runner.invoke(args=["rules", "quote", "shandong-2022", "--monthly-amount", "1000",
-                                 "--as-of", "2022-11-10", "--what-if", "2022-11-20"])
+    result = runner.invoke(
+        args=[
+            "rules",
+            "quote",
+            "shandong-2022",
+            "--monthly-amount",
+            "1000",
+            "--as-of",
+            "2022-11-10",
+            "--what-if",
+            "2022-11-20",
+        ]
+    )
     assert "late fee 76.50" in result.output  # 3000 x 0.0005 x 51 days
 
 
 def test_cli_quote_error_is_readable(runner) -> None:
-    result = runner.invoke(args=["rules", "quote", "shandong-2022", "--monthly-amount", "-5",
-                                 "--as-of", "2022-11-10"])
+    result = runner.invoke(
+        args=["rules", "quote", "shandong-2022", "--monthly-amount", "-5", "--as-of", "2022-11-10"]
+    )
     assert result.exit_code == 1 and "negative" in result.output
 
 
 def test_what_if_refuses_a_past_date() -> None:
-    quote = rules.catchup_quote("shandong-2022", monthly_unit_amount=Decimal(100),
-                                as_of=date(2022, 11, 10))
+    quote = rules.catchup_quote(
+        "shandong-2022", monthly_unit_amount=Decimal(100), as_of=date(2022, 11, 10)
+    )
     with pytest.raises(rules.InvalidInput):
         quote.what_if(date(2022, 11, 1))
 
 
 def test_month_outside_the_program_is_refused() -> None:
     with pytest.raises(rules.InvalidInput) as info:
-        rules.catchup_quote("shandong-2022", monthly_unit_amount={"2022-10": Decimal(1)},
-                            as_of=date(2022, 11, 10))
+        rules.catchup_quote(
+            "shandong-2022", monthly_unit_amount={"2022-10": Decimal(1)}, as_of=date(2022, 11, 10)
+        )
     assert info.value.code == "month_outside_program"
 
 
 def test_rounding_happens_once() -> None:
     # 3 x 0.333 = 0.999 principal; 41 days -> 0.0204795 -> 0.02 (not 3 x 0.01).
-    quote = rules.catchup_quote("shandong-2022", monthly_unit_amount=Decimal("0.333"),
-                                as_of=date(2022, 11, 10))
+    quote = rules.catchup_quote(
+        "shandong-2022", monthly_unit_amount=Decimal("0.333"), as_of=date(2022, 11, 10)
+    )
     assert quote.late_fee == Decimal("0.02")

@@ -44,8 +44,11 @@ def _args(inputs: dict[str, Any]) -> dict[str, Any]:
     args: dict[str, Any] = {}
     for key, value in inputs.items():
         if key in AMOUNT_ARGS:
-            args[key] = ({str(m): Decimal(v) for m, v in value.items()}
-                         if isinstance(value, dict) else Decimal(value))
+            args[key] = (
+                {str(m): Decimal(v) for m, v in value.items()}
+                if isinstance(value, dict)
+                else Decimal(value)
+            )
         elif key in DECIMAL_ARGS:
             args[key] = Decimal(value)
         elif key == "payments":
@@ -72,8 +75,10 @@ def _norm(value: Any) -> Any:
 
 
 def test_every_program_has_ten_scenarios() -> None:
-    counts = {p.stem: len(yaml.safe_load(p.read_text(encoding="utf-8")))
-              for p in SCENARIO_DIR.glob("*.yaml")}
+    counts = {
+        p.stem: len(yaml.safe_load(p.read_text(encoding="utf-8")))
+        for p in SCENARIO_DIR.glob("*.yaml")
+    }
     assert set(counts) == set(rules.program_ids())
     assert all(n >= 10 for n in counts.values()), counts
 

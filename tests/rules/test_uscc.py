@@ -27,13 +27,14 @@ def test_every_code_with_a_correct_check_character_parses(first17: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(body, st.integers(0, 17),
-       st.characters(codec="ascii", exclude_characters=" \t\n\r\x0b\x0c-"))
+@given(
+    body, st.integers(0, 17), st.characters(codec="ascii", exclude_characters=" \t\n\r\x0b\x0c-")
+)
 def test_every_single_character_change_is_rejected(first17: str, position: int, new: str) -> None:
     code = first17 + calc_check_digit(first17)
     if new.upper() == code[position]:
         return
-    changed = code[:position] + new + code[position + 1:]
+    changed = code[:position] + new + code[position + 1 :]
     with pytest.raises(rules.InvalidCreditCode) as info:
         rules.parse_uscc(changed)
     assert info.value.code in {"bad_check", "bad_character", "bad_region", "wrong_length"}
@@ -44,11 +45,16 @@ def test_full_width_input_is_folded() -> None:
     assert rules.parse_uscc(f"\u3000{full} ").code == "91110000600037341L"
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("9111000060003734", "wrong_length"), ("", "missing"),
-    ("91110000600037341O", "bad_character"), ("9111000060003734!L", "bad_character"),
-    ("91110000600037341M", "bad_check"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("9111000060003734", "wrong_length"),
+        ("", "missing"),
+        ("91110000600037341O", "bad_character"),
+        ("9111000060003734!L", "bad_character"),
+        ("91110000600037341M", "bad_check"),
+    ],
+)
 def test_error_codes_and_chinese_messages(text: str, code: str) -> None:
     with pytest.raises(rules.InvalidCreditCode) as info:
         rules.parse_uscc(text)
@@ -68,12 +74,18 @@ def test_letter_that_never_appears_is_named() -> None:
         rules.parse_uscc("91110000600037341O")
 
 
-@pytest.mark.parametrize(("prefix", "kind", "out"), [
-    ("11", "government_organ", True), ("12", "public_institution", True),
-    ("51", "social_group", False), ("91", "enterprise", False),
-    ("92", "individual_business", False), ("93", "farmers_cooperative", False),
-    ("Y1", "unknown", False),
-])
+@pytest.mark.parametrize(
+    ("prefix", "kind", "out"),
+    [
+        ("11", "government_organ", True),
+        ("12", "public_institution", True),
+        ("51", "social_group", False),
+        ("91", "enterprise", False),
+        ("92", "individual_business", False),
+        ("93", "farmers_cooperative", False),
+        ("Y1", "unknown", False),
+    ],
+)
 def test_unit_kind_from_the_first_two_characters(prefix: str, kind: str, out: bool) -> None:
     first17 = prefix + "370100" + "MA3C12345"
     parsed = rules.parse_uscc(first17 + calc_check_digit(first17))

@@ -123,7 +123,9 @@ def _pass(
 ) -> Tally | None:
     context = Context.load(scope_agency_id)
     tally = Tally()
-    seen: dict[tuple, int] = {}
+    # Keys seen so far -> their line: a million credit codes as plain strings (a one-element
+    # tuple each would cost another 60 MB).
+    seen: dict[object, int] = {}
     batch: list = []
     rows = 0
     try:
@@ -146,6 +148,8 @@ def _pass(
                     )
                 continue
             key = kind.key(row)
+            if len(key) == 1:
+                key = key[0]
             if key in seen:
                 tally.refuse(
                     Problem(line, kind.column(kind.key_column), "duplicate", {"first": seen[key]})

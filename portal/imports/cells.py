@@ -12,6 +12,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
+from operator import mul
 
 from portal.numbers import INTEGER_DIGITS, NumberError, parse_decimal, parse_integer
 from portal.rules import INDUSTRIES, InvalidCreditCode, RulesError, industry_for_code
@@ -76,7 +77,7 @@ def credit_code(value: str) -> str:
     """
     code = value.strip().upper()
     if _USCC.fullmatch(code):
-        total = sum(_USCC_VALUES[c] * w for c, w in zip(code, _USCC_WEIGHTS, strict=False))
+        total = sum(map(mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
         if _ALPHABET[(31 - total) % 31] == code[17]:
             return code
     code = normalise_uscc(value)

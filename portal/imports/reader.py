@@ -87,14 +87,14 @@ def rows(source: Source, columns: tuple[Column, ...]) -> Iterator[tuple[int, dic
     raw = _xlsx_rows(source) if is_xlsx(source.name) else _csv_rows(source)
     header = None
     for _line, cells in raw:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         header = _header(cells, columns)
         break
     if header is None:
         raise FileRefused("no_header")
     for line, cells in raw:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         yield line, {key: cells[i].strip() if i < len(cells) else "" for key, i in header.items()}
 
@@ -128,7 +128,7 @@ def _csv_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
             for cells in reader:
                 if len(cells) > MAX_COLUMNS:
                     raise FileRefused("too_many_columns", line=reader.line_num, limit=MAX_COLUMNS)
-                if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+                if cells and max(map(len, cells)) > MAX_CELL_CHARS:
                     raise FileRefused("cell_too_long", line=reader.line_num, limit=MAX_CELL_CHARS)
                 yield reader.line_num, cells
         except UnicodeDecodeError as error:

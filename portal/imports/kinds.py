@@ -353,48 +353,57 @@ def _parse_assessment(raw: dict[str, str], context: Context) -> Row:
 
 
 def _assessment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
-    mine = _own(KINDS["assessments"], batch, context, tally)
-    ids = {employer_id for _, _, employer_id in mine}
-    months = {row["month"] for _, row, _ in mine}
+    _upsert(
+        Assessment,
+        keys=("month",),
+        values={
+            "headcount": "headcount",
+            "contribution_base_amount": "contribution_base",
+            "unit_amount": "unit_amount",
+            "personal_amount": "personal_amount",
+        },
+        stamp="imported_at",
+        mine=_own(KINDS["assessments"], batch, context, tally),
+        tally=tally,
+        apply=apply,
+    )
+
+
+def _upsert(model, *, keys, values, stamp, mine, tally: Tally, apply: bool) -> None:
+    """Insert or update ``model`` rows by (employer, *keys) in a few statements per batch.
+
+    ``values`` maps the model's columns to the parsed row's keys; ``stamp`` (if any) is set to
+    the import time on every written row.
+    """
+    key_columns = [getattr(model, k) for k in keys]
+    columns = [model.id, model.employer_id, *key_columns, *(getattr(model, c) for c in values)]
+    where = [model.employer_id.in_({employer_id for _, _, employer_id in mine})]
+    where += [
+        column.in_({row[k] for _, row, _ in mine})
+        for k, column in zip(keys, key_columns, strict=True)
+    ]
     stored = {
-        (r.employer_id, r.month): r
-        for r in db.session.execute(
-            select(
-                Assessment.id,
-                Assessment.employer_id,
-                Assessment.month,
-                Assessment.headcount,
-                Assessment.contribution_base_amount,
-                Assessment.unit_amount,
-                Assessment.personal_amount,
-            ).where(Assessment.employer_id.in_(ids), Assessment.month.in_(months))
-        )
+        (r.employer_id, *(getattr(r, k) for k in keys)): r
+        for r in db.session.execute(select(*columns).where(*where))
     }
     inserts, updates = [], []
-    now = utcnow()
+    now = {stamp: utcnow()} if stamp else {}
     for _line, row, employer_id in mine:
-        values = {
-            "headcount": row["headcount"],
-            "contribution_base_amount": row["contribution_base"],
-            "unit_amount": row["unit_amount"],
-            "personal_amount": row["personal_amount"],
-        }
-        current = stored.get((employer_id, row["month"]))
+        new = {column: row[key] for column, key in values.items()}
+        current = stored.get((employer_id, *(row[k] for k in keys)))
         if current is None:
             tally.created += 1
-            inserts.append(
-                {"employer_id": employer_id, "month": row["month"], "imported_at": now, **values}
-            )
-        elif all(_same(getattr(current, k), v) for k, v in values.items()):
+            inserts.append({"employer_id": employer_id, **{k: row[k] for k in keys}, **now, **new})
+        elif all(_same(getattr(current, k), v) for k, v in new.items()):
             tally.unchanged += 1
         else:
             tally.updated += 1
-            updates.append({"id": current.id, "imported_at": now, **values})
+            updates.append({"id": current.id, **now, **new})
     if apply and not tally.refused_rows:
         if inserts:
-            insert_rows(Assessment.__table__, inserts)
+            insert_rows(model.__table__, inserts)
         if updates:
-            db.session.execute(update(Assessment), updates)
+            db.session.execute(update(model), updates)
 
 
 def _same(stored: Any, new: Any) -> bool:
@@ -431,56 +440,19 @@ def _parse_person(raw: dict[str, str], context: Context) -> Row:
 
 
 def _person_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
-    mine = _own(KINDS["persons"], batch, context, tally)
-    ids = {employer_id for _, _, employer_id in mine}
-    refs = {row["person_ref"] for _, row, _ in mine}
-    months = {row["month"] for _, row, _ in mine}
-    stored = {
-        (r.employer_id, r.person_ref, r.month): r
-        for r in db.session.execute(
-            select(
-                PersonAssessment.id,
-                PersonAssessment.employer_id,
-                PersonAssessment.person_ref,
-                PersonAssessment.month,
-                PersonAssessment.person_name,
-                PersonAssessment.unit_amount,
-                PersonAssessment.personal_amount,
-            ).where(
-                PersonAssessment.employer_id.in_(ids),
-                PersonAssessment.person_ref.in_(refs),
-                PersonAssessment.month.in_(months),
-            )
-        )
-    }
-    inserts, updates = [], []
-    for _line, row, employer_id in mine:
-        values = {
-            "person_name": row["person_name"],
-            "unit_amount": row["unit_amount"],
-            "personal_amount": row["personal_amount"],
-        }
-        current = stored.get((employer_id, row["person_ref"], row["month"]))
-        if current is None:
-            tally.created += 1
-            inserts.append(
-                {
-                    "employer_id": employer_id,
-                    "person_ref": row["person_ref"],
-                    "month": row["month"],
-                    **values,
-                }
-            )
-        elif all(_same(getattr(current, k), v) for k, v in values.items()):
-            tally.unchanged += 1
-        else:
-            tally.updated += 1
-            updates.append({"id": current.id, **values})
-    if apply and not tally.refused_rows:
-        if inserts:
-            insert_rows(PersonAssessment.__table__, inserts)
-        if updates:
-            db.session.execute(update(PersonAssessment), updates)
+    _upsert(
+        PersonAssessment,
+        keys=("person_ref", "month"),
+        values={
+            "person_name": "person_name",
+            "unit_amount": "unit_amount",
+            "personal_amount": "personal_amount",
+        },
+        stamp=None,
+        mine=_own(KINDS["persons"], batch, context, tally),
+        tally=tally,
+        apply=apply,
+    )
 
 
 # ------------------------------------------------------------------------------ payments

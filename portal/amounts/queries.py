@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Departure, Employer, PersonAssessment
+from portal.rules.quote import Settlement
+from portal.rules.standing import Standing
 
 
 def persons(employer: Employer) -> dict[str, str]:
@@ -40,4 +43,58 @@ def departures(employer: Employer) -> list[Departure]:
             .where(Departure.employer_id == employer.id)
             .order_by(Departure.left_on)
         )
+    )
+
+
+@dataclass(frozen=True)
+class DueDeparture:
+    """A recorded departure, the person's name and what falls due for them at once."""
+
+    departure: Departure
+    person_name: str
+    settlement: Settlement
+
+
+@dataclass(frozen=True)
+class DueAtOnce:
+    """Every departure's settlement of one employer, and their sum (鲁医保发〔2022〕21号 五)."""
+
+    items: list[DueDeparture]
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((item.settlement.amount for item in self.items), Decimal("0.00"))
+
+    @property
+    def late_fee(self) -> Decimal:
+        return sum((item.settlement.late_fee for item in self.items), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.late_fee
+
+
+def due_at_once(employer: Employer, standing: Standing) -> DueAtOnce:
+    """What the employer's recorded departures make due at once, on the standing's date.
+
+    One statement for an employer without departures (the home page's usual case), three with.
+    """
+    if standing.period is None or standing.has_opted_out:  # nothing is deferred
+        return DueAtOnce([])
+    recorded = departures(employer)
+    if not recorded:
+        return DueAtOnce([])
+    names = persons(employer)
+    per_person = person_unit_amounts(employer, standing.period.months)
+    return DueAtOnce(
+        [
+            DueDeparture(
+                item,
+                names.get(item.person_ref, item.person_ref),
+                standing.departure(
+                    per_person.get(item.person_ref, {}), event=item.reason, event_on=item.left_on
+                ),
+            )
+            for item in recorded
+        ]
     )

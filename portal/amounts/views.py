@@ -11,7 +11,7 @@ from portal import rules
 from portal.amounts import bp
 from portal.amounts.forms import DepartureForm, PayOnForm
 from portal.amounts.operations import DepartureError, record_departure
-from portal.amounts.queries import departures, person_unit_amounts, persons
+from portal.amounts.queries import due_at_once, persons
 from portal.amounts.schedule import schedule_rows, to_csv, to_xlsx
 from portal.clock import today
 from portal.deferral.queries import employer_standing
@@ -35,6 +35,7 @@ def schedule(employer):
         form=form,
         what_if=what_if,
         deregistration=standing.deregistration,
+        due_now=due_at_once(employer, standing),
     )
 
 
@@ -80,23 +81,12 @@ def departure(employer):
                 _("Departure recorded. The amount due for that person is shown below."), "success"
             )
             return redirect(url_for("amounts.departure", employer_id=employer.id))
-    per_person = person_unit_amounts(employer, standing.period.months)
-    due = [
-        (
-            item,
-            people.get(item.person_ref, item.person_ref),
-            standing.departure(
-                per_person.get(item.person_ref, {}), event=item.reason, event_on=item.left_on
-            ),
-        )
-        for item in departures(employer)
-    ]
     return render_template(
         "amounts/departures.html",
         employer=employer,
         standing=standing,
         form=form,
-        due=due,
+        due=due_at_once(employer, standing).items,
         has_people=bool(people),
     )
 

@@ -4,6 +4,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.amounts.queries import due_at_once
 from portal.clock import today
 from portal.deferral.queries import employer_standing
 from portal.employer import bp
@@ -26,6 +27,7 @@ def home(employer):
         next_step=next_step_text(standing),
         reasons=reason_texts(standing, employer),
         history=recent_history(employer),
+        due_now=due_at_once(employer, standing),
     )
 
 

@@ -242,3 +242,40 @@ def test_the_schedule_csv_names_its_charset_once(client, make):
     sign_in(client, owner)
     response = client.get(f"/e/{employer.id}/amounts/schedule.csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_the_settlement_due_at_once_shows_on_the_amounts_and_home_pages(app, client, make):
+    """Issue 15 item 7: what a departure makes due at once showed only on the departures page;
+    a Shandong person leaving on 2022-12-30 carries the late fee since 2022-10-01."""
+    app.config["PORTAL_TODAY"] = "2022-12-30"
+    employer, owner = _shandong(make)
+    assess(employer, {"2022-07": "1000.00", "2022-08": "1000.00", "2022-09": "1000.00"})
+    for month in ("2022-07", "2022-08", "2022-09"):
+        db.session.add(
+            PersonAssessment(
+                employer_id=employer.id,
+                person_ref="P9",
+                person_name="赵六",
+                month=month,
+                unit_amount=Decimal("100.00"),
+                personal_amount=Decimal("80.00"),
+            )
+        )
+    db.session.commit()
+    sign_in(client, owner)
+    english(client)
+    home = client.get(f"/e/{employer.id}/")
+    assert soup(home).select_one("#due-at-once") is None
+    response = post_form(
+        client,
+        f"/e/{employer.id}/amounts/departures",
+        {"person_ref": "P9", "reason": "leave", "left_on": "2022-12-30"},
+    )
+    assert response.status_code == 302
+    # 2022-10-01 through 2022-12-30: 91 days × 0.05 % × 300.00 = 13.65
+    cells = [td.get_text(strip=True) for td in soup(client.get(response.location)).select("td")]
+    assert cells[-2:] == ["¥300.00", "¥13.65"]
+    for path in (f"/e/{employer.id}/amounts/", f"/e/{employer.id}/"):
+        block = text(client.get(path), "#due-at-once")
+        assert "¥300.00, is due now" in block and "late fees of ¥13.65" in block
+        assert "鲁医保发〔2022〕21号 五" in block

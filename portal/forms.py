@@ -1,16 +1,19 @@
 """The base form: CSRF on every form, with a plain message when the token is missing or stale.
 
 Every form also refuses control characters and text-direction overrides in what was typed
-(``portal.text``), and holds only what was submitted: a field missing from the request (a page
+(``portal.text``), refuses text longer than the field keeps (its ``Length(max=...)``, else
+``LINE_MAX`` or ``TEXT_MAX``: never cut silently), and holds only what was submitted: a field missing from the request (a page
 from before a change, a hand-made request) is empty, not the stored value it was given.
 """
 
 from __future__ import annotations
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, PasswordField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation
 
 from portal.text import forbidden_character
 
@@ -21,6 +24,35 @@ CONTROL_MESSAGE = _l(
     "Remove the invisible control or text-direction character (it often comes with pasted "
     "text), then submit again"
 )
+
+
+# The most a field keeps when it declares no Length(max=...) of its own: a line is as long as
+# the longest name or address column (employers.name, 200), a text area as a review reason.
+LINE_MAX = 200
+TEXT_MAX = 2000
+
+
+def text_limit(field) -> int:
+    """The most characters ``field`` keeps: its own ``Length(max=...)``, else the default."""
+    declared = [v.max for v in field.validators if isinstance(v, Length) and v.max >= 0]
+    if declared:
+        return min(declared)
+    return TEXT_MAX if isinstance(field, TextAreaField) else LINE_MAX
+
+
+def refuse_long_text(form, field) -> None:
+    """Stop validating a field whose submitted text is longer than it keeps, saying the limit."""
+    limit = text_limit(field)
+    for value in field.raw_data or ():
+        if isinstance(value, str) and len(value) > limit:
+            field.errors[:] = []
+            raise StopValidation(
+                _(
+                    "Enter at most %(limit)s characters (this has %(count)s)",
+                    limit=format_number(limit),
+                    count=format_number(len(value)),
+                )
+            )
 
 
 def refuse_control_characters(form, field) -> None:
@@ -44,7 +76,7 @@ class BaseForm(FlaskForm):
             if isinstance(field, _NOT_TEXT) or field.type == "CSRFTokenField":
                 continue
             # Checked first, so that no other validator (or query) sees the text.
-            field.validators = [refuse_control_characters, *field.validators]
+            field.validators = [refuse_control_characters, refuse_long_text, *field.validators]
             if field.raw_data == []:  # submitted without this field
                 field.data = None
 

@@ -115,6 +115,7 @@ EXPECTED = {
     "reports.monthly_csv": ("GET", BACK_OFFICE),
     "reports.monthly_xlsx": ("GET", BACK_OFFICE),
     "hall.halls": ("GET", EVERYONE),
+    "hall.my_actions": ("GET", HALL_ONLY),
     "hall.visit": ("GET", HALL_ONLY),
     "hall.stop": ("POST", HALL_ONLY),
     "hall.authority_letter": ("GET", OWN_AGENCY_STAFF),

@@ -46,7 +46,7 @@ from portal.forms import ConfirmForm
 from portal.labels import error_message, put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE, FORM_DOCUMENT
-from portal.permissions import EMPLOYER_APPLY, EMPLOYER_VIEW, permission
+from portal.permissions import EMPLOYER_APPLY, EMPLOYER_DECIDE, EMPLOYER_VIEW, can, permission
 from portal.rules import INDUSTRIES, industry_for_code, load_program
 
 #: The pages in order; the first three hold the answers the class needs.
@@ -77,7 +77,8 @@ def _after_save(employer, application, next_step: str):
 def _refusal_messages(employer, application=None) -> list[str]:
     program = load_program(employer.program_id)
     if application is None and employer.list_status == "listed":
-        return [error_message(ApplicationError("listed"), program=program)]
+        may_decide = can(current_user, EMPLOYER_DECIDE, g.get("employer_role"))
+        return [error_message(ApplicationError("listed"), program=program, may_decide=may_decide)]
     kind = application.unit_kind if application else None
     size = application.computed_size if application else None
     return [

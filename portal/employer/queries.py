@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.models import AuditEntry, Employer, Membership, User
+from portal.paging import Page, fetch_page
 
 # The statements every employer page runs are built once, here: building a statement and its
 # cache key costs about as much as running it (measured with bench/bench_pages.py). The
@@ -18,7 +19,9 @@ RECENT_HISTORY = (
     .options(joinedload(AuditEntry.actor))  # one statement, not a second for the actors
     .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
+HISTORY_PER_PAGE = 20
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -55,5 +58,6 @@ def get_membership_or_404(employer: Employer, membership_id: int) -> Membership:
     return membership
 
 
-def recent_history(employer: Employer, limit: int = 20) -> list[AuditEntry]:
-    return list(db.session.scalars(RECENT_HISTORY, {"employer_id": employer.id, "limit": limit}))
+def history_page(employer: Employer, number: int = 1, per_page: int = HISTORY_PER_PAGE) -> Page:
+    """One page of what was done for the employer, newest first."""
+    return fetch_page(RECENT_HISTORY, {"employer_id": employer.id}, number, per_page)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,10 +9,11 @@ from portal.clock import today
 from portal.deferral.queries import employer_standing
 from portal.employer import bp
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
-from portal.employer.queries import get_membership_or_404, members_of, recent_history
+from portal.employer.queries import get_membership_or_404, history_page, members_of
 from portal.forms import ConfirmForm
 from portal.labels import error_message
 from portal.labels.standing import next_step_text, reason_texts
+from portal.paging import page_number
 from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
 
 
@@ -26,7 +27,7 @@ def home(employer):
         standing=standing,
         next_step=next_step_text(standing),
         reasons=reason_texts(standing, employer),
-        history=recent_history(employer),
+        history=history_page(employer, page_number(request.args)),
         due_now=due_at_once(employer, standing),
     )
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -21,6 +23,8 @@ from wtforms.validators import (
 
 from portal.fields import NumberField
 from portal.forms import BaseForm
+
+PHONE = re.compile(r"\+?[0-9()][0-9 ()\-]*[0-9]", re.ASCII)
 
 
 class VisitorForm(BaseForm):
@@ -94,6 +98,14 @@ class HallForm(BaseForm):
         message=_l("Enter a whole number from 0 to 9999"),
     )
     is_listed = BooleanField(_l("Show on the public page"), default=True)
+
+    def validate_phone(self, field) -> None:
+        # A number as printed on a notice: digits, with an area code separated by a dash or
+        # space, perhaps in brackets, perhaps after +86; 高新区's printed number has six digits.
+        text = (field.data or "").strip()
+        digits = sum(ch.isdigit() for ch in text)
+        if not PHONE.fullmatch(text) or not 6 <= digits <= 20:
+            raise ValidationError(_l("Enter the phone number in digits, like 0539-8101230"))
 
     def validate_position(self, field) -> None:
         if field.data is None:  # only blanks typed: InputRequired saw text

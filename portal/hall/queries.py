@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
-from portal.models import ActingSession, ServiceHall, User
+from portal.models import ActingSession, AuditEntry, Employer, ServiceHall, User
+from portal.paging import Page
 from portal.staff.queries import get_employer_for_staff_or_404
+
+
+# What one staff member did, newest first, with the employer each row was for (one statement).
+ACTIONS_OF_STAFF = (
+    select(AuditEntry, Employer.name, Employer.credit_code)
+    .outerjoin(Employer, Employer.id == AuditEntry.acting_for_employer_id)
+    .where(AuditEntry.actor_id == bindparam("actor_id"))
+    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+ACTIONS_PER_PAGE = 50
+
+
+def actions_of(staff: User, number: int = 1, per_page: int = ACTIONS_PER_PAGE) -> Page:
+    """One page of the audit rows ``staff`` wrote: (entry, employer name, credit code)."""
+    rows = db.session.execute(
+        ACTIONS_OF_STAFF,
+        {"actor_id": staff.id, "limit": per_page + 1, "offset": (number - 1) * per_page},
+    ).all()
+    return Page([tuple(row) for row in rows[:per_page]], number, len(rows) > per_page)
 
 
 def listed_halls() -> list[ServiceHall]:

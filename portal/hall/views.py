@@ -31,11 +31,17 @@ from portal.hall.operations import (
     record_paper_signature,
     start_acting,
 )
-from portal.hall.queries import get_hall_or_404, get_visit_for_staff_or_404, listed_halls
+from portal.hall.queries import (
+    actions_of,
+    get_hall_or_404,
+    get_visit_for_staff_or_404,
+    listed_halls,
+)
 from portal.labels import put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.stored import period_label
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.paging import page_number
 from portal.permissions import (
     ACT_FOR_EMPLOYER,
     EMPLOYER_PAPER_SIGN,
@@ -50,6 +56,13 @@ from portal.staff.queries import get_employer_for_staff_or_404
 @permission(PUBLIC)
 def halls():
     return render_template("hall/halls.html", halls=listed_halls())
+
+
+@bp.route("/hall/my-actions")
+@permission(ACT_FOR_EMPLOYER)
+def my_actions():
+    page = actions_of(current_user, page_number(request.args))
+    return render_template("hall/my_actions.html", page=page)
 
 
 @bp.route("/hall/employers/<int:employer_id>/visit", methods=["GET", "POST"])

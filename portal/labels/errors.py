@@ -67,10 +67,16 @@ def _static(message: Callable[[], str]) -> Message:
 #: "<kind>.<code>" -> message; "<kind>.*" is the kind's message for any other code.
 MESSAGES: dict[str, Message] = {
     # Commitment applications: who may apply (portal/rules/standing.py refusals)
-    "application.listed": _static(
-        lambda: _(
+    "application.listed": lambda error, context: (
+        _(
             "Your employer is already on the deferral list, so it does not need to apply: it "
             "gets the deferral without applying (免申即享). Confirm or opt out on your home page."
+        )
+        if context.get("may_decide", True)
+        else _(
+            "Your employer is already on the deferral list, so it does not need to apply: it "
+            "gets the deferral without applying (免申即享). The employer's owner can confirm or "
+            "opt out on its home page."
         )
     ),
     "application.reduction_program": _static(

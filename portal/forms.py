@@ -2,8 +2,9 @@
 
 Every form also refuses control characters and text-direction overrides in what was typed
 (``portal.text``), refuses text longer than the field keeps (its ``Length(max=...)``, else
-``LINE_MAX`` or ``TEXT_MAX``: never cut silently), and holds only what was submitted: a field missing from the request (a page
-from before a change, a hand-made request) is empty, not the stored value it was given.
+``LINE_MAX`` or ``TEXT_MAX``: never cut silently), and holds only what was submitted: a
+field missing from the request (a page from before a change, a hand-made request) is empty,
+not the stored value it was given.
 """
 
 from __future__ import annotations

@@ -37,9 +37,7 @@ def page_number(args: Mapping[str, str]) -> int:
     return min(number, MAX_PAGE) if number else 1
 
 
-def fetch_page(
-    statement: Select, params: Mapping[str, Any], number: int, per_page: int
-) -> Page:
+def fetch_page(statement: Select, params: Mapping[str, Any], number: int, per_page: int) -> Page:
     """Run ``statement`` (ordered, with ``limit`` and ``offset`` bind parameters) for one page."""
     rows = list(
         db.session.scalars(

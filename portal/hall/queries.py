@@ -10,7 +10,6 @@ from portal.models import ActingSession, AuditEntry, Employer, ServiceHall, User
 from portal.paging import Page
 from portal.staff.queries import get_employer_for_staff_or_404
 
-
 # What one staff member did, newest first, with the employer each row was for (one statement).
 ACTIONS_OF_STAFF = (
     select(AuditEntry, Employer.name, Employer.credit_code)

@@ -50,13 +50,15 @@ AGENCIES = [
     ("WH01", "乌海市医疗保障服务中心", "150300"),
     ("LY01", "临沂市医疗保障服务中心", "371300"),
 ]
+REGION_OF_AGENCY = {code: region for code, _name, region in AGENCIES}
 
 
-def demo_credit_code(prefix: str, serial: int) -> str:
-    """Build a valid USCC: prefix (2) + region (6) + organisation code (9) + check."""
+def demo_credit_code(prefix: str, region_code: str, serial: int) -> str:
+    """Build a valid USCC: prefix (2) + the registering region (6) + organisation code (9) +
+    check, so that a Wuhai employer's code starts 91150300 and not with Liaocheng's 371500."""
     from stdnum.cn import uscc as _uscc
 
-    body = f"{prefix}371500{serial:08d}"
+    body = f"{prefix}{region_code}{serial:08d}"
     org = body[8:16]
     weights = (3, 7, 9, 10, 5, 8, 4, 2)
     total = sum(int(c) * w for c, w in zip(org, weights, strict=True))
@@ -64,6 +66,11 @@ def demo_credit_code(prefix: str, serial: int) -> str:
     org_check = "X" if check == 10 else "0" if check == 11 else str(check)
     first17 = body + org_check
     return first17 + _uscc.calc_check_digit(first17)
+
+
+#: The date the demonstration shows (``make run`` sets PORTAL_TODAY to it): the agency has
+#: assessed the contribution months up to this one, not later ones.
+DEMO_DATE = date(2022, 8, 15)
 
 
 EMPLOYERS = [
@@ -250,15 +257,22 @@ def load_demo_data() -> int:
             **extras,
         }
         employers[key], new = _get_or_create(
-            Employer, {"credit_code": demo_credit_code(prefix, serial)}, values
+            Employer,
+            {"credit_code": demo_credit_code(prefix, REGION_OF_AGENCY[agency], serial)},
+            values,
         )
         created += new
-    for month, headcount, base in (
-        ("2022-07", 12, "52000.00"),
-        ("2022-08", 12, "52000.00"),
-        ("2022-09", 11, "48500.00"),
-        ("2022-10", 11, "48500.00"),
-    ):
+    assessed = [
+        row
+        for row in (
+            ("2022-07", 12, "52000.00"),
+            ("2022-08", 12, "52000.00"),
+            ("2022-09", 11, "48500.00"),
+            ("2022-10", 11, "48500.00"),
+        )
+        if row[0] <= f"{DEMO_DATE:%Y-%m}"  # later months are estimates on the demo's date
+    ]
+    for month, headcount, base in assessed:
         base_amount = Decimal(base)
         _row, new = _get_or_create(
             Assessment,
@@ -272,7 +286,7 @@ def load_demo_data() -> int:
         )
         created += new
     for ref, name in (("P001", "刘一"), ("P002", "陈二"), ("P003", "张三")):
-        for month in ("2022-07", "2022-08", "2022-09", "2022-10"):
+        for month, _headcount, _base in assessed:
             _row, new = _get_or_create(
                 PersonAssessment,
                 {"employer_id": employers["A"].id, "person_ref": ref, "month": month},

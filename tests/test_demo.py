@@ -62,3 +62,37 @@ def test_demo_data_is_refused_in_production():
     result = create_app(Config).test_cli_runner().invoke(args=["portal", "demo"])
     assert result.exit_code != 0
     assert "refused in production" in result.output
+
+
+def test_demo_credit_codes_name_their_own_region(app):
+    """Issue 15 item 11: the Wuhai, Wuxi and Jinan employers' codes started 913715 (Liaocheng)."""
+    from stdnum.cn import uscc
+
+    load_demo_data()
+    db.session.commit()
+    for employer in db.session.scalars(select(Employer)):
+        assert uscc.is_valid(employer.credit_code), employer.credit_code
+        assert employer.credit_code[2:8] == employer.agency.region.code, employer.name
+
+
+def test_demo_assessments_stop_at_the_demo_date(app, client):
+    """Issue 15 item 11: 2022-10 was labelled 经办机构核定 on 2022-08-15."""
+    from bs4 import BeautifulSoup
+
+    from portal.models import Assessment, PersonAssessment
+    from tests.conftest import post_form
+
+    app.config["PORTAL_TODAY"] = "2022-08-15"
+    load_demo_data()
+    db.session.commit()
+    for model in (Assessment, PersonAssessment):
+        assert db.session.scalar(select(func.max(model.month))) == "2022-08"
+    post_form(client, "/login", {"username": "owner-a", "password": DEMO_PASSWORD})
+    employer = db.session.scalar(select(Employer).where(Employer.name == "聊城市示例商贸有限公司"))
+    page = BeautifulSoup(client.get(f"/e/{employer.id}/amounts/").get_data(as_text=True), "lxml")
+    sources = {
+        tr.select("td")[0].get_text(strip=True): tr.select("td")[-1].get_text(strip=True)
+        for tr in page.select("#months tbody tr")
+    }
+    assert sources["2022-08"] == "经办机构核定"
+    assert all(sources[m] != "经办机构核定" for m in sources if m > "2022-08")

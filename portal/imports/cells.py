@@ -31,9 +31,17 @@ UNIT_KINDS = {
     "企业": "enterprise",
     "个体工商户": "individual_business",
     "社会组织": "social_group",
+    "会计师事务所": "accounting_firm",
     "机关事业单位": "public_institution",
 }
-SOCIAL_ORGANISATIONS = {"social_group", "private_non_enterprise", "foundation", "law_firm"}
+SOCIAL_ORGANISATIONS = {
+    "social_group",
+    "private_non_enterprise",
+    "foundation",
+    "law_firm",
+    "accounting_firm",
+    "other_social_organisation",
+}
 PUBLIC_BODIES = {"government_organ", "public_institution", "other_establishment"}
 INDUSTRY_NAMES = {industry.zh: key for key, industry in INDUSTRIES.items()}
 

@@ -249,9 +249,11 @@ def unit_kind_name(key: str | None) -> str:
 
 
 def unit_kind_choices() -> list[tuple[str, str]]:
-    """Every unit kind of GB 32100-2015 once, in the table's order, then "another kind"."""
+    """Every unit kind of GB 32100-2015 once, in the table's order, the kinds only a unit
+    declares (会计师事务所, other social organisations), then "another kind"."""
     seen: dict[str, None] = {}
-    for kind in unit_kind_data().kinds.values():
+    data = unit_kind_data()
+    for kind in [*data.kinds.values(), *data.declared.values()]:
         seen.setdefault(kind.key)
     return [(key, unit_kind_name(key)) for key in seen] + [("unknown", unit_kind_name("unknown"))]
 

@@ -37,6 +37,8 @@ UNIT_KINDS = (
     "public_institution",
     "other_establishment",
     "law_firm",
+    "accounting_firm",
+    "other_social_organisation",
     "social_group",
     "private_non_enterprise",
     "foundation",
@@ -155,6 +157,7 @@ class Program:
     review_working_days: Param[int] | None = None
     departure: Param[str] | None = None
     deregistration: Param[str] | None = None
+    benefits: Param[str] | None = None
     # 2020 reduction programs
     unit_types: dict[str, Param[tuple[str, ...]]] | None = None
     unit_rates: dict[str, tuple[RateEntry, ...]] | None = None
@@ -206,6 +209,7 @@ _DEFERRAL_KEYS = {
     "review_working_days",
     "departure",
     "deregistration",
+    "benefits",
 }
 _REDUCTION_KEYS = {
     "unit_types",
@@ -402,6 +406,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
         deregistration=root.param(
             "deregistration", one_of("pay_all_deferred_before_deregistration")
         ),
+        benefits=root.param("benefits", one_of("unaffected")),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from stdnum.cn import uscc as stdnum_uscc
@@ -31,6 +31,8 @@ class UnitKind:
 class UnitKindData:
     kinds: dict[str, UnitKind]
     out_of_scope: Param[tuple[str, ...]]
+    # Kinds the unit declares that no code prefix shows (会计师事务所, 等社会组织): key -> kind.
+    declared: dict[str, UnitKind] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class CreditCode:
 def parse_unit_kinds(path: Path) -> UnitKindData:
     """Load and validate the unit-kind table."""
     root = Node(path.name, read_yaml(path))
-    root.only({"standard", "kinds", "out_of_scope"})
+    root.only({"standard", "kinds", "declared", "out_of_scope"})
     root.text("standard")
     kinds_node = root.child("kinds")
     kinds = {}
@@ -64,7 +66,19 @@ def parse_unit_kinds(path: Path) -> UnitKindData:
         kinds[prefix] = UnitKind(
             prefix, key, node.text("zh"), node.text("en"), node.text("authority"), node.text("ref")
         )
-    return UnitKindData(kinds, root.param("out_of_scope", subset_of(UNIT_KINDS), reading=True))
+    declared_node = root.child("declared")
+    declared = {}
+    for key in declared_node.data:
+        if key not in UNIT_KINDS:
+            raise declared_node.error(f"{key!r} is not one of {', '.join(UNIT_KINDS)}", str(key))
+        node = declared_node.child(key)
+        node.only({"zh", "en", "ref"})
+        declared[key] = UnitKind(
+            "", key, node.text("zh"), node.text("en"), "declared", node.text("ref")
+        )
+    return UnitKindData(
+        kinds, root.param("out_of_scope", subset_of(UNIT_KINDS), reading=True), declared
+    )
 
 
 @functools.cache
@@ -144,7 +158,8 @@ def parse_uscc(text: str) -> CreditCode:
 
 def unit_kind_label(key: str) -> tuple[str, str]:
     """Chinese and English names of a unit-kind key."""
-    for kind in unit_kind_data().kinds.values():
+    data = unit_kind_data()
+    for kind in [*data.kinds.values(), *data.declared.values()]:
         if kind.key == key:
             return kind.zh, kind.en
     return key, key

@@ -430,3 +430,22 @@ def test_the_letter_page_says_whose_form_it_is(client, make, people):
     other = text_of(client.get(f"{base(jiangsu)}/letter"))
     assert "Your program's notice (江苏省实施方案（2022）) asks for a written commitment" in other
     assert "this is Shandong's form (鲁医保发〔2022〕21号 附件)" in other
+
+
+def test_an_accounting_firm_declares_its_kind_and_is_not_size_tested(client, people):
+    """Issue 15 item 11: 会计师事务所 (鲁医保发〔2022〕21号 一, 参照执行) had no unit kind; its
+    credit code starts 91 like an enterprise's, so the firm declares it."""
+    employer = people["employer"]
+    sign_in(client, people["owner"])
+    url = base(employer)
+    post_form(client, f"{url}/begin", token_from=f"{url}/")
+    page = soup(client.get(f"{url}/particulars"))
+    labels = {
+        i["value"]: page.select_one(f"label[for={i['id']}]").get_text(strip=True)
+        for i in page.select("input[name=unit_kind]")
+    }
+    assert labels["accounting_firm"] == "会计师事务所"
+    assert labels["other_social_organisation"] == "其他社会组织"
+    response = post_form(client, f"{url}/particulars", {"unit_kind": "accounting_firm"})
+    assert response.status_code == 302
+    assert _application(employer).unit_kind == "accounting_firm"

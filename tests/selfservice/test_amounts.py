@@ -279,3 +279,22 @@ def test_the_settlement_due_at_once_shows_on_the_amounts_and_home_pages(app, cli
         block = text(client.get(path), "#due-at-once")
         assert "¥300.00, is due now" in block and "late fees of ¥13.65" in block
         assert "鲁医保发〔2022〕21号 五" in block
+
+
+def test_employers_are_told_that_benefits_are_not_affected(client, make):
+    """Issue 15 item 11: 鲁医保发〔2022〕21号 三 was never said to employers."""
+    employer, owner = _shandong(make, contribution_base_amount=Decimal("10000.00"))
+    sign_in(client, owner)
+    english(client)
+    for path in (f"/e/{employer.id}/", f"/e/{employer.id}/amounts/"):
+        said = text(client.get(path), "#benefits")
+        assert "does not affect your insured employees' benefits" in said
+        assert "鲁医保发〔2022〕21号 三" in said
+    region = make.region(
+        "jiangsu-2022", unit_medical_rate=Decimal("0.07"), maternity_rate=Decimal("0.008")
+    )
+    jiangsu = make.employer(make.agency(region), contribution_base_amount=Decimal("10000"))
+    jiangsu_owner = make.user(employer=jiangsu)
+    make.commit()
+    sign_in(client, jiangsu_owner)
+    assert "江苏省实施方案（2022） 三（四）" in text(client.get(f"/e/{jiangsu.id}/"), "#benefits")

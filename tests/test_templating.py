@@ -71,3 +71,22 @@ def test_the_start_page_leads_to_the_public_services(client):
             client.get(href, query_string={"industry": "retail", "employees": "5"}).status_code
             == 200
         )
+
+
+def test_the_readme_names_the_public_services_and_each_answers(client):
+    """Issue 15 item 12: nothing in the README led to the lookups, the verify page or the API."""
+    import re
+
+    from portal.config import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Without signing in", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"^\| `(/[^`]*)`", section, flags=re.MULTILINE)
+    assert {p.split("?")[0] for p in paths} >= {
+        "/lookup/classification",
+        "/lookup/employer",
+        "/verify/",
+        "/api/v1/classification",
+    }
+    for path in paths:
+        assert client.get(path).status_code == 200, path

@@ -396,3 +396,15 @@ def test_render_pdf_fails_when_a_template_reaches_outside(
 def test_letter_data_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         make_letter().reference = "other"  # type: ignore[misc]
+
+
+def test_an_approved_letter_keeps_its_qr_code_on_its_one_page(paper_pdf: bytes) -> None:
+    """Issue 15 item 14: the approved letter spilled its QR code onto a second page."""
+    long_name = "聊城市东昌府区" + "示例" * 30 + "有限公司"
+    approved = document.render_commitment_letter(
+        make_letter(**{**PAPER, "employer_name": long_name})
+    )
+    for data in (paper_pdf, approved):
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        assert len(reader.pages) == 1
+        assert "7K3M-Q9TX-2B8D-WZ4R-H6NP" in reader.pages[0].extract_text()

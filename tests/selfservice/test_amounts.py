@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -114,6 +114,13 @@ def test_the_schedule_downloads_as_csv_and_excel(client, make):
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet["A2"].value == "2022-07"
     assert Decimal(str(sheet["B4"].value)) == Decimal("1000.30")
+    # Issue 15 item 14: money was General and dates were text.
+    assert sheet["B2"].number_format == "#,##0.00"
+    assert sheet["B5"].number_format == "#,##0.00"  # the deferred total
+    assert sheet["A8"].value == "补缴截止日期"
+    assert sheet["B8"].value == datetime(2022, 10, 31)
+    assert sheet["B8"].number_format == "yyyy-mm-dd"
+    assert sheet["D2"].value == 10  # insured persons, a number
 
 
 def test_a_departure_makes_that_persons_deferred_part_due(client, make):

@@ -119,6 +119,8 @@ def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(clien
     page, fields = _choose(client, employer, "defer:2022-08")
     consequence = page.select_one(".consequence").get_text(" ", strip=True)
     assert "Pay it all by 30 Nov 2022" in consequence and "from 1 Nov 2022" in consequence
+    # Issue 15 item 11: what deferring does not change (鲁医保发〔2022〕21号 三).
+    assert "鲁医保发〔2022〕21号 三" in page.select_one("#benefits").get_text()
     assert db.session.scalar(select(func.count()).select_from(DeferralDecision)) == 0
     response = post_form(client, f"/e/{employer.id}/deferral/confirm", fields)
     assert response.status_code == 302
@@ -141,7 +143,8 @@ def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(clien
 def test_submitting_twice_or_from_two_tabs_records_one_decision(client, listed):
     employer, owner, _ = listed
     sign_in(client, owner)
-    _page, first_tab = _choose(client, employer, "opt_out")
+    page, first_tab = _choose(client, employer, "opt_out")
+    assert page.select_one("#benefits") is None  # opting out defers nothing
     _page, second_tab = _choose(client, employer, "opt_out")
     for fields in (first_tab, first_tab, second_tab):
         assert post_form(client, f"/e/{employer.id}/deferral/confirm", fields).status_code == 302

@@ -265,7 +265,8 @@ def test_the_audit_page_filtered_by_the_demo_date_finds_its_rows(demo, client, m
 
     def actions(query: str) -> list[str]:
         page = BeautifulSoup(client.get(f"/admin/audit?{query}").data, "html.parser")
-        return [tr.select("td")[3].select_one(".hint").text for tr in page.select("#audit tbody tr")]
+        rows = page.select("#audit tbody tr")
+        return [tr.select("td")[3].select_one(".hint").text for tr in rows]
 
     assert actions("from_date=2022-08-15&to_date=2022-08-15") == ["user.set_locale"]
     # Those rows' UTC date is 2022-08-14; China's date is the one that counts.

@@ -296,3 +296,18 @@ def test_a_rate_limit_window_is_a_minute_of_the_demo_clock(demo, monkeypatch):
     assert ratelimit.hit("lookup:1.2.3.4") == 1
     monkeypatch.setattr(clock, "_utcnow", lambda: REAL_MOMENT + timedelta(days=1))
     assert ratelimit.hit("lookup:1.2.3.4") == 1
+
+
+def test_a_session_ends_when_the_demo_date_starts_over(demo, client, make, monkeypatch):
+    employer = make.employer()
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    assert client.get(f"/e/{employer.id}/").status_code == 200
+    # Half a minute back (clocks of two workers a little apart): still signed in.
+    monkeypatch.setattr(clock, "_utcnow", lambda: REAL_MOMENT - timedelta(seconds=30))
+    assert client.get(f"/e/{employer.id}/").status_code == 200
+    # 23 hours on it is 00:30 in China: the demonstration's clock went back an hour.
+    monkeypatch.setattr(clock, "_utcnow", lambda: REAL_MOMENT + timedelta(hours=23))
+    response = client.get(f"/e/{employer.id}/")
+    assert response.status_code == 302 and "/login" in response.location

@@ -1,4 +1,15 @@
-"""The portal's one injectable "today", in China's time (the servers may run on UTC)."""
+"""The portal's one clock: "today" in China's time (the servers may run on UTC) and "now".
+
+Everything the portal records or compares -- decisions, signatures, letters, audit rows,
+activation codes, lockouts, rate limits, sessions, due dates, imports, exports, hall visits,
+uploads -- takes its time from here (``tests/test_clock.py`` fails on any other read of the real
+time in portal/). With PORTAL_TODAY set (a demonstration or a test), "now" is that date at the
+real time of day in China; otherwise it is the real time.
+
+Both need an application context (the date is configuration): outside one they raise
+Flask's RuntimeError rather than silently answer with the machine's date. A column default
+only runs when a session flushes, which is always inside one.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +29,7 @@ def today() -> date:
     fixed = current_app.config.get("PORTAL_TODAY")
     if fixed:
         return date.fromisoformat(str(fixed))
-    return local_date(datetime.now(UTC), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return local_date(_utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def now() -> datetime:
@@ -33,7 +44,15 @@ def now() -> datetime:
     return datetime.combine(date.fromisoformat(str(fixed)), local.time(), zone).astimezone(UTC)
 
 
+def timestamp() -> float:
+    """Seconds since the epoch at ``now()``: for windows and limits counted in seconds (rate
+    limits, session idle and absolute limits). With PORTAL_TODAY the count goes back a day at
+    midnight in China, when the demonstration's date starts over; callers allow for that."""
+    return now().timestamp()
+
+
 def _utcnow() -> datetime:
+    """The one read of the real time (tests replace it to move the clock)."""
     return datetime.now(UTC)
 
 

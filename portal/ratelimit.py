@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import current_app, request
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.exceptions import TooManyRequests
 
+from portal import clock
 from portal.extensions import db
 from portal.models import RateLimitWindow
 
 
 def _clock() -> float:
-    """Seconds since the epoch (a seam for tests that must stay inside one window)."""
-    return time.time()
+    """Seconds since the epoch by the portal clock (a seam for tests that must stay inside one
+    window)."""
+    return clock.timestamp()
 
 
 def hit(key: str, *, now: float | None = None) -> int:
@@ -39,8 +39,12 @@ def hit(key: str, *, now: float | None = None) -> int:
     )
     with db.engine.begin() as conn:
         count = conn.execute(statement).scalar_one()
-        if count == 1:  # first hit of a window: drop windows older than a few minutes
-            conn.execute(delete(table).where(table.c.window_start < window - 5))
+        if count == 1:
+            # First hit of a window: drop windows older than a few minutes, and windows ahead
+            # of this one, left when the clock went back (a demonstration's date starts over at
+            # midnight), which the same time tomorrow would otherwise count on from.
+            stale = (table.c.window_start < window - 5) | (table.c.window_start > window)
+            conn.execute(delete(table).where(stale))
     return count
 
 

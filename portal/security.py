@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-import time
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from portal import clock
 from portal.extensions import db
 
 CSP = (
@@ -41,12 +41,15 @@ def expire_idle_sessions() -> Response | None:
     """End a session after 30 minutes idle or 12 hours in all."""
     if not current_user.is_authenticated:
         return None
-    now = int(time.time())
+    now = int(clock.timestamp())
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     absolute_limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
     seen_at = session.get("seen_at", 0)
     login_at = session.get("login_at", 0)
-    if now - seen_at > idle_limit or now - login_at > absolute_limit:
+    # A session begun more than a minute "after" now is from a clock that went back: a
+    # demonstration's date starts over at midnight in China (portal.clock). It ends too.
+    went_back = login_at - now > SEEN_AT_RESOLUTION
+    if went_back or now - seen_at > idle_limit or now - login_at > absolute_limit:
         logout_user()
         session.clear()
         if request.endpoint == "static":

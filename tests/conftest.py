@@ -134,7 +134,9 @@ def post_form(client, path: str, data: dict | None = None, *, token_from: str = 
 
 def sign_in(client, user) -> None:
     """Start a session for ``user`` the way the login view does, without the password hash."""
-    now = int(time.time())
+    from portal import clock
+
+    now = int(clock.timestamp())
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

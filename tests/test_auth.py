@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -10,6 +9,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ActivationCode, AuditEntry, Membership, User
 from portal.models.base import utcnow
@@ -110,7 +110,7 @@ def test_sessions_end_after_thirty_idle_minutes(client, make):
     sign_in(client, user)
     assert client.get("/dashboard").status_code == 302
     with client.session_transaction() as session:
-        session["seen_at"] = int(time.time()) - 31 * 60
+        session["seen_at"] = int(clock.timestamp()) - 31 * 60
     response = client.get("/dashboard")
     assert "/login" in response.location
 
@@ -120,7 +120,7 @@ def test_sessions_end_after_twelve_hours_in_all(client, make):
     make.commit()
     sign_in(client, user)
     with client.session_transaction() as session:
-        session["login_at"] = int(time.time()) - 12 * 3600 - 1
+        session["login_at"] = int(clock.timestamp()) - 12 * 3600 - 1
     assert "/login" in client.get("/dashboard").location
 
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import time
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from portal import clock
 from portal.auth import bp
 from portal.auth.forms import ActivateForm, LoginForm
 from portal.auth.operations import (
@@ -89,7 +88,7 @@ def activate():
 def _start_session(user) -> None:
     session.clear()
     login_user(user, remember=False)
-    now = int(time.time())
+    now = int(clock.timestamp())
     session["login_at"] = now
     session["seen_at"] = now
     session.permanent = True

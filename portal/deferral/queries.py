@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, case, func, select, true
 
 from portal import rules
 from portal.extensions import db
@@ -143,12 +143,20 @@ def employers_where(*, agency_id: int | None = None, region_id: int | None = Non
 
 
 def standings(
-    on: date, *, agency_id: int | None = None, region_id: int | None = None
+    on: date,
+    *,
+    agency_id: int | None = None,
+    region_id: int | None = None,
+    recorded_before: datetime | None = None,
 ) -> dict[int, Standing]:
     """The standing of every employer of one agency, one region, or all, by employer id.
 
     Five statements whatever the number of employers: facts, current decisions, latest
     commitment applications, assessments of the programs' months, payments.
+
+    ``recorded_before`` (a past month's report): the standing as it was then, from what had
+    been recorded by that moment: decisions made before it, applications begun before it (a
+    decision taken later is still pending), payments made before it.
     """
     ids = employers_where(agency_id=agency_id, region_id=region_id)
     db.session.flush()
@@ -195,6 +203,9 @@ def standings(
             .label("rank"),
         )
         .where(DeferralDecision.employer_id.in_(ids))
+        .where(
+            DeferralDecision.decided_at < recorded_before if recorded_before is not None else true()
+        )
         .subquery()
     )
     decisions = {
@@ -205,7 +216,12 @@ def standings(
         select(
             CommitmentApplication.employer_id,
             CommitmentApplication.id,
-            CommitmentApplication.status,
+            case(
+                (CommitmentApplication.decided_at >= recorded_before, "submitted"),
+                else_=CommitmentApplication.status,
+            )
+            if recorded_before is not None
+            else CommitmentApplication.status,
             CommitmentApplication.due_on,
             CommitmentApplication.decision_reason,
             func.row_number()
@@ -216,6 +232,11 @@ def standings(
             .label("rank"),
         )
         .where(CommitmentApplication.employer_id.in_(ids))
+        .where(
+            CommitmentApplication.created_at < recorded_before
+            if recorded_before is not None
+            else true()
+        )
         .subquery()
     )
     for row in connection.execute(select(latest_round).where(latest_round.c.rank == 1)):
@@ -238,6 +259,7 @@ def standings(
     for row in connection.execute(
         select(Payment.employer_id, Payment.paid_on, Payment.amount)
         .where(Payment.employer_id.in_(ids))
+        .where(Payment.paid_on <= on if recorded_before is not None else true())
         .order_by(Payment.paid_on, Payment.id)
     ):
         payments[row[0]].append(PaymentFact(row[1], row[2]))

@@ -13,7 +13,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Column as SqlColumn
+from sqlalchemy import (
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from portal.extensions import db
 from portal.imports import cells
@@ -72,6 +86,12 @@ class Context:
 
     scope_agency_id: int | None
     agencies: dict[str, int]
+    stage: Table | None = None  # the file's rows so far, where a kind stages them (list)
+
+    def discard_stage(self) -> None:
+        if self.stage is not None:
+            self.stage.drop(db.session.connection())
+            self.stage = None
 
     @classmethod
     def load(cls, scope_agency_id: int | None) -> Context:
@@ -85,6 +105,8 @@ class Kind:
     parse: Callable[[dict[str, str], Context], Row]  # raises _RowErrors
     key: Callable[[Row], tuple]
     batch: Callable[[list[tuple[int, Row]], Context, Tally, bool], None]
+    #: Called once the whole file is read and batched (a kind that stages its rows).
+    finish: Callable[[Context, Tally, bool], None] | None = None
     key_column: str = "credit_code"  # where a repeated row is reported
 
     def column(self, key: str) -> str:
@@ -224,7 +246,7 @@ def _parse_list(raw: dict[str, str], context: Context) -> Row:
         "name": row["name"],
         "insurance_unit_number": row["insurance_unit_number"],
         "agency_id": agency_id,
-        # None: the column is absent or the cell blank; the stored value stays (_list_values)
+        # None: the column is absent or the cell blank; the stored value stays (_list_finish)
         "unit_kind": kind,
         "industry": row.get("industry"),
         "size_class": row["size_class"],
@@ -237,92 +259,151 @@ def _parse_list(raw: dict[str, str], context: Context) -> Row:
 
 
 def _list_batch(batch: list[tuple[int, Row]], context: Context, tally: Tally, apply: bool):
-    codes = {row["credit_code"] for _, row in batch}
-    columns = [getattr(Employer, name) for name in ("id", "credit_code", *LIST_FIELDS)]
-    stored = {
-        r.credit_code: r
-        for r in db.session.execute(select(*columns).where(Employer.credit_code.in_(codes)))
-    }
-    inserts, updates, watch = [], [], {}
-    for line, row in batch:
-        values = _list_values(row, stored.get(row["credit_code"]))
-        current = stored.get(row["credit_code"])
-        if current is None:
-            tally.created += 1
-            inserts.append({"credit_code": row["credit_code"], "created_at": utcnow(), **values})
-            continue
-        if context.scope_agency_id is not None and current.agency_id != context.scope_agency_id:
-            tally.refuse(Problem(line, "统一社会信用代码", "other_agency"))
-            continue
-        changed = {k: v for k, v in values.items() if getattr(current, k) != v}
-        if not changed:
-            tally.unchanged += 1
-            continue
-        tally.updated += 1
-        updates.append({"id": current.id, **changed})
-        if current.list_status == "listed" and (
-            values["list_status"] != "listed" or values["size_class"] == "large"
-        ):
-            watch[current.id] = (line, row["credit_code"])
-    _conflicts(watch, tally)
-    if apply and not tally.refused_rows:
-        if inserts:
-            insert_rows(Employer.__table__, inserts)
-        if updates:
-            db.session.execute(update(Employer), updates)
+    """Stage the batch: the whole file is compared with the register, and written, once read
+    (``_list_finish``), in a few set-based statements whatever its size."""
+    if context.stage is None:
+        context.stage = _list_stage()
+        context.stage.create(db.session.connection())
+    insert_rows(
+        context.stage,
+        [
+            {
+                "line": line,
+                "credit_code": row["credit_code"],
+                "unit_kind_default": cells.unit_kind_of(row["credit_code"]),
+                **{column: row[key] for column, key in LIST_FIELDS.items()},
+            }
+            for line, row in batch
+        ],
+    )
 
 
-#: Optional list columns: absent or blank keeps the stored value; a new employer gets this.
-LIST_OPTIONAL = {
-    "unit_kind": lambda row: cells.unit_kind_of(row["credit_code"]),
-    "industry": lambda row: None,
-    "first_insured_month": lambda row: None,
-    "founded_month": lambda row: None,
-    "is_july_paid": lambda row: False,
-}
+def _list_stage() -> Table:
+    """A temporary table of the file's rows: the register's own column types, plus the line
+    and the unit kind a new employer's credit code shows."""
+    register = Employer.__table__.c
+    return Table(
+        "import_list_stage",
+        MetaData(),
+        SqlColumn("line", Integer, nullable=False),
+        SqlColumn("credit_code", register.credit_code.type, nullable=False),
+        SqlColumn("unit_kind_default", register.unit_kind.type, nullable=False),
+        *(SqlColumn(name, register[name].type) for name in LIST_FIELDS),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
 
 
-def _list_values(row: Row, current) -> dict[str, Any]:
-    """The employer's columns as the row sets them; an optional column absent from the file
-    or left blank keeps what is stored (a new employer: the credit code's unit kind, July
-    not paid, the rest unknown)."""
-    values = {}
-    for column, key in LIST_FIELDS.items():
-        value = row[key]
-        if value is None and key in LIST_OPTIONAL:
-            value = getattr(current, column) if current is not None else LIST_OPTIONAL[key](row)
-        values[column] = value
-    return values
-
-
-def _conflicts(watch: dict[int, tuple[int, str]], tally: Tally) -> None:
-    """A listed employer that took the deferral or was approved, now off the list or large."""
-    if not watch:
+def _list_finish(context: Context, tally: Tally, apply: bool) -> None:
+    """Compare the staged file with the register and, when applying, write it: the counts in
+    one statement, then one UPDATE … FROM and one INSERT … SELECT."""
+    stage = context.stage
+    if stage is None:
         return
-    deferred = set(
-        db.session.scalars(
-            select(DeferralDecision.employer_id).where(
-                DeferralDecision.employer_id.in_(watch), DeferralDecision.choice == "defer"
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {stage.name}")
+    register, staged = Employer.__table__, stage.c
+    known = register.c.credit_code == staged.credit_code
+    # What the row sets: an optional column left blank (or absent) keeps what is stored.
+    sets = {
+        column: func.coalesce(staged[column], register.c[column])
+        if key in LIST_OPTIONAL
+        else staged[column]
+        for column, key in LIST_FIELDS.items()
+    }
+    changed = or_(*(value.is_distinct_from(register.c[column]) for column, value in sets.items()))
+    other = (
+        register.c.agency_id != context.scope_agency_id
+        if context.scope_agency_id is not None
+        else false()
+    )
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count(register.c.id),
+            func.coalesce(
+                func.sum(case((and_(register.c.id.is_not(None), ~other, changed), 1), else_=0)), 0
+            ),
+            func.coalesce(func.sum(case((other, 1), else_=0)), 0),
+        ).select_from(stage.outerjoin(register, known))
+    ).one()
+    rows, existing, updated, refused = (int(n) for n in counts)
+    tally.created += rows - existing
+    tally.updated += updated
+    tally.unchanged += existing - updated - refused
+    if refused:
+        lines = db.session.scalars(
+            select(staged.line).select_from(stage.join(register, known)).where(other)
+        )
+        for line in lines:
+            tally.refuse(Problem(line, "统一社会信用代码", "other_agency"))
+        tally.problems.sort(key=lambda problem: problem.line)
+    _list_conflicts(stage, register, known, changed, tally)
+    if apply and not tally.refused_rows:
+        db.session.execute(
+            update(register).where(known, changed).values(sets),
+            execution_options={"synchronize_session": False},
+        )
+        defaults = {"unit_kind": staged.unit_kind_default, "is_july_paid": false()}
+        db.session.execute(
+            insert(register).from_select(
+                ["credit_code", *LIST_FIELDS],
+                select(
+                    staged.credit_code,
+                    *(
+                        func.coalesce(staged[column], defaults[column])
+                        if column in defaults
+                        else staged[column]
+                        for column in LIST_FIELDS
+                    ),
+                ).where(~exists().where(known)),
             )
         )
+        # Written behind the ORM's back: employers already loaded are read again when used.
+        for loaded in list(db.session.identity_map.values()):
+            if isinstance(loaded, Employer):
+                db.session.expire(loaded)
+    context.discard_stage()
+
+
+#: Optional list columns: absent or blank keeps the stored value (a new employer: the credit
+#: code's unit kind, July not paid, the rest unknown).
+LIST_OPTIONAL = {"unit_kind", "industry", "first_insured_month", "founded_month", "is_july_paid"}
+
+
+def _list_conflicts(stage: Table, register: Table, known, changed, tally: Tally) -> None:
+    """A listed employer that took the deferral or was approved, now off the list or large:
+    applied, and listed for staff (nothing an employer did is undone)."""
+    staged = stage.c
+    deferred = (
+        exists()
+        .where(DeferralDecision.employer_id == register.c.id, DeferralDecision.choice == "defer")
+        .correlate(register)
     )
-    approved = set(
-        db.session.scalars(
-            select(CommitmentApplication.employer_id).where(
-                CommitmentApplication.employer_id.in_(watch),
-                CommitmentApplication.status == "approved",
-            )
+    approved = (
+        exists()
+        .where(
+            CommitmentApplication.employer_id == register.c.id,
+            CommitmentApplication.status == "approved",
         )
+        .correlate(register)
     )
-    for employer_id, (line, code) in sorted(watch.items(), key=lambda item: item[1][0]):
-        if employer_id in deferred or employer_id in approved:
-            tally.conflicts.append(
-                {
-                    "line": line,
-                    "credit_code": code,
-                    "code": "confirmed" if employer_id in deferred else "approved",
-                }
-            )
+    found = db.session.execute(
+        select(staged.line, staged.credit_code, deferred.label("deferred"))
+        .select_from(stage.join(register, known))
+        .where(
+            changed,
+            register.c.list_status == "listed",
+            or_(staged.list_status != "listed", staged.size_class == "large"),
+            or_(deferred, approved),
+        )
+        .order_by(staged.line)
+    )
+    for line, code, is_deferred in found:
+        tally.conflicts.append(
+            {"line": line, "credit_code": code, "code": "confirmed" if is_deferred else "approved"}
+        )
 
 
 # ------------------------------------------------------------------------------ assessments
@@ -524,7 +605,14 @@ def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
 
 
 KINDS: dict[str, Kind] = {
-    "list": Kind("list", LIST_COLUMNS, _parse_list, lambda r: (r["credit_code"],), _list_batch),
+    "list": Kind(
+        "list",
+        LIST_COLUMNS,
+        _parse_list,
+        lambda r: (r["credit_code"],),
+        _list_batch,
+        finish=_list_finish,
+    ),
     "assessments": Kind(
         "assessments",
         ASSESSMENT_COLUMNS,

@@ -164,7 +164,10 @@ def _pass(
                     progress(rows)
         if batch:
             kind.batch(batch, context, tally, apply)
+        if kind.finish is not None:
+            kind.finish(context, tally, apply)
     except FileRefused as error:
+        context.discard_stage()
         outcome.file_error = error
         outcome.rows = rows
         return None

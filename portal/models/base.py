@@ -9,6 +9,8 @@ from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from portal import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -19,8 +21,9 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Return the current UTC time, timezone-aware."""
-    return datetime.now(UTC)
+    """The portal clock's moment (``portal.clock.now``, aware UTC): the column default of every
+    recorded time, so that a demonstration's rows carry its date. Needs an app context."""
+    return clock.now()
 
 
 class ScaledDecimal(TypeDecorator):

@@ -248,7 +248,8 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
     the standings' statements and three more (employers' agencies, agencies, applications)
     whatever the number of employers (鲁医保发〔2022〕21号 六; 江苏实施方案 三（五）)."""
     first, _last, as_of = month_bounds(month, today)
-    answers = standings(as_of, agency_id=agency_id)
+    # A past month is reported as it stood at its end, not with what was decided since.
+    answers = standings(as_of, agency_id=agency_id, recorded_before=end_of_day(as_of))
     connection = db.session.connection()
     agency_of = dict(
         connection.execute(
@@ -314,14 +315,18 @@ def _late_fee_before(s: Standing, first: date) -> Decimal:
     return earlier.late_fee
 
 
+def end_of_day(day: date) -> datetime:
+    """The moment ``day`` ends in China (the next day's midnight there), in UTC."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+
+
 def _application_counts(
     first: date, as_of: date, agency_id: int | None
 ) -> dict[int, tuple[int, int, int, int]]:
     """Commitment applications per agency: received, approved, rejected in the month (China's
     days), and overdue at its end (submitted, undecided, past ``due_on``): one statement."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    start = datetime.combine(first, time(), zone).astimezone(UTC)
-    end = datetime.combine(as_of + timedelta(days=1), time(), zone).astimezone(UTC)
+    start, end = end_of_day(first - timedelta(days=1)), end_of_day(as_of)
     app = CommitmentApplication
     in_month = and_(app.decided_at >= start, app.decided_at < end)
     undecided_at_end = or_(app.decided_at.is_(None), app.decided_at >= end)

@@ -100,7 +100,7 @@ def build_world(make) -> World:
     e4 = make.employer(agency, name="甲四有限公司", list_status="not_listed")
     e5 = make.employer(other_agency, name="乙一有限公司")
     owner = make.user(employer=e3)
-    make.decision(e3, owner, "opt_out")
+    make.decision(e3, owner, "opt_out").decided_at = datetime(2022, 7, 20, 2, tzinfo=UTC)
     for month, headcount, unit in (
         ("2022-07", 10, "1000"),
         ("2022-08", 10, "1000"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from portal.reports.queries import monthly_report
@@ -85,6 +85,20 @@ def test_the_running_month_is_as_of_today(make):
     assert line.caught_up_amount == Decimal("300.00")  # 08-20 has not come yet
     # received 08-03 and 08-05; both undecided today and past their review date
     assert (line.received, line.approved, line.rejected, line.overdue) == (2, 1, 0, 2)
+
+
+def test_a_past_month_is_reported_as_it_stood_at_its_end(make):
+    world = build_world(make)
+    # E1 opts out on 2022-09-10 (China): after August, so August still counts it as deferring.
+    make.decision(world.e1, world.owner, "opt_out").decided_at = datetime(
+        2022, 9, 10, 2, tzinfo=UTC
+    )
+    make.commit()
+    august = monthly_report("2022-08", date(2022, 9, 15), agency_id=world.agency.id)
+    assert (august.lines[0].employers, august.lines[0].opted_out) == (2, 1)
+    assert august.lines[0].deferred_amount == Decimal("1500.00")
+    september = monthly_report("2022-09", date(2022, 9, 15), agency_id=world.agency.id)
+    assert september.lines[0].opted_out == 2  # E3 and now E1
 
 
 def test_the_chart_has_each_month_up_to_the_report(make):

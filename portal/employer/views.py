@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,14 @@ from portal.forms import ConfirmForm
 from portal.labels import error_message
 from portal.labels.standing import next_step_text, reason_texts
 from portal.paging import page_number
-from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
+from portal.permissions import (
+    EMPLOYER_APPLY,
+    EMPLOYER_DECIDE,
+    EMPLOYER_MEMBERS,
+    EMPLOYER_VIEW,
+    can,
+    permission,
+)
 
 
 @bp.route("/")
@@ -25,7 +32,11 @@ def home(employer):
         "employer/home.html",
         employer=employer,
         standing=standing,
-        next_step=next_step_text(standing),
+        next_step=next_step_text(
+            standing,
+            may_decide=can(current_user, EMPLOYER_DECIDE, g.employer_role),
+            may_apply=can(current_user, EMPLOYER_APPLY, g.employer_role),
+        ),
         reasons=reason_texts(standing, employer),
         history=history_page(employer, page_number(request.args)),
         due_now=due_at_once(employer, standing),

@@ -82,13 +82,27 @@ def _figures(employer) -> str:
     return ", ".join(parts) if parts else _("the departments' classification")
 
 
-def next_step_text(standing: Standing) -> str:
+def next_step_text(standing: Standing, *, may_decide: bool = True, may_apply: bool = True) -> str:
+    """What the employer does next, for a reader who may (or, like finance staff, may not)
+    decide or apply: a step the reader cannot take is said as the owner's."""
     step = standing.next_step
+    if step == "confirm" and not may_decide:
+        return _(
+            "Your employer is on the deferral list, so it is deferred without applying. The "
+            "employer's owner can confirm the deferral, choose the period or opt out by %(date)s.",
+            date=day(standing.decision_until),
+        )
     if step == "confirm":
         return _(
             "Your employer is on the deferral list, so it is deferred without applying. Confirm "
             "the deferral, choose the period or opt out by %(date)s.",
             date=day(standing.decision_until),
+        )
+    if step == "apply" and not may_apply:
+        return _(
+            "Your employer is not on the deferral list. If it is a small or medium-sized "
+            "enterprise, the employer's owner (its legal representative) can declare its figures "
+            "and sign the commitment letter."
         )
     if step == "apply":
         return _(

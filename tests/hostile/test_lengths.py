@@ -143,6 +143,14 @@ def test_finance_staff_are_not_told_to_confirm_what_they_cannot(client, make):
     page = client.get(f"/e/{employer.id}/applications/").get_data(as_text=True)
     assert "请在首页确认缓缴" not in page
     assert "单位负责人可在首页确认缓缴或选择不缓缴" in page
+    home = soup(client.get(f"/e/{employer.id}/")).select_one("#next-step").get_text()
+    assert "单位负责人可在" in home and "请在" not in home
+    unlisted = make.employer(make.agency(), list_status="not_listed")
+    clerk = make.user(employer=unlisted, role="finance")
+    make.commit()
+    sign_in(client, clerk)
+    home = soup(client.get(f"/e/{unlisted.id}/")).select_one("#next-step").get_text()
+    assert "可由单位负责人（法定代表人）申报指标" in home
 
 
 def _audit_rows(actor, employer, n: int) -> None:

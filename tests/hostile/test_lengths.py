@@ -211,3 +211,19 @@ def test_hall_staff_see_their_own_actions_a_page_at_a_time(client, make):
 def test_the_halls_page_says_where_its_list_comes_from(client):
     text = soup(client.get("/halls")).select_one("#halls-source").get_text()
     assert "临医保发〔2020〕28号" in text and "管理员" in text
+
+
+def test_a_reviewer_lands_on_a_page_that_leads_to_the_review_queue_first(client, make):
+    """Issue 15 item 12: the link to the queue sat below the whole employer list."""
+    agency = make.agency()
+    for _n in range(3):
+        make.employer(agency)
+    reviewer = make.user(staff_role="reviewer", agency=agency)
+    make.commit()
+    sign_in(client, reviewer)
+    landing = client.get(client.get("/dashboard").location)
+    page = soup(landing)
+    link = page.select_one("nav#staff-tasks #review-link a")
+    assert link["href"] == "/review/"
+    html = landing.get_data(as_text=True)
+    assert html.index('id="review-link"') < html.index('id="results"')

@@ -42,6 +42,7 @@ def live(server, app):
     """The server, with the tables emptied by ``app`` for this test; its log on failure."""
     yield server
     print(server.tail())  # shown by pytest only when the test fails
+    assert "Exception on" not in server.log.read_text()  # no error left unhandled
 
 
 def count(model, *where) -> int:

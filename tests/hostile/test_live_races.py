@@ -1,6 +1,7 @@
-"""Double clicks against a real gunicorn on PostgreSQL: several workers, each with its own
-connections, answer POSTs released together. Every answer is the one the first click got (or
-the form's own message), never a 5xx; exactly one row and one audit row for each change.
+"""Double clicks against a real gunicorn, on PostgreSQL and on a SQLite file: several workers,
+each with its own connections, answer POSTs released together. Every answer is the one the
+first click got (or the form's own message), never a 5xx; exactly one row and one audit row
+for each change.
 
 ``test_races.py`` drives the same races through the test client inside the test's process;
 here the requests cross HTTP to three worker processes of four threads, as in production, and
@@ -14,6 +15,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal import create_app
+from portal.config import TestConfig
 from portal.extensions import db
 from portal.models import (
     AuditEntry,
@@ -24,25 +27,49 @@ from portal.models import (
     StoredLetter,
 )
 from tests.applications.helpers import PNG, SMALL_PDF, submitted_application
-from tests.factories import PASSWORD
+from tests.conftest import IS_POSTGRES, _migrate
+from tests.factories import PASSWORD, Factory
 from tests.hostile.live import Browser, Server, at_once
-
-pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture(scope="module")
-def server(database_url, tmp_path_factory):
-    live = Server(database_url, tmp_path_factory.mktemp("gunicorn") / "log").start()
+def live_url(request, tmp_path_factory) -> str:
+    """PostgreSQL: this test worker's database. SQLite: a file that gunicorn's workers share,
+    built by the migrations (as `make run` serves it)."""
+    if IS_POSTGRES:
+        return request.getfixturevalue("database_url")
+    url = f"sqlite:///{tmp_path_factory.mktemp('live-sqlite') / 'portal.sqlite'}"
+    _migrate(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(live_url, tmp_path_factory):
+    live = Server(live_url, tmp_path_factory.mktemp("gunicorn") / "log").start()
     yield live
     live.stop()
 
 
 @pytest.fixture
-def live(server, app):
-    """The server, with the tables emptied by ``app`` for this test; its log on failure."""
-    yield server
+def live(server, live_url):
+    """The server, and the test's app on the same database for its rows. Every count below is
+    of the test's own employer: the SQLite file is not emptied between tests."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = live_url
+
+    app = create_app(Config)
+    with app.app_context():
+        yield server
+        db.session.remove()
+        db.engine.dispose()
     print(server.tail())  # shown by pytest only when the test fails
     assert "Exception on" not in server.log.read_text()  # no error left unhandled
+
+
+@pytest.fixture
+def make(live):
+    return Factory()
 
 
 def count(model, *where) -> int:
@@ -50,8 +77,10 @@ def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def audits(action: str) -> int:
-    return count(AuditEntry, AuditEntry.action == action)
+def audits(action: str, employer) -> int:
+    return count(
+        AuditEntry, AuditEntry.action == action, AuditEntry.acting_for_employer_id == employer.id
+    )
 
 
 def statuses(responses) -> list[int]:
@@ -81,8 +110,8 @@ def test_each_step_of_an_application_clicked_many_times_at_once_happens_once(liv
     begun = at_once(20, lambda _i: browser.post(f"{url}/begin", token=token))
     assert statuses(begun) == [302] * 20
     assert len({r.location for r in begun}) == 1  # every click is sent to the same next step
-    assert count(CommitmentApplication) == 1
-    assert audits("commitment.start") == 1
+    assert count(CommitmentApplication, CommitmentApplication.employer_id == employer.id) == 1
+    assert audits("commitment.start", employer) == 1
 
     for step, fields in [
         ("particulars", {"unit_kind": "enterprise"}),
@@ -97,8 +126,11 @@ def test_each_step_of_an_application_clicked_many_times_at_once_happens_once(liv
     )
     # Five files fit; the three late uploads get the form back with its message.
     assert sorted(statuses(uploads)) == [200] * 3 + [302] * 5
-    assert count(EvidenceFile) == 5
-    assert audits("commitment.evidence_add") == 5
+    application = db.session.scalar(
+        select(CommitmentApplication).where(CommitmentApplication.employer_id == employer.id)
+    )
+    assert count(EvidenceFile, EvidenceFile.application_id == application.id) == 5
+    assert audits("commitment.evidence_add", employer) == 5
 
     signed = at_once(
         10,
@@ -109,15 +141,15 @@ def test_each_step_of_an_application_clicked_many_times_at_once_happens_once(liv
         ),
     )
     assert statuses(signed) == [302] * 10
-    assert count(StoredLetter) == 1  # one real WeasyPrint render, stored once
-    assert audits("commitment.sign") == 1
+    assert count(StoredLetter, StoredLetter.employer_id == employer.id) == 1  # one render
+    assert audits("commitment.sign", employer) == 1
 
     sent = at_once(10, lambda _i: browser.post(f"{url}/submit", token=token))
     assert statuses(sent) == [302] * 10
     assert len({r.location for r in sent}) == 1  # the application's page
-    application = db.session.scalar(select(CommitmentApplication))
+    db.session.refresh(application)
     assert application.status == "submitted"
-    assert audits("commitment.submit") == 1
+    assert audits("commitment.submit", employer) == 1
     assert browser.get(sent[0].location).status == 200
 
 
@@ -143,8 +175,10 @@ def test_two_reviewers_deciding_the_same_application_at_once_decide_it_once(live
     db.session.expire_all()
     decided = db.session.get(CommitmentApplication, application.id)
     assert decided.status in {"approved", "rejected"}
-    assert audits("commitment.approve") + audits("commitment.reject") == 1
-    approved_letters = count(StoredLetter, StoredLetter.kind == "approved")
+    assert audits("commitment.approve", employer) + audits("commitment.reject", employer) == 1
+    approved_letters = count(
+        StoredLetter, StoredLetter.kind == "approved", StoredLetter.employer_id == employer.id
+    )
     assert approved_letters == (1 if decided.status == "approved" else 0)
 
 
@@ -171,5 +205,5 @@ def test_twenty_departures_posted_at_once_record_one(live, make):
     fields = {"person_ref": "P9", "reason": "leave", "left_on": "2022-08-10"}
     answers = at_once(20, lambda _i: browser.post(url, fields, token=token))
     assert statuses(answers) == [302] * 20
-    assert count(Departure) == 1
-    assert audits("departure.record") == 1
+    assert count(Departure, Departure.employer_id == employer.id) == 1
+    assert audits("departure.record", employer) == 1

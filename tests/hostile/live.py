@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import stream_encode_multipart
@@ -182,9 +183,7 @@ class Browser:
         """POST a form (multipart when ``files`` are given) with the CSRF token ``token``."""
         data = MultiDict({**(fields or {}), "csrf_token": token})
         if not files:
-            body = "&".join(
-                f"{k}={_quote(v)}" for k, v in data.items(multi=True)
-            ).encode()  # urlencoded, as a browser sends it
+            body = urlencode(list(data.items(multi=True))).encode()  # as a browser sends it
             content_type = "application/x-www-form-urlencoded"
         else:
             for name, filename, content in files:
@@ -200,12 +199,6 @@ class Browser:
         )
         assert response.status == 302, f"sign-in of {username}: {response.status}"
         return self
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote_plus
-
-    return quote_plus(str(value))
 
 
 def at_once(n: int, send) -> list[Response]:

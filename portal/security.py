@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from portal import clock
+from portal import clock, errors
 from portal.extensions import db
+from portal.faults import UnstorableText
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,12 +78,26 @@ def expire_idle_sessions() -> Response | None:
 
 
 def commit_or_rollback(response: Response) -> Response:
-    """Commit once, at the end of a request that succeeded; roll back otherwise."""
-    if response.status_code < 400:
-        db.session.commit()
-    else:
+    """Commit once, at the end of a request that succeeded; roll back otherwise.
+
+    A commit that fails because the database went away (a restart, a fail-over: the connection
+    is cut between the view and its commit) is the same 503 as anywhere else, and a NUL met
+    only by the commit's flush the same 400. Raised from here, either would reach Flask's
+    ``handle_exception``, which answers through the error handlers too but first logs an
+    unhandled exception with its traceback, as for a 500.
+    """
+    if response.status_code >= 400:
         db.session.rollback()
-    return response
+        return response
+    try:
+        db.session.commit()
+    except (OperationalError, PoolTimeout) as error:
+        answer = errors.handle_database_away(error)
+    except UnstorableText as error:
+        answer = errors.handle_http_error(error)
+    else:
+        return response
+    return add_security_headers(make_response(answer))  # it ran on the response replaced
 
 
 def add_security_headers(response: Response) -> Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -290,12 +290,14 @@ def add_evidence(
     :raise EvidenceError: see ``evidence.check_uploads``.
     """
     _require_draft(application)
-    # Two uploads at once would each count the files before the other's: lock the application
-    # row (PostgreSQL; SQLite writes one at a time anyway), then count what is committed.
+    # Two uploads at once would each count the files before the other's: take the application
+    # row's write lock first, then count what is committed. An UPDATE that changes nothing takes
+    # it on both databases: PostgreSQL locks the row, and SQLite, which ignores FOR UPDATE and
+    # lets two connections read before either writes, takes its database write lock (with
+    # SELECT ... FOR UPDATE, two workers of `make run` each counted 4 files and stored 7).
+    applications = CommitmentApplication.__table__
     db.session.execute(
-        select(CommitmentApplication.id)
-        .where(CommitmentApplication.id == application.id)
-        .with_for_update()
+        update(applications).where(applications.c.id == application.id).values(id=applications.c.id)
     )
     already = db.session.scalar(
         select(func.count())

@@ -147,3 +147,63 @@ def test_a_nul_met_only_at_the_commit_is_still_a_400(app, client, make):
     assert "NUL" in soup(response).select_one(".lead").get_text()
     db.session.expire_all()
     assert db.session.get(User, user.id).display_name == "王"
+
+
+def test_a_nul_met_only_at_the_commit_is_not_logged_as_an_unhandled_error(
+    app, client, make, caplog
+):
+    from portal.models import User
+
+    user = make.user(display_name="王")
+    make.commit()
+
+    @app.route("/test-only/nul-at-commit-logged", methods=["POST"])
+    def nul_at_commit_logged():
+        db.session.get(User, user.id).display_name = "王\x00"
+        return "changed"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.post("/test-only/nul-at-commit-logged")
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response.headers
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+
+
+@pytest.mark.postgres_only
+def test_the_connection_cut_between_the_view_and_its_commit_is_a_503(
+    app, client, database_url, make, caplog
+):
+    """PostgreSQL ends the request's own session (as a restart does) after the view changed a
+    row: the commit fails, the answer is the 503 page with Retry-After and the security
+    headers, the fault is logged as the database being away (not as an unhandled error), and
+    nothing was stored."""
+    from sqlalchemy import create_engine, text
+
+    from portal.models import User
+
+    user = make.user(display_name="王")
+    make.commit()
+
+    @app.route("/test-only/cut-before-commit", methods=["POST"])
+    def cut_before_commit():
+        db.session.get(User, user.id).display_name = "李"
+        db.session.flush()
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        other = create_engine(database_url)
+        try:
+            with other.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        finally:
+            other.dispose()
+        return "changed"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production (TESTING re-raises)
+    response = client.post("/test-only/cut-before-commit")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Content-Security-Policy" in response.headers
+    assert soup(response).select_one("h1").get_text() == "请稍后再试"
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+    assert any("database unavailable" in r.getMessage() for r in caplog.records)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "王"

@@ -73,6 +73,22 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # E-mail (portal/reminders, sent with Flask-Mailman). Without MAIL_SERVER (development)
+    # messages are written to the log instead of being sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Where the links in e-mails point (a reminder is rendered by a command, not a request).
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
+    # A confirmation link works this long; a draft unsigned this long is reminded once; an
+    # approval or rejection older than this is not announced by a first run.
+    EMAIL_CONFIRMATION_DAYS = 7
+    REMINDER_DRAFT_DAYS = 3
+    REMINDER_EVENT_DAYS = 7
 
 
 class DevelopmentConfig(BaseConfig):
@@ -89,6 +105,8 @@ class TestConfig(BaseConfig):
     PORTAL_TODAY = "2022-08-15"
     API_RATE_LIMIT_PER_MINUTE = 120
     VERIFY_RATE_LIMIT_PER_MINUTE = 10
+    MAIL_SERVER = None  # tests start their own SMTP server where they need one
+    MAIL_TIMEOUT = 5
 
 
 class ProductionConfig(BaseConfig):

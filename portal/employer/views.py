@@ -7,22 +7,26 @@ from flask_login import current_user
 from portal.clock import today
 from portal.deferral.queries import employer_standing
 from portal.employer import bp
+from portal.employer.forms import InviteForm
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.employer.queries import get_membership_or_404, members_of, recent_history
 from portal.forms import ConfirmForm
 from portal.labels import error_message
 from portal.labels.standing import next_step_text, reason_texts
 from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
+from portal.reminders.queries import employer_notices
 
 
 @bp.route("/")
 @permission(EMPLOYER_VIEW)
 def home(employer):
-    standing = employer_standing(employer, today())
+    on = today()
+    standing = employer_standing(employer, on)
     return render_template(
         "employer/home.html",
         employer=employer,
         standing=standing,
+        notices=employer_notices(employer, standing, on),
         next_step=next_step_text(standing),
         reasons=reason_texts(standing, employer),
         history=recent_history(employer),
@@ -32,20 +36,30 @@ def home(employer):
 @bp.route("/members")
 @permission(EMPLOYER_MEMBERS)
 def members(employer):
+    return _render_members(employer, InviteForm())
+
+
+def _render_members(employer, invite_form: InviteForm):
     return render_template(
-        "employer/members.html", employer=employer, members=members_of(employer), form=ConfirmForm()
+        "employer/members.html",
+        employer=employer,
+        members=members_of(employer),
+        form=ConfirmForm(),
+        invite_form=invite_form,
     )
 
 
 @bp.route("/members/invite", methods=["POST"])
 @permission(EMPLOYER_MEMBERS)
 def invite(employer):
-    form = ConfirmForm()
+    form = InviteForm()
     if not form.validate_on_submit():
-        flash(_("This form had expired, so nothing was saved. Try again."), "error")
-        return redirect(url_for("employer.members", employer_id=employer.id))
+        return _render_members(employer, form)
     code, plain = invite_finance_staff(
-        employer, actor=current_user, valid_days=current_app.config["ACTIVATION_CODE_DAYS"]
+        employer,
+        actor=current_user,
+        valid_days=current_app.config["ACTIVATION_CODE_DAYS"],
+        email=form.email.data,
     )
     return render_template("employer/invite_code.html", employer=employer, code=code, plain=plain)
 

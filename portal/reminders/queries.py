@@ -212,7 +212,6 @@ def _application_dues(on: date, ids) -> list[Due]:
     """Rejected (with the reason) and approved (with the letter) lately; drafts left unsigned."""
     event_days = current_app.config["REMINDER_EVENT_DAYS"]
     draft_days = current_app.config["REMINDER_DRAFT_DAYS"]
-    day_after = start_of(on + timedelta(days=1))
     rows = db.session.execute(
         select(
             CommitmentApplication.id,
@@ -241,7 +240,6 @@ def _application_dues(on: date, ids) -> list[Due]:
                 and_(
                     CommitmentApplication.status.in_(("approved", "rejected")),
                     CommitmentApplication.decided_at >= start_of(on - timedelta(days=event_days)),
-                    CommitmentApplication.decided_at < day_after,
                 ),
                 and_(
                     CommitmentApplication.status == "draft",

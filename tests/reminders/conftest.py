@@ -53,7 +53,9 @@ class SMTPServer:
         self.port = free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_FROM="portal@example.com")
+        app.config.update(
+            MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_FROM="portal@example.com"
+        )
 
     def start(self) -> None:
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)

@@ -159,9 +159,7 @@ def test_a_refused_message_is_retried_at_most_three_times(app, smtp, deferred):
         select(AuditEntry).where(AuditEntry.action == "reminder.failed")
     ).all()
     assert len(failures) == 3 and failures[-1].details["gives_up"] is True
-    assert db.session.scalar(
-        select(func.count()).where(AuditEntry.action == "reminder.sent")
-    ) == 1
+    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "reminder.sent")) == 1
 
 
 def test_dry_run_queues_and_sends_nothing(app, smtp, deferred):
@@ -178,7 +176,11 @@ def test_the_command_prints_the_issue_json(app, smtp, deferred):
     out = json.loads(result.output)
     assert set(out) == {"on", "due", "sent", "skipped", "failed", "messages"}
     assert (out["on"], out["due"], out["sent"], out["skipped"], out["failed"]) == (
-        "2022-10-01", 2, 2, 0, 0
+        "2022-10-01",
+        2,
+        2,
+        0,
+        0,
     )
     assert {(m["recipient"], m["kind"], m["milestone"]) for m in out["messages"]} == {
         (deferred["owner"].username, "catch_up", f"{DEADLINE}/d30"),

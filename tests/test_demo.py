@@ -62,3 +62,18 @@ def test_demo_data_is_refused_in_production():
     result = create_app(Config).test_cli_runner().invoke(args=["portal", "demo"])
     assert result.exit_code != 0
     assert "refused in production" in result.output
+
+
+def test_demo_owners_have_confirmed_addresses_and_are_reminded(app):
+    from datetime import date
+
+    from portal.reminders.queries import due_reminders
+
+    load_demo_data()
+    db.session.commit()
+    owners = {u.username: u for u in db.session.scalars(select(User))}
+    for username in ("owner-a", "owner-b"):
+        assert owners[username].has_confirmed_email
+    dues = due_reminders(date(2022, 10, 1))
+    reminded = {r.username for d in dues if d.kind == "catch_up" for r in d.recipients}
+    assert {"owner-a", "finance-a"} <= reminded

@@ -48,7 +48,7 @@ def test_30_7_1_days_before_and_the_day_late_fees_start(app, smtp, deferred):
     assert "¥2,100.00" in first  # 3 months × 10,000 × (6% + 1%)
     assert "2022年10月31日" in first
     assert "0.05%" in first and "鲁医保发〔2022〕21号 二" in first
-    assert "/e/%d/amounts/" % deferred["employer"].id in first
+    assert f"/e/{deferred['employer'].id}/amounts/" in first
     late = smtp.inbox.text(owner_mail[3])
     assert "滞纳金" in owner_mail[3]["Subject"]
     assert "2022年10月1日" in late  # the late fee counts from the first day after the period

@@ -13,6 +13,7 @@ never every missed one: ``due_milestone``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,15 +47,24 @@ def first_late_fee_day(period: Period) -> date:
 
 def catch_up_milestones(period: Period) -> list[Milestone]:
     """Every reminder of ``period``, earliest first."""
-    milestones = [
-        Milestone(f"d{(period.deadline - on).days}", on, period.deadline)
-        for on in period.reminder_dates
-    ]
-    milestones.append(Milestone(LATE_FEE, first_late_fee_day(period), period.deadline))
-    return sorted(milestones, key=lambda m: m.on)
+    return list(
+        _milestones(period.deadline, first_late_fee_day(period), tuple(period.reminder_dates))
+    )
+
+
+@functools.cache
+def _milestones(deadline: date, late_fee_day: date, reminders: tuple[date, ...]):
+    milestones = [Milestone(f"d{(deadline - on).days}", on, deadline) for on in reminders]
+    milestones.append(Milestone(LATE_FEE, late_fee_day, deadline))
+    return tuple(sorted(milestones, key=lambda m: m.on))
 
 
 def due_milestone(period: Period, on: date) -> Milestone | None:
     """The latest milestone of ``period`` on or before ``on`` (None before the first)."""
-    passed = [m for m in catch_up_milestones(period) if m.on <= on]
+    return _due(period.deadline, first_late_fee_day(period), tuple(period.reminder_dates), on)
+
+
+@functools.cache
+def _due(deadline: date, late_fee_day: date, reminders: tuple[date, ...], on: date):
+    passed = [m for m in _milestones(deadline, late_fee_day, reminders) if m.on <= on]
     return passed[-1] if passed else None

@@ -32,6 +32,7 @@ ROLES = {
     "admin": _l("Administrator"),
     "user": _l("User"),
     "anonymous": _l("Nobody signed in"),
+    "system": _l("The portal, automatically"),
 }
 ACTIONS = {
     "activation.issue": _l("Activation code issued"),
@@ -84,7 +85,7 @@ OUTBOX_KINDS = {
 }
 OUTBOX_STATUSES = {
     "queued": _l("Waiting to be sent"),
-    "sent": _l("Sent"),
+    "sent": _l("Handed to the mail server"),
     "failed": _l("Failed: retried by the next run"),
 }
 CAPACITIES = {

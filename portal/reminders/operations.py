@@ -259,6 +259,7 @@ def _send_one(backend, message: OutboxMessage, report: RunReport) -> None:
         "reminder.sent",
         employer_id=message.employer_id,
         obj=message,
+        role="system",
         details={
             "recipient_id": message.recipient_id,
             "kind": message.kind,
@@ -280,6 +281,7 @@ def _failed(message: OutboxMessage, error: str, report: RunReport) -> None:
         "reminder.failed",
         employer_id=message.employer_id,
         obj=message,
+        role="system",
         details={
             "recipient_id": message.recipient_id,
             "kind": message.kind,

@@ -70,6 +70,8 @@ class BaseConfig:
     # one address cannot try a password on many accounts, or guess activation codes.
     LOGIN_RATE_LIMIT_PER_MINUTE = int(os.environ.get("LOGIN_RATE_LIMIT_PER_MINUTE", "20"))
     ACTIVATE_RATE_LIMIT_PER_MINUTE = int(os.environ.get("ACTIVATE_RATE_LIMIT_PER_MINUTE", "10"))
+    # Address changes per client and minute: each one sends a confirmation link.
+    EMAIL_RATE_LIMIT_PER_MINUTE = int(os.environ.get("EMAIL_RATE_LIMIT_PER_MINUTE", "5"))
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

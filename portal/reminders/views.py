@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.labels import error_message
 from portal.models.reminders import OUTBOX_STATUSES
 from portal.permissions import ADMIN, PUBLIC, SIGNED_IN, permission
+from portal.ratelimit import enforce
 from portal.reminders import bp
 from portal.reminders.forms import ConfirmEmailForm, EmailForm, RemindersForm
 from portal.reminders.operations import (
@@ -18,10 +20,16 @@ from portal.reminders.operations import (
 )
 from portal.reminders.queries import outbox_counts, outbox_page
 
+TOO_MANY_ADDRESSES = _l(
+    "Too many changes of address from your connection. Wait a minute, then try again."
+)
+
 
 @bp.route("/settings", methods=["GET", "POST"])
 @permission(SIGNED_IN)
 def settings():
+    if request.method == "POST":  # each change sends a message: not a way to flood an inbox
+        enforce("email", "EMAIL_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ADDRESSES)
     form = EmailForm()
     if request.method == "GET":
         form.email.data = current_user.email

@@ -196,3 +196,17 @@ def test_without_a_mail_server_messages_go_to_the_log(app, client, caplog, defer
         )
     assert "To: log@example.com" in caplog.text
     assert db.session.scalar(select(OutboxMessage.status)) == "sent"
+
+
+def test_changing_the_address_again_and_again_is_limited(app, client, frozen_minute, deferred):
+    sign_in(client, deferred["owner"])
+    codes = [
+        post_form(
+            client,
+            "/reminders/settings",
+            {"email": f"spam{n}@example.com"},
+            token_from="/reminders/settings",
+        ).status_code
+        for n in range(7)
+    ]
+    assert codes[:5] == [302] * 5 and codes[-1] == 429

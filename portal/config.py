@@ -159,4 +159,8 @@ def deploy_problems(config: dict) -> list[str]:
     uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
     if uri.startswith("sqlite"):
         problems.append("the database is SQLite: production runs on PostgreSQL (DATABASE_URL)")
+    if not config.get("MAIL_SERVER"):
+        problems.append("MAIL_SERVER is not set: reminders are written to the log, never sent")
+    if not str(config.get("PORTAL_URL") or "").startswith("https://"):
+        problems.append("PORTAL_URL is not an https:// address: the links in e-mails use it")
     return problems

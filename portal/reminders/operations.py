@@ -28,6 +28,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from portal import audit, clock
 from portal.extensions import db
@@ -224,6 +225,7 @@ def _claim(after_id: int, only_ids: list[int] | None) -> list[OutboxMessage]:
         )
         .order_by(OutboxMessage.id)
         .limit(BATCH)
+        .options(selectinload(OutboxMessage.recipient))  # one statement, not one per row
     )
     if only_ids is not None:
         query = query.where(OutboxMessage.id.in_(only_ids))

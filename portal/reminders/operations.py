@@ -82,6 +82,7 @@ class RunReport:
     failed: int = 0
     unreachable: str | None = None
     messages: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    existing: set[tuple] = field(default_factory=set)  # keys the outbox held already
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -99,7 +100,22 @@ def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> Run
     report = RunReport(on=on, dry_run=dry_run)
     with no_cyclic_gc():
         dues = due_reminders(on, agency_id=agency_id)
-    existing = existing_keys(dues)
+        _count(dues, existing_keys(dues), report)
+    if dry_run:
+        db.session.rollback()
+        return report
+    # Rendering makes short-lived garbage (some of it in cycles): collected as usual.
+    report.queued = queue(dues, on, skip=report.existing)
+    db.session.commit()
+    del dues
+    deliver(report)
+    return report
+
+
+def _count(dues: list[Due], existing: set[tuple], report: RunReport) -> None:
+    """Note every message due in ``report``: new, or already in the outbox (skipped)."""
+    report.existing = existing
+    status = "would_queue" if report.dry_run else "queued"
     for due in dues:
         for recipient in due.recipients:
             key = due.key(recipient)
@@ -110,17 +126,10 @@ def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> Run
                 "employer_id": due.employer_id,
                 "kind": due.kind,
                 "milestone": due.milestone,
-                "status": ("would_queue" if dry_run else "queued") if is_new else "skipped",
+                "status": status if is_new else "skipped",
             }
             if not is_new:
                 report.skipped += 1
-    if dry_run:
-        db.session.rollback()
-        return report
-    report.queued = queue(dues, on, skip=existing)
-    db.session.commit()
-    deliver(report)
-    return report
 
 
 def queue(dues: list[Due], on: date, *, skip: set[tuple] = frozenset()) -> int:

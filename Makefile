@@ -73,7 +73,8 @@ bench: setup system-deps-test
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_import.py; imports=$$?; \
 		$(BIN)/python bench/bench_load.py; load=$$?; \
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_load.py --postgres; loadpg=$$?; \
-		test $$pdf -eq 0 -a $$pages -eq 0 -a $$imports -eq 0 -a $$load -eq 0 -a $$loadpg -eq 0
+		bash scripts/with-postgres.sh $(BIN)/python bench/bench_reminders.py; reminders=$$?; \
+		test $$pdf -eq 0 -a $$pages -eq 0 -a $$imports -eq 0 -a $$load -eq 0 -a $$loadpg -eq 0 -a $$reminders -eq 0
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite translations/*/LC_MESSAGES/*.mo

@@ -49,6 +49,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
     login_manager.init_app(app)
+    from portal.reminders import mail
+
+    mail.init_app(app)
     from portal.auth import session as auth_session
 
     auth_session.init_login_manager(login_manager)
@@ -79,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
     from portal.moved import bp as moved_bp
+    from portal.reminders import bp as reminders_bp
     from portal.reports import bp as reports_bp
     from portal.review import bp as review_bp
     from portal.staff import bp as staff_bp
@@ -101,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
         moved_bp,
         imports_bp,
         reports_bp,
+        reminders_bp,
     ):
         app.register_blueprint(bp)
 

@@ -30,14 +30,16 @@ def record(
     employer_id: int | None = None,
     obj: Any = None,
     details: dict[str, Any] | None = None,
+    role: str | None = None,
 ) -> AuditEntry:
     """Add an audit row for ``action`` by ``actor``, optionally for an employer and an object.
 
     While hall staff act for an employer (``g.acting``), a row for that employer says so: role
     "hall", and the visit, visitor and capacity in ``details`` ("by staff X for employer Y,
-    visitor Z in capacity C"), whatever operation wrote it.
+    visitor Z in capacity C"), whatever operation wrote it. ``role`` names a role no person
+    holds ("system": the portal itself, e.g. a reminder sent by the daily run).
     """
-    role = role_of(actor, employer_id)
+    role = role or role_of(actor, employer_id)
     acting = g.get("acting") if has_request_context() else None
     if (
         acting is not None

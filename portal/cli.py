@@ -20,6 +20,9 @@ def _add_report_commands() -> None:
 
     portal_cli.add_command(export_cli)
     portal_cli.add_command(report_cli)
+    from portal.reminders.commands import reminders_cli
+
+    portal_cli.add_command(reminders_cli)
 
 
 _add_report_commands()

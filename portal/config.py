@@ -70,9 +70,27 @@ class BaseConfig:
     # one address cannot try a password on many accounts, or guess activation codes.
     LOGIN_RATE_LIMIT_PER_MINUTE = int(os.environ.get("LOGIN_RATE_LIMIT_PER_MINUTE", "20"))
     ACTIVATE_RATE_LIMIT_PER_MINUTE = int(os.environ.get("ACTIVATE_RATE_LIMIT_PER_MINUTE", "10"))
+    # Address changes per client and minute: each one sends a confirmation link.
+    EMAIL_RATE_LIMIT_PER_MINUTE = int(os.environ.get("EMAIL_RATE_LIMIT_PER_MINUTE", "5"))
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # E-mail (portal/reminders, sent with Flask-Mailman). Without MAIL_SERVER (development)
+    # messages are written to the log instead of being sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Where the links in e-mails point (a reminder is rendered by a command, not a request).
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
+    # A confirmation link works this long; a draft unsigned this long is reminded once; an
+    # approval or rejection older than this is not announced by a first run.
+    EMAIL_CONFIRMATION_DAYS = 7
+    REMINDER_DRAFT_DAYS = 3
+    REMINDER_EVENT_DAYS = 7
 
 
 class DevelopmentConfig(BaseConfig):
@@ -89,6 +107,8 @@ class TestConfig(BaseConfig):
     PORTAL_TODAY = "2022-08-15"
     API_RATE_LIMIT_PER_MINUTE = 120
     VERIFY_RATE_LIMIT_PER_MINUTE = 10
+    MAIL_SERVER = None  # tests start their own SMTP server where they need one
+    MAIL_TIMEOUT = 5
 
 
 class ProductionConfig(BaseConfig):
@@ -139,4 +159,8 @@ def deploy_problems(config: dict) -> list[str]:
     uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
     if uri.startswith("sqlite"):
         problems.append("the database is SQLite: production runs on PostgreSQL (DATABASE_URL)")
+    if not config.get("MAIL_SERVER"):
+        problems.append("MAIL_SERVER is not set: reminders are written to the log, never sent")
+    if not str(config.get("PORTAL_URL") or "").startswith("https://"):
+        problems.append("PORTAL_URL is not an https:// address: the links in e-mails use it")
     return problems

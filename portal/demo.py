@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -31,6 +31,16 @@ DEMO_ACCOUNTS = [
     ("reviewer-wh", DEMO_PASSWORD, "agency reviewer (乌海市医保中心)"),
     ("admin", DEMO_PASSWORD, "administrator"),
 ]
+
+# The demo's people with a confirmed e-mail address (example.com: nothing reaches anyone).
+DEMO_ADDRESSES = {
+    "owner-a": "owner-a@example.com",
+    "finance-a": "finance-a@example.com",
+    "owner-b": "owner-b@example.com",
+    "reviewer": "reviewer@example.com",
+    "reviewer-wh": "reviewer-wh@example.com",
+}
+DEMO_CONFIRMED_AT = datetime(2022, 8, 1, 2, 0, tzinfo=UTC)
 
 REGIONS = [
     # code, name, province, program, fund reserve months, unit medical rate, maternity rate
@@ -329,6 +339,11 @@ def load_demo_data() -> int:
             },
         )
         created += new
+        if username in DEMO_ADDRESSES and user.email is None:
+            # Confirmed, so that `flask portal reminders send` has someone to remind
+            # (README: the messages go to the log in development).
+            user.email = DEMO_ADDRESSES[username]
+            user.email_confirmed_at = DEMO_CONFIRMED_AT
         if membership:
             key, role = membership
             _m, new = _get_or_create(

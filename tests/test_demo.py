@@ -96,3 +96,18 @@ def test_demo_assessments_stop_at_the_demo_date(app, client):
     }
     assert sources["2022-08"] == "经办机构核定"
     assert all(sources[m] != "经办机构核定" for m in sources if m > "2022-08")
+
+
+def test_demo_owners_have_confirmed_addresses_and_are_reminded(app):
+    from datetime import date
+
+    from portal.reminders.queries import due_reminders
+
+    load_demo_data()
+    db.session.commit()
+    owners = {u.username: u for u in db.session.scalars(select(User))}
+    for username in ("owner-a", "owner-b"):
+        assert owners[username].has_confirmed_email
+    dues = due_reminders(date(2022, 10, 1))
+    reminded = {r.username for d in dues if d.kind == "catch_up" for r in d.recipients}
+    assert {"owner-a", "finance-a"} <= reminded

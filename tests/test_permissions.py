@@ -128,6 +128,10 @@ EXPECTED = {
         "GET",
         row(LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     ),
+    "reminders.settings": ("GET", SIGNED_IN),
+    "reminders.switch": ("POST", SIGNED_IN),
+    "reminders.confirm": ("GET", EVERYONE),
+    "reminders.outbox": ("GET", ADMIN_ONLY),
     "moved.decision": ("GET", MOVED_FOR_ALL),
     "moved.commitment": ("GET", MOVED_FOR_ALL),
 }
@@ -203,6 +207,7 @@ def world(app, make):
         "file_id": evidence.id,
         "letter_id": letter.id,
         "code": letter.verification_code,
+        "token": "not-a-token",
     }
 
 

@@ -87,12 +87,15 @@ def test_check_deploy_reports_unsafe_settings():
     assert result.exit_code == 1
     assert "UNSAFE: TESTING is on" in result.output
     assert "UNSAFE: the database is SQLite" in result.output
+    assert "UNSAFE: MAIL_SERVER is not set" in result.output
 
     class Safe(ProductionConfig):
         SECRET_KEY = "s" * 48
         SQLALCHEMY_DATABASE_URI = "postgresql://portal@db/portal"
         SESSION_COOKIE_SECURE = True
         PORTAL_TODAY = None
+        MAIL_SERVER = "smtp.example.gov.cn"
+        PORTAL_URL = "https://portal.example.gov.cn"
 
     result = create_app(Safe).test_cli_runner().invoke(args=["portal", "check-deploy"])
     assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 
 from portal.auth.passwords import MIN_LENGTH
 from portal.forms import BaseForm
+from portal.reminders.forms import email_field
 
 
 class LoginForm(BaseForm):
@@ -41,6 +42,10 @@ class ActivateForm(BaseForm):
                 message=_l("Use 3 to 40 letters, digits, dots, dashes or underscores"),
             ),
         ],
+    )
+    email = email_field(
+        _l("Your e-mail address (optional)"),
+        _l("For reminders before deadlines. We send a link there first to confirm it"),
     )
     password = PasswordField(
         _l("Choose a password"),

@@ -90,7 +90,7 @@ def hash_activation_code(code: str) -> str:
 
 
 def issue_activation_code(
-    employer: Employer, role: str, *, actor: User, valid_days: int
+    employer: Employer, role: str, *, actor: User, valid_days: int, email: str | None = None
 ) -> tuple[ActivationCode, str]:
     """Create a one-time code for ``employer`` and ``role``; the plain code is returned once."""
     raw = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(16))
@@ -101,19 +101,29 @@ def issue_activation_code(
         code_hash=hash_activation_code(plain),
         issued_by_id=actor.id,
         expires_at=utcnow() + timedelta(days=valid_days),
+        email=(email or "").strip() or None,
     )
     db.session.add(code)
     db.session.flush()
-    audit.record(
-        actor, "activation.issue", employer_id=employer.id, obj=code, details={"role": role}
-    )
+    details = {"role": role, **({"email": code.email} if code.email else {})}
+    audit.record(actor, "activation.issue", employer_id=employer.id, obj=code, details=details)
     return code, plain
 
 
 def activate_account(
-    *, credit_code: str, code: str, username: str, display_name: str, password: str
+    *,
+    credit_code: str,
+    code: str,
+    username: str,
+    display_name: str,
+    password: str,
+    email: str | None = None,
 ) -> User:
-    """Turn a valid activation code into a personal account with the code's role."""
+    """Turn a valid activation code into a personal account with the code's role.
+
+    The e-mail address given (else the one the invitation carried) is the account's, waiting
+    for confirmation: the link that confirms it is queued at once.
+    """
     now = utcnow()
     activation = db.session.scalar(
         select(ActivationCode)
@@ -160,6 +170,11 @@ def activate_account(
         obj=activation,
         details={"role": activation.role},
     )
+    address = (email or "").strip() or activation.email
+    if address:
+        from portal.reminders.operations import set_email
+
+        set_email(user, address, actor=user)
     return user
 
 

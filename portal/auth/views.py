@@ -75,6 +75,7 @@ def activate():
                 username=form.username.data,
                 display_name=form.display_name.data.strip(),
                 password=form.password.data,
+                email=form.email.data,
             )
         except AuthError as error:
             put_error(form, error)

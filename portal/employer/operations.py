@@ -16,10 +16,13 @@ class MemberError(DomainError):
 
 
 def invite_finance_staff(
-    employer: Employer, *, actor: User, valid_days: int
+    employer: Employer, *, actor: User, valid_days: int, email: str | None = None
 ) -> tuple[ActivationCode, str]:
-    """Issue a one-time code that makes its holder finance staff of ``employer``."""
-    return issue_activation_code(employer, "finance", actor=actor, valid_days=valid_days)
+    """Issue a one-time code that makes its holder finance staff of ``employer`` (with the
+    invitee's e-mail address, if given: the account starts with it, unconfirmed)."""
+    return issue_activation_code(
+        employer, "finance", actor=actor, valid_days=valid_days, email=email
+    )
 
 
 def remove_member(employer: Employer, membership: Membership, *, actor: User) -> None:

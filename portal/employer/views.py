@@ -8,6 +8,7 @@ from portal.amounts.queries import due_at_once
 from portal.clock import today
 from portal.deferral.queries import employer_standing
 from portal.employer import bp
+from portal.employer.forms import InviteForm
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.employer.queries import get_membership_or_404, history_page, members_of
 from portal.forms import ConfirmForm
@@ -22,16 +23,19 @@ from portal.permissions import (
     can,
     permission,
 )
+from portal.reminders.queries import employer_notices
 
 
 @bp.route("/")
 @permission(EMPLOYER_VIEW)
 def home(employer):
-    standing = employer_standing(employer, today())
+    on = today()
+    standing = employer_standing(employer, on)
     return render_template(
         "employer/home.html",
         employer=employer,
         standing=standing,
+        notices=employer_notices(employer, standing, on),
         next_step=next_step_text(
             standing,
             may_decide=can(current_user, EMPLOYER_DECIDE, g.employer_role),
@@ -46,20 +50,30 @@ def home(employer):
 @bp.route("/members")
 @permission(EMPLOYER_MEMBERS)
 def members(employer):
+    return _render_members(employer, InviteForm())
+
+
+def _render_members(employer, invite_form: InviteForm):
     return render_template(
-        "employer/members.html", employer=employer, members=members_of(employer), form=ConfirmForm()
+        "employer/members.html",
+        employer=employer,
+        members=members_of(employer),
+        form=ConfirmForm(),
+        invite_form=invite_form,
     )
 
 
 @bp.route("/members/invite", methods=["POST"])
 @permission(EMPLOYER_MEMBERS)
 def invite(employer):
-    form = ConfirmForm()
+    form = InviteForm()
     if not form.validate_on_submit():
-        flash(_("This form had expired, so nothing was saved. Try again."), "error")
-        return redirect(url_for("employer.members", employer_id=employer.id))
+        return _render_members(employer, form)
     code, plain = invite_finance_staff(
-        employer, actor=current_user, valid_days=current_app.config["ACTIVATION_CODE_DAYS"]
+        employer,
+        actor=current_user,
+        valid_days=current_app.config["ACTIVATION_CODE_DAYS"],
+        email=form.email.data,
     )
     return render_template("employer/invite_code.html", employer=employer, code=code, plain=plain)
 

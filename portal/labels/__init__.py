@@ -27,6 +27,8 @@ from portal.labels.codes import (
     letter_status_label,
     level_label,
     operator_label,
+    outbox_kind_label,
+    outbox_status_label,
     percent,
     program_name,
     role_label,
@@ -56,6 +58,8 @@ __all__ = [
     "letter_status_label",
     "level_label",
     "operator_label",
+    "outbox_kind_label",
+    "outbox_status_label",
     "percent",
     "program_name",
     "put_error",
@@ -92,6 +96,8 @@ def template_globals() -> dict:
         "deferred_part_label": deferred_part_label,
         "program_name": program_name,
         "import_status_label": import_status_label,
+        "outbox_kind_label": outbox_kind_label,
+        "outbox_status_label": outbox_status_label,
     }
 
 

@@ -32,6 +32,7 @@ ROLES = {
     "admin": _l("Administrator"),
     "user": _l("User"),
     "anonymous": _l("Nobody signed in"),
+    "system": _l("The portal, automatically"),
 }
 ACTIONS = {
     "activation.issue": _l("Activation code issued"),
@@ -66,6 +67,26 @@ ACTIONS = {
     "service_hall.create": _l("Service hall added"),
     "service_hall.update": _l("Service hall changed"),
     "commitment.paper_sign": _l("Commitment letter signed on paper at the service hall"),
+    "email.change": _l("E-mail address changed (waiting for confirmation)"),
+    "email.remove": _l("E-mail address removed"),
+    "email.confirm": _l("E-mail address confirmed"),
+    "reminders.turn_on": _l("Reminders turned on"),
+    "reminders.turn_off": _l("Reminders turned off"),
+    "reminder.sent": _l("Reminder sent by e-mail"),
+    "reminder.failed": _l("Reminder could not be sent"),
+}
+OUTBOX_KINDS = {
+    "catch_up": _l("Catch-up deadline"),
+    "application_rejected": _l("Application rejected"),
+    "application_approved": _l("Application approved"),
+    "application_draft": _l("Application not signed"),
+    "review_queue": _l("Applications to review"),
+    "email_confirmation": _l("Address confirmation"),
+}
+OUTBOX_STATUSES = {
+    "queued": _l("Waiting to be sent"),
+    "sent": _l("Handed to the mail server"),
+    "failed": _l("Failed: retried by the next run"),
 }
 CAPACITIES = {
     "legal_representative": _l("legal representative"),
@@ -213,6 +234,14 @@ def level_label(code: str) -> str:
 
 def operator_label(code: str) -> str:
     return _label(OPERATORS, code)
+
+
+def outbox_kind_label(code: str) -> str:
+    return _label(OUTBOX_KINDS, code)
+
+
+def outbox_status_label(code: str) -> str:
+    return _label(OUTBOX_STATUSES, code)
 
 
 def percent(rate: Decimal) -> str:

@@ -243,6 +243,19 @@ MESSAGES: dict[str, Message] = {
     ),
     "staff_user.username_taken": _static(lambda: _("That username is taken. Choose another")),
     "member.cannot_remove_owner": _static(lambda: _("The owner cannot be removed.")),
+    "reminders.confirmation_expired": _static(
+        lambda: _(
+            "This link is too old. Sign in and give your e-mail address again: we will send "
+            "a new link"
+        )
+    ),
+    "reminders.*": _static(
+        lambda: _(
+            "This link does not confirm any address: it is incomplete, or the address was "
+            "changed since. Use the link in the latest message, or sign in and give the "
+            "address again"
+        )
+    ),
     # Imports: a cell (portal/imports/cells.py, kinds.py), the file (reader.py), the import
     "import_cell.required": _static(lambda: _("Fill in this cell")),
     "import_cell.control_characters": _static(

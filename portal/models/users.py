@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -32,6 +32,11 @@ class User(UserMixin, Base):
     staff_role: Mapped[str | None] = mapped_column(String(20))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Reminders (portal/reminders): nothing is sent to an address before its owner confirmed
+    # it by the link sent there; each person can turn reminders off.
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -41,6 +46,10 @@ class User(UserMixin, Base):
 
     agency: Mapped[Agency | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    @property
+    def has_confirmed_email(self) -> bool:
+        return bool(self.email) and self.email_confirmed_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
@@ -68,5 +77,8 @@ class ActivationCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The invitee's e-mail address, when the owner gave one with the invitation: the account
+    # made with this code starts with it (unconfirmed).
+    email: Mapped[str | None] = mapped_column(String(254))
 
     employer: Mapped[Employer] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,6 +31,30 @@ class Period:
     notes: list[str] = field(default_factory=list)
 
 
+def _memoised(function):
+    """Remember the answers of a pure function of plain values (the policy files do not change
+    while the process runs). The monthly report, the 缓缴清单 and reminders ask the same
+    questions for every employer of a program: 100,000 employers ask about a handful of
+    periods. The answer is shared: callers read it, never change it. A call with a value
+    that cannot be a key (a list) is answered afresh; a refusal is never remembered.
+    """
+    cache: dict = {}
+
+    @functools.wraps(function)
+    def memoised(*args, **kwargs):
+        key = (args, tuple(kwargs.items()))
+        try:
+            return cache[key]
+        except KeyError:
+            answer = cache[key] = function(*args, **kwargs)
+            return answer
+        except TypeError:  # unhashable: not a value the rules take; let them say so
+            return function(*args, **kwargs)
+
+    memoised.cache_clear = cache.clear
+    return memoised
+
+
 def deferral_program(program_id: str) -> Program:
     program = load_program(program_id)
     if program.kind != "deferral":
@@ -41,6 +66,7 @@ def deferral_program(program_id: str) -> Program:
     return program
 
 
+@_memoised
 def deferral_period(
     program_id: str,
     *,
@@ -216,6 +242,7 @@ class Eligibility:
     refs: dict[str, str]
 
 
+@_memoised
 def check_eligibility(
     program_id: str,
     *,

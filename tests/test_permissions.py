@@ -74,6 +74,8 @@ EXPECTED = {
     "deferral.confirm": ("POST", OWNER_ONLY),
     "deferral.done": ("GET", EMPLOYER_ONLY),
     "amounts.schedule": ("GET", EMPLOYER_ONLY),
+    "reductions.rates": ("GET", EMPLOYER_ONLY),
+    "reductions.choose_return": ("GET", OWNER_ONLY),
     "amounts.schedule_csv": ("GET", EMPLOYER_ONLY),
     "amounts.schedule_xlsx": ("GET", EMPLOYER_ONLY),
     "amounts.departure": ("GET", EMPLOYER_ONLY),

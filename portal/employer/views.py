@@ -4,8 +4,9 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import rules
 from portal.clock import today
-from portal.deferral.queries import employer_standing
+from portal.deferral.queries import employer_programs, employer_standing
 from portal.employer import bp
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.employer.queries import get_membership_or_404, members_of, recent_history
@@ -18,11 +19,13 @@ from portal.permissions import EMPLOYER_MEMBERS, EMPLOYER_VIEW, permission
 @bp.route("/")
 @permission(EMPLOYER_VIEW)
 def home(employer):
-    standing = employer_standing(employer, today())
+    on = today()
+    standing = employer_standing(employer, on)
     return render_template(
         "employer/home.html",
         employer=employer,
         standing=standing,
+        earlier_programs=[rules.load_program(p) for p in employer_programs(employer, on)[1:]],
         next_step=next_step_text(standing),
         reasons=reason_texts(standing, employer),
         history=recent_history(employer),

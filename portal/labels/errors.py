@@ -327,6 +327,16 @@ MESSAGES: dict[str, Message] = {
     "import_file.too_large": _static(
         lambda: _("The file is larger than 50 MB. Import it from the command line")
     ),
+    # The 2020 programs' refund-or-offset choice (portal/reductions)
+    "return_choice.choose": _static(lambda: _("Choose refund or offset")),
+    "return_choice.account_needed": _static(
+        lambda: _(
+            "Enter the account the refund should go to: the agency has none for your employer"
+        )
+    ),
+    "return_choice.nothing_over_collected": _static(
+        lambda: _("Nothing was over-collected, so there is nothing to refund or offset")
+    ),
     "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),
     "import.unknown_kind": _static(lambda: _("Choose what the file holds")),
     "import.not_checked": _static(lambda: _("This file was applied or refused already")),

@@ -119,6 +119,10 @@ class RateEntry:
 class OverCollectionRule:
     options: Param[tuple[str, ...]]
     preferred: Param[str]
+    # A refund needs no application where the agency already has the employer's account.
+    refund_without_application: Param[bool] | None = None
+    # The first contribution month an offset is applied to (a reading).
+    offset_from: Param[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -443,7 +447,7 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
     elif "maternity_rates" not in root.data:
         raise root.error("is missing (write `null` if the source gives none)", "maternity_rates")
     over = root.child("over_collection")
-    over.only({"options", "preferred"})
+    over.only({"options", "preferred", "refund_without_application", "offset_from"})
     deferral = root.child("deferral")
     deferral.only({"max_months", "late_fee", "window_start", "window_end"})
     return dict(
@@ -455,6 +459,12 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
         over_collection=OverCollectionRule(
             over.param("options", subset_of(("refund", "offset"))),
             over.param("preferred", one_of("refund", "offset")),
+            over.param("refund_without_application", as_bool)
+            if "refund_without_application" in over.data
+            else None,
+            over.param("offset_from", one_of("month_after_choice"), reading=True)
+            if "offset_from" in over.data
+            else None,
         ),
         deferral=DeferralByApplication(
             deferral.param("max_months", as_positive_int),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from .errors import InvalidInput, NotApplicable
-from .months import add_months, check_month, last_day, month_span
+from .months import add_months, check_month, last_day, month_of, month_span
 from .policy import Program, load_program
 from .quote import ZERO, _amount, to_fen
 
@@ -216,4 +218,277 @@ def deferral_request(program_id: str, *, start_month: str, months: int) -> Defer
     )
 
 
-__all__ = ["unit_rate", "over_collected", "return_options", "deferral_request", "last_day"]
+# ------------------------------------------------------------------ the rate table month by month
+
+
+@dataclass(frozen=True)
+class MonthFact:
+    """What is known of one contribution month (费款所属期) under a 2020 program.
+
+    ``collected_amount`` is the unit medical amount the agency assessed and collected (maternity
+    apart: reading ``assessed_unit_amount``); None when nothing was collected for the month.
+    """
+
+    month: str
+    contribution_base: Decimal | None
+    collected_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RateMonth:
+    """One month of the reduced-rate table: every figure with the clause it comes from."""
+
+    month: str
+    normal_rate: Decimal
+    reduced_rate: Decimal
+    contribution_base: Decimal | None
+    base_source: str  # "assessment" | "estimate" | "missing"
+    due_at_normal: Decimal | None
+    due_at_reduced: Decimal | None
+    reduction: Decimal | None
+    maternity_rate: Decimal | None
+    maternity_amount: Decimal | None
+    collected_amount: Decimal | None
+    over_collected: Decimal
+    payable_with: str | None  # a month this one may be paid with, without late fee
+    refs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_reduced(self) -> bool:
+        return self.reduced_rate < self.normal_rate
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """An employer's 2020 reduced rates month by month (or why it has none)."""
+
+    program_id: str
+    unit_type: str | None
+    rows: list[RateMonth]
+    excluded: tuple[str, str] | None = None  # (code, clause) when the unit is out of scope
+    refs: dict[str, str] = field(default_factory=dict)
+
+    def _total(self, name: str) -> Decimal:
+        return to_fen(sum((getattr(r, name) or ZERO for r in self.rows), ZERO))
+
+    @property
+    def due_at_normal(self) -> Decimal:
+        return self._total("due_at_normal")
+
+    @property
+    def due_at_reduced(self) -> Decimal:
+        return self._total("due_at_reduced")
+
+    @property
+    def reduction(self) -> Decimal:
+        return self._total("reduction")
+
+    @property
+    def over_collected(self) -> Decimal:
+        return self._total("over_collected")
+
+    @property
+    def over_collected_months(self) -> list[RateMonth]:
+        return [r for r in self.rows if r.over_collected > 0]
+
+    def due_by_month(self) -> dict[str, Decimal]:
+        """Unit amount due at the reduced rate per month, where the base is known."""
+        return {r.month: r.due_at_reduced for r in self.rows if r.due_at_reduced is not None}
+
+
+def rate_months(program_id: str) -> list[str]:
+    """The months of the program's rate table that end (2020-01..2020-12): the months shown."""
+    program = reduction_program(program_id)
+    assert program.unit_rates is not None  # noqa: S101
+    entries = [e for entries in program.unit_rates.values() for e in entries if e.end is not None]
+    return month_span(min(e.start for e in entries), max(e.end for e in entries))  # type: ignore[type-var]
+
+
+def rate_table(
+    program_id: str,
+    *,
+    unit_kind: str,
+    months: Iterable[MonthFact] = (),
+    contribution_base: Decimal | None = None,
+) -> RateTable:
+    """Normal rate, reduced rate, base, due at each and the reduction for every month of the
+    program's table; the agency's assessment gives a month's base and what it collected, else
+    the employer's base estimates it (DOMAIN §6). A unit kind out of scope gets no rows."""
+    program = reduction_program(program_id)
+    try:  # the rate categories (unit_types), not the deferral's scope: Linyi reduces 机关事业单位
+        unit_type = unit_type_for(program_id, unit_kind)
+    except NotApplicable:
+        scope = program.scope
+        ref = (
+            scope.excluded_unit_kinds.ref
+            if unit_kind in scope.excluded_unit_kinds.value
+            else scope.unit_kinds.ref
+        )
+        return RateTable(program.id, None, [], ("out_of_scope_unit_kind", ref))
+    known = {check_month(m.month): m for m in months}
+    default_base = (
+        None if contribution_base is None else _amount(contribution_base, "contribution_base")
+    )
+    february_rule = program.reading("february_unpaid_with_march")
+    rows = []
+    for month in rate_months(program_id):
+        rate = unit_rate(program_id, month, unit_type)
+        fact = known.get(month)
+        base, source = default_base, "estimate" if default_base is not None else "missing"
+        if fact is not None and fact.contribution_base is not None:
+            base, source = _amount(fact.contribution_base, "contribution_base"), "assessment"
+        collected = None
+        if fact is not None and fact.collected_amount is not None:
+            collected = _amount(fact.collected_amount, "collected_amount")
+        due_normal = None if base is None else base * rate.normal_unit_rate
+        due_reduced = None if base is None else base * rate.unit_rate
+        over = ZERO
+        refs = dict(rate.refs)
+        if collected is not None and due_reduced is not None and collected > due_reduced:
+            over = collected - due_reduced
+            assert program.over_collection is not None  # noqa: S101
+            refs["over_collected"] = program.over_collection.options.ref
+        payable_with = None
+        if (
+            february_rule is not None
+            and february_rule.value
+            and month == "2020-02"
+            and base is not None
+            and collected is None
+        ):
+            payable_with = "2020-03"
+            refs["payable_with"] = february_rule.ref
+        maternity = rate.maternity_rate
+        if maternity is None and program.reading("maternity_not_reduced") is not None:
+            refs["maternity_rate"] = program.reading("maternity_not_reduced").ref  # type: ignore[union-attr]
+        rows.append(
+            RateMonth(
+                month=month,
+                normal_rate=rate.normal_unit_rate,
+                reduced_rate=rate.unit_rate,
+                contribution_base=base,
+                base_source=source,
+                due_at_normal=_fen(due_normal),
+                due_at_reduced=_fen(due_reduced),
+                # each month is billed in fen: the row's reduction is the difference of its
+                # rounded figures, so the table adds up as shown
+                reduction=None if base is None else to_fen(due_normal) - to_fen(due_reduced),  # type: ignore[arg-type]
+                maternity_rate=maternity,
+                maternity_amount=_fen(
+                    None if base is None or maternity is None else base * maternity
+                ),
+                collected_amount=_fen(collected),
+                over_collected=to_fen(over),
+                payable_with=payable_with,
+                refs=refs,
+            )
+        )
+    refs = {"scope": program.scope.unit_kinds.ref}
+    if program.unit_types and unit_type in program.unit_types:
+        refs["unit_type"] = program.unit_types[unit_type].ref
+    return RateTable(program.id, unit_type, rows, None, refs)
+
+
+def _fen(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else to_fen(amount)
+
+
+# ------------------------------------------------------------------ refund or offset
+
+
+@dataclass(frozen=True)
+class ReturnDecision:
+    """The employer's choice for its over-collected amount, checked."""
+
+    program_id: str
+    choice: str  # "refund" | "offset"
+    needs_application: bool  # False: the agency refunds to the account it has (batch refund)
+    account: str | None
+    offset_from: str | None  # the first contribution month an offset is applied to
+    refs: dict[str, str] = field(default_factory=dict)
+
+
+def return_decision(
+    program_id: str,
+    choice: str,
+    *,
+    decided_on: date,
+    account: str | None = None,
+    account_known: bool = False,
+) -> ReturnDecision:
+    """Check a refund-or-offset choice (鲁医保发〔2020〕23号 四; 锡医保服务〔2020〕11号 三（四）).
+
+    A refund goes to the account the agency has, needing no application where the program says
+    so, else to the account the employer gives; an offset starts with the month after the
+    choice (reading ``offset_from``).
+    """
+    program = reduction_program(program_id)
+    rule = program.over_collection
+    assert rule is not None  # noqa: S101
+    if choice not in rule.options.value:
+        raise InvalidInput(
+            f"Choose one of {', '.join(rule.options.value)}", code="bad_choice", field="choice"
+        )
+    account = (account or "").strip() or None
+    refs = {"choice": rule.options.ref}
+    if choice == "offset":
+        start = add_months(month_of(decided_on), 1)
+        if rule.offset_from is not None:
+            refs["offset_from"] = rule.offset_from.ref
+        return ReturnDecision(program.id, choice, True, None, start, refs)
+    batch = bool(rule.refund_without_application and rule.refund_without_application.value)
+    if rule.refund_without_application is not None:
+        refs["refund_without_application"] = rule.refund_without_application.ref
+    if account_known and account is None:
+        return ReturnDecision(program.id, choice, not batch, None, None, refs)
+    if account is None:
+        raise InvalidInput(
+            "Give the account the refund should go to", code="account_needed", field="account"
+        )
+    return ReturnDecision(program.id, choice, True, account, None, refs)
+
+
+@dataclass(frozen=True)
+class OffsetMonth:
+    month: str
+    due_amount: Decimal
+    offset_amount: Decimal
+    payable_amount: Decimal
+    credit_left: Decimal
+
+
+def offset_schedule(
+    over_collected_total: Decimal, due_by_month: Mapping[str, Decimal], *, from_month: str
+) -> list[OffsetMonth]:
+    """Apply an over-collected amount to each contribution month from ``from_month`` in turn
+    until it is used up (冲抵以后月份的缴费, 鲁医保发〔2020〕23号 四;
+    锡医保服务〔2020〕11号 三（四）)."""
+    credit = to_fen(_amount(over_collected_total, "over_collected_total"))
+    check_month(from_month, "from_month")
+    schedule = []
+    for month in sorted(m for m in due_by_month if m >= from_month):
+        if credit <= 0:
+            break
+        due = to_fen(_amount(due_by_month[month], "due_amount"))
+        used = min(due, credit)
+        credit -= used
+        schedule.append(OffsetMonth(month, due, used, due - used, credit))
+    return schedule
+
+
+__all__ = [
+    "MonthFact",
+    "OffsetMonth",
+    "RateMonth",
+    "RateTable",
+    "ReturnDecision",
+    "deferral_request",
+    "last_day",
+    "offset_schedule",
+    "over_collected",
+    "rate_months",
+    "rate_table",
+    "return_decision",
+    "return_options",
+    "unit_rate",
+]

@@ -15,6 +15,16 @@ from portal.reductions.forms import ReturnChoiceForm
 from portal.reductions.operations import ReturnChoiceError, record_return_choice
 from portal.reductions.queries import offsets, rate_table_for, reduction_programs, return_choices
 
+# The figures of a row the page cites, in the order of its columns (and the personal part).
+SHOWN_REFS = (
+    "normal_unit_rate",
+    "unit_rate",
+    "maternity_rate",
+    "over_collected",
+    "payable_with",
+    "personal_rate",
+)
+
 
 @bp.route("/")
 @permission(EMPLOYER_FINANCE)
@@ -90,9 +100,9 @@ def _pick(programs: list[str]) -> str | None:
 def _notes(table: rules.RateTable) -> dict[str, int]:
     """Number every clause the table cites once, in the order the page shows them."""
     numbered: dict[str, int] = {}
-    refs = [*table.refs.values()]
+    refs = [table.refs["unit_type"]] if "unit_type" in table.refs else []
     for row in table.rows:
-        refs.extend(row.refs.values())
+        refs.extend(row.refs[key] for key in SHOWN_REFS if key in row.refs)
     for ref in refs:
         numbered.setdefault(ref, len(numbered) + 1)
     return numbered

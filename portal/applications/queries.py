@@ -3,35 +3,43 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CommitmentApplication, Employer, EvidenceFile, StoredLetter
 
 
-def latest_round(employer: Employer) -> CommitmentApplication | None:
+def latest_round(employer: Employer, kind: str = "commitment") -> CommitmentApplication | None:
+    """The employer's latest application of ``kind`` (a commitment, or a 2020 deferral)."""
     return db.session.scalar(
         select(CommitmentApplication)
-        .where(CommitmentApplication.employer_id == employer.id)
+        .where(CommitmentApplication.employer_id == employer.id, CommitmentApplication.kind == kind)
         .order_by(CommitmentApplication.round.desc())
         .limit(1)
     )
 
 
-def current_draft(employer: Employer) -> CommitmentApplication | None:
-    latest = latest_round(employer)
+def next_round(employer: Employer) -> int:
+    """The next round number: rounds count every kind of the employer's applications."""
+    latest = db.session.scalar(
+        select(func.max(CommitmentApplication.round)).where(
+            CommitmentApplication.employer_id == employer.id
+        )
+    )
+    return (latest or 0) + 1
+
+
+def current_draft(employer: Employer, kind: str = "commitment") -> CommitmentApplication | None:
+    latest = latest_round(employer, kind)
     return latest if latest is not None and latest.status == "draft" else None
 
 
-def rounds_of(employer_id: int) -> list[CommitmentApplication]:
-    """Every round of an employer's applications, newest first."""
-    return list(
-        db.session.scalars(
-            select(CommitmentApplication)
-            .where(CommitmentApplication.employer_id == employer_id)
-            .order_by(CommitmentApplication.round.desc())
-        )
-    )
+def rounds_of(employer_id: int, kind: str | None = None) -> list[CommitmentApplication]:
+    """Every round of an employer's applications (of ``kind``, else all), newest first."""
+    query = select(CommitmentApplication).where(CommitmentApplication.employer_id == employer_id)
+    if kind is not None:
+        query = query.where(CommitmentApplication.kind == kind)
+    return list(db.session.scalars(query.order_by(CommitmentApplication.round.desc())))
 
 
 def get_application_or_404(employer: Employer, application_id: int) -> CommitmentApplication:

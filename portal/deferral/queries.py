@@ -66,7 +66,10 @@ LATEST_APPLICATION = (
         CommitmentApplication.due_on,
         CommitmentApplication.decision_reason,
     )
-    .where(CommitmentApplication.employer_id == bindparam("employer_id"))
+    .where(
+        CommitmentApplication.employer_id == bindparam("employer_id"),
+        CommitmentApplication.kind == "commitment",  # a 2020 deferral is not the route to the list
+    )
     .order_by(CommitmentApplication.round.desc(), CommitmentApplication.id.desc())
     .limit(1)
 )
@@ -275,7 +278,9 @@ def standings(
             )
             .label("rank"),
         )
-        .where(CommitmentApplication.employer_id.in_(ids))
+        .where(
+            CommitmentApplication.employer_id.in_(ids), CommitmentApplication.kind == "commitment"
+        )
         .subquery()
     )
     for row in connection.execute(select(latest_round).where(latest_round.c.rank == 1)):

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from portal import rules
 from portal.deferral.queries import employer_programs, plain_rows
 from portal.extensions import db
-from portal.models import Assessment, Employer, ReturnChoice
+from portal.models import Assessment, CommitmentApplication, Employer, ReturnChoice
 
 MONTHS = select(
     Assessment.month, Assessment.contribution_base_amount, Assessment.unit_amount
@@ -59,4 +59,18 @@ def offsets(choice: ReturnChoice | None, table: rules.RateTable) -> list[rules.O
         return []
     return rules.offset_schedule(
         choice.over_collected_amount, table.due_by_month(), from_month=choice.offset_from
+    )
+
+
+def latest_deferral(employer: Employer, program_id: str) -> CommitmentApplication | None:
+    """The employer's latest 2020 deferral application under ``program_id``."""
+    return db.session.scalar(
+        select(CommitmentApplication)
+        .where(
+            CommitmentApplication.employer_id == employer.id,
+            CommitmentApplication.kind == "deferral_2020",
+            CommitmentApplication.program_id == program_id,
+        )
+        .order_by(CommitmentApplication.round.desc())
+        .limit(1)
     )

@@ -7,13 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import rules
+from portal.applications.operations import deferral_of
 from portal.clock import today
 from portal.labels import put_error
 from portal.permissions import EMPLOYER_DECIDE, EMPLOYER_FINANCE, permission
 from portal.reductions import bp
 from portal.reductions.forms import ReturnChoiceForm
 from portal.reductions.operations import ReturnChoiceError, record_return_choice
-from portal.reductions.queries import offsets, rate_table_for, reduction_programs, return_choices
+from portal.reductions.queries import (
+    latest_deferral,
+    offsets,
+    rate_table_for,
+    reduction_programs,
+    return_choices,
+)
 
 # The figures of a row the page cites, in the order of its columns (and the personal part).
 SHOWN_REFS = (
@@ -34,6 +41,7 @@ def rates(employer):
     if program_id is None:
         return render_template("reductions/none.html", employer=employer)
     table = rate_table_for(employer, program_id)
+    application = latest_deferral(employer, program_id)
     history = return_choices(employer, program_id)
     choice = history[0] if history else None
     return render_template(
@@ -46,6 +54,8 @@ def rates(employer):
         choice=choice,
         history=history,
         offsets=offsets(choice, table),
+        application=application,
+        deferral=deferral_of(application) if application else None,
     )
 
 

@@ -43,6 +43,7 @@ from .quote import (
 )
 from .reductions import (
     DeferralRequest,
+    DeferredMonth,
     MonthFact,
     OffsetMonth,
     OverCollection,
@@ -52,6 +53,7 @@ from .reductions import (
     ReturnDecision,
     ReturnOption,
     deferral_request,
+    deferred_months,
     offset_schedule,
     over_collected,
     rate_months,
@@ -77,6 +79,7 @@ __all__ = [
     "Classification",
     "CreditCode",
     "DeferralRequest",
+    "DeferredMonth",
     "Hint",
     "Eligibility",
     "Industry",
@@ -112,6 +115,7 @@ __all__ = [
     "classify",
     "deferral_period",
     "deferral_request",
+    "deferred_months",
     "departure_due",
     "deregistration_due",
     "industry_for_code",

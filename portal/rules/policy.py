@@ -131,6 +131,16 @@ class DeferralByApplication:
     late_fee: Param[bool]
     window_start: Param[str]
     window_end: Param[str] | None
+    # The last day an application is taken (a reading where the text sets none).
+    applications_until: Param[date] | None = None
+    # The statement that the employees agreed (经与职工协商一致) is required.
+    employee_agreement: Param[bool] | None = None
+    # At least one uploaded application letter, commitment letter or form is required.
+    documents_required: Param[bool] | None = None
+    # When the deferred months are caught up: a reading (the texts say only "after").
+    catch_up_by: Param[str] | None = None
+    # The target review time in working days (a reading: the 2020 texts set none).
+    review_working_days: Param[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -449,7 +459,19 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
     over = root.child("over_collection")
     over.only({"options", "preferred", "refund_without_application", "offset_from"})
     deferral = root.child("deferral")
-    deferral.only({"max_months", "late_fee", "window_start", "window_end"})
+    deferral.only(
+        {
+            "max_months",
+            "late_fee",
+            "window_start",
+            "window_end",
+            "applications_until",
+            "employee_agreement",
+            "documents_required",
+            "catch_up_by",
+            "review_working_days",
+        }
+    )
     return dict(
         unit_types=unit_types,
         unit_rates=unit_rates,
@@ -471,8 +493,18 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             deferral.param("late_fee", as_bool),
             deferral.param("window_start", as_month),
             deferral.optional_param("window_end", as_month),
+            _maybe(deferral, "applications_until", as_date),
+            _maybe(deferral, "employee_agreement", as_bool),
+            _maybe(deferral, "documents_required", as_bool),
+            _maybe(deferral, "catch_up_by", one_of("last_day_of_month_after_period")),
+            _maybe(deferral, "review_working_days", as_positive_int),
         ),
     )
+
+
+def _maybe(node: Node, key: str, conv: Any) -> Param[Any] | None:
+    """An optional value that may be left out of the file."""
+    return node.param(key, conv) if node.data.get(key) is not None else None
 
 
 def _program_files(directory: Path) -> list[Path]:

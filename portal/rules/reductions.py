@@ -67,6 +67,8 @@ class DeferralRequest:
     late_fee: bool
     catch_up_from: str  # the first month after the deferral, when full catch-up is due
     refs: dict[str, str] = field(default_factory=dict)
+    catch_up_by: date | None = None  # the day the deferred months are caught up by (a reading)
+    needs_employee_agreement: bool = False  # 经与职工协商一致 (锡医保服务〔2020〕11号 三（一）)
 
 
 def reduction_program(program_id: str) -> Program:
@@ -178,8 +180,11 @@ def over_collected(
     )
 
 
-def deferral_request(program_id: str, *, start_month: str, months: int) -> DeferralRequest:
-    """Check a 2020 deferral application: at most the program's maximum months, no late fee."""
+def deferral_request(
+    program_id: str, *, start_month: str, months: int, applied_on: date | None = None
+) -> DeferralRequest:
+    """Check a 2020 deferral application: at most the program's maximum months, within its
+    window, applied for while applications are taken (``applied_on``), no late fee."""
     program = reduction_program(program_id)
     rule = program.deferral
     assert rule is not None  # noqa: S101
@@ -202,11 +207,29 @@ def deferral_request(program_id: str, *, start_month: str, months: int) -> Defer
             code="month_outside_program",
             field="start_month",
         )
+    if (
+        applied_on is not None
+        and rule.applications_until is not None
+        and applied_on > rule.applications_until.value
+    ):
+        raise InvalidInput(
+            f"Applications were taken until {rule.applications_until.value} "
+            f"({rule.applications_until.ref})",
+            code="applications_closed",
+            field="start_month",
+        )
     refs = {
         "max_months": rule.max_months.ref,
         "late_fee": rule.late_fee.ref,
         "window": rule.window_start.ref,
     }
+    catch_up_by = None
+    if rule.catch_up_by is not None:  # last_day_of_month_after_period
+        catch_up_by = last_day(add_months(end, 1))
+        refs["catch_up_by"] = rule.catch_up_by.ref
+    agreement = bool(rule.employee_agreement and rule.employee_agreement.value)
+    if rule.employee_agreement is not None:
+        refs["employee_agreement"] = rule.employee_agreement.ref
     return DeferralRequest(
         program.id,
         start,
@@ -215,7 +238,49 @@ def deferral_request(program_id: str, *, start_month: str, months: int) -> Defer
         rule.late_fee.value,
         add_months(end, 1),
         refs,
+        catch_up_by,
+        agreement,
     )
+
+
+@dataclass(frozen=True)
+class DeferredMonth:
+    """One deferred month of a 2020 deferral: the parts deferred and their total."""
+
+    month: str
+    unit_amount: Decimal  # the unit medical part at the reduced rate
+    maternity_amount: Decimal
+    personal_amount: Decimal
+    total: Decimal
+
+
+def deferred_months(request: DeferralRequest, table: RateTable) -> list[DeferredMonth] | None:
+    """The amounts a 2020 deferral holds over, month by month, from the rate table's bases; None
+    when a month's base is unknown.
+
+    What is deferred is the program's ``scope.deferred_part``: Linyi defers 职工医疗、生育保险费
+    (unit medical, maternity and the personal part: 操作细则 一（二）);
+    Wuxi 医疗保险费 (锡 三（一）),
+    of which only the unit part's rate is in the source, so only that part is computed.
+    """
+    program = reduction_program(request.program_id)
+    part = program.scope.deferred_part.value
+    rows = {r.month: r for r in table.rows}
+    found = []
+    for month in request.months:
+        row = rows.get(month)
+        if row is None or row.contribution_base is None:
+            return None
+        base = row.contribution_base
+        unit = to_fen(base * row.reduced_rate)
+        maternity = ZERO
+        personal = ZERO
+        if part == "medical_and_maternity":
+            maternity = to_fen(base * (row.maternity_rate or ZERO))
+            if program.personal_rate is not None:
+                personal = to_fen(base * program.personal_rate.value)
+        found.append(DeferredMonth(month, unit, maternity, personal, unit + maternity + personal))
+    return found
 
 
 # ------------------------------------------------------------------ the rate table month by month
@@ -477,6 +542,8 @@ def offset_schedule(
 
 
 __all__ = [
+    "DeferredMonth",
+    "deferred_months",
     "MonthFact",
     "OffsetMonth",
     "RateMonth",

@@ -55,9 +55,23 @@ def _call(call: str, given_: dict[str, Any]) -> Any:
             from_month=str(args["from_month"]),
         )
     if call == "deferral_request":
+        applied = args.get("applied_on")
         return rules.deferral_request(
+            program,
+            start_month=str(args["start_month"]),
+            months=args["months"],
+            applied_on=_date(applied) if applied else None,
+        )
+    if call == "deferred_months":
+        request = rules.deferral_request(
             program, start_month=str(args["start_month"]), months=args["months"]
         )
+        table = rules.rate_table(
+            program,
+            unit_kind=args["unit_kind"],
+            contribution_base=_dec(args["contribution_base"]),
+        )
+        return rules.deferred_months(request, table)
     raise AssertionError(call)
 
 

@@ -1,5 +1,6 @@
 """The 2020 deferral by application: the employer applies, uploads, sends; a reviewer approves
-or returns it with a reason (临医保发〔2020〕28号 操作细则 一（二）、二（二）; 锡医保服务〔2020〕11号 三（一））."""
+or returns it with a reason (临医保发〔2020〕28号 操作细则 一（二）、二（二）;
+锡医保服务〔2020〕11号 三（一）)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A Linyi employer on 2020-03-20 sees its reduced rates and chooses offset, in a real browser.
-
-The 4-month deferral application and its review (issue 14, part 4) are not built yet; this
-journey stops at the offset shown month by month.
-"""
+"""A Linyi employer on 2020-03-20 sees its reduced rates, chooses offset, applies for a 4-month
+deferral, a reviewer approves it and the employer sees the catch-up date: in a real browser."""
 
 from __future__ import annotations
 
@@ -10,6 +7,7 @@ import pytest
 
 from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot, sign_in
+from tests.files import png
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +34,42 @@ def test_linyi_employer_sees_reduced_rates_and_chooses_offset(live_server, brows
         first = page.inner_text("#offset-2020-04")
         assert "410.00" in first
         screenshot(page, "linyi-2020-offset")
+        # the 4-month deferral by application (临医保发〔2020〕28号 操作细则 一（二）、二（二）)
+        page.click("#apply-deferral")
+        page.check("input[name=start_month][value='2020-03']")
+        page.check("input[name=months][value='4']")
+        page.fill("#reason", "疫情停工，订单延后")
+        page.click("main form button.button")
+        assert "2020-03 – 2020-06" in page.inner_text("#deferral-months")
+        page.set_input_files(
+            "input[type=file]",
+            files=[{"name": "缓缴申请书.png", "mimeType": "image/png", "buffer": png()}],
+        )
+        page.click("#upload button")
+        assert "缓缴申请书.png" in page.inner_text("#files")
+        screenshot(page, "linyi-2020-deferral-files")
+        page.click("#send button")
+        page.wait_for_selector("dd.status")
+        reference = page.inner_text("h1")
+        assert "DA-2020-" in reference
+        page.click("text=退出")
+        sign_in(page, base_url, "reviewer-ly", DEMO_PASSWORD)
+        page.goto(f"{base_url}/review/")
+        page.click("text=DA-2020-")
+        assert "2020-03" in page.inner_text("#deferral-months")
+        screenshot(page, "linyi-2020-review")
+        page.click("form[action$='/approve'] button")
+        page.wait_for_selector(".notice-success")  # the approval is recorded before signing out
+        assert "审核通过" in page.inner_text("dd.status")
+        page.click("text=退出")
+        sign_in(page, base_url, "owner-ly", DEMO_PASSWORD)
+        page.wait_for_selector("#next-step")
+        page.click("#next-step a.button")
+        status = page.inner_text("#deferral-status")
+        assert "2020年7月31日" in status
+        page.click("#deferral-status a")
+        assert "2020年7月31日" in page.inner_text("#catch-up-by")
+        screenshot(page, "linyi-2020-deferral-approved")
         narrow = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
         small = narrow.new_page()
         sign_in(small, base_url, "owner-ly", DEMO_PASSWORD)

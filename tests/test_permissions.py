@@ -120,6 +120,8 @@ EXPECTED = {
     "reports.monthly": ("GET", BACK_OFFICE),
     "reports.monthly_csv": ("GET", BACK_OFFICE),
     "reports.monthly_xlsx": ("GET", BACK_OFFICE),
+    "reports.wuxi_2020": ("GET", BACK_OFFICE),
+    "reports.wuxi_2020_xlsx": ("GET", BACK_OFFICE),
     "hall.halls": ("GET", EVERYONE),
     "hall.visit": ("GET", HALL_ONLY),
     "hall.stop": ("POST", HALL_ONLY),

@@ -42,6 +42,7 @@ from .quote import (
     to_fen,
 )
 from .reductions import (
+    AssessedMonth,
     DeferralRequest,
     DeferredMonth,
     MonthFact,
@@ -50,6 +51,7 @@ from .reductions import (
     Rate,
     RateMonth,
     RateTable,
+    ReductionTotals,
     ReturnDecision,
     ReturnOption,
     deferral_request,
@@ -58,6 +60,7 @@ from .reductions import (
     over_collected,
     rate_months,
     rate_table,
+    reduction_totals,
     return_decision,
     return_options,
     unit_rate,
@@ -73,6 +76,9 @@ INDUSTRIES: dict[str, Industry] = industries()
 
 __all__ = [
     "INDUSTRIES",
+    "AssessedMonth",
+    "ReductionTotals",
+    "reduction_totals",
     "CalendarRangeError",
     "Check",
     "CheckReport",

@@ -55,6 +55,7 @@ class Document:
     title: str
     issued_on: date
     seed: str
+    issuer: str | None = None  # 发文部门, where a report asks for it
 
 
 @dataclass(frozen=True)
@@ -246,13 +247,14 @@ def parse_program(path: Path) -> Program:
     province.only({"zh", "en", "ref"})
     documents = []
     for doc in root.children("documents"):
-        doc.only({"number", "title", "issued_on", "seed"})
+        doc.only({"number", "title", "issued_on", "seed", "issuer"})
         documents.append(
             Document(
                 doc.text("number"),
                 doc.text("title"),
                 doc.value("issued_on", as_date),
                 doc.text("seed"),
+                doc.text("issuer") if "issuer" in doc.data else None,
             )
         )
     if not documents:

@@ -541,7 +541,84 @@ def offset_schedule(
     return schedule
 
 
+# ------------------------------------------------------------- the monthly statistics (锡 三（六）)
+
+
+@dataclass(frozen=True)
+class AssessedMonth:
+    """One employer's assessed month, for the monthly statistics of many employers."""
+
+    employer_id: int
+    unit_kind: str
+    month: str
+    contribution_base: Decimal
+    headcount: int
+
+
+@dataclass(frozen=True)
+class ReductionTotals:
+    """The 减征成效 and 主要政策 columns of 职工医保阶段性减征医保费统计表 (锡医保服务〔2020〕11号
+    三（六）附表) for the employers given, through ``through_month``."""
+
+    program_id: str
+    through_month: str
+    reduced_rate: Decimal  # 减征后单位缴费率
+    period_start: date  # 减征期限 (to the day)
+    period_end: date
+    enterprises: int  # 涉及企业数
+    employees: int  # 涉及参保职工人数 (in each employer's latest reduced month)
+    reduced_amount: Decimal  # 减征医保费, in yuan
+    refs: dict[str, str] = field(default_factory=dict)
+
+
+def reduction_totals(
+    program_id: str, months: Iterable[AssessedMonth], *, through_month: str
+) -> ReductionTotals:
+    """Sum what the reduction took off the assessed months of the employers in scope through
+    ``through_month`` (each month in fen, as billed)."""
+    program = reduction_program(program_id)
+    check_month(through_month, "through_month")
+    assert program.unit_rates is not None  # noqa: S101
+    reduced = [e for e in program.unit_rates["enterprise"] if e.end is not None]
+    reduced = [e for e in reduced if unit_rate(program_id, e.start).is_reduced]
+    start, end = reduced[0].start, reduced[-1].end
+    amount = ZERO
+    latest: dict[int, tuple[str, int]] = {}
+    for row in months:
+        if not (start <= row.month <= end and row.month <= through_month):  # type: ignore[operator]
+            continue
+        try:
+            unit_type = unit_type_for(program_id, row.unit_kind)
+        except NotApplicable:
+            continue  # out of scope (锡 一: 不含机关事业单位)
+        rate = unit_rate(program_id, row.month, unit_type)
+        if not rate.is_reduced:
+            continue
+        base = _amount(row.contribution_base, "contribution_base")
+        amount += to_fen(base * rate.normal_unit_rate) - to_fen(base * rate.unit_rate)
+        if row.employer_id not in latest or latest[row.employer_id][0] < row.month:
+            latest[row.employer_id] = (row.month, row.headcount)
+    return ReductionTotals(
+        program.id,
+        through_month,
+        min(e.rate for e in reduced),
+        first_day_of(start),
+        last_day(end),  # type: ignore[arg-type]
+        len(latest),
+        sum(h for _m, h in latest.values()),
+        amount,
+        {"reduced_rate": reduced[0].ref, "scope": program.scope.excluded_unit_kinds.ref},
+    )
+
+
+def first_day_of(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
 __all__ = [
+    "AssessedMonth",
+    "ReductionTotals",
+    "reduction_totals",
     "DeferredMonth",
     "deferred_months",
     "MonthFact",

@@ -75,6 +75,7 @@ def test_linyi_employer_sees_reduced_rates_and_chooses_offset(live_server, brows
         sign_in(small, base_url, "owner-ly", DEMO_PASSWORD)
         small.wait_for_selector("#next-step")
         small.click("#next-step a.button")
+        small.wait_for_load_state("load")  # the style sheet too: a busy machine is slow
         assert small.evaluate("document.documentElement.scrollWidth") <= 360
         screenshot(small, "linyi-2020-rates-360px")
         narrow.close()

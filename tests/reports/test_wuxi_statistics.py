@@ -85,3 +85,39 @@ def test_a_bad_fund_figure_is_a_message_not_a_table(app, client, make):
     page = client.get("/reports/wuxi-2020?month=2020-04&balance=1e9")
     assert page.status_code == 400
     assert "万元" in page.get_data(as_text=True)
+
+
+def test_the_command_writes_the_same_table(app, make, tmp_path):
+    _world(make)
+    output = tmp_path / "wuxi.xlsx"
+    result = app.test_cli_runner().invoke(
+        args=[
+            "portal",
+            "report",
+            "wuxi-2020",
+            "--month",
+            "2020-04",
+            "--balance",
+            "100.25",
+            "--output",
+            str(output),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(output).active
+    assert [c.value for c in sheet[1]] == list(STATISTICS_HEADERS)
+    assert float(sheet[2][8].value) == 100.25 and float(sheet[2][14].value) == 1.6
+    refused = app.test_cli_runner().invoke(
+        args=[
+            "portal",
+            "report",
+            "wuxi-2020",
+            "--month",
+            "2020-04",
+            "--income",
+            "1e5",
+            "--output",
+            str(output),
+        ]
+    )
+    assert refused.exit_code != 0 and "万元" in refused.output

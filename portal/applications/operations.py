@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
 from portal import uploads as files
-from portal.applications.queries import latest_round, next_round
+from portal.applications.queries import latest_and_next_round, latest_round
 from portal.deferral.queries import employer_facts
 from portal.extensions import db
 from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
@@ -119,7 +119,7 @@ def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApp
 
     :raise ApplicationError: the employer is on the list, or may not apply at all.
     """
-    latest = latest_round(employer)
+    latest, next_round = latest_and_next_round(employer)
     if latest is not None and latest.status != "rejected":
         return latest
     if latest is None and employer.list_status == "listed":
@@ -129,7 +129,7 @@ def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApp
         raise ApplicationError(refused[0][0], detail=refused[0][1])
     application = CommitmentApplication(
         employer=employer,
-        round=next_round(employer),
+        round=next_round,
         status="draft",
         program_id=employer.program_id,
     )
@@ -473,7 +473,7 @@ def open_deferral_draft(
 
     :raise ApplicationError: the employer may not apply.
     """
-    latest = latest_round(employer, DEFERRAL_KIND)
+    latest, next_round = latest_and_next_round(employer, DEFERRAL_KIND)
     if latest is not None and latest.status != "rejected":
         return latest
     refused = deferral_refusals(employer, program_id)
@@ -481,7 +481,7 @@ def open_deferral_draft(
         raise ApplicationError(refused[0][0], detail=refused[0][1])
     application = CommitmentApplication(
         employer=employer,
-        round=next_round(employer),
+        round=next_round,
         status="draft",
         kind=DEFERRAL_KIND,
         program_id=program_id,

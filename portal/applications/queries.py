@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import CommitmentApplication, Employer, EvidenceFile, StoredLetter
@@ -19,14 +19,21 @@ def latest_round(employer: Employer, kind: str = "commitment") -> CommitmentAppl
     )
 
 
-def next_round(employer: Employer) -> int:
-    """The next round number: rounds count every kind of the employer's applications."""
-    latest = db.session.scalar(
-        select(func.max(CommitmentApplication.round)).where(
-            CommitmentApplication.employer_id == employer.id
+def latest_and_next_round(
+    employer: Employer, kind: str = "commitment"
+) -> tuple[CommitmentApplication | None, int]:
+    """The latest application of ``kind`` and the next round number (rounds count every kind),
+    read in one statement: two statements would see two snapshots, and a draft committed by a
+    concurrent request between them would give a second draft the next round."""
+    rounds = list(
+        db.session.scalars(
+            select(CommitmentApplication)
+            .where(CommitmentApplication.employer_id == employer.id)
+            .order_by(CommitmentApplication.round.desc())
         )
     )
-    return (latest or 0) + 1
+    latest = next((r for r in rounds if r.kind == kind), None)
+    return latest, (rounds[0].round + 1 if rounds else 1)
 
 
 def current_draft(employer: Employer, kind: str = "commitment") -> CommitmentApplication | None:

@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.lookup import bp as lookup_bp
     from portal.main import bp as main_bp
     from portal.moved import bp as moved_bp
+    from portal.reductions import bp as reductions_bp
     from portal.reminders import bp as reminders_bp
     from portal.reports import bp as reports_bp
     from portal.review import bp as review_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         employer_bp,
         deferral_bp,
+        reductions_bp,
         amounts_bp,
         lookup_bp,
         api_bp,

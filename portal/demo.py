@@ -29,6 +29,13 @@ DEMO_ACCOUNTS = [
     ("hall", DEMO_PASSWORD, "service-hall staff (聊城市医保中心)"),
     ("reviewer", DEMO_PASSWORD, "agency reviewer (聊城市医保中心)"),
     ("reviewer-wh", DEMO_PASSWORD, "agency reviewer (乌海市医保中心)"),
+    (
+        "owner-ly",
+        DEMO_PASSWORD,
+        "employer owner (临沂市示例印刷有限公司: linyi-2020, shandong-2022)",
+    ),
+    ("owner-wx", DEMO_PASSWORD, "employer owner (无锡市个体便利店: wuxi-2020, jiangsu-2022)"),
+    ("reviewer-ly", DEMO_PASSWORD, "agency reviewer (临沂市医保中心)"),
     ("admin", DEMO_PASSWORD, "administrator"),
 ]
 
@@ -190,7 +197,7 @@ EMPLOYERS = [
         True,
         {"has_arrears": True},
     ),
-    (
+    (  # under linyi-2020 in 2020 and shandong-2022 in 2022 (rules/data/regions.yaml)
         "J",
         "91",
         10,
@@ -200,7 +207,7 @@ EMPLOYERS = [
         "industry",
         "small",
         "list",
-        False,
+        True,
         {},
     ),
 ]
@@ -307,6 +314,23 @@ def load_demo_data() -> int:
                 },
             )
             created += new
+    # The 2020 programs (DEMO_DATE=2020-03-20): January at the normal rate, and February
+    # assessed and collected before the systems took the reduced rate (Linyi's took it from
+    # 2020-03-01, 临医保发〔2020〕28号 操作细则 二（一）): over-collected, to refund or offset.
+    # The unit amount of a 2020 month is the unit medical part (reading assessed_unit_amount).
+    for key, rate in (("J", "0.06"), ("G", "0.08")):
+        for month, headcount, base in (("2020-01", 9, "41000.00"), ("2020-02", 9, "41000.00")):
+            _row, new = _get_or_create(
+                Assessment,
+                {"employer_id": employers[key].id, "month": month},
+                {
+                    "headcount": headcount,
+                    "contribution_base_amount": Decimal(base),
+                    "unit_amount": Decimal(base) * Decimal(rate),
+                    "personal_amount": Decimal(base) * Decimal("0.02"),
+                },
+            )
+            created += new
     _row, new = _get_or_create(
         Payment,
         {"source_ref": "DEMO-G-1"},
@@ -325,6 +349,9 @@ def load_demo_data() -> int:
         ("hall", "赵窗口", "hall", "LC01", None),
         ("reviewer", "钱审核", "reviewer", "LC01", None),
         ("reviewer-wh", "孙审核", "reviewer", "WH01", None),
+        ("owner-ly", "吴厂长", None, None, ("J", "owner")),
+        ("owner-wx", "郑店主", None, None, ("G", "owner")),
+        ("reviewer-ly", "冯审核", "reviewer", "LY01", None),
         ("admin", "周管理", "admin", None, None),
     ]
     for username, display, staff_role, agency, membership in accounts:

@@ -111,3 +111,36 @@ def test_demo_owners_have_confirmed_addresses_and_are_reminded(app):
     dues = due_reminders(date(2022, 10, 1))
     reminded = {r.username for d in dues if d.kind == "catch_up" for r in d.recipients}
     assert {"owner-a", "finance-a"} <= reminded
+
+
+def test_the_2020_demonstration_date_has_something_to_see(app, client):
+    """``make run DEMO_DATE=2020-03-20``: the Linyi and Wuxi employers under their 2020 programs,
+    and under the 2022 ones on the default date with the 2020 program still listed."""
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import sign_in
+
+    load_demo_data()
+    db.session.commit()
+    app.config["PORTAL_TODAY"] = "2020-03-20"
+    for username, program, over in (
+        ("owner-ly", "临沂", "410.00"),
+        ("owner-wx", "无锡", "1,640.00"),
+    ):
+        user = db.session.scalar(select(User).where(User.username == username))
+        employer_id = user.memberships[0].employer_id
+        sign_in(client, user)
+        home = BeautifulSoup(client.get(f"/e/{employer_id}/").get_data(as_text=True), "html.parser")
+        assert program in home.select_one("#program").get_text()
+        assert "2020" in home.select_one(".demo-banner").get_text()
+        rates = client.get(f"/e/{employer_id}/reductions/").get_data(as_text=True)
+        page = BeautifulSoup(rates, "html.parser")
+        assert page.select_one("#total-over-collected").get_text(strip=True).endswith(over)
+    app.config["PORTAL_TODAY"] = "2022-08-15"
+    user = db.session.scalar(select(User).where(User.username == "owner-ly"))
+    sign_in(client, user)
+    home = BeautifulSoup(
+        client.get(f"/e/{user.memberships[0].employer_id}/").get_data(as_text=True), "html.parser"
+    )
+    assert "山东" in home.select_one("#program").get_text()
+    assert "临沂" in home.select_one("#earlier-programs").get_text()

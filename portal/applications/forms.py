@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal import numbers
@@ -180,3 +180,38 @@ class SignForm(BaseForm):
 
 def industry_choices(names: dict[str, str], code_label: str) -> list[tuple[str, str]]:
     return [(key, names[key]) for key in INDUSTRIES] + [(ENTER_CODE, code_label)]
+
+
+class Deferral2020Form(BaseForm):
+    """The 2020 deferral by application: months, reason, and (Wuxi) the employees' agreement."""
+
+    start_month = RadioField(
+        _l("From which contribution month?"),
+        validators=[InputRequired(_l("Choose the first month to defer"))],
+        choices=[],
+        validate_choice=True,
+    )
+    months = RadioField(
+        _l("For how many months?"),
+        validators=[InputRequired(_l("Choose how many months to defer"))],
+        choices=[],
+        validate_choice=True,
+    )
+    reason = TextAreaField(
+        _l("Why can your employer not pay in full now?"),
+        description=_l("For example: the epidemic stopped production, and orders are delayed."),
+        validators=[
+            InputRequired(_l("Say why your employer cannot pay the contributions in full now")),
+            Length(max=1000, message=_l("Write the reason in 1000 characters or fewer")),
+        ],
+    )
+    employees_agreed = BooleanField(
+        _l("The deferral was agreed with the employees (经与职工协商一致)")
+    )
+
+
+class Deferral2020FilesForm(BaseForm):
+    files = MultipleFileField(
+        _l("Upload the application letter, commitment letter or application form"),
+        description=_l("Images (JPEG or PNG) or PDF, up to 10 MB each and 5 files in all."),
+    )

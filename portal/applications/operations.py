@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, clock
 from portal import uploads as files
-from portal.applications.queries import latest_round
+from portal.applications.queries import latest_and_next_round, latest_round
 from portal.deferral.queries import employer_facts
 from portal.extensions import db
 from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
@@ -26,8 +26,12 @@ from portal.pdf import sha256_hex
 from portal.rules import (
     INDUSTRIES,
     Classification,
+    DeferralRequest,
     NotApplicable,
+    RulesError,
+    check_eligibility,
     classify,
+    deferral_request,
     load_program,
     parse_uscc,
     review_due_date,
@@ -95,7 +99,10 @@ def missing_answers(application: CommitmentApplication) -> list[str]:
 
 def review_working_days(program_id: str) -> int:
     """The review time (鲁医保发〔2022〕21号 四; a named reading where a source is silent)."""
-    param = load_program(program_id).review_working_days
+    program = load_program(program_id)
+    param = program.review_working_days
+    if param is None and program.deferral is not None:  # a 2020 deferral by application
+        param = program.deferral.review_working_days
     if param is None:
         raise NotApplicable(f"{program_id} has no commitment review", field="program_id")
     return int(param.value)
@@ -112,7 +119,7 @@ def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApp
 
     :raise ApplicationError: the employer is on the list, or may not apply at all.
     """
-    latest = latest_round(employer)
+    latest, next_round = latest_and_next_round(employer)
     if latest is not None and latest.status != "rejected":
         return latest
     if latest is None and employer.list_status == "listed":
@@ -122,7 +129,7 @@ def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApp
         raise ApplicationError(refused[0][0], detail=refused[0][1])
     application = CommitmentApplication(
         employer=employer,
-        round=(latest.round + 1) if latest else 1,
+        round=next_round,
         status="draft",
         program_id=employer.program_id,
     )
@@ -437,6 +444,212 @@ def submit(application: CommitmentApplication, *, actor: User, today: date) -> b
         details={
             "reference": application.reference,
             "round": application.round,
+            "due_on": application.due_on.isoformat(),
+        },
+    )
+    return True
+
+
+# ------------------------------------------------------------------- 2020 deferral by application
+# 临医保发〔2020〕28号 操作细则 一（二）、二（二）; 锡医保服务〔2020〕11号 三（一）.
+# The same row, uploads,
+# submission, review queue and audit as a commitment application, with kind "deferral_2020".
+
+DEFERRAL_KIND = "deferral_2020"
+
+
+def deferral_refusals(employer: Employer, program_id: str) -> list[tuple[str, str]]:
+    """(code, rules' message) of every reason the employer may not apply for the 2020 deferral
+    (Linyi: SMEs only, 操作细则 一（二）; Wuxi: enterprises, not 机关事业单位, 锡 一)."""
+    eligibility = check_eligibility(
+        program_id, unit_kind=employer.unit_kind, size=employer.size_class
+    )
+    return list(eligibility.reasons)
+
+
+def open_deferral_draft(
+    employer: Employer, program_id: str, *, actor: User, today: date
+) -> CommitmentApplication:
+    """Return the employer's open 2020 deferral application, starting one if there is none (or
+    the last was returned: a new round starts from its answers and files).
+
+    :raise ApplicationError: the employer may not apply.
+    """
+    latest, next_round = latest_and_next_round(employer, DEFERRAL_KIND)
+    if latest is not None and latest.status != "rejected":
+        return latest
+    refused = deferral_refusals(employer, program_id)
+    if refused:
+        raise ApplicationError(refused[0][0], detail=refused[0][1])
+    application = CommitmentApplication(
+        employer=employer,
+        round=next_round,
+        status="draft",
+        kind=DEFERRAL_KIND,
+        program_id=program_id,
+        unit_kind=employer.unit_kind,
+    )
+    if latest is not None:
+        for name in ("defer_start", "defer_months", "defer_reason", "employees_agreed"):
+            setattr(application, name, getattr(latest, name))
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:  # a double click opened this round at the same moment and won
+        return latest_round(employer, DEFERRAL_KIND)
+    application.reference = f"DA-{today.year}-{application.id:06d}"
+    if latest is not None:
+        _copy_evidence(latest, application)
+    db.session.flush()
+    audit.record(
+        actor,
+        "deferral2020.resubmit_start" if latest else "deferral2020.start",
+        employer_id=employer.id,
+        obj=application,
+        details={"reference": application.reference, "round": application.round},
+    )
+    return application
+
+
+def _copy_evidence(source: CommitmentApplication, target: CommitmentApplication) -> None:
+    for earlier in source.evidence:
+        copy_name = files.new_stored_name()
+        files.copy(earlier.stored_name, copy_name)
+        target.evidence.append(
+            EvidenceFile(
+                original_name=earlier.original_name,
+                stored_name=copy_name,
+                content_type=earlier.content_type,
+                size_bytes=earlier.size_bytes,
+                sha256=earlier.sha256,
+            )
+        )
+
+
+def check_deferral(
+    application: CommitmentApplication,
+    *,
+    start_month: str | None,
+    months: int | None,
+    reason: str | None,
+    employees_agreed: bool,
+    today: date,
+) -> DeferralRequest:
+    """The program's answer to what the employer asks for.
+
+    :raise ApplicationError: a month, count, reason or the employees' agreement is missing or
+        refused by the program (too many months, outside the window, applications closed).
+    """
+    if not start_month:
+        raise ApplicationError("start_month_required", field="start_month")
+    if not months:
+        raise ApplicationError("months_required", field="months")
+    try:
+        request = deferral_request(
+            application.program_id, start_month=start_month, months=months, applied_on=today
+        )
+    except RulesError as error:
+        raise ApplicationError(error.code, field=error.field, detail=error.message) from error
+    if not (reason or "").strip():
+        raise ApplicationError("reason_required", field="reason")
+    if request.needs_employee_agreement and not employees_agreed:
+        raise ApplicationError("employees_agreement", field="employees_agreed")
+    return request
+
+
+def set_deferral_answers(
+    application: CommitmentApplication,
+    *,
+    start_month: str | None,
+    months: int | None,
+    reason: str | None,
+    employees_agreed: bool,
+    actor: User,
+    today: date,
+) -> DeferralRequest:
+    """Record the months, the reason and (Wuxi) the employees' agreement of a draft.
+
+    :raise ApplicationError: see ``check_deferral``; not a draft.
+    """
+    _require_draft(application)
+    request = check_deferral(
+        application,
+        start_month=start_month,
+        months=months,
+        reason=reason,
+        employees_agreed=employees_agreed,
+        today=today,
+    )
+    changes = {
+        "defer_start": request.start,
+        "defer_months": len(request.months),
+        "defer_reason": (reason or "").strip(),
+        "employees_agreed": employees_agreed if request.needs_employee_agreement else None,
+    }
+    changed = sorted(k for k, v in changes.items() if getattr(application, k) != v)
+    for name, value in changes.items():
+        setattr(application, name, value)
+    db.session.flush()
+    if changed:
+        audit.record(
+            actor,
+            "deferral2020.answer",
+            employer_id=application.employer_id,
+            obj=application,
+            details={"fields": changed, "months": f"{request.start}..{request.end}"},
+        )
+    return request
+
+
+def deferral_of(application: CommitmentApplication) -> DeferralRequest | None:
+    """What a 2020 deferral application asks for, as the program answers it (None if unset)."""
+    if application.kind != DEFERRAL_KIND or not application.defer_start:
+        return None
+    return deferral_request(
+        application.program_id,
+        start_month=application.defer_start,
+        months=application.defer_months or 1,
+    )
+
+
+def submit_deferral(application: CommitmentApplication, *, actor: User, today: date) -> bool:
+    """Send a complete 2020 deferral draft for review; False when it was sent already.
+
+    :raise ApplicationError: answers missing, no uploaded letter where the program needs one.
+    :raise AlreadySubmitted: another request submitted it at the same moment (stale version).
+    """
+    if application.status == "submitted":
+        return False
+    _require_draft(application)
+    check_deferral(
+        application,
+        start_month=application.defer_start,
+        months=application.defer_months,
+        reason=application.defer_reason,
+        employees_agreed=bool(application.employees_agreed),
+        today=today,
+    )
+    rule = load_program(application.program_id).deferral
+    if rule is not None and rule.documents_required and rule.documents_required.value:
+        if not application.evidence:
+            raise ApplicationError("documents_required", field="files")
+    application.status = "submitted"
+    application.submitted_at = clock.now()
+    if actor.is_staff:
+        application.filed_by_staff_id = actor.id
+    application.due_on = review_due_date(today, review_working_days(application.program_id))
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise AlreadySubmitted() from error
+    audit.record(
+        actor,
+        "deferral2020.submit",
+        employer_id=application.employer_id,
+        obj=application,
+        details={
+            "reference": application.reference,
+            "months": f"{application.defer_start} x {application.defer_months}",
             "due_on": application.due_on.isoformat(),
         },
     )

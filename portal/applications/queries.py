@@ -9,29 +9,44 @@ from portal.extensions import db
 from portal.models import CommitmentApplication, Employer, EvidenceFile, StoredLetter
 
 
-def latest_round(employer: Employer) -> CommitmentApplication | None:
+def latest_round(employer: Employer, kind: str = "commitment") -> CommitmentApplication | None:
+    """The employer's latest application of ``kind`` (a commitment, or a 2020 deferral)."""
     return db.session.scalar(
         select(CommitmentApplication)
-        .where(CommitmentApplication.employer_id == employer.id)
+        .where(CommitmentApplication.employer_id == employer.id, CommitmentApplication.kind == kind)
         .order_by(CommitmentApplication.round.desc())
         .limit(1)
     )
 
 
-def current_draft(employer: Employer) -> CommitmentApplication | None:
-    latest = latest_round(employer)
-    return latest if latest is not None and latest.status == "draft" else None
-
-
-def rounds_of(employer_id: int) -> list[CommitmentApplication]:
-    """Every round of an employer's applications, newest first."""
-    return list(
+def latest_and_next_round(
+    employer: Employer, kind: str = "commitment"
+) -> tuple[CommitmentApplication | None, int]:
+    """The latest application of ``kind`` and the next round number (rounds count every kind),
+    read in one statement: two statements would see two snapshots, and a draft committed by a
+    concurrent request between them would give a second draft the next round."""
+    rounds = list(
         db.session.scalars(
             select(CommitmentApplication)
-            .where(CommitmentApplication.employer_id == employer_id)
+            .where(CommitmentApplication.employer_id == employer.id)
             .order_by(CommitmentApplication.round.desc())
         )
     )
+    latest = next((r for r in rounds if r.kind == kind), None)
+    return latest, (rounds[0].round + 1 if rounds else 1)
+
+
+def current_draft(employer: Employer, kind: str = "commitment") -> CommitmentApplication | None:
+    latest = latest_round(employer, kind)
+    return latest if latest is not None and latest.status == "draft" else None
+
+
+def rounds_of(employer_id: int, kind: str | None = None) -> list[CommitmentApplication]:
+    """Every round of an employer's applications (of ``kind``, else all), newest first."""
+    query = select(CommitmentApplication).where(CommitmentApplication.employer_id == employer_id)
+    if kind is not None:
+        query = query.where(CommitmentApplication.kind == kind)
+    return list(db.session.scalars(query.order_by(CommitmentApplication.round.desc())))
 
 
 def get_application_or_404(employer: Employer, application_id: int) -> CommitmentApplication:

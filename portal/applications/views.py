@@ -47,7 +47,8 @@ from portal.labels import error_message, put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE, FORM_DOCUMENT
 from portal.permissions import EMPLOYER_APPLY, EMPLOYER_DECIDE, EMPLOYER_VIEW, can, permission
-from portal.rules import INDUSTRIES, industry_for_code, load_program
+from portal.reductions.queries import rate_table_for
+from portal.rules import INDUSTRIES, deferred_months, industry_for_code, load_program
 
 #: The pages in order; the first three hold the answers the class needs.
 STEPS = ("particulars", "industry", "figures", "size", "evidence", "letter", "sign", "check")
@@ -381,6 +382,8 @@ def submit(employer):
 @permission(EMPLOYER_VIEW)
 def application(employer, application_id: int):
     application = get_application_or_404(employer, application_id)
+    if application.kind == operations.DEFERRAL_KIND:
+        return _deferral_status(employer, application)
     latest = latest_round(employer)
     return render_template(
         "applications/application.html",
@@ -390,6 +393,20 @@ def application(employer, application_id: int):
         is_latest=latest is not None and latest.id == application.id,
         form=ConfirmForm(),
         review_days=_review_days(employer),
+    )
+
+
+def _deferral_status(employer, application):
+    """A 2020 deferral application: its months, amounts and catch-up date."""
+    deferral = operations.deferral_of(application)
+    table = rate_table_for(employer, application.program_id)
+    return render_template(
+        "applications/deferral_2020_status.html",
+        employer=employer,
+        application=application,
+        program=load_program(application.program_id),
+        deferral=deferral,
+        months=deferred_months(deferral, table) if deferral else None,
     )
 
 

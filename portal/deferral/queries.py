@@ -14,7 +14,19 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, bindparam, case, func, select, true
+from sqlalchemy import (
+    Row,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from portal import rules
 from portal.extensions import db
@@ -26,6 +38,7 @@ from portal.models import (
     Employer,
     Payment,
     PoolingRegion,
+    ReturnChoice,
 )
 from portal.rules.standing import (
     ApplicationFact,
@@ -65,7 +78,10 @@ LATEST_APPLICATION = (
         CommitmentApplication.due_on,
         CommitmentApplication.decision_reason,
     )
-    .where(CommitmentApplication.employer_id == bindparam("employer_id"))
+    .where(
+        CommitmentApplication.employer_id == bindparam("employer_id"),
+        CommitmentApplication.kind == "commitment",  # a 2020 deferral is not the route to the list
+    )
     .order_by(CommitmentApplication.round.desc(), CommitmentApplication.id.desc())
     .limit(1)
 )
@@ -86,12 +102,17 @@ def plain_rows(statement, **values) -> list[Row]:
 # ------------------------------------------------------------------------------ one employer
 
 
-def employer_facts(employer: Employer) -> EmployerFacts:
-    """The facts of an employer whose agency and region are loaded (no statement runs)."""
+def employer_facts(
+    employer: Employer, on: date | None = None, *, program_id: str | None = None
+) -> EmployerFacts:
+    """The facts of an employer whose agency and region are loaded (no statement runs), under
+    ``program_id``, else the program its region shows on ``on`` (else the portal's date)."""
     region = employer.agency.region
+    if program_id is None:
+        program_id = region.program_on(on) if on is not None else employer.program_id
     return EmployerFacts(
         employer_id=employer.id,
-        program_id=region.program_id,
+        program_id=program_id,
         credit_code=employer.credit_code,
         unit_kind=employer.unit_kind,
         size_class=employer.size_class,
@@ -107,10 +128,12 @@ def employer_facts(employer: Employer) -> EmployerFacts:
     )
 
 
-def employer_standing(employer: Employer, on: date) -> Standing:
-    """Where ``employer`` stands on ``on``: its facts loaded here, decided by the rules."""
-    program = rules.load_program(employer.program_id)
-    facts = employer_facts(employer)
+def employer_standing(employer: Employer, on: date, *, program_id: str | None = None) -> Standing:
+    """Where ``employer`` stands on ``on`` under the program its region shows that day (or
+    ``program_id``, an earlier program it still has amounts under): facts loaded here, decided
+    by the rules."""
+    facts = employer_facts(employer, on, program_id=program_id)
+    program = rules.load_program(facts.program_id)
     if not facts.is_listed:  # its next step follows its commitment application
         found = plain_rows(LATEST_APPLICATION, employer_id=employer.id)
         if found:
@@ -127,6 +150,49 @@ def employer_standing(employer: Employer, on: date) -> Standing:
     ]
     payments = [PaymentFact(*row) for row in plain_rows(PAYMENTS, employer_id=employer.id)]
     return standing(program, facts, decision, assessments, payments, on)
+
+
+def program_months_of(program: rules.Program) -> list[str]:
+    """The contribution months an employer can have amounts in under ``program``."""
+    if program.kind == "reduction":
+        return rules.rate_months(program.id)
+    return program_months(program)
+
+
+def employer_programs(employer: Employer, on: date) -> list[str]:
+    """The programs ``employer`` sees on ``on``: the one its region shows, then every earlier
+    one it has amounts, a decision, an application or a refund-or-offset choice under (a 2020
+    deferral caught up in 2021 is still shown in 2021). No statement runs for a region with one
+    program; one runs otherwise, whatever the number of earlier programs."""
+    region = employer.agency.region.programs
+    current = region.shown(on).program_id
+    earlier = region.earlier(on)
+    if not earlier:
+        return [current]
+    checks = []
+    for term in earlier:
+        program = rules.load_program(term.program_id)
+        months = program_months_of(program)
+        found = [
+            exists().where(Assessment.employer_id == employer.id, Assessment.month.in_(months)),
+            exists().where(
+                CommitmentApplication.employer_id == employer.id,
+                CommitmentApplication.program_id == program.id,
+            ),
+            exists().where(
+                ReturnChoice.employer_id == employer.id, ReturnChoice.program_id == program.id
+            ),
+        ]
+        if program.kind == "deferral":
+            found.append(
+                exists().where(
+                    DeferralDecision.employer_id == employer.id,
+                    DeferralDecision.period_start.in_(months),
+                )
+            )
+        checks.append(select(literal(program.id).label("program_id")).where(or_(*found)))
+    seen = {row[0] for row in plain_rows(union_all(*checks))}
+    return [current, *(t.program_id for t in earlier if t.program_id in seen)]
 
 
 # ------------------------------------------------------------------------------ many employers
@@ -177,14 +243,23 @@ def standings(
             PoolingRegion.fund_reserve_months,
             PoolingRegion.unit_medical_rate,
             PoolingRegion.maternity_rate,
+            PoolingRegion.code,
         )
         .join(Agency, Agency.id == Employer.agency_id)
         .join(PoolingRegion, PoolingRegion.id == Agency.region_id)
         .where(Employer.id.in_(ids))
         .order_by(Employer.id)
     )
-    facts = {
-        row[0]: EmployerFacts(*row[:5], row[5] == "listed", bool(row[6]), bool(row[7]), *row[8:])
+    facts = {  # the program each region shows on ``on`` (rules/data/regions.yaml)
+        row[0]: EmployerFacts(
+            row[0],
+            rules.program_on(row[14], row[1], on),
+            *row[2:5],
+            row[5] == "listed",
+            bool(row[6]),
+            bool(row[7]),
+            *row[8:14],
+        )
         for row in facts_rows
     }
     latest = (
@@ -231,7 +306,9 @@ def standings(
             )
             .label("rank"),
         )
-        .where(CommitmentApplication.employer_id.in_(ids))
+        .where(
+            CommitmentApplication.employer_id.in_(ids), CommitmentApplication.kind == "commitment"
+        )
         .where(
             CommitmentApplication.created_at < recorded_before
             if recorded_before is not None

@@ -4,9 +4,10 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import rules
 from portal.amounts.queries import due_at_once
 from portal.clock import today
-from portal.deferral.queries import employer_standing
+from portal.deferral.queries import employer_programs, employer_standing
 from portal.employer import bp
 from portal.employer.forms import InviteForm
 from portal.employer.operations import MemberError, invite_finance_staff, remove_member
@@ -35,6 +36,7 @@ def home(employer):
         "employer/home.html",
         employer=employer,
         standing=standing,
+        earlier_programs=[rules.load_program(p) for p in employer_programs(employer, on)[1:]],
         notices=employer_notices(employer, standing, on),
         next_step=next_step_text(
             standing,

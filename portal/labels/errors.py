@@ -346,6 +346,45 @@ MESSAGES: dict[str, Message] = {
     "import_file.too_large": _static(
         lambda: _("The file is larger than 50 MB. Import it from the command line")
     ),
+    # The 2020 deferral by application (portal/applications, kind deferral_2020)
+    "application.start_month_required": _static(lambda: _("Choose the first month to defer")),
+    "application.months_required": _static(lambda: _("Choose how many months to defer")),
+    "application.bad_month": _static(lambda: _("Choose the first month to defer")),
+    "application.invalid": _static(lambda: _("Choose how many months to defer")),
+    "application.too_many_months": _static(
+        lambda: _("Choose at most 6 months: the deferral lasts at most 6 months")
+    ),
+    "application.month_outside_program": _static(
+        lambda: _("Choose months inside the program's deferral window (for Wuxi, within 2020)")
+    ),
+    "application.applications_closed": _static(
+        lambda: _("Applications for the 2020 deferral were taken in 2020 only")
+    ),
+    "application.reason_required": _static(
+        lambda: _("Say why your employer cannot pay the contributions in full now")
+    ),
+    "application.employees_agreement": _static(
+        lambda: _(
+            "Confirm that the deferral was agreed with the employees (经与职工协商一致): Wuxi "
+            "requires it"
+        )
+    ),
+    "application.documents_required": _static(
+        lambda: _(
+            "Upload the application letter, the commitment letter or the application form "
+            "(an image or a PDF)"
+        )
+    ),
+    # The 2020 programs' refund-or-offset choice (portal/reductions)
+    "return_choice.choose": _static(lambda: _("Choose refund or offset")),
+    "return_choice.account_needed": _static(
+        lambda: _(
+            "Enter the account the refund should go to: the agency has none for your employer"
+        )
+    ),
+    "return_choice.nothing_over_collected": _static(
+        lambda: _("Nothing was over-collected, so there is nothing to refund or offset")
+    ),
     "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),
     "import.unknown_kind": _static(lambda: _("Choose what the file holds")),
     "import.not_checked": _static(lambda: _("This file was applied or refused already")),

@@ -13,6 +13,7 @@ from portal.models.employers import DeferralDecision, Employer, Membership
 from portal.models.geography import Agency, PoolingRegion
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
 from portal.models.imports import ImportRecord
+from portal.models.reductions import ReturnChoice
 from portal.models.reminders import OutboxMessage
 from portal.models.reports import TaxListExport, TaxListExportRow
 from portal.models.users import ActivationCode, User
@@ -37,6 +38,7 @@ __all__ = [
     "PersonAssessment",
     "PoolingRegion",
     "RateLimitWindow",
+    "ReturnChoice",
     "ServiceHall",
     "StoredLetter",
     "TaxListExport",

@@ -6,7 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Money, UTCDateTime, utcnow
@@ -16,6 +25,11 @@ if TYPE_CHECKING:
     from portal.models.users import User
 
 APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected")
+# What is applied for: the 2022 commitment route to the list, or a 2020 deferral of up to six
+# months (临医保发〔2020〕28号 操作细则 一（二）、二（二）;
+# 锡医保服务〔2020〕11号 三（一）). Both go
+# through the same drafts, uploads, submission, review queue and audit.
+APPLICATION_KINDS = ("commitment", "deferral_2020")
 
 
 class CommitmentApplication(Base):
@@ -32,6 +46,12 @@ class CommitmentApplication(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     round: Mapped[int] = mapped_column(Integer, default=1)
     program_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="commitment", server_default="commitment")
+    # A 2020 deferral: its first month, how many months, why, and (Wuxi) that the employees agreed
+    defer_start: Mapped[str | None] = mapped_column(String(7))
+    defer_months: Mapped[int | None] = mapped_column(Integer)
+    defer_reason: Mapped[str | None] = mapped_column(Text)
+    employees_agreed: Mapped[bool | None] = mapped_column(Boolean)
     unit_kind: Mapped[str | None] = mapped_column(String(40))
     industry: Mapped[str | None] = mapped_column(String(40))
     industry_code: Mapped[str | None] = mapped_column(String(10))

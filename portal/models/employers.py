@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import clock
 from portal.models.base import Base, Money, UTCDateTime, utcnow
 from portal.models.geography import Agency
 
@@ -44,6 +45,8 @@ class Employer(Base):
     is_july_paid: Mapped[bool] = mapped_column(Boolean, default=False)
     has_arrears: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deregistering: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The account the agency refunds to (有明确退费渠道, 鲁医保发〔2020〕23号 四), if it has one.
+    refund_account: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship()
@@ -54,7 +57,12 @@ class Employer(Base):
 
     @property
     def program_id(self) -> str:
-        return self.agency.region.program_id
+        """The program of the employer's region on the portal's date (``portal.clock``)."""
+        return self.program_on(clock.today())
+
+    def program_on(self, on: date) -> str:
+        """The program of the employer's region on ``on``."""
+        return self.agency.region.program_on(on)
 
 
 class Membership(Base):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, ScaledDecimal
+from portal.rules.regions import RegionPrograms, region_programs
 
 
 class PoolingRegion(Base):
-    """A 统筹地区: the program that applies there and its fund reserve."""
+    """A 统筹地区: the programs that apply there and its fund reserve.
+
+    ``program_id`` is the program of a region without a timeline in the policy data
+    (``portal/rules/data/regions.yaml``); a region with one runs its programs by date.
+    """
 
     __tablename__ = "pooling_regions"
 
@@ -28,6 +34,15 @@ class PoolingRegion(Base):
     maternity_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
 
     agencies: Mapped[list[Agency]] = relationship(back_populates="region")
+
+    @property
+    def programs(self) -> RegionPrograms:
+        """The region's programs with the dates they apply."""
+        return region_programs(self.code, self.program_id)
+
+    def program_on(self, on: date) -> str:
+        """The id of the program the region shows on ``on``."""
+        return self.programs.shown(on).program_id
 
 
 class Agency(Base):

@@ -10,14 +10,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal import numbers
 from portal.clock import today
 from portal.extensions import db
 from portal.models import Agency
 from portal.reports.files import FORMATS, render
 from portal.reports.operations import export_tax_list
-from portal.reports.queries import agency_by_code, monthly_report
-from portal.reports.tables import monthly_table
-from portal.rules.months import MONTH_RE
+from portal.reports.queries import agency_by_code, monthly_report, reduction_statistics
+from portal.reports.tables import monthly_table, statistics_table
+from portal.rules.months import MONTH_RE, add_months
 
 export_cli = AppGroup("export", help="Files for other systems.")
 report_cli = AppGroup("report", help="Reports.")
@@ -87,3 +88,46 @@ def monthly_command(month: str, agency_code: str | None, output: str) -> None:
         content = render(monthly_table(report), file_format)
     Path(output).write_bytes(content)
     click.echo(f"{output}: {len(report.lines)} agencies, as of {report.as_of.isoformat()}")
+
+
+def _wan_yuan(text: str | None, option: str):
+    """A fund figure in 万元 typed on the command line, parsed by ``portal.numbers``."""
+    if text is None:
+        return None
+    try:
+        return numbers.parse_decimal(text, max_digits=12, max_places=2, grouping=True)
+    except numbers.NumberError as error:
+        raise click.BadParameter(
+            "write an amount in 万元, like 12345.67", param_hint=option
+        ) from error
+
+
+@report_cli.command("wuxi-2020")
+@click.option("--month", required=True, help="The month of the report, 报送时间 (YYYY-MM).")
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option("--balance", help="截至上月底基金累计结余 (万元).")
+@click.option("--income", help="上月基金收入 (万元).")
+@click.option("--expenditure", help="上月基金支出 (万元).")
+@click.option("--output", required=True, help="FILE.xlsx")
+def wuxi_statistics_command(
+    month: str,
+    agency_code: str | None,
+    balance: str | None,
+    income: str | None,
+    expenditure: str | None,
+    output: str,
+) -> None:
+    """Write the 附表 of 锡医保服务〔2020〕11号 三（六）, as the page does."""
+    if _format_of(output) != "xlsx":
+        raise click.BadParameter("end the file name with .xlsx", param_hint="--output")
+    if not MONTH_RE.match(month):
+        raise click.BadParameter("write the month as YYYY-MM", param_hint="--month")
+    agency = _agency(agency_code)
+    fund = {
+        "balance": _wan_yuan(balance, "--balance"),
+        "income": _wan_yuan(income, "--income"),
+        "expenditure": _wan_yuan(expenditure, "--expenditure"),
+    }
+    rows = reduction_statistics(month, agency_id=agency.id if agency else None)
+    Path(output).write_bytes(render(statistics_table(rows, fund), "xlsx"))
+    click.echo(f"{output}: {len(rows)} regions, through {add_months(month, -1)}")

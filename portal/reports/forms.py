@@ -3,8 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, MonthField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from portal.fields import NumberField
 from portal.forms import BaseForm
 
 DATE_MESSAGE = _l("Enter the date of the list, for example 2022-08-15")
@@ -69,3 +70,39 @@ class MonthlyReportForm(BaseForm):
     def validate_month(self, field) -> None:
         if field.data and self.today and field.data > self.today:
             raise ValidationError(_l("Enter a month that has begun"))
+
+
+class StatisticsForm(BaseForm):
+    """The 附表's month and the fund's figures (万元), which the agency's own accounts give: a
+    GET form (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    month = _MonthField(
+        _l("Month of the report (报送时间)"), validators=[InputRequired(MONTH_MESSAGE)]
+    )
+    balance = NumberField(
+        _l("Fund balance at the end of last month (万元)"),
+        validators=[Optional()],
+        max_digits=12,
+        max_places=2,
+        grouping=True,
+        message=_l("Enter an amount in 万元, like 12,345.67"),
+    )
+    income = NumberField(
+        _l("Fund income last month (万元)"),
+        validators=[Optional()],
+        max_digits=12,
+        max_places=2,
+        grouping=True,
+        message=_l("Enter an amount in 万元, like 12,345.67"),
+    )
+    expenditure = NumberField(
+        _l("Fund expenditure last month (万元)"),
+        validators=[Optional()],
+        max_digits=12,
+        max_places=2,
+        grouping=True,
+        message=_l("Enter an amount in 万元, like 12,345.67"),
+    )

@@ -15,9 +15,18 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
+from portal import rules
 from portal.deferral.queries import employers_where, standings
 from portal.extensions import db
-from portal.models import Agency, CommitmentApplication, Employer, TaxListExportRow
+from portal.models import (
+    Agency,
+    Assessment,
+    CommitmentApplication,
+    Employer,
+    PoolingRegion,
+    ReturnChoice,
+    TaxListExportRow,
+)
 from portal.rules import catchup_quote
 from portal.rules.months import add_months, first_day, last_day, month_span
 from portal.rules.standing import Standing
@@ -364,3 +373,80 @@ def _bars(answers: Iterable[Standing], month: str, as_of: date) -> list[MonthBar
     start = min([m for m in (*deferred, *paid) if m <= month] or [month])
     months = month_span(max(start, add_months(month, 1 - CHART_MONTHS)), month)
     return [MonthBar(m, deferred[m], paid[m]) for m in months]
+
+
+# ------------------------------ Wuxi's monthly statistics (锡医保服务〔2020〕11号 三（六）)
+
+STATISTICS_PROGRAM = "wuxi-2020"
+
+
+@dataclass(frozen=True)
+class StatisticsRow:
+    """One 设区市's row of 职工医保阶段性减征医保费统计表 (附表)."""
+
+    region_name: str
+    program_id: str
+    starts_on: date  # 生效时间: the program's first day in the region (rules/data/regions.yaml)
+    totals: rules.ReductionTotals
+    refund_or_offset_employers: int  # 退费/代扣企业数: employers that chose refund or offset
+
+
+def reduction_statistics(report_month: str, *, agency_id: int | None = None) -> list[StatisticsRow]:
+    """The 附表's rows for ``report_month`` (报送时间): figures through the month before, one row
+    per region running wuxi-2020, over the agency's employers (or all). Two statements."""
+    through = add_months(report_month, -1)
+    regions = [
+        r
+        for r in db.session.scalars(select(PoolingRegion).order_by(PoolingRegion.code))
+        if STATISTICS_PROGRAM in r.programs.program_ids
+    ]
+    if not regions:
+        return []
+    ids = [r.id for r in regions]
+    scope = select(Employer.id).join(Agency, Agency.id == Employer.agency_id)
+    scope = scope.where(Agency.region_id.in_(ids))
+    if agency_id is not None:
+        scope = scope.where(Employer.agency_id == agency_id)
+    months = rules.rate_months(STATISTICS_PROGRAM)
+    assessed: dict[int, list[rules.AssessedMonth]] = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            Agency.region_id,
+            Assessment.employer_id,
+            Employer.unit_kind,
+            Assessment.month,
+            Assessment.contribution_base_amount,
+            Assessment.headcount,
+        )
+        .join(Employer, Employer.id == Assessment.employer_id)
+        .join(Agency, Agency.id == Employer.agency_id)
+        .where(Assessment.employer_id.in_(scope), Assessment.month.in_(months))
+    ):
+        assessed[row[0]].append(rules.AssessedMonth(*row[1:]))
+    chose = dict(
+        db.session.execute(
+            select(Agency.region_id, func.count(func.distinct(ReturnChoice.employer_id)))
+            .join(Employer, Employer.id == ReturnChoice.employer_id)
+            .join(Agency, Agency.id == Employer.agency_id)
+            .where(
+                ReturnChoice.employer_id.in_(scope),
+                ReturnChoice.program_id == STATISTICS_PROGRAM,
+            )
+            .group_by(Agency.region_id)
+        ).all()
+    )
+    rows = []
+    for region in regions:
+        term = next(t for t in region.programs.terms if t.program_id == STATISTICS_PROGRAM)
+        rows.append(
+            StatisticsRow(
+                region.name,
+                STATISTICS_PROGRAM,
+                term.start.value,
+                rules.reduction_totals(
+                    STATISTICS_PROGRAM, assessed.get(region.id, ()), through_month=through
+                ),
+                int(chose.get(region.id, 0)),
+            )
+        )
+    return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -120,3 +121,62 @@ def monthly_table(report: MonthlyReport) -> Table:
         total[2], total[3] = _("Total"), ""
         rows.append(total)
     return Table(_("Deferral report %(month)s", month=report.month), monthly_columns(), rows)
+
+
+# 职工医保阶段性减征医保费统计表 (锡医保服务〔2020〕11号 三（六）附表): its columns in its order and
+# words, the same in every interface language (a form the agencies send on). "退勤/代扣" in the
+# scanned seed is read as 退费/代扣 (refund or offset, 三（四）).
+STATISTICS_HEADERS = (
+    "序号",
+    "设区市",
+    "发文时间（年月日）",
+    "发文部门",
+    "生效时间（年月日）",
+    "文件名称",
+    "减征后单位缴费率",
+    "减征期限（明确到具体日期）",
+    "截至上月底基金累计结余（万元）",
+    "上月基金收入（万元）",
+    "上月基金支出（万元）",
+    "涉及企业数",
+    "涉及参保职工人数",
+    "退费/代扣企业数",
+    "减征医保费（万元）",
+)
+TEN_THOUSAND = Decimal(10000)
+
+
+def statistics_cells(row, fund: dict[str, Decimal | None], number: int) -> list:
+    """One row of the 附表 as typed cells; money in 万元 where the table says so."""
+    from portal.rules import load_program
+
+    program = load_program(row.program_id)
+    document = program.documents[0]
+    totals = row.totals
+    return [
+        number,
+        row.region_name,
+        document.issued_on,
+        document.issuer or "",
+        row.starts_on,
+        f"{document.title}（{document.number}）",
+        f"{(totals.reduced_rate * 100).normalize():f}%",
+        f"{totals.period_start:%Y-%m-%d} 至 {totals.period_end:%Y-%m-%d}",
+        fund.get("balance"),
+        fund.get("income"),
+        fund.get("expenditure"),
+        totals.enterprises,
+        totals.employees,
+        row.refund_or_offset_employers,
+        totals.reduced_amount / TEN_THOUSAND,
+    ]
+
+
+def statistics_table(rows, fund: dict[str, Decimal | None]) -> Table:
+    widths = (6, 10, 14, 30, 14, 40, 10, 26, 16, 14, 14, 10, 12, 12, 14)
+    columns = [Column(h, width=w) for h, w in zip(STATISTICS_HEADERS, widths, strict=True)]
+    return Table(
+        "职工医保阶段性减征医保费统计表",
+        columns,
+        [statistics_cells(row, fund, i) for i, row in enumerate(rows, start=1)],
+    )

@@ -14,15 +14,21 @@ from portal.permissions import BACK_OFFICE, agency_scope, permission
 from portal.reports import bp
 from portal.reports.chart import bar_chart
 from portal.reports.files import mimetype, render
-from portal.reports.forms import MonthlyReportForm, TaxListForm
+from portal.reports.forms import MonthlyReportForm, StatisticsForm, TaxListForm
 from portal.reports.operations import export_tax_list
 from portal.reports.queries import (
     MonthlyReport,
     agencies,
     monthly_report,
+    reduction_statistics,
     scoped_agency_or_404,
 )
-from portal.reports.tables import monthly_table
+from portal.reports.tables import (
+    STATISTICS_HEADERS,
+    monthly_table,
+    statistics_cells,
+    statistics_table,
+)
 from portal.rules.months import add_months
 
 
@@ -118,3 +124,39 @@ def monthly_csv():
 @permission(BACK_OFFICE)
 def monthly_xlsx():
     return _monthly_file("xlsx")
+
+
+def _statistics():
+    """The form from the query string (default: this month) and the rows in the user's scope."""
+    args = request.args.to_dict()
+    args.setdefault("month", f"{today():%Y-%m}")
+    form = StatisticsForm(formdata=MultiDict(args))
+    if not form.validate():
+        return form, None, {}
+    fund = {name: getattr(form, name).data for name in ("balance", "income", "expenditure")}
+    rows = reduction_statistics(f"{form.month.data:%Y-%m}", agency_id=agency_scope(current_user))
+    return form, rows, fund
+
+
+@bp.route("/wuxi-2020")
+@permission(BACK_OFFICE)
+def wuxi_2020():
+    form, rows, fund = _statistics()
+    return render_template(
+        "reports/wuxi_2020.html",
+        form=form,
+        headers=STATISTICS_HEADERS,
+        cells=[statistics_cells(r, fund, i) for i, r in enumerate(rows or [], start=1)],
+        rows=rows,
+        query=request.args.to_dict(),
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/wuxi-2020.xlsx")
+@permission(BACK_OFFICE)
+def wuxi_2020_xlsx():
+    form, rows, fund = _statistics()
+    if rows is None:
+        return wuxi_2020()
+    filename = f"wuxi-2020-statistics-{form.month.data:%Y-%m}.xlsx"
+    return _download(render(statistics_table(rows, fund), "xlsx"), filename, "xlsx")

@@ -50,10 +50,27 @@ def approve(
 
     The letter is re-issued with the decision and the signed one is marked superseded.
 
+    A 2020 deferral application (kind ``deferral_2020``) is approved as it is: the employer's
+    months are deferred without late fee until the catch-up date (外网申报、内网审核,
+    临医保发〔2020〕28号 操作细则 二（二）2); nothing changes on the list and no letter is issued.
+
     :raise ReviewError: decided already (also by a reviewer at the same moment), or the
         reviewer filed it as hall staff.
     """
     _claim(application, "approved", actor=actor, reason=None)
+    if application.kind == "deferral_2020":
+        audit.record(
+            actor,
+            "deferral2020.approve",
+            employer_id=application.employer_id,
+            obj=application,
+            details={
+                "reference": application.reference,
+                "round": application.round,
+                "months": f"{application.defer_start} x {application.defer_months}",
+            },
+        )
+        return
     employer = application.employer
     before = {
         "list_status": employer.list_status,
@@ -98,7 +115,7 @@ def reject(application: CommitmentApplication, reason: str, *, actor: User) -> N
     _claim(application, "rejected", actor=actor, reason=reason)
     audit.record(
         actor,
-        "commitment.reject",
+        "deferral2020.reject" if application.kind == "deferral_2020" else "commitment.reject",
         employer_id=application.employer_id,
         obj=application,
         details={"reference": application.reference, "round": application.round, "reason": reason},

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock, labels
-from portal.applications.operations import classification
+from portal.applications.operations import classification, deferral_of
 from portal.applications.queries import get_evidence_or_404, rounds_of
 from portal.downloads import send_evidence, send_letter
 from portal.extensions import db
@@ -15,6 +15,7 @@ from portal.forms import ConfirmForm
 from portal.labels import error_message
 from portal.letters.codes import verify_url_for
 from portal.permissions import REVIEW, permission
+from portal.reductions.queries import rate_table_for
 from portal.review import bp
 from portal.review.forms import RejectForm
 from portal.review.operations import ReviewError, approve, reject
@@ -24,7 +25,7 @@ from portal.review.queries import (
     programs_in_queue,
     review_queue,
 )
-from portal.rules import industry_for_code
+from portal.rules import deferred_months, industry_for_code, load_program
 
 
 @bp.route("/")
@@ -55,9 +56,17 @@ def _render_detail(
         bool(application.industry_code)
         and industry_for_code(application.industry_code).needs_review
     )
+    deferral = deferral_of(application)
     page = render_template(
         "review/detail.html",
         application=application,
+        deferral=deferral,
+        months=deferred_months(
+            deferral, rate_table_for(application.employer, application.program_id)
+        )
+        if deferral
+        else None,
+        program=load_program(application.program_id) if application.program_id else None,
         employer=application.employer,
         lines=labels.explanation(result) if result else [],
         needs_review=needs_review,
@@ -98,10 +107,13 @@ def approve_application(application_id: int):
         approve(application, actor=current_user, today=clock.today(), verify_url_for=verify_url_for)
     except ReviewError as error:
         return _render_detail(application_id, problem=_problem(error, application_id), code=409)
-    flash(
-        _("Approved: %(name)s is now on the deferral list.", name=application.employer.name),
-        "success",
-    )
+    if application.kind == "deferral_2020":
+        flash(_("Approved: %(name)s's deferral.", name=application.employer.name), "success")
+    else:
+        flash(
+            _("Approved: %(name)s is now on the deferral list.", name=application.employer.name),
+            "success",
+        )
     return redirect(url_for("review.detail", application_id=application_id))
 
 

@@ -9,6 +9,7 @@ from .classification import parse_classification, parse_codes
 from .errors import PolicyError
 from .exchange import parse_exchange
 from .policy import RULES_DIR, parse_national, parse_program
+from .regions import parse_regions
 from .uscc import parse_unit_kinds
 from .workdays import parse_working_days
 
@@ -17,6 +18,7 @@ DATA_FILES = (
     "exchange.yaml",
     "gbt4754.yaml",
     "national.yaml",
+    "regions.yaml",
     "unit_kinds.yaml",
     "working_days.yaml",
 )
@@ -49,8 +51,10 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
     program_files = [p for p in program_files if p.name not in DATA_FILES]
     if not program_files:
         report.errors.append(PolicyError(str(programs_dir), "", "no program files (*.yaml)"))
+    known_programs = []
     for path in program_files:
-        _run(report, path, lambda p=path: parse_program(p))
+        if _run(report, path, lambda p=path: parse_program(p)) is not None:
+            known_programs.append(path.stem)
     classification = None
     for name in DATA_FILES:
         path = data_dir / name
@@ -72,6 +76,8 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
             _run(report, path, lambda p=path: parse_exchange(p))
         elif name == "national.yaml":
             _run(report, path, lambda p=path: parse_national(p))
+        elif name == "regions.yaml":
+            _run(report, path, lambda p=path: parse_regions(p, known_programs))
         elif name == "unit_kinds.yaml":
             _run(report, path, lambda p=path: parse_unit_kinds(p))
         else:

@@ -57,6 +57,7 @@ class Document:
     title: str
     issued_on: date
     seed: str
+    issuer: str | None = None  # 发文部门, where a report asks for it
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ class RateEntry:
 class OverCollectionRule:
     options: Param[tuple[str, ...]]
     preferred: Param[str]
+    # A refund needs no application where the agency already has the employer's account.
+    refund_without_application: Param[bool] | None = None
+    # The first contribution month an offset is applied to (a reading).
+    offset_from: Param[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,16 @@ class DeferralByApplication:
     late_fee: Param[bool]
     window_start: Param[str]
     window_end: Param[str] | None
+    # The last day an application is taken (a reading where the text sets none).
+    applications_until: Param[date] | None = None
+    # The statement that the employees agreed (经与职工协商一致) is required.
+    employee_agreement: Param[bool] | None = None
+    # At least one uploaded application letter, commitment letter or form is required.
+    documents_required: Param[bool] | None = None
+    # When the deferred months are caught up: a reading (the texts say only "after").
+    catch_up_by: Param[str] | None = None
+    # The target review time in working days (a reading: the 2020 texts set none).
+    review_working_days: Param[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -236,13 +251,14 @@ def parse_program(path: Path) -> Program:
     province.only({"zh", "en", "ref"})
     documents = []
     for doc in root.children("documents"):
-        doc.only({"number", "title", "issued_on", "seed"})
+        doc.only({"number", "title", "issued_on", "seed", "issuer"})
         documents.append(
             Document(
                 doc.text("number"),
                 doc.text("title"),
                 doc.value("issued_on", as_date),
                 doc.text("seed"),
+                doc.text("issuer") if "issuer" in doc.data else None,
             )
         )
     if not documents:
@@ -448,9 +464,21 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
     elif "maternity_rates" not in root.data:
         raise root.error("is missing (write `null` if the source gives none)", "maternity_rates")
     over = root.child("over_collection")
-    over.only({"options", "preferred"})
+    over.only({"options", "preferred", "refund_without_application", "offset_from"})
     deferral = root.child("deferral")
-    deferral.only({"max_months", "late_fee", "window_start", "window_end"})
+    deferral.only(
+        {
+            "max_months",
+            "late_fee",
+            "window_start",
+            "window_end",
+            "applications_until",
+            "employee_agreement",
+            "documents_required",
+            "catch_up_by",
+            "review_working_days",
+        }
+    )
     return dict(
         unit_types=unit_types,
         unit_rates=unit_rates,
@@ -460,14 +488,30 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
         over_collection=OverCollectionRule(
             over.param("options", subset_of(("refund", "offset"))),
             over.param("preferred", one_of("refund", "offset")),
+            over.param("refund_without_application", as_bool)
+            if "refund_without_application" in over.data
+            else None,
+            over.param("offset_from", one_of("month_after_choice"), reading=True)
+            if "offset_from" in over.data
+            else None,
         ),
         deferral=DeferralByApplication(
             deferral.param("max_months", as_positive_int),
             deferral.param("late_fee", as_bool),
             deferral.param("window_start", as_month),
             deferral.optional_param("window_end", as_month),
+            _maybe(deferral, "applications_until", as_date),
+            _maybe(deferral, "employee_agreement", as_bool),
+            _maybe(deferral, "documents_required", as_bool),
+            _maybe(deferral, "catch_up_by", one_of("last_day_of_month_after_period")),
+            _maybe(deferral, "review_working_days", as_positive_int),
         ),
     )
+
+
+def _maybe(node: Node, key: str, conv: Any) -> Param[Any] | None:
+    """An optional value that may be left out of the file."""
+    return node.param(key, conv) if node.data.get(key) is not None else None
 
 
 def _program_files(directory: Path) -> list[Path]:

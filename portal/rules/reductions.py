@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from .errors import InvalidInput, NotApplicable
-from .months import add_months, check_month, last_day, month_span
+from .months import add_months, check_month, last_day, month_of, month_span
 from .policy import Program, load_program
 from .quote import ZERO, _amount, to_fen
 
@@ -65,6 +67,8 @@ class DeferralRequest:
     late_fee: bool
     catch_up_from: str  # the first month after the deferral, when full catch-up is due
     refs: dict[str, str] = field(default_factory=dict)
+    catch_up_by: date | None = None  # the day the deferred months are caught up by (a reading)
+    needs_employee_agreement: bool = False  # 经与职工协商一致 (锡医保服务〔2020〕11号 三（一）)
 
 
 def reduction_program(program_id: str) -> Program:
@@ -176,8 +180,11 @@ def over_collected(
     )
 
 
-def deferral_request(program_id: str, *, start_month: str, months: int) -> DeferralRequest:
-    """Check a 2020 deferral application: at most the program's maximum months, no late fee."""
+def deferral_request(
+    program_id: str, *, start_month: str, months: int, applied_on: date | None = None
+) -> DeferralRequest:
+    """Check a 2020 deferral application: at most the program's maximum months, within its
+    window, applied for while applications are taken (``applied_on``), no late fee."""
     program = reduction_program(program_id)
     rule = program.deferral
     assert rule is not None  # noqa: S101
@@ -200,11 +207,29 @@ def deferral_request(program_id: str, *, start_month: str, months: int) -> Defer
             code="month_outside_program",
             field="start_month",
         )
+    if (
+        applied_on is not None
+        and rule.applications_until is not None
+        and applied_on > rule.applications_until.value
+    ):
+        raise InvalidInput(
+            f"Applications were taken until {rule.applications_until.value} "
+            f"({rule.applications_until.ref})",
+            code="applications_closed",
+            field="start_month",
+        )
     refs = {
         "max_months": rule.max_months.ref,
         "late_fee": rule.late_fee.ref,
         "window": rule.window_start.ref,
     }
+    catch_up_by = None
+    if rule.catch_up_by is not None:  # last_day_of_month_after_period
+        catch_up_by = last_day(add_months(end, 1))
+        refs["catch_up_by"] = rule.catch_up_by.ref
+    agreement = bool(rule.employee_agreement and rule.employee_agreement.value)
+    if rule.employee_agreement is not None:
+        refs["employee_agreement"] = rule.employee_agreement.ref
     return DeferralRequest(
         program.id,
         start,
@@ -213,7 +238,401 @@ def deferral_request(program_id: str, *, start_month: str, months: int) -> Defer
         rule.late_fee.value,
         add_months(end, 1),
         refs,
+        catch_up_by,
+        agreement,
     )
 
 
-__all__ = ["unit_rate", "over_collected", "return_options", "deferral_request", "last_day"]
+@dataclass(frozen=True)
+class DeferredMonth:
+    """One deferred month of a 2020 deferral: the parts deferred and their total."""
+
+    month: str
+    unit_amount: Decimal  # the unit medical part at the reduced rate
+    maternity_amount: Decimal
+    personal_amount: Decimal
+    total: Decimal
+
+
+def deferred_months(request: DeferralRequest, table: RateTable) -> list[DeferredMonth] | None:
+    """The amounts a 2020 deferral holds over, month by month, from the rate table's bases; None
+    when a month's base is unknown.
+
+    What is deferred is the program's ``scope.deferred_part``: Linyi defers 职工医疗、生育保险费
+    (unit medical, maternity and the personal part: 操作细则 一（二）);
+    Wuxi 医疗保险费 (锡 三（一）),
+    of which only the unit part's rate is in the source, so only that part is computed.
+    """
+    program = reduction_program(request.program_id)
+    part = program.scope.deferred_part.value
+    rows = {r.month: r for r in table.rows}
+    found = []
+    for month in request.months:
+        row = rows.get(month)
+        if row is None or row.contribution_base is None:
+            return None
+        base = row.contribution_base
+        unit = to_fen(base * row.reduced_rate)
+        maternity = ZERO
+        personal = ZERO
+        if part == "medical_and_maternity":
+            maternity = to_fen(base * (row.maternity_rate or ZERO))
+            if program.personal_rate is not None:
+                personal = to_fen(base * program.personal_rate.value)
+        found.append(DeferredMonth(month, unit, maternity, personal, unit + maternity + personal))
+    return found
+
+
+# ------------------------------------------------------------------ the rate table month by month
+
+
+@dataclass(frozen=True)
+class MonthFact:
+    """What is known of one contribution month (费款所属期) under a 2020 program.
+
+    ``collected_amount`` is the unit medical amount the agency assessed and collected (maternity
+    apart: reading ``assessed_unit_amount``); None when nothing was collected for the month.
+    """
+
+    month: str
+    contribution_base: Decimal | None
+    collected_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RateMonth:
+    """One month of the reduced-rate table: every figure with the clause it comes from."""
+
+    month: str
+    normal_rate: Decimal
+    reduced_rate: Decimal
+    contribution_base: Decimal | None
+    base_source: str  # "assessment" | "estimate" | "missing"
+    due_at_normal: Decimal | None
+    due_at_reduced: Decimal | None
+    reduction: Decimal | None
+    maternity_rate: Decimal | None
+    maternity_amount: Decimal | None
+    collected_amount: Decimal | None
+    over_collected: Decimal
+    payable_with: str | None  # a month this one may be paid with, without late fee
+    refs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_reduced(self) -> bool:
+        return self.reduced_rate < self.normal_rate
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """An employer's 2020 reduced rates month by month (or why it has none)."""
+
+    program_id: str
+    unit_type: str | None
+    rows: list[RateMonth]
+    excluded: tuple[str, str] | None = None  # (code, clause) when the unit is out of scope
+    refs: dict[str, str] = field(default_factory=dict)
+
+    def _total(self, name: str) -> Decimal:
+        return to_fen(sum((getattr(r, name) or ZERO for r in self.rows), ZERO))
+
+    @property
+    def due_at_normal(self) -> Decimal:
+        return self._total("due_at_normal")
+
+    @property
+    def due_at_reduced(self) -> Decimal:
+        return self._total("due_at_reduced")
+
+    @property
+    def reduction(self) -> Decimal:
+        return self._total("reduction")
+
+    @property
+    def over_collected(self) -> Decimal:
+        return self._total("over_collected")
+
+    @property
+    def over_collected_months(self) -> list[RateMonth]:
+        return [r for r in self.rows if r.over_collected > 0]
+
+    def due_by_month(self) -> dict[str, Decimal]:
+        """Unit amount due at the reduced rate per month, where the base is known."""
+        return {r.month: r.due_at_reduced for r in self.rows if r.due_at_reduced is not None}
+
+
+def rate_months(program_id: str) -> list[str]:
+    """The months of the program's rate table that end (2020-01..2020-12): the months shown."""
+    program = reduction_program(program_id)
+    assert program.unit_rates is not None  # noqa: S101
+    entries = [e for entries in program.unit_rates.values() for e in entries if e.end is not None]
+    return month_span(min(e.start for e in entries), max(e.end for e in entries))  # type: ignore[type-var]
+
+
+def rate_table(
+    program_id: str,
+    *,
+    unit_kind: str,
+    months: Iterable[MonthFact] = (),
+    contribution_base: Decimal | None = None,
+) -> RateTable:
+    """Normal rate, reduced rate, base, due at each and the reduction for every month of the
+    program's table; the agency's assessment gives a month's base and what it collected, else
+    the employer's base estimates it (DOMAIN §6). A unit kind out of scope gets no rows."""
+    program = reduction_program(program_id)
+    try:  # the rate categories (unit_types), not the deferral's scope: Linyi reduces 机关事业单位
+        unit_type = unit_type_for(program_id, unit_kind)
+    except NotApplicable:
+        scope = program.scope
+        ref = (
+            scope.excluded_unit_kinds.ref
+            if unit_kind in scope.excluded_unit_kinds.value
+            else scope.unit_kinds.ref
+        )
+        return RateTable(program.id, None, [], ("out_of_scope_unit_kind", ref))
+    known = {check_month(m.month): m for m in months}
+    default_base = (
+        None if contribution_base is None else _amount(contribution_base, "contribution_base")
+    )
+    february_rule = program.reading("february_unpaid_with_march")
+    rows = []
+    for month in rate_months(program_id):
+        rate = unit_rate(program_id, month, unit_type)
+        fact = known.get(month)
+        base, source = default_base, "estimate" if default_base is not None else "missing"
+        if fact is not None and fact.contribution_base is not None:
+            base, source = _amount(fact.contribution_base, "contribution_base"), "assessment"
+        collected = None
+        if fact is not None and fact.collected_amount is not None:
+            collected = _amount(fact.collected_amount, "collected_amount")
+        due_normal = None if base is None else base * rate.normal_unit_rate
+        due_reduced = None if base is None else base * rate.unit_rate
+        over = ZERO
+        refs = dict(rate.refs)
+        if collected is not None and due_reduced is not None and collected > due_reduced:
+            over = collected - due_reduced
+            assert program.over_collection is not None  # noqa: S101
+            refs["over_collected"] = program.over_collection.options.ref
+        payable_with = None
+        if (
+            february_rule is not None
+            and february_rule.value
+            and month == "2020-02"
+            and base is not None
+            and collected is None
+        ):
+            payable_with = "2020-03"
+            refs["payable_with"] = february_rule.ref
+        maternity = rate.maternity_rate
+        if maternity is None and program.reading("maternity_not_reduced") is not None:
+            refs["maternity_rate"] = program.reading("maternity_not_reduced").ref  # type: ignore[union-attr]
+        rows.append(
+            RateMonth(
+                month=month,
+                normal_rate=rate.normal_unit_rate,
+                reduced_rate=rate.unit_rate,
+                contribution_base=base,
+                base_source=source,
+                due_at_normal=_fen(due_normal),
+                due_at_reduced=_fen(due_reduced),
+                # each month is billed in fen: the row's reduction is the difference of its
+                # rounded figures, so the table adds up as shown
+                reduction=None if base is None else to_fen(due_normal) - to_fen(due_reduced),  # type: ignore[arg-type]
+                maternity_rate=maternity,
+                maternity_amount=_fen(
+                    None if base is None or maternity is None else base * maternity
+                ),
+                collected_amount=_fen(collected),
+                over_collected=to_fen(over),
+                payable_with=payable_with,
+                refs=refs,
+            )
+        )
+    refs = {"scope": program.scope.unit_kinds.ref}
+    if program.unit_types and unit_type in program.unit_types:
+        refs["unit_type"] = program.unit_types[unit_type].ref
+    return RateTable(program.id, unit_type, rows, None, refs)
+
+
+def _fen(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else to_fen(amount)
+
+
+# ------------------------------------------------------------------ refund or offset
+
+
+@dataclass(frozen=True)
+class ReturnDecision:
+    """The employer's choice for its over-collected amount, checked."""
+
+    program_id: str
+    choice: str  # "refund" | "offset"
+    needs_application: bool  # False: the agency refunds to the account it has (batch refund)
+    account: str | None
+    offset_from: str | None  # the first contribution month an offset is applied to
+    refs: dict[str, str] = field(default_factory=dict)
+
+
+def return_decision(
+    program_id: str,
+    choice: str,
+    *,
+    decided_on: date,
+    account: str | None = None,
+    account_known: bool = False,
+) -> ReturnDecision:
+    """Check a refund-or-offset choice (鲁医保发〔2020〕23号 四; 锡医保服务〔2020〕11号 三（四）).
+
+    A refund goes to the account the agency has, needing no application where the program says
+    so, else to the account the employer gives; an offset starts with the month after the
+    choice (reading ``offset_from``).
+    """
+    program = reduction_program(program_id)
+    rule = program.over_collection
+    assert rule is not None  # noqa: S101
+    if choice not in rule.options.value:
+        raise InvalidInput(
+            f"Choose one of {', '.join(rule.options.value)}", code="bad_choice", field="choice"
+        )
+    account = (account or "").strip() or None
+    refs = {"choice": rule.options.ref}
+    if choice == "offset":
+        start = add_months(month_of(decided_on), 1)
+        if rule.offset_from is not None:
+            refs["offset_from"] = rule.offset_from.ref
+        return ReturnDecision(program.id, choice, True, None, start, refs)
+    batch = bool(rule.refund_without_application and rule.refund_without_application.value)
+    if rule.refund_without_application is not None:
+        refs["refund_without_application"] = rule.refund_without_application.ref
+    if account_known and account is None:
+        return ReturnDecision(program.id, choice, not batch, None, None, refs)
+    if account is None:
+        raise InvalidInput(
+            "Give the account the refund should go to", code="account_needed", field="account"
+        )
+    return ReturnDecision(program.id, choice, True, account, None, refs)
+
+
+@dataclass(frozen=True)
+class OffsetMonth:
+    month: str
+    due_amount: Decimal
+    offset_amount: Decimal
+    payable_amount: Decimal
+    credit_left: Decimal
+
+
+def offset_schedule(
+    over_collected_total: Decimal, due_by_month: Mapping[str, Decimal], *, from_month: str
+) -> list[OffsetMonth]:
+    """Apply an over-collected amount to each contribution month from ``from_month`` in turn
+    until it is used up (冲抵以后月份的缴费, 鲁医保发〔2020〕23号 四;
+    锡医保服务〔2020〕11号 三（四）)."""
+    credit = to_fen(_amount(over_collected_total, "over_collected_total"))
+    check_month(from_month, "from_month")
+    schedule = []
+    for month in sorted(m for m in due_by_month if m >= from_month):
+        if credit <= 0:
+            break
+        due = to_fen(_amount(due_by_month[month], "due_amount"))
+        used = min(due, credit)
+        credit -= used
+        schedule.append(OffsetMonth(month, due, used, due - used, credit))
+    return schedule
+
+
+# ------------------------------------------------------------- the monthly statistics (锡 三（六）)
+
+
+@dataclass(frozen=True)
+class AssessedMonth:
+    """One employer's assessed month, for the monthly statistics of many employers."""
+
+    employer_id: int
+    unit_kind: str
+    month: str
+    contribution_base: Decimal
+    headcount: int
+
+
+@dataclass(frozen=True)
+class ReductionTotals:
+    """The 减征成效 and 主要政策 columns of 职工医保阶段性减征医保费统计表 (锡医保服务〔2020〕11号
+    三（六）附表) for the employers given, through ``through_month``."""
+
+    program_id: str
+    through_month: str
+    reduced_rate: Decimal  # 减征后单位缴费率
+    period_start: date  # 减征期限 (to the day)
+    period_end: date
+    enterprises: int  # 涉及企业数
+    employees: int  # 涉及参保职工人数 (in each employer's latest reduced month)
+    reduced_amount: Decimal  # 减征医保费, in yuan
+    refs: dict[str, str] = field(default_factory=dict)
+
+
+def reduction_totals(
+    program_id: str, months: Iterable[AssessedMonth], *, through_month: str
+) -> ReductionTotals:
+    """Sum what the reduction took off the assessed months of the employers in scope through
+    ``through_month`` (each month in fen, as billed)."""
+    program = reduction_program(program_id)
+    check_month(through_month, "through_month")
+    assert program.unit_rates is not None  # noqa: S101
+    reduced = [e for e in program.unit_rates["enterprise"] if e.end is not None]
+    reduced = [e for e in reduced if unit_rate(program_id, e.start).is_reduced]
+    start, end = reduced[0].start, reduced[-1].end
+    amount = ZERO
+    latest: dict[int, tuple[str, int]] = {}
+    for row in months:
+        if not (start <= row.month <= end and row.month <= through_month):  # type: ignore[operator]
+            continue
+        try:
+            unit_type = unit_type_for(program_id, row.unit_kind)
+        except NotApplicable:
+            continue  # out of scope (锡 一: 不含机关事业单位)
+        rate = unit_rate(program_id, row.month, unit_type)
+        if not rate.is_reduced:
+            continue
+        base = _amount(row.contribution_base, "contribution_base")
+        amount += to_fen(base * rate.normal_unit_rate) - to_fen(base * rate.unit_rate)
+        if row.employer_id not in latest or latest[row.employer_id][0] < row.month:
+            latest[row.employer_id] = (row.month, row.headcount)
+    return ReductionTotals(
+        program.id,
+        through_month,
+        min(e.rate for e in reduced),
+        first_day_of(start),
+        last_day(end),  # type: ignore[arg-type]
+        len(latest),
+        sum(h for _m, h in latest.values()),
+        amount,
+        {"reduced_rate": reduced[0].ref, "scope": program.scope.excluded_unit_kinds.ref},
+    )
+
+
+def first_day_of(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+__all__ = [
+    "AssessedMonth",
+    "ReductionTotals",
+    "reduction_totals",
+    "DeferredMonth",
+    "deferred_months",
+    "MonthFact",
+    "OffsetMonth",
+    "RateMonth",
+    "RateTable",
+    "ReturnDecision",
+    "deferral_request",
+    "last_day",
+    "offset_schedule",
+    "over_collected",
+    "rate_months",
+    "rate_table",
+    "return_decision",
+    "return_options",
+    "unit_rate",
+]

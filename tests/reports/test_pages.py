@@ -33,7 +33,11 @@ def test_the_staff_page_links_the_back_office_for_reviewers_and_admins(client, m
         links = soup(client.get("/staff/employers")).select("#back-office a")
         assert bool(links) is shown, role
         if shown:
-            assert [a["href"] for a in links][-2:] == ["/reports/tax-list", "/reports/monthly"]
+            assert [a["href"] for a in links][-3:] == [
+                "/reports/tax-list",
+                "/reports/monthly",
+                "/reports/wuxi-2020",
+            ]
 
 
 def test_an_admin_downloads_the_whole_list(client, make):

@@ -1,0 +1,164 @@
+"""The 2020 deferral by application: the employer applies, uploads, sends; a reviewer approves
+or returns it with a reason (临医保发〔2020〕28号 操作细则 一（二）、二（二）;
+锡医保服务〔2020〕11号 三（一）)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from portal.deferral.queries import employer_standing
+from portal.extensions import db
+from portal.models import AuditEntry, CommitmentApplication
+from tests.applications.helpers import multipart_post
+from tests.conftest import post_form, sign_in
+from tests.files import png
+
+LINYI, WUXI = "371300", "320200"
+
+
+def _soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.fixture
+def world(app, make):
+    app.config["PORTAL_TODAY"] = "2020-03-20"
+    linyi = make.agency(make.region("linyi-2020", code=LINYI))
+    wuxi = make.agency(make.region("jiangsu-2022", code=WUXI))
+    employers = {
+        "linyi": make.employer(linyi, contribution_base_amount=Decimal("10000.00")),
+        "wuxi": make.employer(wuxi, contribution_base_amount=Decimal("10000.00")),
+        "large": make.employer(linyi, size_class="large"),
+    }
+    users = {key: make.user(employer=e, role="owner") for key, e in employers.items()}
+    users["reviewer"] = make.user(staff_role="reviewer", agency=linyi)
+    make.commit()
+    return employers, users
+
+
+def _apply(client, employer, **answers):
+    path = f"/e/{employer.id}/applications/deferral-2020"
+    data = {"start_month": "2020-03", "months": "4", "reason": "疫情停工，订单延后", **answers}
+    return post_form(client, path, data, token_from=path)
+
+
+def _upload_and_send(client, employer):
+    files_path = f"/e/{employer.id}/applications/deferral-2020/files"
+    uploaded = multipart_post(client, files_path, {}, [("files", "缓缴申请书.png", png())])
+    assert uploaded.status_code == 302
+    return post_form(
+        client, f"/e/{employer.id}/applications/deferral-2020/submit", token_from=files_path
+    )
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_linyi_applies_for_four_months_and_a_reviewer_approves(app, client, world, language):
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    post_form(client, "/language", {"locale": language})
+    assert _apply(client, employer).status_code == 302
+    files_page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020/files"))
+    assert "2020-03" in files_page.select_one("#deferral-months").get_text()
+    # 4 % medical + 1 % maternity + 2 % personal on 10,000.00: 职工医疗、生育保险费 (一（二）)
+    assert files_page.select_one("#deferred-total").get_text(strip=True).endswith("2,800.00")
+    sent = _upload_and_send(client, employer)
+    assert sent.status_code == 302
+    application = db.session.scalar(select(CommitmentApplication))
+    assert (application.kind, application.status) == ("deferral_2020", "submitted")
+    assert application.reference.startswith("DA-2020-")
+    # the reviewer's queue is the commitment applications' queue
+    sign_in(client, users["reviewer"])
+    queue = _soup(client.get("/review/"))
+    assert application.reference in queue.get_text()
+    detail = client.get(f"/review/{application.id}")
+    assert "2020-03" in _soup(detail).select_one("#deferral-months").get_text()
+    approved = post_form(
+        client, f"/review/{application.id}/approve", token_from=f"/review/{application.id}"
+    )
+    assert approved.status_code == 302
+    sign_in(client, users["linyi"])
+    status = _soup(client.get(f"/e/{employer.id}/applications/{application.id}"))
+    assert "2020" in status.select_one("#catch-up-by").get_text()
+    assert "31" in status.select_one("#catch-up-by").get_text()  # 2020-07-31
+    rates = _soup(client.get(f"/e/{employer.id}/reductions/"))
+    assert "2020-03" in rates.select_one("#deferral-status").get_text()
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"deferral2020.start", "deferral2020.submit", "deferral2020.approve"} <= actions
+    assert "commitment.evidence_add" in actions  # the same upload machinery
+
+
+def test_a_returned_application_shows_the_reason_and_can_be_corrected(app, client, world):
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    _upload_and_send(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    sign_in(client, users["reviewer"])
+    returned = post_form(
+        client,
+        f"/review/{application.id}/reject",
+        {"reason": "缺少承诺书"},
+        token_from=f"/review/{application.id}",
+    )
+    assert returned.status_code == 302
+    sign_in(client, users["linyi"])
+    page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020"))
+    assert "缺少承诺书" in page.select_one(".rejection").get_text()
+    assert _apply(client, employer, months="3").status_code == 302
+    rounds = list(db.session.scalars(select(CommitmentApplication.round)))
+    assert sorted(rounds) == [1, 2]
+
+
+def test_seven_months_and_a_missing_letter_are_refused(app, client, world):
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    refused = _apply(client, employer, months="7")
+    assert refused.status_code == 400  # not a choice: at most 6 (一（二）)
+    _apply(client, employer)
+    files_path = f"/e/{employer.id}/applications/deferral-2020/files"
+    post_form(client, f"/e/{employer.id}/applications/deferral-2020/submit", token_from=files_path)
+    assert db.session.scalar(select(CommitmentApplication.status)) == "draft"
+
+
+def test_wuxi_needs_the_employees_agreement(app, client, world):
+    employers, users = world
+    employer = employers["wuxi"]
+    sign_in(client, users["wuxi"])
+    page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020"))
+    assert "经与职工协商一致" in page.select_one("#employees-agreement").get_text()
+    refused = _apply(client, employer)
+    assert refused.status_code == 400
+    assert "经与职工协商一致" in _soup(refused).select_one(".error-message").get_text()
+    assert _apply(client, employer, employees_agreed="y").status_code == 302
+    assert db.session.scalar(select(CommitmentApplication.employees_agreed)) is True
+
+
+def test_a_large_linyi_enterprise_cannot_apply(app, client, world):
+    employers, users = world
+    sign_in(client, users["large"])
+    page = _soup(client.get(f"/e/{employers['large'].id}/applications/deferral-2020"))
+    assert (
+        page.select_one("#refused") is not None
+        and page.select_one("main form[method=post]") is None
+    )
+
+
+def test_a_2020_deferral_is_not_the_2022_commitment_route(app, client, world):
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    _upload_and_send(client, employer)
+    app.config["PORTAL_TODAY"] = "2022-08-15"
+    employer.list_status = "not_listed"
+    db.session.commit()
+    from datetime import date
+
+    assert employer_standing(employer, date(2022, 8, 15)).application is None

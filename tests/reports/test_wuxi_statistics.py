@@ -1,0 +1,123 @@
+"""Wuxi's monthly statistics table (锡医保服务〔2020〕11号 三（六）附表): page and .xlsx."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+from bs4 import BeautifulSoup
+
+from portal.extensions import db
+from portal.models import Assessment, ReturnChoice
+from portal.reports.tables import STATISTICS_HEADERS
+from tests.conftest import sign_in
+
+
+def _world(make):
+    region = make.region("jiangsu-2022", code="320200", name="无锡市")
+    agency = make.agency(region)
+    shop = make.employer(agency, unit_kind="individual_business")
+    factory = make.employer(agency, size_class="large")
+    office = make.employer(agency, unit_kind="public_institution")  # 锡 一: 不含机关事业单位
+    for employer, headcount in ((shop, 3), (factory, 200), (office, 40)):
+        for month in ("2020-01", "2020-02", "2020-03", "2020-04"):
+            db.session.add(
+                Assessment(
+                    employer_id=employer.id,
+                    month=month,
+                    headcount=headcount,
+                    contribution_base_amount=Decimal("100000.00"),
+                    unit_amount=Decimal("8000.00"),
+                    personal_amount=Decimal("2000.00"),
+                )
+            )
+    owner = make.user(employer=shop, role="owner")
+    db.session.add(
+        ReturnChoice(
+            reference="TF1",
+            employer_id=shop.id,
+            program_id="wuxi-2020",
+            choice="offset",
+            over_collected_amount=Decimal("4000.00"),
+            decided_by_id=owner.id,
+            submission_token="t" * 32,
+        )
+    )
+    reviewer = make.user(staff_role="reviewer", agency=agency)
+    make.commit()
+    return reviewer
+
+
+def test_the_table_has_the_annex_columns_and_figures(app, client, make):
+    reviewer = _world(make)
+    sign_in(client, reviewer)
+    page = client.get("/reports/wuxi-2020?month=2020-04&balance=12,345.6")
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    headers = [th.get_text(strip=True) for th in soup.select("#statistics thead th")]
+    assert headers == list(STATISTICS_HEADERS)
+    cells = [td.get_text(strip=True) for td in soup.select("#statistics tbody td")]
+    assert cells[1] == "无锡市" and "锡医保服务〔2020〕11号" in cells[5]
+    assert cells[6] == "4%" and cells[7] == "2020-02-01 至 2020-06-30"
+    assert cells[8] == "12,345.60"
+    # through March: two enterprises (not the 机关事业单位), 203 insured, 2 months x 4,000 x 2
+    assert cells[11:15] == ["2", "203", "1", "1.60"]
+
+
+def test_the_xlsx_keeps_money_as_numbers_in_wan_yuan(app, client, make):
+    reviewer = _world(make)
+    sign_in(client, reviewer)
+    response = client.get("/reports/wuxi-2020.xlsx?month=2020-04&income=88.5")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]] == list(STATISTICS_HEADERS)
+    row = sheet[2]
+    assert row[2].value.date() == date(2020, 3, 17)  # 发文时间
+    assert row[9].value == Decimal("88.50") or row[9].value == 88.5
+    assert row[9].number_format == "#,##0.00"
+    assert float(row[14].value) == 1.6 and row[14].number_format == "#,##0.00"
+    assert row[11].value == 2
+
+
+def test_a_bad_fund_figure_is_a_message_not_a_table(app, client, make):
+    reviewer = _world(make)
+    sign_in(client, reviewer)
+    page = client.get("/reports/wuxi-2020?month=2020-04&balance=1e9")
+    assert page.status_code == 400
+    assert "万元" in page.get_data(as_text=True)
+
+
+def test_the_command_writes_the_same_table(app, make, tmp_path):
+    _world(make)
+    output = tmp_path / "wuxi.xlsx"
+    result = app.test_cli_runner().invoke(
+        args=[
+            "portal",
+            "report",
+            "wuxi-2020",
+            "--month",
+            "2020-04",
+            "--balance",
+            "100.25",
+            "--output",
+            str(output),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(output).active
+    assert [c.value for c in sheet[1]] == list(STATISTICS_HEADERS)
+    assert float(sheet[2][8].value) == 100.25 and float(sheet[2][14].value) == 1.6
+    refused = app.test_cli_runner().invoke(
+        args=[
+            "portal",
+            "report",
+            "wuxi-2020",
+            "--month",
+            "2020-04",
+            "--income",
+            "1e5",
+            "--output",
+            str(output),
+        ]
+    )
+    assert refused.exit_code != 0 and "万元" in refused.output

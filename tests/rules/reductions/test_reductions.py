@@ -1,0 +1,149 @@
+"""Scenario table for the 2020 programs month by month (portal/rules/reductions.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal import rules
+
+SCENARIOS = yaml.safe_load((Path(__file__).parent / "scenarios.yaml").read_text("utf-8"))
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _call(call: str, given_: dict[str, Any]) -> Any:
+    args = dict(given_)
+    program = args.pop("program", None)
+    if call == "rate_table":
+        months = [
+            rules.MonthFact(str(m), _dec(base), _dec(collected))
+            for m, (base, collected) in (args.pop("months", None) or {}).items()
+        ]
+        return rules.rate_table(
+            program,
+            unit_kind=args["unit_kind"],
+            months=months,
+            contribution_base=_dec(args.get("contribution_base")),
+        )
+    if call == "return_decision":
+        return rules.return_decision(
+            program,
+            args["choice"],
+            decided_on=_date(args["decided_on"]),
+            account=args.get("account"),
+            account_known=bool(args.get("account_known")),
+        )
+    if call == "offset_schedule":
+        return rules.offset_schedule(
+            Decimal(args["over_collected_total"]),
+            {str(m): Decimal(v) for m, v in args["due_by_month"].items()},
+            from_month=str(args["from_month"]),
+        )
+    if call == "deferral_request":
+        applied = args.get("applied_on")
+        return rules.deferral_request(
+            program,
+            start_month=str(args["start_month"]),
+            months=args["months"],
+            applied_on=_date(applied) if applied else None,
+        )
+    if call == "deferred_months":
+        request = rules.deferral_request(
+            program, start_month=str(args["start_month"]), months=args["months"]
+        )
+        table = rules.rate_table(
+            program,
+            unit_kind=args["unit_kind"],
+            contribution_base=_dec(args["contribution_base"]),
+        )
+        return rules.deferred_months(request, table)
+    raise AssertionError(call)
+
+
+def _get(obj: Any, path: str) -> Any:
+    if path == "length":
+        return len(obj)
+    for name, index in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", path):
+        if name:
+            obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
+        else:
+            obj = obj[int(index)]
+    return obj
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_norm(v) for v in value]
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=[c["name"] for c in SCENARIOS])
+def test_scenario(case: dict[str, Any]) -> None:
+    assert case["clause"].strip(), "every scenario cites its clause"
+    expected = dict(case["expected"])
+    if "error" in expected:
+        with pytest.raises(rules.RulesError) as caught:
+            _call(case["call"], case["input"])
+        assert caught.value.code == expected["error"]
+        return
+    result = _call(case["call"], case["input"])
+    for path, want in expected.items():
+        got = _norm(_get(result, path))
+        want = str(want) if isinstance(want, date) else want
+        assert got == want, f"{path}: {got!r} != {want!r} ({case['clause']})"
+
+
+def test_every_figure_of_a_row_has_its_clause() -> None:
+    table = rules.rate_table("linyi-2020", unit_kind="enterprise", contribution_base=Decimal(1))
+    for row in table.rows:
+        assert {"unit_rate", "normal_unit_rate", "maternity_rate"} <= set(row.refs)
+        assert all("〔2020〕" in ref for ref in row.refs.values())
+
+
+@given(
+    base=st.decimals(min_value=0, max_value=10**8, places=2),
+    kind=st.sampled_from(
+        ["enterprise", "individual_business", "social_group", "public_institution"]
+    ),
+    program=st.sampled_from(["linyi-2020", "wuxi-2020"]),
+)
+def test_reduction_is_normal_minus_reduced_and_never_negative(
+    base: Decimal, kind: str, program: str
+) -> None:
+    table = rules.rate_table(program, unit_kind=kind, contribution_base=base)
+    for row in table.rows:
+        assert row.reduction >= 0
+        assert row.due_at_normal - row.due_at_reduced == row.reduction
+    assert table.reduction == rules.to_fen(sum((r.reduction for r in table.rows), Decimal(0)))
+
+
+@given(
+    credit=st.decimals(min_value=0, max_value=10**6, places=2),
+    dues=st.lists(st.decimals(min_value=0, max_value=10**5, places=2), min_size=1, max_size=12),
+)
+def test_an_offset_never_uses_more_than_the_credit_or_the_month(
+    credit: Decimal, dues: list[Decimal]
+) -> None:
+    months = {f"2020-{i + 1:02d}": d for i, d in enumerate(dues)}
+    schedule = rules.offset_schedule(credit, months, from_month="2020-01")
+    assert sum((m.offset_amount for m in schedule), Decimal(0)) <= credit
+    for month in schedule:
+        assert 0 <= month.offset_amount <= month.due_amount
+        assert month.payable_amount == month.due_amount - month.offset_amount

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Employer, User
 
 
 def scoped_employers(user: User) -> Select[tuple[Employer]]:
-    query = select(Employer).options(selectinload(Employer.agency))
+    # The agency joined in (many-to-one): one statement for the fifty rows, not two.
+    query = select(Employer).options(joinedload(Employer.agency))
     if user.staff_role != "admin" or user.agency_id is not None:
         query = query.where(Employer.agency_id == user.agency_id)
     return query

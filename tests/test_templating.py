@@ -71,3 +71,19 @@ def test_the_start_page_leads_to_the_public_services(client):
             client.get(href, query_string={"industry": "retail", "employees": "5"}).status_code
             == 200
         )
+
+
+def test_id_url_builds_what_url_for_builds(app):
+    """The staff employer list builds its rows' URLs from one pattern (issue 17)."""
+    from flask import url_for
+
+    from portal.templating import id_url
+
+    @given(employer_id=st.integers(min_value=0, max_value=10**15))
+    def check(employer_id):
+        for endpoint in ("hall.visit", "staff.activation_code", "employer.home"):
+            built = id_url(endpoint, "employer_id")(employer_id)
+            assert built == url_for(endpoint, employer_id=employer_id)
+
+    with app.test_request_context("/staff/employers"):
+        check()

@@ -12,8 +12,9 @@ a signed session cookie read, one indexed SELECT of 50 rows through SQLAlchemy C
 autoescaped Jinja template compiled once, about 10 KB of HTML). wrk drives each page with 64
 connections, the floor and the pages in turn, every round. A page's ratio is its throughput
 over the floor's in the same round, the median over the rounds. Bar: every page reaches 0.6 of
-the floor on SQLite, 0.5 on PostgreSQL. The statements a page runs are counted in-process
-(through the test client) after the load.
+the floor on SQLite, 0.5 on PostgreSQL. After the load, in one process through the test
+client: the statements each page runs, and the CPU time a request of each page and of the floor
+takes (interleaved, the fastest of five batches), a ratio the neighbours hardly move.
 
 The machines here are shared and their speed drifts by a third from one second to the next
 (the "CPU probe" line times the same Python loop before every measurement; the load average is

@@ -70,11 +70,13 @@ lint: $(STAMP)
 bench: setup system-deps-test
 	@command -v wrk >/dev/null || bash scripts/apt-install.sh wrk
 	$(BIN)/python bench/bench_pdf.py; pdf=$$?; $(BIN)/python bench/bench_pages.py; pages=$$?; \
-		bash scripts/with-postgres.sh $(BIN)/python bench/bench_import.py; imports=$$?; \
+		bash scripts/with-postgres.sh $(BIN)/python bench/bench_pages.py --database postgres; \
+		pages_pg=$$?; bash scripts/with-postgres.sh $(BIN)/python bench/bench_import.py; imports=$$?; \
 		$(BIN)/python bench/bench_load.py; load=$$?; \
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_load.py --postgres; loadpg=$$?; \
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_reminders.py; reminders=$$?; \
-		test $$pdf -eq 0 -a $$pages -eq 0 -a $$imports -eq 0 -a $$load -eq 0 -a $$loadpg -eq 0 -a $$reminders -eq 0
+		test $$pdf -eq 0 -a $$pages -eq 0 -a $$pages_pg -eq 0 -a $$imports -eq 0 -a $$load -eq 0 \
+			-a $$loadpg -eq 0 -a $$reminders -eq 0
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite translations/*/LC_MESSAGES/*.mo

@@ -23,6 +23,9 @@ def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    # No view or hook is a coroutine: Flask would otherwise ask of every hook and context
+    # processor, on every request, whether it is one (a dozen inspections a request).
+    app.ensure_sync = lambda func: func  # type: ignore[method-assign]
     return app
 
 

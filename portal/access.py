@@ -6,8 +6,8 @@ acting session (``g.acting``, portal/hall/acting.py) is passed in, not read here
 
 from __future__ import annotations
 
-from flask import abort
-from sqlalchemy import bindparam, select
+from flask import abort, g
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -29,6 +29,41 @@ MEMBERSHIP_WITH_EMPLOYER = (
 )
 
 
+# The same membership, loaded with the signed-in user (portal.auth.session.load_user) when the
+# URL names an employer: one statement, not two, on every employer page.
+USER_WITH_MEMBERSHIP = (
+    select(User, Membership)
+    .outerjoin(
+        Membership,
+        and_(Membership.user_id == User.id, Membership.employer_id == bindparam("employer_id")),
+    )
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region))
+)
+
+
+def user_with_membership(user_id: int, employer_id: int) -> User | None:
+    """Load the user and their membership at ``employer_id`` (kept on ``g`` for
+    :func:`employer_role_or_404`) in one statement."""
+    row = db.session.execute(
+        USER_WITH_MEMBERSHIP, {"user_id": user_id, "employer_id": employer_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    user, membership = row
+    g.loaded_membership = (user_id, employer_id, membership)
+    return user
+
+
+def _membership(user: User, employer_id: int) -> Membership | None:
+    loaded = g.get("loaded_membership")
+    if loaded is not None and loaded[:2] == (user.id, employer_id):
+        return loaded[2]
+    return db.session.scalar(
+        MEMBERSHIP_WITH_EMPLOYER, {"user_id": user.id, "employer_id": employer_id}
+    )
+
+
 def employer_role_or_404(
     user: User, employer_id: int, *, acting: ActingSession | None
 ) -> tuple[Employer, str]:
@@ -44,9 +79,7 @@ def employer_role_or_404(
         if acting.employer_id != employer_id:
             abort(404)
         return acting.employer, ACTING_ROLE
-    membership = db.session.scalar(
-        MEMBERSHIP_WITH_EMPLOYER, {"user_id": user.id, "employer_id": employer_id}
-    )
+    membership = _membership(user, employer_id)
     if membership is None:
         abort(404)
     return membership.employer, membership.role

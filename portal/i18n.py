@@ -50,6 +50,8 @@ def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> st
     needs only the autoescape setting.
     """
     rv = request_translations().ugettext(string)
+    if not variables and "%" not in rv:  # nothing to format: what ``rv % {}`` would give
+        return Markup(rv) if eval_ctx.autoescape else rv  # noqa: S704 - as below
     if eval_ctx.autoescape:
         rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja trusts it; variables escape
     return rv % variables  # always a format string, as in Jinja: "%%" is a percent sign

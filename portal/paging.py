@@ -38,10 +38,9 @@ def page_number(args: Mapping[str, str]) -> int:
 
 
 def fetch_page(statement: Select, params: Mapping[str, Any], number: int, per_page: int) -> Page:
-    """Run ``statement`` (ordered, with ``limit`` and ``offset`` bind parameters) for one page."""
-    rows = list(
-        db.session.scalars(
-            statement, {**params, "limit": per_page + 1, "offset": (number - 1) * per_page}
-        )
-    )
+    """Run ``statement`` (ordered, with ``limit`` and ``offset`` bind parameters) for one page:
+    plain rows of the columns it selects."""
+    rows = db.session.execute(
+        statement, {**params, "limit": per_page + 1, "offset": (number - 1) * per_page}
+    ).all()
     return Page(rows[:per_page], number, len(rows) > per_page)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -54,6 +55,21 @@ def number(value: Decimal | int | None) -> str:
     return "—" if value is None else format_decimal(value)
 
 
+# An id no row has: the URL is built once with it, and each row's id takes its place.
+_ID_MARK = 9_876_543_210_123
+
+
+def id_url(endpoint: str, key: str, **values: object) -> Callable[[int], str]:
+    """``url_for(endpoint, key=id)`` for the many ids of a table, built once, not once a row.
+
+    An ``<int:…>`` URL argument is the id's digits (Werkzeug's IntegerConverter), so filling
+    them into the URL built for a mark gives what ``url_for`` gives; a fifty-row table saves a
+    hundred URL builds. ``tests/test_templating.py`` checks the two agree.
+    """
+    head, tail = url_for(endpoint, **values, **{key: _ID_MARK}).split(str(_ID_MARK))
+    return lambda id_: f"{head}{int(id_)}{tail}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters.update(labels.template_filters())
@@ -72,3 +88,4 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.globals.update(labels.template_globals())
+    app.jinja_env.globals["id_url"] = id_url

@@ -90,3 +90,19 @@ def test_the_readme_names_the_public_services_and_each_answers(client):
     }
     for path in paths:
         assert client.get(path).status_code == 200, path
+
+
+def test_id_url_builds_what_url_for_builds(app):
+    """The staff employer list builds its rows' URLs from one pattern (issue 17)."""
+    from flask import url_for
+
+    from portal.templating import id_url
+
+    @given(employer_id=st.integers(min_value=0, max_value=10**15))
+    def check(employer_id):
+        for endpoint in ("hall.visit", "staff.activation_code", "employer.home"):
+            built = id_url(endpoint, "employer_id")(employer_id)
+            assert built == url_for(endpoint, employer_id=employer_id)
+
+    with app.test_request_context("/staff/employers"):
+        check()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from sqlalchemy import bindparam, select
 
+from portal.access import user_with_membership
 from portal.extensions import db
 from portal.models import User
 
@@ -26,7 +28,11 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, nonce = session_id.partition(":")
     if not user_id.isdigit() or not nonce:
         return None
-    user = db.session.scalar(USER_BY_ID, {"user_id": int(user_id)})
+    employer_id = (request.view_args or {}).get("employer_id") if has_request_context() else None
+    if isinstance(employer_id, int):  # an employer page: its membership comes in the same read
+        user = user_with_membership(int(user_id), employer_id)
+    else:
+        user = db.session.scalar(USER_BY_ID, {"user_id": int(user_id)})
     if user is None or user.session_nonce != nonce or not user.is_enabled:
         return None
     return user

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms.fields.choices import SelectChoice
 
 from portal.clock import today
@@ -118,11 +118,14 @@ def _end(standing, start: str | None) -> str | None:
     return option.end if option else None
 
 
+# Built once: the decision page runs it every time (building a statement and its cache key
+# costs about as much as running it).
+DECISION_HISTORY = (
+    select(DeferralDecision)
+    .where(DeferralDecision.employer_id == bindparam("employer_id"))
+    .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
+)
+
+
 def _history(employer) -> list[DeferralDecision]:
-    return list(
-        db.session.scalars(
-            select(DeferralDecision)
-            .where(DeferralDecision.employer_id == employer.id)
-            .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
-        )
-    )
+    return list(db.session.scalars(DECISION_HISTORY, {"employer_id": employer.id}))

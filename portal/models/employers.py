@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -25,13 +25,16 @@ class Employer(Base):
     """An insured unit, known to the agency before anyone can sign in for it."""
 
     __tablename__ = "employers"
+    # The staff employer list: an agency's employers by name, fifty at a time, read from the
+    # index in order instead of sorting the whole agency (it also serves agency_id alone).
+    __table_args__ = (Index("ix_employers_agency_id_name", "agency_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     unit_kind: Mapped[str] = mapped_column(String(40))
     insurance_unit_number: Mapped[str | None] = mapped_column(String(40), index=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     industry: Mapped[str | None] = mapped_column(String(40))
     size_class: Mapped[str | None] = mapped_column(String(20))
     size_source: Mapped[str | None] = mapped_column(String(20))

@@ -31,8 +31,13 @@ def activation_code(employer_id: int):
     employer = get_employer_for_staff_or_404(current_user, employer_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
+        rows = [
+            row
+            for row in search_employers(current_user, employer.credit_code)
+            if row.id == employer.id
+        ]
         return render_template(
-            "staff/employers.html", employers=[employer], q=employer.credit_code, form=form
+            "staff/employers.html", employers=rows, q=employer.credit_code, form=form
         )
     code, plain = issue_activation_code(
         employer, "owner", actor=current_user, valid_days=current_app.config["ACTIVATION_CODE_DAYS"]

@@ -18,7 +18,6 @@ from portal.applications.operations import (
     DEFERRAL_KIND,
     AlreadySubmitted,
     ApplicationError,
-    add_evidence,
     deferral_of,
     deferral_refusals,
     open_deferral_draft,
@@ -27,6 +26,7 @@ from portal.applications.operations import (
     submit_deferral,
 )
 from portal.applications.queries import evidence_of_employer, latest_round
+from portal.applications.views import receive_uploads
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.labels import error_message, put_error
@@ -119,21 +119,8 @@ def deferral_2020_files(employer):
     if application is None or not application.defer_start:
         return redirect(url_for("applications.deferral_2020", employer_id=employer.id))
     form = Deferral2020FilesForm()
-    if form.validate_on_submit():
-        uploads = [
-            files.Upload(item.filename or "", item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
-            for item in request.files.getlist(form.files.name)
-            if item.filename
-        ]
-        try:
-            added = add_evidence(application, uploads, actor=current_user)
-        except files.EvidenceError as error:
-            form.files.errors = [error_message(error)]
-        else:
-            flash(
-                _("Uploaded: %(names)s", names=", ".join(f.original_name for f in added)), "success"
-            )
-            return redirect(url_for("applications.deferral_2020_files", employer_id=employer.id))
+    if form.validate_on_submit() and receive_uploads(form, application):
+        return redirect(url_for("applications.deferral_2020_files", employer_id=employer.id))
     request_ = deferral_of(application)
     table = rate_table_for(employer, application.program_id)
     return render_template(

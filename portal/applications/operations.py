@@ -154,18 +154,7 @@ def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApp
         return latest_round(employer)
     application.reference = f"CA-{today.year}-{application.id:06d}"
     if latest is not None:
-        for earlier in latest.evidence:
-            copy_name = files.new_stored_name()
-            files.copy(earlier.stored_name, copy_name)
-            application.evidence.append(
-                EvidenceFile(
-                    original_name=earlier.original_name,
-                    stored_name=copy_name,
-                    content_type=earlier.content_type,
-                    size_bytes=earlier.size_bytes,
-                    sha256=earlier.sha256,
-                )
-            )
+        _copy_evidence(latest, application)
     db.session.flush()
     audit.record(
         actor,
@@ -512,6 +501,7 @@ def open_deferral_draft(
 
 
 def _copy_evidence(source: CommitmentApplication, target: CommitmentApplication) -> None:
+    """A new round starts with copies of the last round's files (each round keeps its own)."""
     for earlier in source.evidence:
         copy_name = files.new_stored_name()
         files.copy(earlier.stored_name, copy_name)

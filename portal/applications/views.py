@@ -220,6 +220,23 @@ def size(employer):
     )
 
 
+def receive_uploads(form, application) -> bool:
+    """Store the files of ``form.files`` as the application's evidence and say so; False when
+    they are refused (the form's field then carries the message)."""
+    uploads = [
+        files.Upload(item.filename or "", item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
+        for item in request.files.getlist(form.files.name)
+        if item.filename
+    ]
+    try:
+        added = add_evidence(application, uploads, actor=current_user)
+    except files.EvidenceError as error:
+        form.files.errors = [error_message(error)]
+        return False
+    flash(_("Uploaded: %(names)s", names=", ".join(f.original_name for f in added)), "success")
+    return True
+
+
 @bp.route("/evidence", methods=["GET", "POST"])
 @permission(EMPLOYER_APPLY)
 def evidence(employer):
@@ -227,21 +244,8 @@ def evidence(employer):
     if elsewhere:
         return elsewhere
     form = EvidenceForm()
-    if form.validate_on_submit():
-        uploads = [
-            files.Upload(item.filename or "", item.stream.read(files.MAX_EVIDENCE_BYTES + 1))
-            for item in request.files.getlist(form.files.name)
-            if item.filename
-        ]
-        try:
-            added = add_evidence(application, uploads, actor=current_user)
-        except files.EvidenceError as error:
-            form.files.errors = [error_message(error)]
-        else:
-            flash(
-                _("Uploaded: %(names)s", names=", ".join(f.original_name for f in added)), "success"
-            )
-            return redirect(_step_url(employer, "evidence"))
+    if form.validate_on_submit() and receive_uploads(form, application):
+        return redirect(_step_url(employer, "evidence"))
     return render_template(
         "applications/evidence.html",
         employer=employer,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from portal import numbers
-from portal.extensions import db
+from portal.rows import plain_rows
 
 #: The most pages a pager goes back; page numbers beyond it are the last page a link reaches.
 MAX_PAGE = 10_000
@@ -40,7 +40,5 @@ def page_number(args: Mapping[str, str]) -> int:
 def fetch_page(statement: Select, params: Mapping[str, Any], number: int, per_page: int) -> Page:
     """Run ``statement`` (ordered, with ``limit`` and ``offset`` bind parameters) for one page:
     plain rows of the columns it selects."""
-    rows = db.session.execute(
-        statement, {**params, "limit": per_page + 1, "offset": (number - 1) * per_page}
-    ).all()
+    rows = plain_rows(statement, **params, limit=per_page + 1, offset=(number - 1) * per_page)
     return Page(rows[:per_page], number, len(rows) > per_page)

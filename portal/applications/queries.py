@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
 from portal.models import CommitmentApplication, Employer, EvidenceFile, StoredLetter
 
+# Built once: the application pages and the home page's next step run it on every request
+# (building a statement costs about as much as running it; bench/bench_pages.py).
+LATEST_ROUND = (
+    select(CommitmentApplication)
+    .where(
+        CommitmentApplication.employer_id == bindparam("employer_id"),
+        CommitmentApplication.kind == bindparam("kind"),
+    )
+    .order_by(CommitmentApplication.round.desc())
+    .limit(1)
+)
+
 
 def latest_round(employer: Employer, kind: str = "commitment") -> CommitmentApplication | None:
     """The employer's latest application of ``kind`` (a commitment, or a 2020 deferral)."""
-    return db.session.scalar(
-        select(CommitmentApplication)
-        .where(CommitmentApplication.employer_id == employer.id, CommitmentApplication.kind == kind)
-        .order_by(CommitmentApplication.round.desc())
-        .limit(1)
-    )
+    return db.session.scalar(LATEST_ROUND, {"employer_id": employer.id, "kind": kind})
 
 
 def latest_and_next_round(

@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Row,
     Select,
     bindparam,
     case,
@@ -40,6 +39,7 @@ from portal.models import (
     PoolingRegion,
     ReturnChoice,
 )
+from portal.rows import plain_rows
 from portal.rules.standing import (
     ApplicationFact,
     AssessmentFact,
@@ -92,13 +92,6 @@ PAYMENTS = (
 )
 
 
-def plain_rows(statement, **values) -> list[Row]:
-    """Rows of plain values, read on the request's connection past the ORM's per-statement
-    bookkeeping, which doubles the cost of a small read (bench/bench_pages.py)."""
-    db.session.flush()  # what this request added is part of what it reads
-    return list(db.session.connection().execute(statement, values))
-
-
 # ------------------------------------------------------------------------------ one employer
 
 
@@ -128,10 +121,21 @@ def employer_facts(
     )
 
 
-def employer_standing(employer: Employer, on: date, *, program_id: str | None = None) -> Standing:
+#: ``employer_standing(decision=...)`` not given: the current decision is read here.
+READ = object()
+
+
+def employer_standing(
+    employer: Employer,
+    on: date,
+    *,
+    program_id: str | None = None,
+    decision: DecisionFact | None | object = READ,
+) -> Standing:
     """Where ``employer`` stands on ``on`` under the program its region shows that day (or
     ``program_id``, an earlier program it still has amounts under): facts loaded here, decided
-    by the rules."""
+    by the rules. ``decision``: the current decision (or None), when the page has read it
+    already (the decision page reads every decision)."""
     facts = employer_facts(employer, on, program_id=program_id)
     program = rules.load_program(facts.program_id)
     if not facts.is_listed:  # its next step follows its commitment application
@@ -140,8 +144,9 @@ def employer_standing(employer: Employer, on: date, *, program_id: str | None = 
             facts = replace(facts, application=ApplicationFact(*found[0]))
     if program.kind != "deferral":
         return standing(program, facts, None, (), (), on)
-    decision_row = plain_rows(CURRENT_DECISION, employer_id=employer.id)
-    decision = DecisionFact(*decision_row[0]) if decision_row else None
+    if decision is READ:
+        decision_row = plain_rows(CURRENT_DECISION, employer_id=employer.id)
+        decision = DecisionFact(*decision_row[0]) if decision_row else None
     assessments = [
         AssessmentFact(*row)
         for row in plain_rows(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from wtforms.fields.choices import SelectChoice
 
 from portal.clock import today
@@ -13,15 +13,19 @@ from portal.deferral.queries import employer_standing
 from portal.extensions import db
 from portal.labels import put_error
 from portal.labels.standing import choice_label, consequence_text
-from portal.models import DeferralDecision
+from portal.models import DeferralDecision, User
 from portal.numbers import parse_id
 from portal.permissions import EMPLOYER_DECIDE, EMPLOYER_VIEW, permission
+from portal.rows import plain_rows
+from portal.rules.standing import DecisionFact
 
 
 @bp.route("/", methods=["GET", "POST"])
 @permission(EMPLOYER_DECIDE)
 def choose(employer):
-    standing = employer_standing(employer, today())
+    history = _history(employer)
+    current = DecisionFact(*history[0][:5]) if history else None
+    standing = employer_standing(employer, today(), decision=current)
     form = _choice_form(standing)
     if form.validate_on_submit():
         choice, start = _split(form.choice.data)
@@ -48,7 +52,7 @@ def choose(employer):
         employer=employer,
         standing=standing,
         form=form,
-        history=_history(employer),
+        history=history,
     )
 
 
@@ -119,13 +123,26 @@ def _end(standing, start: str | None) -> str | None:
 
 
 # Built once: the decision page runs it every time (building a statement and its cache key
-# costs about as much as running it).
+# costs about as much as running it). Newest first, as the standing's current decision is
+# read (portal.deferral.queries.CURRENT_DECISION): the first row is that decision, its first
+# five columns a DecisionFact.
 DECISION_HISTORY = (
-    select(DeferralDecision)
+    select(
+        DeferralDecision.id,
+        DeferralDecision.choice,
+        DeferralDecision.period_start,
+        DeferralDecision.period_end,
+        DeferralDecision.reference,
+        DeferralDecision.decided_at,
+        User.staff_role.is_not(None).label("by_staff"),
+        User.display_name.label("by_name"),
+    )
+    .join(User, User.id == DeferralDecision.decided_by_id)
     .where(DeferralDecision.employer_id == bindparam("employer_id"))
     .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
 )
 
 
-def _history(employer) -> list[DeferralDecision]:
-    return list(db.session.scalars(DECISION_HISTORY, {"employer_id": employer.id}))
+def _history(employer) -> list[Row]:
+    """Every decision of the employer, newest first, with who made it (one statement)."""
+    return plain_rows(DECISION_HISTORY, employer_id=employer.id)

@@ -7,9 +7,10 @@ from datetime import date
 from sqlalchemy import bindparam, select
 
 from portal import rules
-from portal.deferral.queries import employer_programs, plain_rows
+from portal.deferral.queries import employer_programs
 from portal.extensions import db
 from portal.models import Assessment, CommitmentApplication, Employer, ReturnChoice
+from portal.rows import plain_rows
 
 MONTHS = select(
     Assessment.month, Assessment.contribution_base_amount, Assessment.unit_amount

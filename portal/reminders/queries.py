@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from portal.deferral.queries import employers_where, standings
 from portal.extensions import db
@@ -30,6 +30,7 @@ from portal.models import (
     StoredLetter,
     User,
 )
+from portal.rows import plain_rows
 from portal.rules.errors import RulesError
 from portal.rules.reminders import LATE_FEE, due_milestone
 from portal.rules.standing import Standing
@@ -208,11 +209,10 @@ def _reachable():
 # ------------------------------------------------------------------------- applications
 
 
-def _application_dues(on: date, ids) -> list[Due]:
-    """Rejected (with the reason) and approved (with the letter) lately; drafts left unsigned."""
-    event_days = current_app.config["REMINDER_EVENT_DAYS"]
-    draft_days = current_app.config["REMINDER_DRAFT_DAYS"]
-    rows = db.session.execute(
+def _application_dues_query(employers) -> Select:
+    """The applications of ``employers`` (a condition on their employer id) rejected or approved
+    since ``:event_since``, and their drafts created before ``:draft_before`` and unsigned."""
+    return (
         select(
             CommitmentApplication.id,
             CommitmentApplication.employer_id,
@@ -235,21 +235,44 @@ def _application_dues(on: date, ids) -> list[Due]:
             ),
         )
         .where(
-            CommitmentApplication.employer_id.in_(ids),
+            employers,
             or_(
                 and_(
                     CommitmentApplication.status.in_(("approved", "rejected")),
-                    CommitmentApplication.decided_at >= start_of(on - timedelta(days=event_days)),
+                    CommitmentApplication.decided_at >= bindparam("event_since"),
                 ),
                 and_(
                     CommitmentApplication.status == "draft",
                     CommitmentApplication.signed_at.is_(None),
-                    CommitmentApplication.created_at
-                    < start_of(on - timedelta(days=draft_days - 1)),
+                    CommitmentApplication.created_at < bindparam("draft_before"),
                 ),
             ),
         )
         .order_by(CommitmentApplication.id)
+    )
+
+
+# The home page runs it for its one employer on every visit: built once (building it costs
+# more than running it; bench/bench_pages.py).
+ONE_EMPLOYER_DUES = _application_dues_query(
+    CommitmentApplication.employer_id == bindparam("employer_id")
+)
+
+
+def _application_dues(on: date, ids=None, *, employer_id: int | None = None) -> list[Due]:
+    """Rejected (with the reason) and approved (with the letter) lately; drafts left unsigned:
+    of the employers ``ids`` (a subquery of their ids), or of the one ``employer_id``."""
+    event_days = current_app.config["REMINDER_EVENT_DAYS"]
+    draft_days = current_app.config["REMINDER_DRAFT_DAYS"]
+    if employer_id is not None:
+        statement, values = ONE_EMPLOYER_DUES, {"employer_id": employer_id}
+    else:
+        statement, values = _application_dues_query(CommitmentApplication.employer_id.in_(ids)), {}
+    rows = plain_rows(
+        statement,
+        event_since=start_of(on - timedelta(days=event_days)),
+        draft_before=start_of(on - timedelta(days=draft_days - 1)),
+        **values,
     )
     dues = []
     for app_id, employer_id, status, ref, reason, program_id, name, code, letter_id, vcode in rows:
@@ -425,6 +448,6 @@ def employer_notices(employer: Employer, standing: Standing, on: date) -> list[N
     )
     if context is not None:
         notices.append(Notice("catch_up", context))
-    for due in _application_dues(on, [employer.id]):
+    for due in _application_dues(on, employer_id=employer.id):
         notices.append(Notice(due.kind, due.context))
     return notices

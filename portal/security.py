@@ -10,6 +10,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     make_response,
     redirect,
     request,
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -36,6 +38,10 @@ SEEN_AT_RESOLUTION = 60  # seconds
 
 
 def init_app(app: Flask) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            if not event.contains(engine, "before_cursor_execute", note_write):
+                event.listen(engine, "before_cursor_execute", note_write)
     app.before_request(assign_request_id)
     app.before_request(expire_idle_sessions)
     app.after_request(commit_or_rollback)
@@ -77,8 +83,26 @@ def expire_idle_sessions() -> Response | None:
     return None
 
 
+def note_write(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    """A ``before_cursor_execute`` listener: note that this request ran a statement other than
+    a SELECT (an INSERT, UPDATE, DELETE, COPY, SAVEPOINT...), so that it commits."""
+    if not statement.lstrip()[:6].upper() == "SELECT" and has_request_context():
+        g.database_written = True
+
+
+def request_wrote() -> bool:
+    """Whether this request wrote to the database, or has objects waiting to be flushed."""
+    session_ = db.session()
+    return bool(g.get("database_written") or session_.new or session_.dirty or session_.deleted)
+
+
 def commit_or_rollback(response: Response) -> Response:
     """Commit once, at the end of a request that succeeded; roll back otherwise.
+
+    A request that only read (no statement but SELECTs ran, and no object waits to be
+    flushed: most pages) has nothing to commit; the end of the request closes its session,
+    which ends the read transaction. Committing it anyway cost about a tenth of a small page
+    (bench/bench_pages.py).
 
     A commit that fails because the database went away (a restart, a fail-over: the connection
     is cut between the view and its commit) is the same 503 as anywhere else, and a NUL met
@@ -88,6 +112,8 @@ def commit_or_rollback(response: Response) -> Response:
     """
     if response.status_code >= 400:
         db.session.rollback()
+        return response
+    if not request_wrote():
         return response
     try:
         db.session.commit()

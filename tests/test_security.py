@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import update
 
 from portal import create_app
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig
+from portal.extensions import db
+from portal.models import Employer
 from tests.conftest import sign_in
 
 
@@ -118,3 +121,34 @@ def test_the_session_cookie_is_http_only_and_has_no_remember_me(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
+
+
+@pytest.mark.parametrize("how", ["orm", "core"])
+def test_a_request_that_writes_commits_it(app, make, how):
+    """A read-only request skips the commit (portal.security.commit_or_rollback); one that
+    wrote, through the ORM or through a statement on the session's connection, commits."""
+    employer = make.employer(name="改名前有限公司")
+    employer_id = employer.id
+    db.session.commit()
+
+    @app.route("/write-test")
+    def write_test():
+        if how == "orm":
+            db.session.get(Employer, employer_id).name = "改名后有限公司"
+        else:
+            db.session.connection().execute(
+                update(Employer).where(Employer.id == employer_id).values(name="改名后有限公司")
+            )
+        return "written"
+
+    @app.route("/read-test")
+    def read_test():
+        return db.session.get(Employer, employer_id).name
+
+    write_test.permission = read_test.permission = "public"
+    client = app.test_client()
+    assert client.get("/read-test").get_data(as_text=True) == "改名前有限公司"
+    assert client.get("/write-test").status_code == 200
+    db.session.remove()  # what another request sees
+    assert db.session.get(Employer, employer_id).name == "改名后有限公司"
+    assert client.get("/read-test").get_data(as_text=True) == "改名后有限公司"

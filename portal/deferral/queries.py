@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from portal import rules
+from portal.deferral.facts_cache import facts_cache
 from portal.extensions import db
 from portal.models import (
     Agency,
@@ -138,23 +139,41 @@ def employer_standing(
     already (the decision page reads every decision)."""
     facts = employer_facts(employer, on, program_id=program_id)
     program = rules.load_program(facts.program_id)
-    if not facts.is_listed:  # its next step follows its commitment application
-        found = plain_rows(LATEST_APPLICATION, employer_id=employer.id)
-        if found:
-            facts = replace(facts, application=ApplicationFact(*found[0]))
+    cache = facts_cache()
+    key = (employer.id, employer.facts_version, program.id, facts.is_listed)
+    kept = cache.get(key) if cache is not None else None
+    if kept is None:
+        kept = _read_facts(employer.id, program, facts.is_listed, decision)
+        if cache is not None:
+            cache.put(key, kept)
+    application, current, assessments, payments = kept
+    if application is not None:
+        facts = replace(facts, application=application)
+    return standing(
+        program, facts, current if decision is READ else decision, assessments, payments, on
+    )
+
+
+def _read_facts(employer_id: int, program: rules.Program, is_listed: bool, decision):
+    """An employer's latest application (off the list), current decision (unless ``decision``
+    is given), assessments in the program's months and payments: up to four statements."""
+    application = None
+    if not is_listed:  # its next step follows its commitment application
+        found = plain_rows(LATEST_APPLICATION, employer_id=employer_id)
+        application = ApplicationFact(*found[0]) if found else None
     if program.kind != "deferral":
-        return standing(program, facts, None, (), (), on)
+        return application, None, (), ()
     if decision is READ:
-        decision_row = plain_rows(CURRENT_DECISION, employer_id=employer.id)
+        decision_row = plain_rows(CURRENT_DECISION, employer_id=employer_id)
         decision = DecisionFact(*decision_row[0]) if decision_row else None
-    assessments = [
+    assessments = tuple(
         AssessmentFact(*row)
         for row in plain_rows(
-            ASSESSMENTS_FOR_MONTHS, employer_id=employer.id, months=program_months(program)
+            ASSESSMENTS_FOR_MONTHS, employer_id=employer_id, months=program_months(program)
         )
-    ]
-    payments = [PaymentFact(*row) for row in plain_rows(PAYMENTS, employer_id=employer.id)]
-    return standing(program, facts, decision, assessments, payments, on)
+    )
+    payments = tuple(PaymentFact(*row) for row in plain_rows(PAYMENTS, employer_id=employer_id))
+    return application, decision, assessments, payments
 
 
 def program_months_of(program: rules.Program) -> list[str]:

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic and the app load them from here)."""
 
+from portal.models import facts_version
 from portal.models.applications import (
     CommitmentApplication,
     EvidenceFile,
@@ -17,6 +18,8 @@ from portal.models.reductions import ReturnChoice
 from portal.models.reminders import OutboxMessage
 from portal.models.reports import TaxListExport, TaxListExportRow
 from portal.models.users import ActivationCode, User
+
+facts_version.attach(Base.metadata.tables)
 
 __all__ = [
     "ActingSession",

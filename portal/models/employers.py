@@ -51,6 +51,9 @@ class Employer(Base):
     # The account the agency refunds to (有明确退费渠道, 鲁医保发〔2020〕23号 四), if it has one.
     refund_account: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Moved on by the database when the employer's decisions, assessments, payments or
+    # applications change (portal/models/facts_version.py); never written by the portal.
+    facts_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="employer")

@@ -1,0 +1,61 @@
+"""What employer pages read of a standing's facts, kept per (employer, facts version).
+
+Every employer page shows the employer's standing, which reads its current decision, its
+assessments, its payments and (off the list) its latest commitment application: three or four
+statements on every visit. The employer row, loaded anyway by the permission check, carries
+``facts_version``, which the database moves on whenever one of those four tables changes for
+that employer (portal/models/facts_version.py), on any machine. So what a page read is kept in
+this worker, keyed by the employer, its version and what was read (the program's months, and
+whether the employer is listed); a later page of the same employer at the same version uses it.
+The standing itself is still decided by the pure rules on every request (``portal.rules``).
+
+Only read-only requests use it (GET and HEAD, before anything was written in the request): a
+form that decides, applies or records re-reads its facts inside its own transaction, where a
+concurrent change must be seen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import current_app, has_request_context, request
+
+from portal.security import request_wrote
+
+#: Employers kept per worker: a few megabytes at most.
+SIZE = 20_000
+
+
+class FactsCache:
+    """A small least-recently-used map, safe for a threaded worker."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def facts_cache() -> FactsCache | None:
+    """The worker's cache when this request may use it, else None."""
+    if not has_request_context() or request.method not in ("GET", "HEAD") or request_wrote():
+        return None
+    return current_app.extensions.setdefault("portal.facts_cache", FactsCache())

@@ -1,0 +1,103 @@
+"""The employer's facts version (database triggers) and the pages' kept reads of the standing.
+
+The triggers must move an employer's ``facts_version`` for every insert, update and delete on
+the four tables the standing reads, however the change is written, and only that employer's;
+a page must then show the change at once, and a repeat visit must read none of the four.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from portal.extensions import db
+from portal.models import (
+    Assessment,
+    CommitmentApplication,
+    DeferralDecision,
+    Employer,
+    Payment,
+)
+
+
+def _version(employer_id: int) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(Employer.facts_version).where(Employer.id == employer_id))
+
+
+def _rows(employer_id: int, user_id: int):
+    """One new row for each table the standing reads, for ``employer_id``."""
+    return {
+        DeferralDecision: {
+            "reference": f"JD-{employer_id}",
+            "employer_id": employer_id,
+            "choice": "opt_out",
+            "decided_by_id": user_id,
+            "submission_token": f"t-{employer_id}",
+        },
+        Assessment: {
+            "employer_id": employer_id,
+            "month": "2022-07",
+            "headcount": 3,
+            "contribution_base_amount": Decimal("9000"),
+            "unit_amount": Decimal("540.00"),
+            "personal_amount": Decimal("180.00"),
+        },
+        Payment: {
+            "employer_id": employer_id,
+            "paid_on": date(2022, 8, 1),
+            "amount": Decimal("100.00"),
+            "settles": "deferred",
+            "source_ref": f"P-{employer_id}",
+        },
+        CommitmentApplication: {"employer_id": employer_id, "reference": f"CA-{employer_id}"},
+    }
+
+
+@pytest.mark.parametrize("model", [DeferralDecision, Assessment, Payment, CommitmentApplication])
+def test_every_change_to_a_fact_moves_that_employer_version_and_no_other(app, make, model):
+    agency = make.agency()
+    employer, other = make.employer(agency), make.employer(agency)
+    user = make.user(employer=employer)
+    make.commit()
+    employer_id, other_id = employer.id, other.id
+    assert _version(employer_id) == _version(other_id) == 0
+    values = _rows(employer_id, user.id)[model]
+
+    db.session.execute(insert(model).values(**values))  # a statement, as an import writes
+    db.session.commit()
+    assert (_version(employer_id), _version(other_id)) == (1, 0)
+
+    row = db.session.scalar(select(model).where(model.employer_id == employer_id))
+    row.employer_id = employer_id  # an ORM update, as a page writes (a change it must flush)
+    db.session.execute(update(model).where(model.id == row.id).values(employer_id=employer_id))
+    db.session.commit()
+    assert (_version(employer_id), _version(other_id)) == (2, 0)
+
+    # Moving a row to another employer changes both employers' facts.
+    db.session.execute(update(model).where(model.id == row.id).values(employer_id=other_id))
+    db.session.commit()
+    assert (_version(employer_id), _version(other_id)) == (3, 1)
+
+    db.session.execute(delete(model).where(model.employer_id == other_id))
+    db.session.commit()
+    assert (_version(employer_id), _version(other_id)) == (3, 2)
+
+
+def test_one_statement_of_many_rows_moves_each_employer_once_per_statement_on_postgresql(app, make):
+    """An import writes many rows in one statement; the version moves at least once."""
+    employer = make.employer()
+    make.commit()
+    rows = [
+        {**_rows(employer.id, 0)[Payment], "source_ref": f"P-{n}", "amount": Decimal(n)}
+        for n in range(1, 51)
+    ]
+    db.session.execute(insert(Payment), rows)
+    db.session.commit()
+    moved = _version(employer.id)
+    assert moved >= 1
+    if db.engine.dialect.name == "postgresql":  # statement-level triggers
+        assert moved == 1

@@ -1,0 +1,64 @@
+"""Pages show a change of an employer's facts at once, and a repeat visit reads none of them
+(portal/deferral/facts_cache.py keeps them per employer and facts version)."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, insert
+
+from portal.extensions import db
+from portal.models import DeferralDecision, Payment
+from tests.conftest import post_form, sign_in
+from tests.deferral.test_facts_version import _rows
+from tests.selfservice.conftest import assess
+from tests.selfservice.test_home_and_decision import english, text
+
+
+def _statements(app):
+    seen: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_a_page_shows_a_payment_at_once_and_a_repeat_visit_reads_no_facts(client, listed):
+    employer, owner, _finance = listed
+    assess(employer, {"2022-07": "3000.00", "2022-08": "3000.00", "2022-09": "3000.00"})
+    sign_in(client, owner)
+    english(client)
+    seen = _statements(client.application)
+    path = f"/e/{employer.id}/amounts/"
+    assert "¥9,000.00" in text(client.get(path), "#outstanding")
+    first = list(seen)
+    seen.clear()
+    assert "¥9,000.00" in text(client.get(path), "#outstanding")
+    assert any("FROM payments" in s for s in first)
+    assert not any("FROM payments" in s or "FROM assessments" in s for s in seen)
+
+    # The tax bureau's payment arrives (an import, on another machine): the next visit shows it.
+    db.session.execute(insert(Payment).values(**_rows(employer.id, owner.id)[Payment]))
+    db.session.commit()
+    seen.clear()
+    assert "¥8,900.00" in text(client.get(path), "#outstanding")
+    assert any("FROM payments" in s for s in seen)
+
+
+def test_a_decision_shows_on_the_next_page_and_a_form_reads_its_facts_afresh(client, listed):
+    employer, owner, _finance = listed
+    sign_in(client, owner)
+    english(client)
+    home = f"/e/{employer.id}/"
+    client.get(home)
+    client.get(f"/e/{employer.id}/deferral/")
+    # Another person opts out in between: the form still based on "no decision" is refused,
+    # though this worker kept the facts it read before (a POST reads them again).
+    db.session.add(
+        DeferralDecision(**_rows(employer.id, owner.id)[DeferralDecision]),
+    )
+    db.session.commit()
+    answer = post_form(
+        client,
+        f"/e/{employer.id}/deferral/confirm",
+        {"choice": "defer:2022-07", "based_on": ""},
+        token_from=home,
+    )
+    assert answer.status_code == 409
+    assert "opted out" in client.get(home).get_data(as_text=True)

@@ -90,19 +90,22 @@ def note_write(conn, cursor, statement: str, parameters, context, executemany) -
         g.database_written = True
 
 
-def request_wrote() -> bool:
-    """Whether this request wrote to the database, or has objects waiting to be flushed."""
+def request_is_read_only() -> bool:
+    """A GET or HEAD that has written nothing to the database so far (only SELECTs ran) and
+    has no object waiting to be flushed. A form (POST) is never read-only: it may write past
+    the ORM and the listener (an import's COPY runs on the driver's own cursor)."""
+    if request.method not in ("GET", "HEAD") or g.get("database_written"):
+        return False
     session_ = db.session()
-    return bool(g.get("database_written") or session_.new or session_.dirty or session_.deleted)
+    return not (session_.new or session_.dirty or session_.deleted)
 
 
 def commit_or_rollback(response: Response) -> Response:
     """Commit once, at the end of a request that succeeded; roll back otherwise.
 
-    A request that only read (no statement but SELECTs ran, and no object waits to be
-    flushed: most pages) has nothing to commit; the end of the request closes its session,
-    which ends the read transaction. Committing it anyway cost about a tenth of a small page
-    (bench/bench_pages.py).
+    A page that only read (``request_is_read_only``: most pages) has nothing to commit; the
+    end of the request closes its session, which ends the read transaction. Committing it
+    anyway cost about a tenth of a small page (bench/bench_pages.py).
 
     A commit that fails because the database went away (a restart, a fail-over: the connection
     is cut between the view and its commit) is the same 503 as anywhere else, and a NUL met
@@ -113,7 +116,7 @@ def commit_or_rollback(response: Response) -> Response:
     if response.status_code >= 400:
         db.session.rollback()
         return response
-    if not request_wrote():
+    if request_is_read_only():
         return response
     try:
         db.session.commit()

@@ -20,9 +20,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 
-from portal.security import request_wrote
+from portal.security import request_is_read_only
 
 #: Employers kept per worker: a few megabytes at most.
 SIZE = 20_000
@@ -56,6 +56,6 @@ class FactsCache:
 
 def facts_cache() -> FactsCache | None:
     """The worker's cache when this request may use it, else None."""
-    if not has_request_context() or request.method not in ("GET", "HEAD") or request_wrote():
+    if not has_request_context() or not request_is_read_only():
         return None
     return current_app.extensions.setdefault("portal.facts_cache", FactsCache())

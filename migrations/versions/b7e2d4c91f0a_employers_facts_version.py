@@ -1,8 +1,9 @@
-"""employers.facts_version, moved on by triggers when an employer's standing facts change
+"""employers.facts_version, moved on by triggers when an employer's facts change
 
-An employer's standing is read from its decisions, assessments, payments and commitment
-applications; pages keep those reads per (employer, facts_version) (issue 17). Triggers on the
-four tables move the version on in the transaction that changes them, whoever writes:
+An employer's pages read its decisions, assessments, payments, commitment applications,
+letters, departures and per-person assessments; they keep those reads per (employer,
+facts_version) (issue 17). Triggers on the seven tables move the version on in the
+transaction that changes them, whoever writes:
 statement-level over transition tables on PostgreSQL (an import moves each employer once per
 statement), row-level on SQLite. The SQL is written out here as it was on this date; the models
 (portal/models/facts_version.py) build the same triggers for databases made by create_all.
@@ -22,7 +23,15 @@ down_revision = '3f1a9c2e7b10'
 branch_labels = None
 depends_on = None
 
-TABLES = ("deferral_decisions", "assessments", "payments", "commitment_applications")
+TABLES = (
+    "deferral_decisions",
+    "assessments",
+    "payments",
+    "commitment_applications",
+    "stored_letters",
+    "departures",
+    "person_assessments",
+)
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION employer_facts_changed() RETURNS trigger LANGUAGE plpgsql AS $$

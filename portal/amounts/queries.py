@@ -4,10 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 
+from portal.deferral.facts_cache import kept
 from portal.extensions import db
 from portal.models import Departure, Employer, PersonAssessment
+from portal.rows import plain_rows
 from portal.rules.quote import Settlement
 from portal.rules.standing import Standing
 
@@ -38,21 +40,28 @@ def person_unit_amounts(employer: Employer, months: list[str]) -> dict[str, dict
 
 # Built once: the home and amounts pages run it on every visit.
 DEPARTURES = (
-    select(Departure)
+    select(
+        Departure.id,
+        Departure.employer_id,
+        Departure.person_ref,
+        Departure.reason,
+        Departure.left_on,
+    )
     .where(Departure.employer_id == bindparam("employer_id"))
     .order_by(Departure.left_on)
 )
 
 
-def departures(employer: Employer) -> list[Departure]:
-    return list(db.session.scalars(DEPARTURES, {"employer_id": employer.id}))
+def departures(employer: Employer) -> list[Row]:
+    """The employer's recorded departures (id, person_ref, reason, left_on), earliest first."""
+    return plain_rows(DEPARTURES, employer_id=employer.id)
 
 
 @dataclass(frozen=True)
 class DueDeparture:
     """A recorded departure, the person's name and what falls due for them at once."""
 
-    departure: Departure
+    departure: Row  # id, employer_id, person_ref, reason, left_on
     person_name: str
     settlement: Settlement
 
@@ -79,15 +88,15 @@ class DueAtOnce:
 def due_at_once(employer: Employer, standing: Standing) -> DueAtOnce:
     """What the employer's recorded departures make due at once, on the standing's date.
 
-    One statement for an employer without departures (the home page's usual case), three with.
+    One statement for an employer without departures (the home page's usual case), three with;
+    none on a repeat visit at the same facts version (portal/deferral/facts_cache.py).
     """
     if standing.period is None or standing.has_opted_out:  # nothing is deferred
         return DueAtOnce([])
-    recorded = departures(employer)
-    if not recorded:
-        return DueAtOnce([])
-    names = persons(employer)
-    per_person = person_unit_amounts(employer, standing.period.months)
+    months = tuple(standing.period.months)
+    recorded, names, per_person = kept(
+        employer, ("departures", months), lambda: _departure_facts(employer, list(months))
+    )
     return DueAtOnce(
         [
             DueDeparture(
@@ -100,3 +109,11 @@ def due_at_once(employer: Employer, standing: Standing) -> DueAtOnce:
             for item in recorded
         ]
     )
+
+
+def _departure_facts(employer: Employer, months: list[str]):
+    """The departures, and (when there are any) the persons' names and unit amounts."""
+    recorded = tuple(departures(employer))
+    if not recorded:
+        return (), {}, {}
+    return recorded, persons(employer), dict(person_unit_amounts(employer, months))

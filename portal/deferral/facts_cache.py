@@ -1,13 +1,14 @@
-"""What employer pages read of a standing's facts, kept per (employer, facts version).
+"""What employer pages read of an employer's facts, kept per (employer, facts version).
 
 Every employer page shows the employer's standing, which reads its current decision, its
 assessments, its payments and (off the list) its latest commitment application: three or four
-statements on every visit. The employer row, loaded anyway by the permission check, carries
-``facts_version``, which the database moves on whenever one of those four tables changes for
+statements on every visit; the home page adds its reminders (applications and letters) and
+what departures make due at once. The employer row, loaded anyway by the permission check,
+carries ``facts_version``, which the database moves on whenever one of those tables changes for
 that employer (portal/models/facts_version.py), on any machine. So what a page read is kept in
-this worker, keyed by the employer, its version and what was read (the program's months, and
-whether the employer is listed); a later page of the same employer at the same version uses it.
-The standing itself is still decided by the pure rules on every request (``portal.rules``).
+this worker, keyed by the employer, its version and what was read (``kept``); a later page of
+the same employer at the same version uses it. The standing itself is still decided by the
+pure rules on every request (``portal.rules``).
 
 Only read-only requests use it (GET and HEAD, before anything was written in the request): a
 form that decides, applies or records re-reads its facts inside its own transaction, where a
@@ -18,13 +19,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app, has_request_context
 
 from portal.security import request_is_read_only
 
-#: Employers kept per worker: a few megabytes at most.
+T = TypeVar("T")
+
+#: Reads kept per worker: a few megabytes at most.
 SIZE = 20_000
 
 
@@ -59,3 +63,20 @@ def facts_cache() -> FactsCache | None:
     if not has_request_context() or not request_is_read_only():
         return None
     return current_app.extensions.setdefault("portal.facts_cache", FactsCache())
+
+
+def kept(employer, what: tuple, read: Callable[[], T]) -> T:
+    """What ``read()`` returns for ``employer``, kept for its current facts version.
+
+    ``what`` names the read and everything else it depends on (the program, a date). The value
+    is shared by later requests: ``read`` returns tuples and frozen objects, not lists to grow.
+    """
+    cache = facts_cache()
+    if cache is None:
+        return read()
+    key = (employer.id, employer.facts_version, *what)
+    found = cache.get(key)
+    if found is None:
+        found = (read(),)  # in a tuple: a read may return None
+        cache.put(key, found)
+    return found[0]

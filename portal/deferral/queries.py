@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from portal import rules
-from portal.deferral.facts_cache import facts_cache
+from portal.deferral.facts_cache import kept
 from portal.extensions import db
 from portal.models import (
     Agency,
@@ -139,14 +139,11 @@ def employer_standing(
     already (the decision page reads every decision)."""
     facts = employer_facts(employer, on, program_id=program_id)
     program = rules.load_program(facts.program_id)
-    cache = facts_cache()
-    key = (employer.id, employer.facts_version, program.id, facts.is_listed)
-    kept = cache.get(key) if cache is not None else None
-    if kept is None:
-        kept = _read_facts(employer.id, program, facts.is_listed, decision)
-        if cache is not None:
-            cache.put(key, kept)
-    application, current, assessments, payments = kept
+    application, current, assessments, payments = kept(
+        employer,
+        ("standing", program.id, facts.is_listed),
+        lambda: _read_facts(employer.id, program, facts.is_listed, decision),
+    )
     if application is not None:
         facts = replace(facts, application=application)
     return standing(

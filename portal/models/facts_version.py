@@ -1,10 +1,10 @@
-"""``employers.facts_version``: moved on by the database whenever an employer's standing facts
-change.
+"""``employers.facts_version``: moved on by the database whenever an employer's facts change.
 
-An employer's standing (``portal.deferral.queries.employer_standing``) is decided from its
-row and from four tables: its decisions, its assessments, its payments and its commitment
-applications. Pages keep what they read of those four per (employer, version)
-(``portal.deferral.facts_cache``). Triggers on the four tables move the version on in the same
+An employer's pages show its standing (``portal.deferral.queries.employer_standing``), decided
+from its row and from its decisions, assessments, payments and commitment applications, and
+the reminders and amounts due at once that follow from its applications, letters, departures
+and per-person assessments. Pages keep what they read of those seven tables per (employer,
+version) (``portal.deferral.facts_cache``). Triggers on them move the version on in the same
 transaction as any insert, update or delete, whoever runs it (a page, an import, a command, a
 statement typed by hand), so a kept read is never older than the employer row it is found by,
 on every worker of every machine.
@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from sqlalchemy import DDL, Table, event
 
-FACT_TABLES = ("deferral_decisions", "assessments", "payments", "commitment_applications")
+FACT_TABLES = (
+    "deferral_decisions",
+    "assessments",
+    "payments",
+    "commitment_applications",
+    "stored_letters",
+    "departures",
+    "person_assessments",
+)
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION employer_facts_changed() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 
+from portal.deferral.facts_cache import kept
 from portal.deferral.queries import employers_where, standings
 from portal.extensions import db
 from portal.models import (
@@ -437,7 +438,8 @@ class Notice:
 
 
 def employer_notices(employer: Employer, standing: Standing, on: date) -> list[Notice]:
-    """The reminders of one employer, as its home page shows them (one statement)."""
+    """The reminders of one employer, as its home page shows them (one statement; none on a
+    repeat visit at the same facts version, portal/deferral/facts_cache.py)."""
     notices = []
     context = catch_up_context(
         standing,
@@ -448,6 +450,11 @@ def employer_notices(employer: Employer, standing: Standing, on: date) -> list[N
     )
     if context is not None:
         notices.append(Notice("catch_up", context))
-    for due in _application_dues(on, employer_id=employer.id):
+    dues = kept(
+        employer,
+        ("application_dues", on, employer.name, employer.credit_code),
+        lambda: tuple(_application_dues(on, employer_id=employer.id)),
+    )
+    for due in dues:
         notices.append(Notice(due.kind, due.context))
     return notices

@@ -19,8 +19,11 @@ from portal.models import (
     Assessment,
     CommitmentApplication,
     DeferralDecision,
+    Departure,
     Employer,
     Payment,
+    PersonAssessment,
+    StoredLetter,
 )
 
 
@@ -29,8 +32,8 @@ def _version(employer_id: int) -> int:
     return db.session.scalar(select(Employer.facts_version).where(Employer.id == employer_id))
 
 
-def _rows(employer_id: int, user_id: int):
-    """One new row for each table the standing reads, for ``employer_id``."""
+def _rows(employer_id: int, user_id: int, application_id: int | None = None):
+    """One new row for each table the employer's pages read, for ``employer_id``."""
     return {
         DeferralDecision: {
             "reference": f"JD-{employer_id}",
@@ -55,18 +58,59 @@ def _rows(employer_id: int, user_id: int):
             "source_ref": f"P-{employer_id}",
         },
         CommitmentApplication: {"employer_id": employer_id, "reference": f"CA-{employer_id}"},
+        StoredLetter: {
+            "application_id": application_id,
+            "employer_id": employer_id,
+            "kind": "signed",
+            "verification_code": f"V{employer_id}",
+            "pdf": b"%PDF-",
+            "sha256": "0" * 64,
+        },
+        Departure: {
+            "employer_id": employer_id,
+            "person_ref": "P001",
+            "reason": "leave",
+            "left_on": date(2022, 8, 1),
+            "recorded_by_id": user_id,
+        },
+        PersonAssessment: {
+            "employer_id": employer_id,
+            "person_ref": "P001",
+            "person_name": "张三",
+            "month": "2022-07",
+            "unit_amount": Decimal("60.00"),
+            "personal_amount": Decimal("20.00"),
+        },
     }
 
 
-@pytest.mark.parametrize("model", [DeferralDecision, Assessment, Payment, CommitmentApplication])
+FACT_MODELS = [
+    DeferralDecision,
+    Assessment,
+    Payment,
+    CommitmentApplication,
+    StoredLetter,
+    Departure,
+    PersonAssessment,
+]
+
+
+@pytest.mark.parametrize("model", FACT_MODELS)
 def test_every_change_to_a_fact_moves_that_employer_version_and_no_other(app, make, model):
     agency = make.agency()
     employer, other = make.employer(agency), make.employer(agency)
     user = make.user(employer=employer)
     make.commit()
+    application = None
+    if model is StoredLetter:  # a letter is of an application
+        application = CommitmentApplication(employer_id=other.id, reference="CA-letters")
+        db.session.add(application)
+    make.commit()
     employer_id, other_id = employer.id, other.id
+    db.session.execute(update(Employer).values(facts_version=0))  # as before the application
+    db.session.commit()
     assert _version(employer_id) == _version(other_id) == 0
-    values = _rows(employer_id, user.id)[model]
+    values = _rows(employer_id, user.id, application and application.id)[model]
 
     db.session.execute(insert(model).values(**values))  # a statement, as an import writes
     db.session.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import event, insert
 
 from portal.extensions import db
-from portal.models import DeferralDecision, Payment
+from portal.models import DeferralDecision, Departure, Payment, PersonAssessment
 from tests.conftest import post_form, sign_in
 from tests.deferral.test_facts_version import _rows
 from tests.selfservice.conftest import assess
@@ -62,3 +62,20 @@ def test_a_decision_shows_on_the_next_page_and_a_form_reads_its_facts_afresh(cli
     )
     assert answer.status_code == 409
     assert "opted out" in client.get(home).get_data(as_text=True)
+
+
+def test_the_home_page_shows_a_departure_recorded_elsewhere_at_once(client, listed):
+    """The amounts due at once are kept too (departures and per-person assessments)."""
+    employer, owner, _finance = listed
+    assess(employer, {"2022-07": "3000.00", "2022-08": "3000.00", "2022-09": "3000.00"})
+    sign_in(client, owner)
+    english(client)
+    home = f"/e/{employer.id}/"
+    assert "left, retired or transferred" not in client.get(home).get_data(as_text=True)
+    client.get(home)  # kept now
+    rows = _rows(employer.id, owner.id)
+    db.session.execute(insert(PersonAssessment).values(**rows[PersonAssessment]))
+    db.session.execute(insert(Departure).values(**rows[Departure]))
+    db.session.commit()
+    page = client.get(home).get_data(as_text=True)
+    assert "1 insured person(s) left, retired or transferred" in page

@@ -103,9 +103,12 @@ def request_is_read_only() -> bool:
 def commit_or_rollback(response: Response) -> Response:
     """Commit once, at the end of a request that succeeded; roll back otherwise.
 
-    A page that only read (``request_is_read_only``: most pages) has nothing to commit; the
-    end of the request closes its session, which ends the read transaction. Committing it
-    anyway cost about a tenth of a small page (bench/bench_pages.py).
+    A page that only read (``request_is_read_only``: most pages) has nothing to commit: its
+    session is closed here, which ends the read transaction (committing it anyway cost about a
+    tenth of a small page, bench/bench_pages.py). Closed here, not left to the end of the app
+    context: a database gone away since the reads fails that ROLLBACK, and from the teardown
+    it would be a 500; here the pool discards the connection and the page, read in full, is
+    answered.
 
     A commit that fails because the database went away (a restart, a fail-over: the connection
     is cut between the view and its commit) is the same 503 as anywhere else, and a NUL met
@@ -117,6 +120,10 @@ def commit_or_rollback(response: Response) -> Response:
         db.session.rollback()
         return response
     if request_is_read_only():
+        try:
+            db.session.close()
+        except (OperationalError, PoolTimeout) as error:
+            current_app.logger.warning("database gone after a read-only request: %s", error)
         return response
     try:
         db.session.commit()

@@ -28,8 +28,9 @@ from portal.security import request_is_read_only
 
 T = TypeVar("T")
 
-#: Reads kept per worker: a few megabytes at most.
-SIZE = 20_000
+#: Reads kept per worker (each a few kilobytes: a dozen rows of facts): about ten megabytes at
+#: most, for the last thousand or so employers a worker served.
+SIZE = 4096
 
 
 class FactsCache:

@@ -1,9 +1,10 @@
 """employers.facts_version, moved on by triggers when an employer's facts change
 
 An employer's pages read its decisions, assessments, payments, commitment applications,
-letters, departures and per-person assessments; they keep those reads per (employer,
-facts_version) (issue 17). Triggers on the seven tables move the version on in the
-transaction that changes them, whoever writes:
+letters, departures, per-person assessments and history (audit rows); they keep those reads
+per (employer, facts_version) (issue 17). Triggers on those tables (the audit log: on insert,
+the only change it allows) move the version on in the transaction that changes them, whoever
+writes:
 statement-level over transition tables on PostgreSQL (an import moves each employer once per
 statement), row-level on SQLite. The SQL is written out here as it was on this date; the models
 (portal/models/facts_version.py) build the same triggers for databases made by create_all.
@@ -52,6 +53,28 @@ $$
 """
 
 
+AUDIT_POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION employer_history_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE employers SET facts_version = facts_version + 1
+    WHERE id IN (SELECT acting_for_employer_id FROM new_rows);
+    RETURN NULL;
+END
+$$
+"""
+AUDIT_POSTGRES_TRIGGER = (
+    "CREATE TRIGGER audit_log_facts_insert AFTER INSERT ON audit_log "
+    "REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION employer_history_changed()"
+)
+AUDIT_SQLITE_TRIGGER = (
+    "CREATE TRIGGER audit_log_facts_insert AFTER INSERT ON audit_log "
+    "WHEN NEW.acting_for_employer_id IS NOT NULL BEGIN "
+    "UPDATE employers SET facts_version = facts_version + 1 "
+    "WHERE id = NEW.acting_for_employer_id; END"
+)
+
+
 def _postgres(table):
     run = "FOR EACH STATEMENT EXECUTE FUNCTION employer_facts_changed()"
     return [
@@ -87,6 +110,11 @@ def upgrade():
     for table in TABLES:
         for statement in _postgres(table) if postgres else _sqlite(table):
             op.execute(statement)
+    if postgres:
+        op.execute(AUDIT_POSTGRES_FUNCTION)
+        op.execute(AUDIT_POSTGRES_TRIGGER)
+    else:
+        op.execute(AUDIT_SQLITE_TRIGGER)
 
 
 def downgrade():
@@ -98,6 +126,10 @@ def downgrade():
             else:
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_facts_{event}")
     if postgres:
+        op.execute("DROP TRIGGER IF EXISTS audit_log_facts_insert ON audit_log")
+        op.execute("DROP FUNCTION IF EXISTS employer_history_changed()")
         op.execute("DROP FUNCTION IF EXISTS employer_facts_changed()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_log_facts_insert")
     with op.batch_alter_table('employers', schema=None) as batch_op:
         batch_op.drop_column('facts_version')

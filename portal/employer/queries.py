@@ -6,6 +6,7 @@ from flask import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
+from portal.deferral.facts_cache import kept
 from portal.extensions import db
 from portal.models import AuditEntry, Employer, Membership, User
 from portal.paging import Page, fetch_page
@@ -68,5 +69,10 @@ def get_membership_or_404(employer: Employer, membership_id: int) -> Membership:
 
 
 def history_page(employer: Employer, number: int = 1, per_page: int = HISTORY_PER_PAGE) -> Page:
-    """One page of what was done for the employer, newest first."""
-    return fetch_page(RECENT_HISTORY, {"employer_id": employer.id}, number, per_page)
+    """One page of what was done for the employer, newest first (kept per facts version: an
+    audit row written for the employer moves it on, portal/models/facts_version.py)."""
+    return kept(
+        employer,
+        ("history", number, per_page),
+        lambda: fetch_page(RECENT_HISTORY, {"employer_id": employer.id}, number, per_page),
+    )

@@ -1,10 +1,11 @@
 """``employers.facts_version``: moved on by the database whenever an employer's facts change.
 
 An employer's pages show its standing (``portal.deferral.queries.employer_standing``), decided
-from its row and from its decisions, assessments, payments and commitment applications, and
-the reminders and amounts due at once that follow from its applications, letters, departures
-and per-person assessments. Pages keep what they read of those seven tables per (employer,
-version) (``portal.deferral.facts_cache``). Triggers on them move the version on in the same
+from its row and from its decisions, assessments, payments and commitment applications, the
+reminders and amounts due at once that follow from its applications, letters, departures and
+per-person assessments, and its history (the audit rows written for it). Pages keep what they
+read of those tables per (employer, version) (``portal.deferral.facts_cache``). Triggers on
+them (the audit log: on insert, the only change it allows) move the version on in the same
 transaction as any insert, update or delete, whoever runs it (a page, an import, a command, a
 statement typed by hand), so a kept read is never older than the employer row it is found by,
 on every worker of every machine.
@@ -48,6 +49,29 @@ $$
 """
 
 
+# The audit log names its employer in acting_for_employer_id, and takes inserts only.
+AUDIT_POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION employer_history_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE employers SET facts_version = facts_version + 1
+    WHERE id IN (SELECT acting_for_employer_id FROM new_rows);
+    RETURN NULL;
+END
+$$
+"""
+AUDIT_POSTGRES_TRIGGER = (
+    "CREATE TRIGGER audit_log_facts_insert AFTER INSERT ON audit_log "
+    "REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION employer_history_changed()"
+)
+AUDIT_SQLITE_TRIGGER = (
+    "CREATE TRIGGER audit_log_facts_insert AFTER INSERT ON audit_log "
+    "WHEN NEW.acting_for_employer_id IS NOT NULL BEGIN "
+    "UPDATE employers SET facts_version = facts_version + 1 "
+    "WHERE id = NEW.acting_for_employer_id; END"
+)
+
+
 def postgres_triggers(table: str) -> list[str]:
     run = "FOR EACH STATEMENT EXECUTE FUNCTION employer_facts_changed()"
     return [
@@ -81,3 +105,7 @@ def attach(tables: dict[str, Table]) -> None:
             event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
         for statement in sqlite_triggers(name):
             event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    audit = tables["audit_log"]
+    for statement in (AUDIT_POSTGRES_FUNCTION, AUDIT_POSTGRES_TRIGGER):
+        event.listen(audit, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+    event.listen(audit, "after_create", DDL(AUDIT_SQLITE_TRIGGER).execute_if(dialect="sqlite"))

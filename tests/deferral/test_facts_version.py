@@ -157,3 +157,19 @@ def test_an_import_written_by_copy_moves_the_version(app, make):
     insert_rows(Payment.__table__, [{**row, "source_ref": f"C-{n}"} for n in range(3)])
     db.session.commit()
     assert _version(employer.id) == (1 if db.engine.dialect.name == "postgresql" else 3)
+
+
+def test_an_audit_row_for_an_employer_moves_its_version_and_one_for_none_moves_nothing(app, make):
+    """The home page's history is kept too: a new audit row for the employer is a change."""
+    from portal import audit
+
+    agency = make.agency()
+    employer, other = make.employer(agency), make.employer(agency)
+    staff = make.user(staff_role="admin")
+    make.commit()
+    audit.record(staff, "employer.test", employer_id=employer.id)
+    db.session.commit()
+    assert (_version(employer.id), _version(other.id)) == (1, 0)
+    audit.record(staff, "portal.test")
+    db.session.commit()
+    assert (_version(employer.id), _version(other.id)) == (1, 0)

@@ -79,3 +79,18 @@ def test_the_home_page_shows_a_departure_recorded_elsewhere_at_once(client, list
     db.session.commit()
     page = client.get(home).get_data(as_text=True)
     assert "1 insured person(s) left, retired or transferred" in page
+
+
+def test_the_history_shows_what_was_done_elsewhere_at_once(client, listed):
+    from portal import audit
+
+    employer, owner, _finance = listed
+    sign_in(client, owner)
+    english(client)
+    home = f"/e/{employer.id}/"
+    assert "Nothing has happened yet." in client.get(home).get_data(as_text=True)
+    client.get(home)  # kept now
+    audit.record(owner, "decision.opt_out", employer_id=employer.id)
+    db.session.commit()
+    page = client.get(home).get_data(as_text=True)
+    assert "Nothing has happened yet." not in page and 'id="history"' in page

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.clock import today
 from portal.deferral import bp
+from portal.deferral.facts_cache import kept
 from portal.deferral.forms import ChoiceForm, ConfirmDecisionForm
 from portal.deferral.operations import CHOICES, DecisionError, record_decision, validate_choice
 from portal.deferral.queries import employer_standing
@@ -143,6 +144,11 @@ DECISION_HISTORY = (
 )
 
 
-def _history(employer) -> list[Row]:
-    """Every decision of the employer, newest first, with who made it (one statement)."""
-    return plain_rows(DECISION_HISTORY, employer_id=employer.id)
+def _history(employer) -> tuple[Row, ...]:
+    """Every decision of the employer, newest first, with who made it (one statement; kept
+    per facts version, which a new decision moves on)."""
+    return kept(
+        employer,
+        ("decisions",),
+        lambda: tuple(plain_rows(DECISION_HISTORY, employer_id=employer.id)),
+    )

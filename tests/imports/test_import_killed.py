@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select
 
 from portal.extensions import db
+from portal.imports.kinds import KINDS
 from portal.models import Agency, Employer, PoolingRegion
 from tests.conftest import IS_POSTGRES
 from tests.factories import credit_code
@@ -43,7 +44,7 @@ def test_an_import_killed_half_way_leaves_nothing(app, make, tmp_path, database_
         file.write(
             "统一社会信用代码,单位名称,医保单位编号,医保经办机构代码,企业划型,是否纳入缓缴名单\n"
         )
-        for i in range(40_000):
+        for i in range(KINDS["list"].batch_rows * 4):
             file.write(f"{credit_code(serial=900_000 + i)},企业{i},U{i},LC01,小型,是\n")
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url}
     env.pop("TEST_DATABASE_URL", None)
@@ -60,7 +61,7 @@ def test_an_import_killed_half_way_leaves_nothing(app, make, tmp_path, database_
     for line in process.stderr:
         if "rows read" in line:
             written += 1
-            if written == 3:  # three batches of 2,000 rows are written, not committed
+            if written == 3:  # three batches are written (staged), not committed
                 break
     process.kill()
     process.wait(timeout=30)

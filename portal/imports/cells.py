@@ -203,6 +203,8 @@ _REFERENCE = re.compile(r"[0-9A-Za-z_\-./]+")
 
 
 def reference(value: str, *, limit: int) -> str:
+    if _REFERENCE.fullmatch(value) and len(value) <= limit:
+        return value  # ASCII letters, digits and _-./ only: text() would return it as it is
     value = text(value, limit=limit)
     if not _REFERENCE.fullmatch(value):
         raise CellError("reference")

@@ -8,7 +8,10 @@ is applied and reported as a conflict for staff.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -27,6 +30,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 
@@ -87,12 +91,19 @@ class Context:
 
     scope_agency_id: int | None
     agencies: dict[str, int]
-    stage: Table | None = None  # the file's rows so far, where a kind stages them (list)
+    stage: ListStage | None = None  # where a kind stages the file's rows (list)
 
     def discard_stage(self) -> None:
+        """Stop staging and drop the stage (the file is read, or refused as a whole)."""
         if self.stage is not None:
-            self.stage.drop(db.session.connection())
+            self.stage.close()
+            self.stage.table.drop(db.session.connection())
             self.stage = None
+
+    def close(self) -> None:
+        """Stop staging without a statement (the transaction is being rolled back)."""
+        if self.stage is not None:
+            self.stage.close()
 
     @classmethod
     def load(cls, scope_agency_id: int | None) -> Context:
@@ -351,17 +362,266 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
     return read
 
 
+def _code_key(row: tuple) -> int | str:
+    """A list row's key in the file: its credit code as a base-36 number (every checked code
+    has 18 characters of 0-9 A-Z): a million of them in 35 MB less than as strings."""
+    try:
+        return int(row[0], 36)
+    except ValueError:  # never for a checked code; the code itself is as good a key
+        return row[0]
+
+
 def _blank():
     raise CellError("required")
 
 
+#: Staged rows compared with the register and written together. On PostgreSQL a chunk is
+#: compared and written by a second thread while the main one reads the next rows.
+LIST_CHUNK_ROWS = 100_000
+#: Batches of COPY text the reading thread may be ahead of the writing one (~1 MB each).
+LIST_BATCHES_AHEAD = 10
+
+
 def _list_batch(batch: list[tuple[int, tuple]], context: Context, tally: Tally, apply: bool):
-    """Stage the batch: the whole file is compared with the register, and written, once read
-    (``_list_finish``), in a few set-based statements whatever its size."""
+    """Stage the batch; every ``LIST_CHUNK_ROWS`` staged rows are compared with the register
+    and, when applying, written (``ListStage``)."""
     if context.stage is None:
-        context.stage = _list_stage()
-        context.stage.create(db.session.connection())
-    copy_rows(context.stage, ("line", *LIST_STAGED), [(line, *row) for line, row in batch])
+        context.stage = ListStage(context, tally, apply)
+    context.stage.add(batch)
+
+
+def _list_finish(context: Context, tally: Tally, apply: bool) -> None:
+    """Compare and write the last chunk, wait for every chunk, and drop the stage."""
+    stage = context.stage
+    if stage is None:
+        return
+    stage.finish()
+    context.discard_stage()
+    if apply and not tally.refused_rows:
+        # Written behind the ORM's back: employers already loaded are read again when used.
+        for loaded in list(db.session.identity_map.values()):
+            if isinstance(loaded, Employer):
+                db.session.expire(loaded)
+
+
+@dataclass
+class _Chunk:
+    """What one chunk of the file does to the register (merged into the Tally in order)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused_lines: list[int] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ListStage:
+    """The list file's rows in a temporary table, a chunk at a time, each chunk compared with
+    the register and, when applying, written in a few set-based statements (``_compare``).
+
+    A chunk's credit codes are its own (a repeated code is refused before it is staged), so
+    comparing chunk by chunk gives the counts, refusals and conflicts comparing the whole file
+    would, and writing a chunk changes nothing the next one is compared with. Everything runs
+    in the import's transaction (and savepoint: a refused file takes back what was written).
+
+    PostgreSQL: the reading thread turns each batch into COPY text; one worker thread, the only
+    user of the connection until ``finish`` or ``close``, copies it into the stage and compares
+    and writes each chunk while the reading thread goes on (the database's time and Python's
+    overlap, on two cores). SQLite: the same, inline.
+    """
+
+    def __init__(self, context: Context, tally: Tally, apply: bool) -> None:
+        self.context, self.tally, self.apply = context, tally, apply
+        self.connection = db.session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+        raw = self.connection.connection.driver_connection
+        self.encoding = raw.info.encoding if self.postgres else "utf-8"
+        self.table = _list_stage()
+        self.table.create(self.connection)
+        self.rows = 0  # in the stage now
+        self.refused = False  # a chunk refused a row: later chunks are compared, not written
+        self.worker = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-list")
+            if self.postgres
+            else None
+        )
+        self.pending: deque[Future] = deque()
+
+    def add(self, batch: list[tuple[int, tuple]]) -> None:
+        self.rows += len(batch)
+        if self.worker is None:
+            copy_rows(self.table, ("line", *LIST_STAGED), [(line, *row) for line, row in batch])
+        else:
+            self._later(self._copy, _copy_text(batch, self.encoding))
+        if self.rows >= LIST_CHUNK_ROWS:
+            self._later(self._compare)
+            self.rows = 0
+
+    def finish(self) -> None:
+        if self.rows:
+            self._later(self._compare)
+            self.rows = 0
+        while self.pending:
+            self._merge(self.pending.popleft().result())
+        if self.refused:
+            self.tally.problems.sort(key=lambda problem: problem.line)
+
+    def close(self) -> None:
+        """Stop the worker (its running statement ends; the rest is dropped). No SQL."""
+        if self.worker is not None:
+            self.worker.shutdown(wait=True, cancel_futures=True)
+            self.worker = None
+        self.pending.clear()
+
+    def _later(self, job: Callable, *args) -> None:
+        if self.worker is None:
+            self._merge(job(*args))
+            return
+        # In the reading thread's context: its Flask app context (the clock, the config).
+        self.pending.append(self.worker.submit(copy_context().run, job, *args))
+        while self.pending and (self.pending[0].done() or len(self.pending) > LIST_BATCHES_AHEAD):
+            self._merge(self.pending.popleft().result())  # raises the worker's error here
+
+    def _merge(self, chunk: _Chunk | None) -> None:
+        """Add a compared chunk to the Tally (in the reading thread, in the file's order)."""
+        if chunk is None:
+            return
+        tally = self.tally
+        tally.created += chunk.created
+        tally.updated += chunk.updated
+        tally.unchanged += chunk.unchanged
+        for line in chunk.refused_lines:
+            tally.refuse(Problem(line, "统一社会信用代码", "other_agency"))
+        tally.conflicts.extend(chunk.conflicts)
+
+    # -- in the worker (PostgreSQL) or inline: only self.connection, never db.session
+
+    def _copy(self, data: bytes) -> None:
+        raw = self.connection.connection.driver_connection
+        columns = ", ".join(("line", *LIST_STAGED))
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {self.table.name} ({columns}) FROM STDIN") as copy,  # noqa: S608
+        ):
+            copy.write(data)
+
+    def _compare(self) -> _Chunk:
+        """Compare the staged chunk with the register: the counts in one statement; then, if
+        there are any, the other agencies' rows and the conflicts; when applying and nothing is
+        refused, an UPDATE … FROM of the changed rows and an INSERT … SELECT of the new ones;
+        then empty the stage."""
+        connection, stage = self.connection, self.table
+        register, staged = Employer.__table__, stage.c
+        known = register.c.credit_code == staged.credit_code
+        if self.postgres:
+            # Each staged row looks its employer up by the credit code's index: a hash join
+            # would read the whole register once per chunk (and the register's statistics
+            # are stale while this very import grows it).
+            found = (
+                select(register.c.id, *(register.c[column] for column in LIST_FIELDS))
+                .where(known)
+                .limit(1)
+                .lateral("stored")
+            )
+            stored, compared = found.c, stage.outerjoin(found, true())
+        else:
+            stored, compared = register.c, stage.outerjoin(register, known)
+        scope = self.context.scope_agency_id
+        changed, _sets, other, contested = _compared(staged, stored, scope)
+        mine = and_(stored.id.is_not(None), ~other, changed)
+        counts = connection.execute(
+            select(
+                func.count(),
+                func.count(stored.id),
+                *(
+                    func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                    for condition in (mine, other, and_(stored.id.is_not(None), contested))
+                ),
+            ).select_from(compared)
+        ).one()
+        rows, existing, updated, refused, contested_rows = (int(n) for n in counts)
+        chunk = _Chunk(rows - existing, updated, existing - updated - refused)
+        changed, sets, other, contested = _compared(staged, register.c, scope)
+        if self.postgres and (refused or contested_rows or updated):
+            connection.exec_driver_sql(f"ANALYZE {stage.name}")  # joins to come
+        if refused:
+            self.refused = True
+            chunk.refused_lines = list(
+                connection.scalars(
+                    select(staged.line)
+                    .select_from(stage.join(register, known))
+                    .where(other)
+                    .order_by(staged.line)
+                )
+            )
+        if contested_rows:
+            chunk.conflicts = _list_conflicts(connection, stage, register, known, contested)
+        if self.apply and not self.refused and not self.tally.refused_rows:
+            if updated:
+                connection.execute(update(register).where(known, changed).values(sets))
+            if rows > existing:
+                defaults = {"unit_kind": staged.unit_kind_default, "is_july_paid": false()}
+                new = select(
+                    staged.credit_code,
+                    *(
+                        func.coalesce(staged[column], defaults[column])
+                        if column in defaults
+                        else staged[column]
+                        for column in LIST_FIELDS
+                    ),
+                )
+                if existing:
+                    new = new.where(~exists().where(known))
+                connection.execute(insert(register).from_select(["credit_code", *LIST_FIELDS], new))
+        if self.postgres:
+            connection.exec_driver_sql(f"TRUNCATE {stage.name}")
+        else:
+            connection.execute(stage.delete())
+        return chunk
+
+
+def _compared(staged, stored, scope: int | None) -> tuple[Any, dict[str, Any], Any, Any]:
+    """A staged row against its stored employer (the register's columns, or a lookup's):
+    whether it changes it, what it sets (an optional column left blank or absent keeps what
+    is stored), whether the employer is another agency's, and whether it is contested (a
+    listed employer now off the list or large: a conflict if it deferred or was approved)."""
+    sets = {
+        column: func.coalesce(staged[column], stored[column])
+        if key in LIST_OPTIONAL
+        else staged[column]
+        for column, key in LIST_FIELDS.items()
+    }
+    changed = or_(*(value.is_distinct_from(stored[column]) for column, value in sets.items()))
+    other = stored.agency_id != scope if scope is not None else false()
+    contested = and_(
+        changed,
+        stored.list_status == "listed",
+        or_(staged.list_status != "listed", staged.size_class == "large"),
+    )
+    return changed, sets, other, contested
+
+
+def _copy_text(batch: list[tuple[int, tuple]], encoding: str) -> bytes:
+    """A batch of staged rows as COPY text (tab-separated, \\N for None, in ``LIST_STAGED``
+    order). Of the text, only a name can hold a backslash (escaped here): control characters
+    (tab, newline …) are refused in every text cell, and the other texts are codes, months
+    and the portal's own keys."""
+    lines = []
+    for line, (code, default, name, unit, agency, kind, industry, size, source, status,
+               first, founded, july) in batch:  # fmt: skip
+        if "\\" in name:
+            name = name.replace("\\", "\\\\")
+        lines.append(
+            f"{line}\t{code}\t{default}\t{name}\t{unit}\t{agency}\t"
+            f"{_NULL if kind is None else kind}\t{_NULL if industry is None else industry}\t"
+            f"{size}\t{source}\t{status}\t{_NULL if first is None else first}\t"
+            f"{_NULL if founded is None else founded}\t"
+            f"{_NULL if july is None else ('t' if july else 'f')}\n"
+        )
+    return "".join(lines).encode(encoding)
+
+
+_NULL = "\\N"
 
 
 def _list_stage() -> Table:
@@ -380,85 +640,12 @@ def _list_stage() -> Table:
     )
 
 
-def _list_finish(context: Context, tally: Tally, apply: bool) -> None:
-    """Compare the staged file with the register and, when applying, write it: the counts in
-    one statement, then one UPDATE … FROM and one INSERT … SELECT."""
-    stage = context.stage
-    if stage is None:
-        return
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"ANALYZE {stage.name}")
-    register, staged = Employer.__table__, stage.c
-    known = register.c.credit_code == staged.credit_code
-    # What the row sets: an optional column left blank (or absent) keeps what is stored.
-    sets = {
-        column: func.coalesce(staged[column], register.c[column])
-        if key in LIST_OPTIONAL
-        else staged[column]
-        for column, key in LIST_FIELDS.items()
-    }
-    changed = or_(*(value.is_distinct_from(register.c[column]) for column, value in sets.items()))
-    other = (
-        register.c.agency_id != context.scope_agency_id
-        if context.scope_agency_id is not None
-        else false()
-    )
-    counts = db.session.execute(
-        select(
-            func.count(),
-            func.count(register.c.id),
-            func.coalesce(
-                func.sum(case((and_(register.c.id.is_not(None), ~other, changed), 1), else_=0)), 0
-            ),
-            func.coalesce(func.sum(case((other, 1), else_=0)), 0),
-        ).select_from(stage.outerjoin(register, known))
-    ).one()
-    rows, existing, updated, refused = (int(n) for n in counts)
-    tally.created += rows - existing
-    tally.updated += updated
-    tally.unchanged += existing - updated - refused
-    if refused:
-        lines = db.session.scalars(
-            select(staged.line).select_from(stage.join(register, known)).where(other)
-        )
-        for line in lines:
-            tally.refuse(Problem(line, "统一社会信用代码", "other_agency"))
-        tally.problems.sort(key=lambda problem: problem.line)
-    _list_conflicts(stage, register, known, changed, tally)
-    if apply and not tally.refused_rows:
-        db.session.execute(
-            update(register).where(known, changed).values(sets),
-            execution_options={"synchronize_session": False},
-        )
-        defaults = {"unit_kind": staged.unit_kind_default, "is_july_paid": false()}
-        db.session.execute(
-            insert(register).from_select(
-                ["credit_code", *LIST_FIELDS],
-                select(
-                    staged.credit_code,
-                    *(
-                        func.coalesce(staged[column], defaults[column])
-                        if column in defaults
-                        else staged[column]
-                        for column in LIST_FIELDS
-                    ),
-                ).where(~exists().where(known)),
-            )
-        )
-        # Written behind the ORM's back: employers already loaded are read again when used.
-        for loaded in list(db.session.identity_map.values()):
-            if isinstance(loaded, Employer):
-                db.session.expire(loaded)
-    context.discard_stage()
-
-
 #: Optional list columns: absent or blank keeps the stored value (a new employer: the credit
 #: code's unit kind, July not paid, the rest unknown).
 LIST_OPTIONAL = {"unit_kind", "industry", "first_insured_month", "founded_month", "is_july_paid"}
 
 
-def _list_conflicts(stage: Table, register: Table, known, changed, tally: Tally) -> None:
+def _list_conflicts(connection, stage: Table, register: Table, known, contested) -> list[dict]:
     """A listed employer that took the deferral or was approved, now off the list or large:
     applied, and listed for staff (nothing an employer did is undone)."""
     staged = stage.c
@@ -475,21 +662,16 @@ def _list_conflicts(stage: Table, register: Table, known, changed, tally: Tally)
         )
         .correlate(register)
     )
-    found = db.session.execute(
+    found = connection.execute(
         select(staged.line, staged.credit_code, deferred.label("deferred"))
         .select_from(stage.join(register, known))
-        .where(
-            changed,
-            register.c.list_status == "listed",
-            or_(staged.list_status != "listed", staged.size_class == "large"),
-            or_(deferred, approved),
-        )
+        .where(contested, or_(deferred, approved))
         .order_by(staged.line)
     )
-    for line, code, is_deferred in found:
-        tally.conflicts.append(
-            {"line": line, "credit_code": code, "code": "confirmed" if is_deferred else "approved"}
-        )
+    return [
+        {"line": line, "credit_code": code, "code": "confirmed" if is_deferred else "approved"}
+        for line, code, is_deferred in found
+    ]
 
 
 # ------------------------------------------------------------------------------ assessments
@@ -695,10 +877,10 @@ KINDS: dict[str, Kind] = {
         "list",
         LIST_COLUMNS,
         _list_reader,
-        itemgetter(0),  # the credit code
+        _code_key,
         _list_batch,
         finish=_list_finish,
-        batch_rows=20_000,  # staged only: one COPY per batch
+        batch_rows=10_000,  # staged only: one COPY per batch
     ),
     "assessments": Kind(
         "assessments",

@@ -121,8 +121,8 @@ def _pass(
 ) -> Tally | None:
     context = Context.load(scope_agency_id)
     tally = Tally()
-    # Keys seen so far -> their line: a million credit codes as plain strings (a one-element
-    # tuple each would cost another 60 MB).
+    # Keys seen so far -> their line: a million of them, kept small (Kind.key: a list row's
+    # credit code as one number, not a string or a one-element tuple).
     seen: dict[object, int] = {}
     batch: list = []
     rows = 0
@@ -163,6 +163,9 @@ def _pass(
         outcome.file_error = error
         outcome.rows = rows
         return None
+    except BaseException:
+        context.close()  # the caller rolls back; the stage goes with the transaction
+        raise
     outcome.rows = rows
     return tally
 

@@ -1,7 +1,9 @@
 """The four imports: their columns, how a row is read, and how a batch meets the database.
 
 Every kind checks a batch of rows against what is stored in a few set-based statements and,
-when applying, writes the batch with one executemany per statement. Nothing an employer did is
+when applying, writes the batch with one executemany per statement; the list, a million rows
+long, is staged (COPY on PostgreSQL) and compared and written a chunk at a time, on PostgreSQL
+in a second thread while the next rows are read (``ListStage``). Nothing an employer did is
 undone: no decision, application or payment is ever deleted; a list row that contradicts one
 is applied and reported as a conflict for staff.
 """
@@ -126,7 +128,7 @@ class Kind:
     #: Called once the whole file is read and batched (a kind that stages its rows).
     finish: Callable[[Context, Tally, bool], None] | None = None
     key_column: str = "credit_code"  # where a repeated row is reported
-    batch_rows: int = 2000  # rows compared and written together
+    batch_rows: int = 2000  # rows handed to ``batch`` together (compared and written, or staged)
 
     def column(self, key: str) -> str:
         return next(c.zh for c in self.columns if c.key == key)

@@ -79,23 +79,12 @@ def is_xlsx(name: str) -> bool:
     return name.lower().endswith(".xlsx")
 
 
-def rows(source: Source, columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number as in the file, {column key: text}) for every non-blank row.
-
-    :raise FileRefused: unreadable file, no header, a missing or repeated column.
-    """
-    header, body = table(source, columns)
-    items = tuple(header.items())
-    for line, cells in body:
-        yield line, {key: cells[i].strip() if i < len(cells) else "" for key, i in items}
-
-
 def table(
     source: Source, columns: tuple[Column, ...]
 ) -> tuple[dict[str, int], Iterator[tuple[int, list[str]]]]:
     """The header's {column key: index} and the rows after it: (line number as in the file,
     the cells as the file has them, untrimmed, maybe fewer than the header's), blank rows left
-    out. A kind that reads a million rows looks its cells up by index (``kinds._list_reader``).
+    out. Each kind's row reader takes its cells by index (``kinds.Kind.reader``).
 
     :raise FileRefused: unreadable file, no header, a missing or repeated column (here, or
         later from the rows: an undecodable byte, a cell too long …).

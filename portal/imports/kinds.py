@@ -440,6 +440,9 @@ class ListStage:
         self.encoding = raw.info.encoding if self.postgres else "utf-8"
         self.table = _list_stage()
         self.table.create(self.connection)
+        # No employer yet (an agency's first list): every row is new, nothing to compare.
+        register = Employer.__table__
+        self.empty = not self.connection.scalar(select(exists().select_from(register)))
         self.rows = 0  # in the stage now
         self.refused = False  # a chunk refused a row: later chunks are compared, not written
         self.worker = (
@@ -456,12 +459,12 @@ class ListStage:
         else:
             self._later(self._copy, _copy_text(batch, self.encoding))
         if self.rows >= LIST_CHUNK_ROWS:
-            self._later(self._compare)
+            self._later(self._compare, self.rows)
             self.rows = 0
 
     def finish(self) -> None:
         if self.rows:
-            self._later(self._compare)
+            self._later(self._compare, self.rows)
             self.rows = 0
         while self.pending:
             self._merge(self.pending.popleft().result())
@@ -507,11 +510,13 @@ class ListStage:
         ):
             copy.write(data)
 
-    def _compare(self) -> _Chunk:
+    def _compare(self, staged_rows: int) -> _Chunk:
         """Compare the staged chunk with the register: the counts in one statement; then, if
         there are any, the other agencies' rows and the conflicts; when applying and nothing is
         refused, an UPDATE … FROM of the changed rows and an INSERT … SELECT of the new ones;
-        then empty the stage."""
+        then empty the stage. Into an empty register, only the INSERT."""
+        if self.empty:
+            return self._insert_all(staged_rows)
         connection, stage = self.connection, self.table
         register, staged = Employer.__table__, stage.c
         known = register.c.credit_code == staged.credit_code
@@ -558,28 +563,45 @@ class ListStage:
             )
         if contested_rows:
             chunk.conflicts = _list_conflicts(connection, stage, register, known, contested)
-        if self.apply and not self.refused and not self.tally.refused_rows:
+        if self._writing():
             if updated:
                 connection.execute(update(register).where(known, changed).values(sets))
             if rows > existing:
-                defaults = {"unit_kind": staged.unit_kind_default, "is_july_paid": false()}
-                new = select(
-                    staged.credit_code,
-                    *(
-                        func.coalesce(staged[column], defaults[column])
-                        if column in defaults
-                        else staged[column]
-                        for column in LIST_FIELDS
-                    ),
-                )
-                if existing:
-                    new = new.where(~exists().where(known))
-                connection.execute(insert(register).from_select(["credit_code", *LIST_FIELDS], new))
-        if self.postgres:
-            connection.exec_driver_sql(f"TRUNCATE {stage.name}")
-        else:
-            connection.execute(stage.delete())
+                self._insert(None if not existing else ~exists().where(known))
+        self._empty_stage()
         return chunk
+
+    def _insert_all(self, rows: int) -> _Chunk:
+        if self._writing():
+            self._insert(None)
+        self._empty_stage()
+        return _Chunk(created=rows)
+
+    def _writing(self) -> bool:
+        return self.apply and not self.refused and not self.tally.refused_rows
+
+    def _insert(self, where) -> None:
+        """INSERT … SELECT the staged rows (``where``: those that are new)."""
+        register, staged = Employer.__table__, self.table.c
+        defaults = {"unit_kind": staged.unit_kind_default, "is_july_paid": false()}
+        new = select(
+            staged.credit_code,
+            *(
+                func.coalesce(staged[column], defaults[column])
+                if column in defaults
+                else staged[column]
+                for column in LIST_FIELDS
+            ),
+        )
+        if where is not None:
+            new = new.where(where)
+        self.connection.execute(insert(register).from_select(["credit_code", *LIST_FIELDS], new))
+
+    def _empty_stage(self) -> None:
+        if self.postgres:
+            self.connection.exec_driver_sql(f"TRUNCATE {self.table.name}")
+        else:
+            self.connection.execute(self.table.delete())
 
 
 def _compared(staged, stored, scope: int | None) -> tuple[Any, dict[str, Any], Any, Any]:

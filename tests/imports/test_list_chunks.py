@@ -133,3 +133,17 @@ def test_conflicts_of_every_chunk_are_listed_in_line_order(app, make, agencies):
         (6, deferred[0].credit_code, "confirmed"),
         (10, deferred[1].credit_code, "confirmed"),
     ]
+
+
+def test_a_first_list_into_an_empty_register(app, agencies):
+    rows = [f"{credit_code()},新{i},N{i},LC01,小型,是" for i in range(8)]
+    refused = run(
+        "list", _file(*rows, f"{credit_code()},新,N,LC01,,是"), scope_agency_id=None, apply=True
+    )
+    assert [(p.line, p.code) for p in refused.problems] == [(10, "required")]
+    assert db.session.scalar(select(func.count()).select_from(Employer)) == 0
+    outcome = run("list", _file(*rows), scope_agency_id=None, apply=True)
+    assert outcome.applied and (outcome.created, outcome.updated, outcome.unchanged) == (8, 0, 0)
+    assert db.session.scalar(select(func.count()).select_from(Employer)) == 8
+    again = run("list", _file(*rows), scope_agency_id=None, apply=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 8)

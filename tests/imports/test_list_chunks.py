@@ -147,3 +147,19 @@ def test_a_first_list_into_an_empty_register(app, agencies):
     assert db.session.scalar(select(func.count()).select_from(Employer)) == 8
     again = run("list", _file(*rows), scope_agency_id=None, apply=True)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 8)
+
+
+def test_a_failing_write_stops_the_import_and_leaves_no_thread(app, agencies, monkeypatch):
+    import threading
+
+    def fail(self, where):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(kinds.ListStage, "_insert", fail)
+    threads = threading.active_count()
+    rows = [f"{credit_code()},新{i},N{i},LC01,小型,是" for i in range(8)]
+    with pytest.raises(RuntimeError, match="went away"):
+        run("list", _file(*rows), scope_agency_id=None, apply=True)
+    db.session.rollback()
+    assert threading.active_count() == threads
+    assert db.session.scalar(select(func.count()).select_from(Employer)) == 0

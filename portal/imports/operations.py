@@ -26,8 +26,6 @@ from portal.models import ImportRecord, UploadedFile, User
 from portal.models.base import utcnow
 from portal.rules.errors import DomainError
 
-#: Rows compared and written together (one statement per batch and table).
-BATCH_ROWS = 2000
 #: A file with more data rows is refused before anything is compared.
 MAX_ROWS = 2_000_000
 
@@ -123,33 +121,27 @@ def _pass(
 ) -> Tally | None:
     context = Context.load(scope_agency_id)
     tally = Tally()
-    # Keys seen so far -> their line: a million credit codes as plain strings (a one-element
-    # tuple each would cost another 60 MB).
+    # Keys seen so far -> their line: a million of them, kept small (Kind.key: a list row's
+    # credit code as one number, not a string or a one-element tuple).
     seen: dict[object, int] = {}
     batch: list = []
     rows = 0
     try:
-        for line, raw in reader.rows(source, kind.columns):
+        header, body = reader.table(source, kind.columns)
+        read = kind.reader(header, context)
+        for line, cells in body:
             rows += 1
             if rows > MAX_ROWS:
                 raise FileRefused("too_many_rows", limit=MAX_ROWS)
             try:
-                row = kind.parse(raw, context)
+                row = read(cells)
             except RowErrors as errors:
                 for key, error in errors.errors:
-                    tally.refuse(
-                        Problem(
-                            line,
-                            kind.column(key),
-                            error.code,
-                            error.details,
-                            raw.get(key, "")[:100],
-                        )
-                    )
+                    index = header.get(key, len(cells))
+                    value = cells[index].strip()[:100] if index < len(cells) else ""
+                    tally.refuse(Problem(line, kind.column(key), error.code, error.details, value))
                 continue
             key = kind.key(row)
-            if len(key) == 1:
-                key = key[0]
             if key in seen:
                 tally.refuse(
                     Problem(line, kind.column(kind.key_column), "duplicate", {"first": seen[key]})
@@ -157,7 +149,7 @@ def _pass(
                 continue
             seen[key] = line
             batch.append((line, row))
-            if len(batch) >= BATCH_ROWS:
+            if len(batch) >= kind.batch_rows:
                 kind.batch(batch, context, tally, apply)
                 batch = []
                 if progress is not None:
@@ -171,6 +163,9 @@ def _pass(
         outcome.file_error = error
         outcome.rows = rows
         return None
+    except BaseException:
+        context.close()  # the caller rolls back; the stage goes with the transaction
+        raise
     outcome.rows = rows
     return tally
 

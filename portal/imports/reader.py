@@ -79,24 +79,21 @@ def is_xlsx(name: str) -> bool:
     return name.lower().endswith(".xlsx")
 
 
-def rows(source: Source, columns: tuple[Column, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number as in the file, {column key: text}) for every non-blank row.
+def table(
+    source: Source, columns: tuple[Column, ...]
+) -> tuple[dict[str, int], Iterator[tuple[int, list[str]]]]:
+    """The header's {column key: index} and the rows after it: (line number as in the file,
+    the cells as the file has them, untrimmed, maybe fewer than the header's), blank rows left
+    out. Each kind's row reader takes its cells by index (``kinds.Kind.reader``).
 
-    :raise FileRefused: unreadable file, no header, a missing or repeated column.
+    :raise FileRefused: unreadable file, no header, a missing or repeated column (here, or
+        later from the rows: an undecodable byte, a cell too long …).
     """
     raw = _xlsx_rows(source) if is_xlsx(source.name) else _csv_rows(source)
-    header = None
-    for _line, cells in raw:
-        if not "".join(cells).strip():
-            continue
-        header = _header(cells, columns)
-        break
-    if header is None:
+    first = next(raw, None)
+    if first is None:
         raise FileRefused("no_header")
-    for line, cells in raw:
-        if not "".join(cells).strip():
-            continue
-        yield line, {key: cells[i].strip() if i < len(cells) else "" for key, i in header.items()}
+    return _header(first[1], columns), raw
 
 
 def _header(cells: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
@@ -119,6 +116,7 @@ def _header(cells: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
 
 
 def _csv_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of every row that is not blank (the header too)."""
     with source.open() as stream:
         encoding = _encoding(stream.read(SNIFF_BYTES))
         stream.seek(0)
@@ -128,9 +126,11 @@ def _csv_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
             for cells in reader:
                 if len(cells) > MAX_COLUMNS:
                     raise FileRefused("too_many_columns", line=reader.line_num, limit=MAX_COLUMNS)
-                if cells and max(map(len, cells)) > MAX_CELL_CHARS:
+                joined = "".join(cells)  # one string per row: the length and blank checks
+                if len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS:
                     raise FileRefused("cell_too_long", line=reader.line_num, limit=MAX_CELL_CHARS)
-                yield reader.line_num, cells
+                if joined.strip():
+                    yield reader.line_num, cells
         except UnicodeDecodeError as error:
             raise FileRefused("encoding", line=reader.line_num + 1) from error
         except csv.Error as error:
@@ -159,6 +159,7 @@ def _encoding(head: bytes) -> str:
 
 
 def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of every row of the first sheet that is not blank (the header too)."""
     import openpyxl  # defusedxml installed: openpyxl parses with it (openpyxl.xml.DEFUSEDXML)
 
     with source.open() as stream:
@@ -186,7 +187,9 @@ def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
                 line = next((c.row for c in row if getattr(c, "row", None)), line + 1)
                 if len(row) > MAX_COLUMNS:
                     raise FileRefused("too_many_columns", line=line, limit=MAX_COLUMNS)
-                yield line, [_xlsx_text(cell, line) for cell in row]
+                cells = [_xlsx_text(cell, line) for cell in row]
+                if "".join(cells).strip():
+                    yield line, cells
         except FileRefused:
             raise
         except Exception as error:  # noqa: BLE001 - a sheet that breaks half-way

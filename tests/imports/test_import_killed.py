@@ -1,4 +1,5 @@
-"""An import killed half-way (SIGKILL, after batches were written) leaves no row of the file."""
+"""An import killed half-way (SIGKILL, after a chunk of employers was written) leaves no row of
+the file."""
 
 from __future__ import annotations
 
@@ -7,14 +8,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
 
 from portal.extensions import db
+from portal.imports import kinds
+from portal.imports.kinds import KINDS
 from portal.models import Agency, Employer, PoolingRegion
 from tests.conftest import IS_POSTGRES
 from tests.factories import credit_code
 
 REPO = Path(__file__).resolve().parents[2]
+#: Batches read before the kill. Each batch is reported once staged; a chunk is compared and
+#: written after its last batch (inline on SQLite; on PostgreSQL by the worker, which is at most
+#: LIST_BATCHES_AHEAD jobs behind). Two chunks' worth of batches read: the first chunk's
+#: employers are written (in the transaction, not committed) when the process is killed.
+CHUNK_BATCHES = kinds.LIST_CHUNK_ROWS // KINDS["list"].batch_rows
+assert kinds.LIST_BATCHES_AHEAD <= CHUNK_BATCHES
+BATCHES_READ = 2 * CHUNK_BATCHES
 
 
 def _database(make, tmp_path, database_url) -> str:
@@ -43,7 +53,7 @@ def test_an_import_killed_half_way_leaves_nothing(app, make, tmp_path, database_
         file.write(
             "统一社会信用代码,单位名称,医保单位编号,医保经办机构代码,企业划型,是否纳入缓缴名单\n"
         )
-        for i in range(40_000):
+        for i in range(KINDS["list"].batch_rows * (BATCHES_READ + 1)):
             file.write(f"{credit_code(serial=900_000 + i)},企业{i},U{i},LC01,小型,是\n")
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url}
     env.pop("TEST_DATABASE_URL", None)
@@ -60,13 +70,16 @@ def test_an_import_killed_half_way_leaves_nothing(app, make, tmp_path, database_
     for line in process.stderr:
         if "rows read" in line:
             written += 1
-            if written == 3:  # three batches of 2,000 rows are written, not committed
+            if written == BATCHES_READ:
                 break
     process.kill()
     process.wait(timeout=30)
     process.stderr.close()
-    assert written == 3, "the import finished or failed before it could be killed"
+    assert written == BATCHES_READ, "the import finished or failed before it could be killed"
     engine = create_engine(url)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Employer)).scalar() == 0
+        if IS_POSTGRES:  # rows were written (the table's pages), and none of them is there
+            size = connection.scalar(text("SELECT pg_relation_size('employers')"))
+            assert size > 0
     engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -36,15 +38,24 @@ def queue():
     applications = review_queue(
         current_user, program_id=program_id, status=status if status in QUEUE_STATUSES else None
     )
+    programs = programs_in_queue(current_user)
     return render_template(
         "review/queue.html",
         applications=applications,
         status=status,
         program_id=program_id,
-        programs=programs_in_queue(current_user),
+        programs=programs,
         statuses=QUEUE_STATUSES,
         today=clock.today(),
+        # Each label once, not once a row: a queue has a handful of programs and statuses.
+        program_names=_names(labels.program_name, programs, (a.program_id for a in applications)),
+        status_names=_names(labels.status_label, QUEUE_STATUSES, (a.status for a in applications)),
     )
+
+
+def _names(label: Callable[[str | None], str], *codes: Iterable[str | None]) -> dict:
+    """Each distinct code's label, worked out once."""
+    return {code: label(code) for code in {code for found in codes for code in found}}
 
 
 def _render_detail(

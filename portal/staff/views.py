@@ -21,7 +21,6 @@ def employers():
         employers=[] if problem else search_employers(current_user, text),
         q=text,
         problem=problem,
-        form=ConfirmForm(),
     )
 
 
@@ -36,9 +35,7 @@ def activation_code(employer_id: int):
             for row in search_employers(current_user, employer.credit_code)
             if row.id == employer.id
         ]
-        return render_template(
-            "staff/employers.html", employers=rows, q=employer.credit_code, form=form
-        )
+        return render_template("staff/employers.html", employers=rows, q=employer.credit_code)
     code, plain = issue_activation_code(
         employer, "owner", actor=current_user, valid_days=current_app.config["ACTIVATION_CODE_DAYS"]
     )

@@ -60,6 +60,76 @@ def test_the_queue_is_ordered_by_due_date_marks_overdue_and_filters(client, peop
     assert later.reference in text_of(client.get("/review/?program=liaocheng-2022&status=all"))
 
 
+def test_a_queue_row_shows_the_application_in_the_readers_language(client, people, make):
+    employer = people["employer"]
+    dated = submitted_application(employer, due_on=date(2022, 8, 19))
+    undated = submitted_application(
+        make.employer(people["agency"], name="乙有限公司"), due_on=None, status="approved"
+    )
+    other = submitted_application(make.employer(people["agency"], name="丙有限公司"))
+    draft = submitted_application(make.employer(people["agency"]), status="draft")
+    undated.program_id, other.program_id, draft.program_id = None, "jiangsu-2022", "wuxi-2020"
+    make.commit()
+    sign_in(client, people["reviewer"])
+
+    def rows(response):
+        return [
+            (
+                [td.get_text(" ", strip=True) for td in tr.select("td")],
+                tr.select_one("a")["href"],
+            )
+            for tr in soup(response).select("table.queue tbody tr")
+        ]
+
+    liaocheng = "聊城市阶段性缓缴职工基本医疗保险单位缴费（2022年）"
+    jiangsu = "江苏省阶段性缓缴职工基本医疗保险单位缴费（2022年）"
+    by_reference = dict(
+        (cells[1], (cells, href)) for cells, href in rows(client.get("/review/?status=all"))
+    )
+    assert by_reference == {
+        dated.reference: (
+            ["2022年8月19日", dated.reference, employer.name, liaocheng, "待审核"],
+            f"/review/{dated.id}",
+        ),
+        undated.reference: (
+            ["—", undated.reference, "乙有限公司", "—", "审核通过"],
+            f"/review/{undated.id}",
+        ),
+        other.reference: (
+            ["2022年8月18日", other.reference, "丙有限公司", jiangsu, "待审核"],
+            f"/review/{other.id}",
+        ),
+    }
+    page = soup(client.get("/review/?program=jiangsu-2022"))
+    options = [
+        (o["value"], o.get_text(), o.has_attr("selected")) for o in page.select("#program option")
+    ]
+    # The programs of the agency's applications, drafts included, sorted by id.
+    assert [value for value, _text, _selected in options] == [
+        "",
+        "jiangsu-2022",
+        "liaocheng-2022",
+        "wuxi-2020",
+    ]
+    assert options[1] == ("jiangsu-2022", jiangsu, True)
+    assert [o.get_text() for o in page.select("#status option")] == [
+        "待审核",
+        "审核通过",
+        "未通过",
+        "全部",
+    ]
+
+    english(client)
+    cells, _href = rows(client.get("/review/?program=liaocheng-2022"))[0]
+    assert cells == [
+        "19 Aug 2022",
+        dated.reference,
+        employer.name,
+        "Liaocheng 2022 staged deferral of employee medical insurance unit contributions",
+        "Waiting for review",
+    ]
+
+
 def test_a_reviewer_of_another_agency_gets_404(client, people):
     application = submitted_application(people["employer"])
     db.session.commit()

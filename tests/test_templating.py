@@ -101,8 +101,11 @@ def test_id_url_builds_what_url_for_builds(app):
     @given(employer_id=st.integers(min_value=0, max_value=10**15))
     def check(employer_id):
         for endpoint in ("hall.visit", "staff.activation_code", "employer.home"):
-            built = id_url(endpoint, "employer_id")(employer_id)
+            built = id_url(endpoint, "employer_id") % employer_id
             assert built == url_for(endpoint, employer_id=employer_id)
+        # A percent sign elsewhere in the URL (%25 once quoted) is not a place for the id.
+        built = id_url("employer.home", "employer_id", note="5%") % employer_id
+        assert built == url_for("employer.home", employer_id=employer_id, note="5%")
 
     with app.test_request_context("/staff/employers"):
         check()

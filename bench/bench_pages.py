@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 EMPLOYERS = 10_000
+QUEUED = 40  # submitted applications in the reviewer's queue
 CLIENTS = 64
 MIN_RATIO = {"sqlite": 0.6, "postgres": 0.5}
 PASSWORD = "demo-portal-2022"  # noqa: S105 - the published demonstration password
@@ -59,12 +60,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def grow_employers(env: dict[str, str], count: int) -> None:
+def grow_employers(env: dict[str, str], count: int, queued: int = QUEUED) -> None:
     script = f"""
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from portal import create_app
 from portal.extensions import db
-from portal.models import Agency, Employer
+from portal.models import Agency, CommitmentApplication, Employer, User
 from tests.factories import credit_code
 app = create_app()
 with app.app_context():
@@ -77,6 +79,18 @@ with app.app_context():
                  is_deregistering=False, contribution_base_amount=Decimal("30000"))
             for n in range(have, {count})]
     db.session.execute(db.insert(Employer), rows)
+    # The review queue's rows: {queued} submitted applications of the reviewer's agency.
+    agency = db.session.scalar(db.select(User.agency_id).where(User.username == "reviewer"))
+    queued = db.session.scalars(
+        db.select(Employer.id).where(Employer.agency_id == agency, Employer.name.like("压测%"))
+        .order_by(Employer.id).limit({queued})
+    ).all()
+    db.session.execute(db.insert(CommitmentApplication), [
+        dict(employer_id=employer_id, reference=f"CA-BENCH-{{n:04d}}", status="submitted",
+             program_id="liaocheng-2022", submitted_at=datetime(2022, 8, 10, 2, tzinfo=UTC),
+             signed_at=datetime(2022, 8, 10, 2, tzinfo=UTC), due_on=date(2022, 8, 12 + n % 5))
+        for n, employer_id in enumerate(queued)
+    ])
     db.session.commit()
 """
     subprocess.run([str(BIN / "python"), "-c", script], env=env, cwd=ROOT, check=True)  # noqa: S603

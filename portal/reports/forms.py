@@ -72,6 +72,18 @@ class MonthlyReportForm(BaseForm):
             raise ValidationError(_l("Enter a month that has begun"))
 
 
+def _fund_amount(label) -> NumberField:
+    """An optional amount of the fund in 万元, as the agency's accounts give it."""
+    return NumberField(
+        label,
+        validators=[Optional()],
+        max_digits=12,
+        max_places=2,
+        grouping=True,
+        message=_l("Enter an amount in 万元, like 12,345.67"),
+    )
+
+
 class StatisticsForm(BaseForm):
     """The 附表's month and the fund's figures (万元), which the agency's own accounts give: a
     GET form (it changes nothing)."""
@@ -82,27 +94,6 @@ class StatisticsForm(BaseForm):
     month = _MonthField(
         _l("Month of the report (报送时间)"), validators=[InputRequired(MONTH_MESSAGE)]
     )
-    balance = NumberField(
-        _l("Fund balance at the end of last month (万元)"),
-        validators=[Optional()],
-        max_digits=12,
-        max_places=2,
-        grouping=True,
-        message=_l("Enter an amount in 万元, like 12,345.67"),
-    )
-    income = NumberField(
-        _l("Fund income last month (万元)"),
-        validators=[Optional()],
-        max_digits=12,
-        max_places=2,
-        grouping=True,
-        message=_l("Enter an amount in 万元, like 12,345.67"),
-    )
-    expenditure = NumberField(
-        _l("Fund expenditure last month (万元)"),
-        validators=[Optional()],
-        max_digits=12,
-        max_places=2,
-        grouping=True,
-        message=_l("Enter an amount in 万元, like 12,345.67"),
-    )
+    balance = _fund_amount(_l("Fund balance at the end of last month (万元)"))
+    income = _fund_amount(_l("Fund income last month (万元)"))
+    expenditure = _fund_amount(_l("Fund expenditure last month (万元)"))

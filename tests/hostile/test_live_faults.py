@@ -146,6 +146,7 @@ def test_acknowledged_writes_survive_a_killed_worker_and_a_database_restart(clus
             time.sleep(2)
             workers_before = set(server.worker_pids())
             killed = server.kill_a_worker()
+            killed_at = time.monotonic()
             time.sleep(2)
             cluster.stop("immediate")  # like a crash: sessions cut mid-statement, mid-commit
             down_at = time.monotonic()
@@ -170,7 +171,7 @@ def test_acknowledged_writes_survive_a_killed_worker_and_a_database_restart(clus
     codes = {a.status for a in answers}
     assert codes <= {200, 302, 503, None}, codes  # never a 500
     assert "Exception on" not in server.log.read_text()  # and nothing logged as unhandled
-    assert sum(a.status is None for a in answers) <= 4  # the killed worker's 4 threads' only
+    assert_only_the_killed_workers_connections_broke(answers, killed_at)
     assert all(a.retry_after == "5" for a in answers if a.status == 503)
     outage = [a for a in answers if down_at <= a.sent and a.at <= starting_at]
     assert outage and {a.status for a in outage} <= {503, None}
@@ -213,13 +214,24 @@ def test_acknowledged_writes_survive_a_killed_worker_on_sqlite(tmp_path):
     assert killed not in workers_after and len(workers_after) == 2
     assert {a.status for a in answers} <= {200, 302, None}, Counter(a.status for a in answers)
     assert "Exception on" not in server.log.read_text()
-    assert sum(a.status is None for a in answers) <= 4
+    assert_only_the_killed_workers_connections_broke(answers, killed_at)
     assert any(a.status == 302 and a.sent > killed_at for a in answers)  # it went on serving
     stored, audited = stored_halls(url)
     acknowledged = load.acknowledged()
     assert len(acknowledged) > 10
     assert acknowledged <= stored, sorted(acknowledged - stored)[:5]
     assert audited == len(stored)
+
+
+def assert_only_the_killed_workers_connections_broke(answers: list[Answer], killed_at: float):
+    """A broken connection is a request the killed worker held when it died: sent before the
+    kill, and at most one per client thread. A gthread worker accepts more connections than it
+    has threads (the others wait in its queue), so the bound is the load's threads, not the
+    worker's; the listening socket outlives the worker, so a request sent after the kill is
+    answered by the other one."""
+    broken = [a for a in answers if a.status is None]
+    assert all(a.sent < killed_at for a in broken), [(a.method, a.sent - killed_at) for a in broken]
+    assert len(broken) <= WRITERS + READERS
 
 
 def post(browser: Browser, path: str, fields: dict, token: str, key: str) -> Answer:

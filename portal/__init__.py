@@ -9,12 +9,15 @@ from portal.config import REPO_ROOT, BaseConfig, config_from_env
 
 def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     """Build the application from a config class (by default the one PORTAL_ENV names)."""
+    from portal.templating import PortalEnvironment
+
     app = Flask(
         __name__,
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(REPO_ROOT / "static"),
         instance_path=str(REPO_ROOT / "instance"),
     )
+    app.jinja_environment = PortalEnvironment  # before anything builds app.jinja_env
     register_config(app, config)
     register_extensions(app)
     register_request_hooks(app)

@@ -9,10 +9,15 @@ not the stored value it was given.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from flask import current_app, g, session
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from wtforms import BooleanField, FileField, PasswordField, TextAreaField
 from wtforms.validators import Length, StopValidation
 
@@ -70,7 +75,48 @@ def refuse_control_characters(form, field) -> None:
 _NOT_TEXT = (PasswordField, FileField, BooleanField)
 
 
+def csrf_token() -> str:
+    """The request's signed CSRF token: ``flask_wtf.csrf.generate_csrf``, signed once per
+    session token in this worker instead of once per request.
+
+    The session keeps a random token; a form carries it signed (itsdangerous: a derived key, an
+    HMAC, a timestamp), which costs about as much as the rest of a page's header
+    (bench/profile_pages.py). Tokens here live as long as the session (``WTF_CSRF_TIME_LIMIT``
+    is None), so the timestamp is never checked and the first signature stays valid; a new
+    session (sign-in, sign-out) has a new token and so a new signature. With a time limit set,
+    every request signs anew, as Flask-WTF does. Templates call this as ``csrf_token()``.
+    """
+    token = g.get("csrf_token")
+    if token is not None:
+        return token
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()
+    raw = session.get("csrf_token")
+    if not isinstance(raw, str):
+        generate_csrf()  # makes the session's token; signed once more below, to be kept
+        raw = session["csrf_token"]
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    token = g.csrf_token = _signed(secret, raw)  # where generate_csrf keeps it, too
+    return token
+
+
+@lru_cache(maxsize=4096)
+def _signed(secret: str | bytes, raw: str) -> str:
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
+class _KeptCSRF(_FlaskFormCSRF):
+    """Flask-WTF's form CSRF, with the token from :func:`csrf_token`."""
+
+    def generate_csrf_token(self, csrf_token_field) -> str:
+        return csrf_token()
+
+
 class BaseForm(FlaskForm):
+    class Meta:
+        csrf_class = _KeptCSRF
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self:

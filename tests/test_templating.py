@@ -109,3 +109,65 @@ def test_id_url_builds_what_url_for_builds(app):
 
     with app.test_request_context("/staff/employers"):
         check()
+
+
+def test_built_url_gives_what_url_for_gives_wherever_the_site_is_mounted(app):
+    """Templates build each URL once per worker (issue 17): the same URL as ``url_for``, for the
+    site at the root and mounted under a prefix (the prefix is part of what is kept), and
+    ``url_for`` itself for what is not kept (external links, unhashable values)."""
+    from flask import url_for
+
+    from portal.templating import built_url
+
+    @given(
+        employer_id=st.integers(min_value=0, max_value=10**15),
+        note=st.text(max_size=12),
+    )
+    def check(employer_id, note):
+        for endpoint, values in (
+            ("main.index", {}),
+            ("static", {"filename": "css/portal.css"}),
+            ("employer.home", {"employer_id": employer_id}),
+            ("staff.employers", {"q": note}),
+        ):
+            assert built_url(endpoint, **values) == url_for(endpoint, **values)
+            assert built_url(endpoint, **values) == url_for(endpoint, **values)  # kept
+
+    for prefix in ("", "/portal"):
+        with app.test_request_context("/staff/employers", base_url=f"http://localhost{prefix}"):
+            check()
+            assert built_url("main.index") == f"{prefix}/"
+    with app.test_request_context("/", base_url="https://portal.example.cn"):
+        external = built_url("main.index", _external=True)
+        assert external == "https://portal.example.cn/"
+        unhashable = built_url("staff.employers", q=["a", "b"])
+        assert unhashable == url_for("staff.employers", q=["a", "b"])
+    assert app.jinja_env.globals["url_for"] is built_url
+
+
+def test_a_pages_csrf_token_is_signed_once_a_session_and_still_checked(client, make):
+    """The signed CSRF token is kept per session token (issue 17): the same on every page of a
+    session, accepted by a form; signing in starts a new session, whose token is new, and the
+    old one is refused."""
+    import re
+
+    from tests.factories import PASSWORD
+
+    def token(path: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)[1]
+
+    employer = make.employer()
+    owner = make.user(employer=employer)
+    make.commit()
+    page = f"/e/{employer.id}/"
+    before = token("/login")
+    assert token("/login") == before  # kept: the same signature on the next page
+    form = {"csrf_token": before, "username": owner.username, "password": PASSWORD}
+    assert client.post("/login", data=form).status_code == 302
+    after = token(page)
+    assert after != before and token(page) == after
+
+    client.post("/language", data={"csrf_token": before, "locale": "en", "next": page})
+    assert 'value="en"' in client.get(page).text  # the old session's token changed nothing
+    client.post("/language", data={"csrf_token": after, "locale": "en", "next": page})
+    assert 'value="zh"' in client.get(page).text  # the session's own token did

@@ -23,9 +23,11 @@ def _env_flag(name: str, default: bool = False) -> bool:
 class BaseConfig:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
-    # A PostgreSQL connection can be dropped under a worker (restart, fail-over): test it when
-    # it is taken from the pool (portal/settings.py leaves SQLite files out).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A PostgreSQL connection can be dropped under a worker (restart, fail-over): one that
+    # stood unused for longer than this is tested when it is taken from the pool
+    # (portal/connections.py).
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", 2))
     # No request waits without end on PostgreSQL (portal/settings.py): a statement (a lock
     # wait included) is cancelled after this many seconds and the page is a 503 "try again";
     # connecting gives up after 5 seconds, waiting for a pooled connection after 10.

@@ -38,6 +38,9 @@ SEEN_AT_RESOLUTION = 60  # seconds
 
 
 def init_app(app: Flask) -> None:
+    from portal import connections
+
+    connections.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             if not event.contains(engine, "before_cursor_execute", note_write):

@@ -29,11 +29,6 @@ def finish_config(app: Flask) -> None:
         )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _postgres_limits(app.config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A database file cannot drop the connection; pinging it costs a statement a request.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY") and env_name == "development":
         app.config["SECRET_KEY"] = _instance_secret(instance)
     if app.config.get("PORTAL_TODAY"):

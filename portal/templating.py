@@ -11,6 +11,8 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask.templating import Environment
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from portal import clock, labels
 from portal.config import BaseConfig
@@ -56,6 +58,17 @@ def day(value: date | None) -> str:
     if value is None:
         return "—"
     return _day(value, str(get_locale() or DEFAULT_LOCALE))  # no request: the default
+
+
+@pass_context
+def template_day(context: Context, value: date | None) -> str:
+    """``|day`` in templates: :func:`day`, in the language the page's context already names
+    (``current_locale``, from the context processor below) rather than asking Flask-Babel for
+    it once a date: a queue or a schedule shows dozens."""
+    locale = context.get("current_locale")
+    if value is None or locale is None:
+        return day(value)
+    return _day(value, locale)
 
 
 @lru_cache(maxsize=4096)
@@ -133,7 +146,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters.update(labels.template_filters())
     app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["day"] = template_day
     app.jinja_env.filters["moment"] = moment
 
     @app.context_processor
@@ -142,7 +155,7 @@ def init_app(app: Flask) -> None:
             "can": lambda name, role=None: can(current_user, name, role),
             "portal_today": clock.today(),
             "is_demo_date": clock.is_demo_date(),
-            "current_locale": str(get_locale()),
+            "current_locale": str(get_locale() or DEFAULT_LOCALE),
             "languages": current_app.config["LANGUAGES"],
             # Flask-WTF's, signed once per session; it puts its own in the context as well
             # as in the globals, and this processor runs after it.

@@ -171,3 +171,17 @@ def test_a_pages_csrf_token_is_signed_once_a_session_and_still_checked(client, m
     assert 'value="en"' in client.get(page).text  # the old session's token changed nothing
     client.post("/language", data={"csrf_token": after, "locale": "en", "next": page})
     assert 'value="zh"' in client.get(page).text  # the session's own token did
+
+
+@pytest.mark.parametrize("locale", BaseConfig.LANGUAGES)
+def test_the_day_filter_writes_the_pages_language(app, locale):
+    """``|day`` takes the language from the page's context (issue 17): what ``day`` gives."""
+    from flask import render_template_string, session
+
+    from portal.templating import day
+
+    with app.test_request_context("/"):
+        session["locale"] = locale
+        for value in (date(2022, 8, 15), date(2023, 1, 1), None):
+            assert render_template_string("{{ value|day }}", value=value) == day(value)
+        assert day(date(2022, 8, 15)) == ("2022年8月15日" if locale == "zh" else "15 Aug 2022")

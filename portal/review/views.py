@@ -24,7 +24,6 @@ from portal.review.operations import ReviewError, approve, reject
 from portal.review.queries import (
     QUEUE_STATUSES,
     get_application_for_review_or_404,
-    programs_in_queue,
     review_queue,
 )
 from portal.rules import deferred_months, industry_for_code, load_program
@@ -35,10 +34,9 @@ from portal.rules import deferred_months, industry_for_code, load_program
 def queue():
     status = request.args.get("status", "submitted")
     program_id = request.args.get("program") or None
-    applications = review_queue(
+    applications, programs = review_queue(
         current_user, program_id=program_id, status=status if status in QUEUE_STATUSES else None
     )
-    programs = programs_in_queue(current_user)
     return render_template(
         "review/queue.html",
         applications=applications,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Row, Select, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import Row, Select, bindparam, cast, exists, literal, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from portal.deferral.queries import plain_rows
@@ -50,10 +50,14 @@ PROGRAMS_IN_QUEUE = (
         literal(1),
     )
     .distinct()
-    .join(Employer, Employer.id == CommitmentApplication.employer_id)
     .where(
-        Employer.agency_id == bindparam("agency_id"),
         CommitmentApplication.program_id.is_not(None),
+        # EXISTS, not a join: SQLite then reads the applications and looks each employer up,
+        # rather than every employer of the agency and their applications (4x slower here).
+        exists().where(
+            Employer.id == CommitmentApplication.employer_id,
+            Employer.agency_id == bindparam("agency_id"),
+        ),
     )
 )
 

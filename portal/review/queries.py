@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Row, Select, bindparam, cast, exists, literal, null, select, union_all
+from sqlalchemy import Row, Select, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from portal.deferral.queries import plain_rows
@@ -52,12 +52,13 @@ PROGRAMS_IN_QUEUE = (
     .distinct()
     .where(
         CommitmentApplication.program_id.is_not(None),
-        # EXISTS, not a join: SQLite then reads the applications and looks each employer up,
-        # rather than every employer of the agency and their applications (4x slower here).
-        exists().where(
-            Employer.id == CommitmentApplication.employer_id,
-            Employer.agency_id == bindparam("agency_id"),
-        ),
+        # Each application's employer looked up by its key: a join (or EXISTS) lets the
+        # database read every employer of the agency first, thousands for a few applications
+        # (SQLite's plan, and PostgreSQL's generic plan for the prepared statement: 0.7 ms).
+        select(Employer.agency_id)
+        .where(Employer.id == CommitmentApplication.employer_id)
+        .scalar_subquery()
+        == bindparam("agency_id"),
     )
 )
 

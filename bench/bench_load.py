@@ -86,9 +86,9 @@ def prepare(url: str) -> dict[str, list]:
         subprocess.run([*flask, *command], env=env, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
 
     from portal import create_app
-    from portal.auth.passwords import hash_password
     from portal.config import DevelopmentConfig
-    from portal.extensions import db
+    from portal.core.extensions import db
+    from portal.features.auth.passwords import hash_password
     from portal.models import Agency, Employer, Membership, PoolingRegion, User
     from tests.factories import credit_code
 

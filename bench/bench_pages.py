@@ -14,7 +14,7 @@ connections, the floor and the pages in turn, every round. A page's ratio is its
 over the floor's in the same round, the median over the rounds. Bar: every page reaches 0.6 of
 the floor on SQLite, 0.5 on PostgreSQL. After the load, in one process through the test
 client: the statements each page runs (on its first request in the process, and on a repeat:
-employer pages keep their per-employer reads per facts version, portal/deferral/facts_cache.py),
+employer pages keep their per-employer reads per facts version, portal/facts/cache.py),
 and the CPU time a request of each page and of the floor takes (interleaved, the fastest of
 five batches), a ratio the neighbours hardly move.
 
@@ -65,7 +65,7 @@ def grow_employers(env: dict[str, str], count: int, queued: int = QUEUED) -> Non
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from portal import create_app
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Agency, CommitmentApplication, Employer, User
 from tests.factories import credit_code
 app = create_app()
@@ -283,7 +283,7 @@ from sqlalchemy import event
 sys.path.insert(0, "bench")
 import floor_app
 from portal import create_app
-from portal.extensions import db
+from portal.core.extensions import db
 app = create_app()
 seen = []
 with app.app_context():

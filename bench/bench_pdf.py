@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import weasyprint  # noqa: E402 -- after the path set-up, like the next line
 
-from portal import pdf  # noqa: E402 -- importable only after the path set-up above
+from portal.core import pdf  # noqa: E402 -- importable only after the path set-up above
 from portal.letters import codes, document  # noqa: E402 -- likewise
 
 MAX_RATIO = 1.3

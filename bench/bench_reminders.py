@@ -10,7 +10,7 @@ confirmed address; half with the agency's assessments, a third paid in full, a h
 commitment applications waiting for a reviewer. The command is the real one,
 ``flask portal reminders send --on 2022-10-01 --dry-run --json``, run in this process so
 that every statement it sends to the database is counted. The floor is the set-based loader
-alone (``portal.deferral.queries.standings``, the monthly report's), timed in the same run
+alone (``portal.facts.standing.standings``, the monthly report's), timed in the same run
 (after the command, with the same warm caches):
 the ratio floor / command says what working out reminders adds on top of it.
 Aims (issue 13): a few statements, the same whatever the number of employers (at most 20),
@@ -115,8 +115,8 @@ def main() -> int:
     print(f"data           {time.perf_counter() - started:7.2f} s to load")
 
     from portal import create_app
-    from portal.deferral.queries import standings
-    from portal.extensions import db
+    from portal.core.extensions import db
+    from portal.facts.standing import standings
 
     app = create_app()
     with app.app_context():
@@ -142,7 +142,7 @@ def main() -> int:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         event.remove(db.engine, "before_cursor_execute", count)
         db.session.rollback()
-        from portal.reminders.operations import no_cyclic_gc
+        from portal.features.reminders.operations import no_cyclic_gc
 
         started = time.perf_counter()  # after the command: the same warm caches
         with no_cyclic_gc():  # as the command holds it (see there)

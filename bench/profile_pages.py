@@ -79,7 +79,7 @@ def main() -> int:
     from sqlalchemy import event
 
     from portal import create_app
-    from portal.extensions import db
+    from portal.core.extensions import db
 
     app = create_app()
     seen: list[str] = []

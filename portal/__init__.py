@@ -9,7 +9,7 @@ from portal.config import REPO_ROOT, BaseConfig, config_from_env
 
 def create_app(config: type[BaseConfig] | dict | None = None) -> Flask:
     """Build the application from a config class (by default the one PORTAL_ENV names)."""
-    from portal.templating import PortalEnvironment
+    from portal.web.templating import PortalEnvironment
 
     app = Flask(
         __name__,
@@ -40,14 +40,14 @@ def register_config(app: Flask, config: type[BaseConfig] | dict | None) -> None:
         app.config.update(config)
     else:
         app.config.from_object(config)
-    from portal.settings import finish_config
+    from portal.config import finish_config
 
     finish_config(app)
 
 
 def register_extensions(app: Flask) -> None:
-    from portal.extensions import babel, csrf, db, login_manager, migrate
-    from portal.i18n import install_template_gettext, select_locale, select_timezone
+    from portal.core.extensions import babel, csrf, db, login_manager, migrate
+    from portal.web.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -55,45 +55,45 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
     login_manager.init_app(app)
-    from portal.reminders import mail
+    from portal.core import mail
 
     mail.init_app(app)
-    from portal.auth import session as auth_session
+    from portal.features.auth import session as auth_session
 
     auth_session.init_login_manager(login_manager)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from portal import security
+    from portal.web import hooks
 
-    security.init_app(app)
+    hooks.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:
-    from portal import routing
+    from portal.web import routing
 
     routing.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.admin import bp as admin_bp
-    from portal.amounts import bp as amounts_bp
-    from portal.api import bp as api_bp
-    from portal.applications import bp as applications_bp
-    from portal.auth import bp as auth_bp
-    from portal.deferral import bp as deferral_bp
-    from portal.employer import bp as employer_bp
-    from portal.hall import bp as hall_bp
-    from portal.imports import bp as imports_bp
-    from portal.lookup import bp as lookup_bp
-    from portal.main import bp as main_bp
-    from portal.moved import bp as moved_bp
-    from portal.reductions import bp as reductions_bp
-    from portal.reminders import bp as reminders_bp
-    from portal.reports import bp as reports_bp
-    from portal.review import bp as review_bp
-    from portal.staff import bp as staff_bp
-    from portal.verify import bp as verify_bp
+    from portal.features.admin import bp as admin_bp
+    from portal.features.amounts import bp as amounts_bp
+    from portal.features.api import bp as api_bp
+    from portal.features.applications import bp as applications_bp
+    from portal.features.auth import bp as auth_bp
+    from portal.features.deferral import bp as deferral_bp
+    from portal.features.employer import bp as employer_bp
+    from portal.features.hall import bp as hall_bp
+    from portal.features.imports import bp as imports_bp
+    from portal.features.lookup import bp as lookup_bp
+    from portal.features.main import bp as main_bp
+    from portal.features.reductions import bp as reductions_bp
+    from portal.features.reminders import bp as reminders_bp
+    from portal.features.reports import bp as reports_bp
+    from portal.features.review import bp as review_bp
+    from portal.features.staff import bp as staff_bp
+    from portal.features.verify import bp as verify_bp
+    from portal.web.moved import bp as moved_bp
 
     for bp in (
         main_bp,
@@ -119,21 +119,20 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from portal import errors, faults
+    from portal.web import errors
 
     errors.init_app(app)
-    faults.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
     from portal.cli import portal_cli
-    from portal.rules_cli import rules_cli
+    from portal.cli.rules import rules_cli
 
     app.cli.add_command(portal_cli)
     app.cli.add_command(rules_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal import templating
+    from portal.web import templating
 
     templating.init_app(app)

@@ -1,4 +1,4 @@
-"""Configuration classes, chosen by the PORTAL_ENV environment variable.
+"""Configuration: the classes PORTAL_ENV chooses, and what start-up fills in or refuses.
 
 No secret has a default: development and test generate or set their own, production refuses to
 start without SECRET_KEY (see ``check_production``).
@@ -7,8 +7,13 @@ start without SECRET_KEY (see ``check_production``).
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+import secrets
+from datetime import date, timedelta
 from pathlib import Path
+
+from flask import Flask
+
+from portal.util.formatting import DEFAULT_LOCALE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,9 +31,9 @@ class BaseConfig:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A PostgreSQL connection can be dropped under a worker (restart, fail-over): one that
     # stood unused for longer than this is tested when it is taken from the pool
-    # (portal/connections.py).
+    # (portal/core/connections.py).
     DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", 2))
-    # No request waits without end on PostgreSQL (portal/settings.py): a statement (a lock
+    # No request waits without end on PostgreSQL (portal/config.py): a statement (a lock
     # wait included) is cancelled after this many seconds and the page is a 503 "try again";
     # connecting gives up after 5 seconds, waiting for a pooled connection after 10.
     # 0 turns the statement limit off (e.g. for a long migration: flask db upgrade).
@@ -45,21 +50,22 @@ class BaseConfig:
     SESSION_COOKIE_NAME = "portal_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # The cookie is rewritten only when the session changes (at most once a minute, when
-    # portal.security notes the time it was last seen), not on every response.
+    # portal.web.hooks notes the time it was last seen), not on every response.
     SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_MINUTES = 30
-    # Hall staff acting for an employer stop after this long without a request (portal/hall).
+    # Hall staff acting for an employer stop after this long without a request
+    # (portal/features/hall).
     ACTING_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-    # CSRF tokens live as long as the session (forms validate them; see portal.forms.BaseForm).
+    # CSRF tokens live as long as the session (forms validate them; see portal.web.forms.BaseForm).
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_SSL_STRICT = True
     LOGIN_MAX_FAILURES = 10
     LOGIN_LOCK_MINUTES = 15
     ACTIVATION_CODE_DAYS = 14
-    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
     LANGUAGES = ("zh", "en")
@@ -77,7 +83,7 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # Behind a proxy: number of X-Forwarded-For hops to trust (0 = none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
-    # E-mail (portal/reminders, sent with Flask-Mailman). Without MAIL_SERVER (development)
+    # E-mail (portal/features/reminders, sent with Flask-Mailman). Without MAIL_SERVER (development)
     # messages are written to the log instead of being sent.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -166,3 +172,59 @@ def deploy_problems(config: dict) -> list[str]:
     if not str(config.get("PORTAL_URL") or "").startswith("https://"):
         problems.append("PORTAL_URL is not an https:// address: the links in e-mails use it")
     return problems
+
+
+def finish_config(app: Flask) -> None:
+    """Fill in what the environment left open, and refuse unsafe production settings."""
+    instance = Path(app.instance_path)
+    env_name = app.config.get("ENV_NAME")
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):  # the old scheme some platforms still hand out
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace(
+            "postgres://", "postgresql+psycopg://", 1
+        )
+    elif uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _postgres_limits(app.config)
+    if not app.config.get("SECRET_KEY") and env_name == "development":
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if app.config.get("PORTAL_TODAY"):
+        # Fail at start-up, not on the first page, when the demonstration date is malformed.
+        date.fromisoformat(str(app.config["PORTAL_TODAY"]))
+    if env_name == "production":
+        fatal = [p for p in deploy_problems(app.config) if _is_fatal(p)]
+        if fatal:
+            raise RuntimeError("refusing to start in production: " + "; ".join(fatal))
+
+
+def _postgres_limits(config) -> dict:
+    """Engine options with time limits, so that no request waits on the database for ever."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_timeout", 10)
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", 5)
+    seconds = int(config.get("DATABASE_STATEMENT_TIMEOUT_SECONDS") or 0)
+    if seconds > 0 and "options" not in connect_args:
+        connect_args["options"] = f"-c statement_timeout={seconds * 1000}"
+    options["connect_args"] = connect_args
+    return options
+
+
+def _is_fatal(problem: str) -> bool:
+    return problem.startswith(("SECRET_KEY is not set", "DEBUG", "demo data", "PORTAL_TODAY"))
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the development secret key from instance/, creating it once."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

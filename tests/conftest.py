@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.config import TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IS_POSTGRES = PG_URL.startswith("postgresql")
@@ -134,7 +134,7 @@ def post_form(client, path: str, data: dict | None = None, *, token_from: str = 
 
 def sign_in(client, user) -> None:
     """Start a session for ``user`` the way the login view does, without the password hash."""
-    from portal import clock
+    from portal.util import clock
 
     now = int(clock.timestamp())
     with client.session_transaction() as session:
@@ -155,8 +155,8 @@ def make(app):
 @pytest.fixture
 def frozen_minute(monkeypatch):
     """Hold the rate limiter's clock still, so a test's requests share one one-minute window."""
-    import portal.ratelimit
+    import portal.core.ratelimit
 
     now = (int(time.time()) // 60) * 60 + 1.0
-    monkeypatch.setattr(portal.ratelimit, "_clock", lambda: now)
+    monkeypatch.setattr(portal.core.ratelimit, "_clock", lambda: now)
     return now

@@ -8,7 +8,7 @@ from functools import cache
 
 from stdnum.cn import uscc
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Agency, DeferralDecision, Employer, Membership, PoolingRegion, User
 
 _serial = itertools.count(1)
@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery"  # noqa: S105 - test password
 
 @cache
 def password_hash() -> str:
-    from portal.auth.passwords import hash_password
+    from portal.features.auth.passwords import hash_password
 
     return hash_password(PASSWORD)
 

@@ -9,11 +9,11 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal import clock
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import ActivationCode, AuditEntry, Membership, User
 from portal.models.base import utcnow
-from portal.permissions import is_safe_next
+from portal.util import clock
+from portal.web.permissions import is_safe_next
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import PASSWORD
 

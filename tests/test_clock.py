@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from portal import clock
+from portal.util import clock
 
 
 def test_from_1600_utc_it_is_already_the_next_day_in_china():

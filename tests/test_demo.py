@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.cli.demo import DEMO_PASSWORD, load_demo_data
 from portal.config import ProductionConfig
-from portal.demo import DEMO_PASSWORD, load_demo_data
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Employer, PoolingRegion, User
 
 
@@ -101,7 +101,7 @@ def test_demo_assessments_stop_at_the_demo_date(app, client):
 def test_demo_owners_have_confirmed_addresses_and_are_reminded(app):
     from datetime import date
 
-    from portal.reminders.queries import due_reminders
+    from portal.features.reminders.queries import due_reminders
 
     load_demo_data()
     db.session.commit()

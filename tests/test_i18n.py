@@ -84,7 +84,7 @@ def test_the_language_switch_is_remembered(client, make):
 
 
 def test_a_signed_in_users_language_is_stored(app, client, make):
-    from portal.extensions import db
+    from portal.core.extensions import db
     from portal.models import User
     from tests.conftest import sign_in
 

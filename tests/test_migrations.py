@@ -12,7 +12,7 @@ from sqlalchemy.exc import DatabaseError
 
 from portal import create_app
 from portal.config import REPO_ROOT, TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Base
 from tests.conftest import IS_POSTGRES
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Payment
 from portal.models.base import ScaledDecimal
 

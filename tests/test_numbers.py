@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal import numbers
-from portal.numbers import NumberError, parse_decimal, parse_integer
+from portal.util import numbers
+from portal.util.numbers import NumberError, parse_decimal, parse_integer
 
 
 @pytest.mark.parametrize(

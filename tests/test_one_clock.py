@@ -1,4 +1,5 @@
-"""One clock (issue 14, 3): every time the portal records or compares comes from portal/clock.py.
+"""One clock (issue 14, 3): every time the portal records or compares comes from
+portal/util/clock.py.
 
 A scan of portal/ with ``ast`` fails on any other read of the real time, and the behaviour tests
 show a demonstration's date (PORTAL_TODAY=2022-08-15) on what the portal records: decisions,
@@ -18,12 +19,13 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from portal import clock, ratelimit
-from portal.auth.operations import LoginPolicy, activate_account, authenticate
-from portal.employer.operations import invite_finance_staff
-from portal.extensions import db
+from portal.core import ratelimit
+from portal.core.extensions import db
+from portal.features.auth.operations import LoginPolicy, activate_account, authenticate
+from portal.features.employer.operations import invite_finance_staff
 from portal.models import AuditEntry, DeferralDecision, RateLimitWindow, User
 from portal.rules.errors import DomainError
+from portal.util import clock
 from tests.conftest import post_form, sign_in
 from tests.factories import PASSWORD
 
@@ -33,7 +35,7 @@ REAL_MOMENT = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
 DEMO_MOMENT = datetime(2022, 8, 15, 1, 30, tzinfo=CHINA)
 
 #: The one module that reads the real time.
-ALLOWED = frozenset({"portal/clock.py"})
+ALLOWED = frozenset({"portal/util/clock.py"})
 #: ``<class>.<method>`` of the datetime module that read the real time.
 DATETIME_READS = frozenset({"now", "utcnow", "today"})
 #: Functions of the time module that read the real time (``localtime()`` and the like read it
@@ -147,7 +149,7 @@ def test_the_scan_finds_each_way_of_reading_the_real_time(source):
 @pytest.mark.parametrize(
     "source",
     [
-        "from portal import clock\nx = clock.now()\ny = clock.today()",
+        "from portal.util import clock\nx = clock.now()\ny = clock.today()",
         "import time\nstart = time.perf_counter()\nx = time.monotonic()",
         "from datetime import date\nx = date.fromisoformat('2022-08-15')",
         "x = standing.today",
@@ -161,7 +163,8 @@ def test_the_scan_lets_the_clock_and_durations_through(source):
 
 def test_the_scan_sees_a_read_hidden_in_a_tree(tmp_path):
     (tmp_path / "portal" / "feature").mkdir(parents=True)
-    (tmp_path / "portal" / "clock.py").write_text("import time\nx = time.time()\n")
+    (tmp_path / "portal" / "util").mkdir(parents=True)
+    (tmp_path / "portal" / "util" / "clock.py").write_text("import time\nx = time.time()\n")
     (tmp_path / "portal" / "feature" / "ops.py").write_text(
         "def f():\n    import datetime\n    return datetime.datetime.utcnow()\n"
     )

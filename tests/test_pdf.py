@@ -19,7 +19,7 @@ import pypdf
 import pytest
 import segno
 
-from portal import pdf
+from portal.core import pdf
 from portal.letters import document
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 
@@ -233,7 +233,7 @@ def test_same_letter_gives_identical_bytes_in_another_process(online_pdf: bytes)
         "import sys, hashlib\n"
         "sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "from test_pdf import make_letter\n"
-        "from portal import pdf\n"
+        "from portal.core import pdf\n"
         "from portal.letters import document\n"
         "print(pdf.sha256_hex(document.render_commitment_letter(make_letter())))\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Employer, ImportRecord, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
@@ -263,7 +263,7 @@ ACTING_EXCEPTIONS = {
 
 
 def _acting_expected(app, endpoint: str) -> str | int:
-    from portal.permissions import EMPLOYER_SCOPED
+    from portal.web.permissions import EMPLOYER_SCOPED
 
     name = app.view_functions[endpoint].permission
     if name not in EMPLOYER_SCOPED:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from portal.ratelimit import hit
+from portal.core.ratelimit import hit
 
 
 def test_counts_per_key_and_window(app):
@@ -10,7 +10,7 @@ def test_counts_per_key_and_window(app):
 
 
 def test_counts_survive_a_rolled_back_request_transaction(app):
-    from portal.extensions import db
+    from portal.core.extensions import db
 
     hit("c", now=60.0)
     db.session.rollback()

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from portal import create_app
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Employer
 from tests.conftest import sign_in
 
@@ -125,7 +125,7 @@ def test_the_session_cookie_is_http_only_and_has_no_remember_me(app):
 
 @pytest.mark.parametrize("how", ["orm", "core"])
 def test_a_request_that_writes_commits_it(app, make, how):
-    """A read-only request skips the commit (portal.security.commit_or_rollback); one that
+    """A read-only request skips the commit (portal.web.hooks.commit_or_rollback); one that
     wrote, through the ORM or through a statement on the session's connection, commits."""
     employer = make.employer(name="改名前有限公司")
     employer_id = employer.id

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.config import BaseConfig
-from portal.templating import _day, money
+from portal.util.formatting import _day, money
 
 amounts = st.decimals(
     min_value=Decimal("-100000000"), max_value=Decimal("100000000"), allow_nan=False, places=4
@@ -96,7 +96,7 @@ def test_id_url_builds_what_url_for_builds(app):
     """The staff employer list builds its rows' URLs from one pattern (issue 17)."""
     from flask import url_for
 
-    from portal.templating import id_url
+    from portal.web.templating import id_url
 
     @given(employer_id=st.integers(min_value=0, max_value=10**15))
     def check(employer_id):
@@ -117,7 +117,7 @@ def test_built_url_gives_what_url_for_gives_wherever_the_site_is_mounted(app):
     ``url_for`` itself for what is not kept (external links, unhashable values)."""
     from flask import url_for
 
-    from portal.templating import built_url
+    from portal.web.templating import built_url
 
     @given(
         employer_id=st.integers(min_value=0, max_value=10**15),
@@ -178,7 +178,7 @@ def test_the_day_filter_writes_the_pages_language(app, locale):
     """``|day`` takes the language from the page's context (issue 17): what ``day`` gives."""
     from flask import render_template_string, session
 
-    from portal.templating import day
+    from portal.util.formatting import day
 
     with app.test_request_context("/"):
         session["locale"] = locale

@@ -1,6 +1,6 @@
 """service halls, acting sessions and paper signatures
 
-Also loads Linyi's service halls from portal/hall/linyi_service_halls.yaml
+Also loads Linyi's service halls from portal/features/hall/linyi_service_halls.yaml
 (临医保发〔2020〕28号 四、五); administrators keep the list afterwards.
 
 Revision ID: 9e1fafba23ca
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 from alembic import op
 
-HALLS_FILE = Path(__file__).resolve().parents[2] / "portal" / "hall" / "linyi_service_halls.yaml"
+HALLS_FILE = Path(__file__).resolve().parents[2] / "portal" / "features" / "hall" / "linyi_service_halls.yaml"
 
 
 # revision identifiers, used by Alembic.

@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.rules.errors import DomainError
+from portal.util.formatting import day
 
 Message = Callable[[DomainError, dict[str, Any]], str]
 
@@ -31,7 +32,7 @@ def _refusal_out_of_scope(error: DomainError, context: dict[str, Any]) -> str:
 
 
 def _evidence_too_many(error: DomainError, context: dict[str, Any]) -> str:
-    from portal.uploads import MAX_EVIDENCE_FILES
+    from portal.core.uploads import MAX_EVIDENCE_FILES
 
     return _(
         "You can attach at most %(n)s files. Remove one before adding another.",
@@ -40,7 +41,7 @@ def _evidence_too_many(error: DomainError, context: dict[str, Any]) -> str:
 
 
 def _too_many_pixels(error: DomainError, context: dict[str, Any]) -> str:
-    from portal.applications.contents import MAX_PIXELS
+    from portal.core.contents import MAX_PIXELS
 
     return _(
         "%(name)s has more than %(n)d million pixels. Scan or photograph it at a lower "
@@ -48,12 +49,6 @@ def _too_many_pixels(error: DomainError, context: dict[str, Any]) -> str:
         name=_filename(error),
         n=MAX_PIXELS // 1_000_000,
     )
-
-
-def _day(value: Any) -> str:
-    from portal.templating import day  # templating imports the labels
-
-    return day(value)
 
 
 def _filename(error: DomainError) -> str:
@@ -114,7 +109,7 @@ MESSAGES: dict[str, Message] = {
     "application.*": lambda error, context: _(
         "You cannot apply: %(reason)s", reason=error.details.get("detail") or error.code
     ),
-    # Evidence and scans (portal/uploads.py)
+    # Evidence and scans (portal/core/uploads.py)
     "evidence.none": _static(lambda: _("Choose a file to upload")),
     "evidence.too_many": _evidence_too_many,
     "evidence.empty": lambda error, context: _(
@@ -139,7 +134,7 @@ MESSAGES: dict[str, Message] = {
         "%(name)s is not a PDF, JPEG or PNG file. Upload a PDF, JPEG or PNG; nothing was saved.",
         name=_filename(error),
     ),
-    # Deferral decisions (portal/deferral/operations.py)
+    # Deferral decisions (portal/features/deferral/operations.py)
     "decision.choose": _static(
         lambda: _("Choose whether to defer, and for which period, or to opt out")
     ),
@@ -164,7 +159,7 @@ MESSAGES: dict[str, Message] = {
     "decision.*": _static(
         lambda: _("Choose whether to defer, and for which period, or to opt out")
     ),
-    # Departures (portal/amounts/operations.py)
+    # Departures (portal/features/amounts/operations.py)
     "departure.person": _static(lambda: _("Choose an insured person from the list")),
     "departure.reason": _static(lambda: _("Choose what happened")),
     "departure.future": _static(lambda: _("The date cannot be in the future")),
@@ -177,9 +172,9 @@ MESSAGES: dict[str, Message] = {
     "departure.before_period": lambda error, context: _(
         "The deferral starts on %(date)s: before then nothing was deferred for this person. "
         "Check the date",
-        date=_day(error.details.get("start")),
+        date=day(error.details.get("start")),
     ),
-    # Reviewers' decisions (portal/review/operations.py)
+    # Reviewers' decisions (portal/features/review/operations.py)
     "review.own_filing": _static(
         lambda: _(
             "You filed this application at the service hall for the employer, so another "
@@ -195,7 +190,7 @@ MESSAGES: dict[str, Message] = {
         status=context.get("status", "—"),
         name=context.get("name", "—"),
     ),
-    # Visitors at the service hall (portal/hall/operations.py)
+    # Visitors at the service hall (portal/features/hall/operations.py)
     "visitor.name_missing": _static(
         lambda: _("Enter the visitor's full name, as on the identity card")
     ),
@@ -256,7 +251,7 @@ MESSAGES: dict[str, Message] = {
             "address again"
         )
     ),
-    # Imports: a cell (portal/imports/cells.py, kinds.py), the file (reader.py), the import
+    # Imports: a cell (portal/features/imports/cells.py, kinds.py), the file (reader.py), the import
     "import_cell.required": _static(lambda: _("Fill in this cell")),
     "import_cell.control_characters": _static(
         lambda: _("Remove the control characters from this cell")
@@ -346,7 +341,7 @@ MESSAGES: dict[str, Message] = {
     "import_file.too_large": _static(
         lambda: _("The file is larger than 50 MB. Import it from the command line")
     ),
-    # The 2020 deferral by application (portal/applications, kind deferral_2020)
+    # The 2020 deferral by application (portal/features/applications, kind deferral_2020)
     "application.start_month_required": _static(lambda: _("Choose the first month to defer")),
     "application.months_required": _static(lambda: _("Choose how many months to defer")),
     "application.bad_month": _static(lambda: _("Choose the first month to defer")),
@@ -375,7 +370,7 @@ MESSAGES: dict[str, Message] = {
             "(an image or a PDF)"
         )
     ),
-    # The 2020 programs' refund-or-offset choice (portal/reductions)
+    # The 2020 programs' refund-or-offset choice (portal/features/reductions)
     "return_choice.choose": _static(lambda: _("Choose refund or offset")),
     "return_choice.account_needed": _static(
         lambda: _(

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from portal.labels.codes import percent
 from portal.rules.standing import Standing
-from portal.templating import day
+from portal.util.formatting import day
 
 
 def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:

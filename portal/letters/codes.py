@@ -1,4 +1,7 @@
-"""Verification codes printed on a letter, and the public URL (portal/verify) that checks one."""
+"""Verification codes printed on a letter, and the public URL that checks one.
+
+The URL is served by portal/features/verify.
+"""
 
 from __future__ import annotations
 

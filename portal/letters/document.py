@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import segno
 from markupsafe import Markup
 
+from portal.core.pdf import render_pdf
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
-from portal.pdf import render_pdf
 
 #: The letter prints times and dates where the employers are.
 SHANGHAI = ZoneInfo("Asia/Shanghai")

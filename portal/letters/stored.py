@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from portal.deferral.queries import employer_standing
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.core.pdf import sha256_hex
+from portal.facts.standing import employer_standing
 from portal.letters import codes, document
 from portal.models import CommitmentApplication, Employer, StoredLetter
 from portal.models.base import utcnow
-from portal.pdf import sha256_hex
 from portal.rules import load_program
 
 #: Builds the public verify URL printed (and drawn as a QR code) on a letter, from its code.
@@ -53,7 +53,7 @@ def letter_data(
 
 
 def _paper_particulars(application: CommitmentApplication) -> dict[str, str]:
-    """Where a paper-signed letter was signed and who received it (portal/hall)."""
+    """Where a paper-signed letter was signed and who received it (portal/features/hall)."""
     paper = getattr(application, "paper_signature", None)
     if application.signature_method != "paper" or paper is None:
         return {}

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from portal import clock
+from portal.util import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,7 +21,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """The portal clock's moment (``portal.clock.now``, aware UTC): the column default of every
+    """The portal clock's moment (``portal.util.clock.now``, aware UTC): the column default of every
     recorded time, so that a demonstration's rows carry its date. Needs an app context."""
     return clock.now()
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal import clock
 from portal.models.base import Base, Money, UTCDateTime, utcnow
 from portal.models.geography import Agency
+from portal.util import clock
 
 if TYPE_CHECKING:
     from portal.models.users import User
@@ -63,7 +63,7 @@ class Employer(Base):
 
     @property
     def program_id(self) -> str:
-        """The program of the employer's region on the portal's date (``portal.clock``)."""
+        """The program of the employer's region on the portal's date (``portal.util.clock``)."""
         return self.program_on(clock.today())
 
     def program_on(self, on: date) -> str:

@@ -1,10 +1,10 @@
 """``employers.facts_version``: moved on by the database whenever an employer's facts change.
 
-An employer's pages show its standing (``portal.deferral.queries.employer_standing``), decided
+An employer's pages show its standing (``portal.facts.standing.employer_standing``), decided
 from its row and from its decisions, assessments, payments and commitment applications, the
 reminders and amounts due at once that follow from its applications, letters, departures and
 per-person assessments, and its history (the audit rows written for it). Pages keep what they
-read of those tables per (employer, version) (``portal.deferral.facts_cache``). Triggers on
+read of those tables per (employer, version) (``portal.facts.cache``). Triggers on
 them (the audit log: on insert, the only change it allows) move the version on in the same
 transaction as any insert, update or delete, whoever runs it (a page, an import, a command, a
 statement typed by hand), so a kept read is never older than the employer row it is found by,

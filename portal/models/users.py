@@ -32,8 +32,8 @@ class User(UserMixin, Base):
     staff_role: Mapped[str | None] = mapped_column(String(20))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     locale: Mapped[str | None] = mapped_column(String(10))
-    # Reminders (portal/reminders): nothing is sent to an address before its owner confirmed
-    # it by the link sent there; each person can turn reminders off.
+    # Reminders (portal/features/reminders): nothing is sent to an address before its owner
+    # confirmed it by the link sent there; each person can turn reminders off.
     email: Mapped[str | None] = mapped_column(String(254))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

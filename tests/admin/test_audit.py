@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from bs4 import BeautifulSoup
 
-from portal import audit
-from portal.extensions import db
+from portal.core import audit
+from portal.core.extensions import db
 from portal.models import AuditEntry
 from tests.conftest import sign_in
 

@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import stream_encode_multipart
 
-from portal import pdf
-from portal.extensions import db
+from portal.core import pdf
+from portal.core.extensions import db
 from portal.letters import codes, document
 from portal.models import CommitmentApplication, EvidenceFile, StoredLetter
 from tests import files
@@ -149,7 +149,7 @@ def submitted_application(
 
 def stored_evidence(application, body: bytes = PNG) -> EvidenceFile:
     """An evidence file and its bytes in the database, as an upload would leave them."""
-    from portal import uploads as files
+    from portal.core import uploads as files
 
     name = files.new_stored_name()
     files.write(name, body)

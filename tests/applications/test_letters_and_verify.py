@@ -9,11 +9,11 @@ from datetime import date
 import pypdf
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.core.pdf import sha256_hex
 from portal.letters.stored import period_label
 from portal.letters.text import COMMITMENT_TEXT
 from portal.models import CommitmentApplication, StoredLetter
-from portal.pdf import sha256_hex
 from tests.applications.helpers import (
     base,
     english,

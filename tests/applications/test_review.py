@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.features.review.operations import ReviewError, approve, reject
 from portal.letters.stored import letter_status
 from portal.models import AuditEntry, CommitmentApplication, Employer
-from portal.review.operations import ReviewError, approve, reject
 from tests.applications.helpers import (
     PNG,
     base,

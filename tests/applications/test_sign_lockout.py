@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, User
 from tests.applications.helpers import sign, walk_to_sign
 from tests.conftest import sign_in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, CommitmentApplication, EvidenceFile, StoredLetter
 from tests.applications.helpers import (
     JPEG,

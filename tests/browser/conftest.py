@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.config import REPO_ROOT, TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
@@ -37,7 +37,7 @@ def live_server(tmp_path_factory):
 
     app = create_app(Config)
     with app.app_context():
-        from portal.demo import load_demo_data
+        from portal.cli.demo import load_demo_data
 
         db.create_all()
         load_demo_data()

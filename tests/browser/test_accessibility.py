@@ -14,8 +14,8 @@ import axe_playwright_python
 import pytest
 from sqlalchemy import select
 
-from portal.demo import DEMO_PASSWORD
-from portal.extensions import db
+from portal.cli.demo import DEMO_PASSWORD
+from portal.core.extensions import db
 from portal.models import Employer, StoredLetter
 from tests.applications.helpers import submitted_application
 from tests.browser.conftest import screenshot, sign_in

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.letters.text import COMMITMENT_TEXT
 from portal.models import Employer, Membership, User
 from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
+from portal.cli.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from portal.demo import DEMO_PASSWORD
+from portal.cli.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from portal import clock
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import (
     Assessment,
     CommitmentApplication,
@@ -25,6 +24,7 @@ from portal.models import (
     PersonAssessment,
     StoredLetter,
 )
+from portal.util import clock
 
 
 def _version(employer_id: int) -> int:
@@ -147,9 +147,9 @@ def test_one_statement_of_many_rows_moves_each_employer_once_per_statement_on_po
 
 
 def test_an_import_written_by_copy_moves_the_version(app, make):
-    """The imports write new payments with COPY on PostgreSQL (portal/imports/bulk.py), past
-    SQLAlchemy: the triggers still see them."""
-    from portal.imports.bulk import insert_rows
+    """The imports write new payments with COPY on PostgreSQL
+    (portal/features/imports/bulk.py), past SQLAlchemy: the triggers still see them."""
+    from portal.features.imports.bulk import insert_rows
 
     employer = make.employer()
     make.commit()
@@ -161,7 +161,7 @@ def test_an_import_written_by_copy_moves_the_version(app, make):
 
 def test_an_audit_row_for_an_employer_moves_its_version_and_one_for_none_moves_nothing(app, make):
     """The home page's history is kept too: a new audit row for the employer is a change."""
-    from portal import audit
+    from portal.core import audit
 
     agency = make.agency()
     employer, other = make.employer(agency), make.employer(agency)

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy import event
 
-from portal.deferral.queries import employer_standing, standings
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.facts.standing import employer_standing, standings
 from portal.models import Assessment, Employer, Payment
 
 ON = date(2022, 8, 15)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from portal import uploads as files
-from portal.extensions import db
+from portal.core import uploads as files
+from portal.core.extensions import db
 from portal.models import ActingSession, Employer, User
 
 LETTER = b"%PDF-1.4\n% letter of authority\n"

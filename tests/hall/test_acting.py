@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import ActingSession, AuditEntry, DeferralDecision
 from tests.conftest import post_form, sign_in, uploaded_files
 from tests.hall.conftest import (
@@ -390,7 +390,7 @@ def test_identity_numbers_issued_after_birth_are_accepted():
     holder's birth year (Liaocheng's 3715xx codes date from 1997; older people hold them)."""
     import pytest
 
-    from portal.hall.operations import VisitorError, check_id_number
+    from portal.features.hall.operations import VisitorError, check_id_number
 
     assert check_id_number("371502198601011233") == "371502198601011233"
     with pytest.raises(VisitorError) as unknown_region:

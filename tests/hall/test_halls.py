@@ -5,12 +5,12 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.hall.operations import load_shipped_halls
+from portal.core.extensions import db
+from portal.features.hall.operations import load_shipped_halls
 from portal.models import AuditEntry, ServiceHall
 from tests.conftest import post_form, sign_in
 
-SHIPPED = "portal/hall/linyi_service_halls.yaml"
+SHIPPED = "portal/features/hall/linyi_service_halls.yaml"
 
 
 def soup(response) -> BeautifulSoup:

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.letters import document
 from portal.letters.text import COMMITMENT_TEXT
 from portal.models import AuditEntry, CommitmentApplication, PaperSignature, ServiceHall

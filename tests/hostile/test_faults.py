@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from portal import create_app
 from portal.config import ProductionConfig, TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 from tests.applications.helpers import base
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit

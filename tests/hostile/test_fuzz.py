@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields.core import UnboundField
 
-from portal.extensions import db
-from portal.forms import BaseForm
+from portal.core.extensions import db
 from portal.letters import document
 from portal.models import Employer
+from portal.web.forms import BaseForm
 from tests.applications.helpers import fake_render
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -149,7 +149,7 @@ def _routes() -> list[tuple[str, str]]:
 
 def _role(app, endpoint: str) -> str:
     """Someone who may use the route, so that the request gets past the permission check."""
-    from portal import permissions as p
+    from portal.web import permissions as p
 
     name = app.view_functions[endpoint].permission
     if name == p.PUBLIC:

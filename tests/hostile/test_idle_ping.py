@@ -1,4 +1,4 @@
-"""A PostgreSQL connection cut while it stood in the pool (portal/connections.py): replaced
+"""A PostgreSQL connection cut while it stood in the pool (portal/core/connections.py): replaced
 before a request sees it when it stood idle for longer than the limit; found by its first
 statement, once, when it was in use a moment before."""
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from portal.connections import watch
+from portal.core.connections import watch
 
 pytestmark = pytest.mark.postgres_only
 

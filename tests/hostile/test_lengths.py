@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from portal.extensions import db
-from portal.forms import LINE_MAX, TEXT_MAX, BaseForm
+from portal.core.extensions import db
 from portal.models import AuditEntry, CommitmentApplication, ServiceHall, User
+from portal.web.forms import LINE_MAX, TEXT_MAX, BaseForm
 from tests.applications.helpers import base, errors, submitted_application
 from tests.conftest import post_form, sign_in
 from tests.hostile.test_text import HALL, soup

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, select
 
 from portal import create_app
 from portal.config import TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, ServiceHall
 from tests.conftest import IS_POSTGRES, _migrate
 from tests.factories import PASSWORD, Factory

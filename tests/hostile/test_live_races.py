@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.config import TestConfig
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import (
     AuditEntry,
     CommitmentApplication,

@@ -7,7 +7,7 @@ import time
 import pytest
 from bs4 import BeautifulSoup
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import ServiceHall
 from tests.applications.helpers import base, errors, walk_to_sign
 from tests.conftest import post_form, sign_in

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import stream_encode_multipart
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.letters import document
 from portal.models import (
     AuditEntry,
@@ -231,7 +231,7 @@ def test_a_paper_signature_recorded_eight_times_at_once_is_recorded_once(
 
 
 def test_an_activation_sent_five_times_at_once_makes_one_account_and_signs_each_in(app, make):
-    from portal.auth.operations import issue_activation_code
+    from portal.features.auth.operations import issue_activation_code
     from portal.models import Membership, User
 
     agency = make.agency()

@@ -6,9 +6,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from portal import ratelimit
-from portal.auth import operations
-from portal.extensions import db
+from portal.core import ratelimit
+from portal.core.extensions import db
+from portal.features.auth import operations
 from portal.models import AuditEntry, User
 from portal.models.base import utcnow
 from tests.conftest import post_form
@@ -81,7 +81,7 @@ def test_a_locked_account_does_the_work_of_a_password_check(client, make, monkey
 
 
 def test_an_activation_sent_again_answers_like_the_first(app, client, make):
-    from portal.auth.operations import issue_activation_code
+    from portal.features.auth.operations import issue_activation_code
 
     agency = make.agency()
     employer = make.employer(agency)

@@ -6,9 +6,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, ServiceHall
-from portal.text import forbidden_character
+from portal.util.text import forbidden_character
 from tests.applications.helpers import base, errors, walk_to_sign
 from tests.conftest import post_form, sign_in
 

@@ -9,8 +9,8 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from portal.applications import contents
-from portal.uploads import EvidenceError, Upload, check_uploads
+from portal.core import contents
+from portal.core.uploads import EvidenceError, Upload, check_uploads
 from tests import files
 from tests.applications.helpers import base, errors, upload, walk_to_sign
 from tests.conftest import sign_in, uploaded_files

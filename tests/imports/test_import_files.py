@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.imports.operations import run
-from portal.imports.presenting import outcome_errors
-from portal.imports.reader import Source
+from portal.core.extensions import db
+from portal.features.imports.operations import run
+from portal.features.imports.presenting import outcome_errors
+from portal.features.imports.reader import Source
 from portal.models import Assessment, AuditEntry, Employer, ImportRecord, Payment
 from tests.factories import credit_code
 
@@ -315,8 +315,8 @@ def test_any_amount_cell_is_a_value_or_a_worded_refusal(app, make, cell):
 def test_the_fast_credit_code_check_agrees_with_python_stdnum(first17, last):
     from stdnum.cn import uscc
 
-    from portal.imports.cells import CellError
-    from portal.imports.cells import credit_code as check
+    from portal.features.imports.cells import CellError
+    from portal.features.imports.cells import credit_code as check
 
     code = first17 + last
     try:
@@ -388,7 +388,7 @@ def test_persons_upsert(app, make, agencies):
 
 
 def test_too_many_rows_are_refused_before_anything_is_written(app, agencies, monkeypatch):
-    import portal.imports.operations as operations
+    import portal.features.imports.operations as operations
 
     monkeypatch.setattr(operations, "MAX_ROWS", 3)
     rows = [f"{credit_code()},甲{i},U{i},LC01,小型,是" for i in range(5)]
@@ -502,7 +502,7 @@ def test_a_repeated_payment_number_is_reported_on_its_column(app, make, agencies
 
 
 def test_grouped_amounts_only_in_groups_of_three(app, make, agencies):
-    from portal.imports.cells import CellError, amount
+    from portal.features.imports.cells import CellError, amount
 
     assert amount("30,000.50") == Decimal("30000.50")
     with pytest.raises(CellError):

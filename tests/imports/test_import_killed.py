@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
 
-from portal.extensions import db
-from portal.imports import kinds
-from portal.imports.kinds import KINDS
+from portal.core.extensions import db
+from portal.features.imports import kinds
+from portal.features.imports.kinds import KINDS
 from portal.models import Agency, Employer, PoolingRegion
 from tests.conftest import IS_POSTGRES
 from tests.factories import credit_code

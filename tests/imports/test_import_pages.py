@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Employer, ImportRecord, UploadedFile
 from tests.applications.helpers import multipart_post, soup, text_of
 from tests.conftest import csrf_token, sign_in
@@ -111,7 +111,7 @@ def test_a_reviewer_without_an_agency_imports_nothing(client, make):
 
 
 def test_a_second_confirmation_of_an_applied_file_changes_nothing(client, make):
-    from portal.imports.operations import ImportError_, apply_checked, check_upload
+    from portal.features.imports.operations import ImportError_, apply_checked, check_upload
 
     agency, _other, reviewer = _world(make)
     body = f"{HEADER}\n{credit_code()},甲公司,U1,LC01,小型,是\n".encode()

@@ -13,10 +13,10 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.imports import kinds
-from portal.imports.operations import run
-from portal.imports.reader import Source
+from portal.core.extensions import db
+from portal.features.imports import kinds
+from portal.features.imports.operations import run
+from portal.features.imports.reader import Source
 from portal.models import Employer
 from tests.factories import credit_code
 

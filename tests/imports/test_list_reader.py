@@ -12,9 +12,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.imports import cells
-from portal.imports.cells import CellError
-from portal.imports.kinds import LIST_COLUMNS, LIST_FIELDS, Context, RowErrors, _list_reader
+from portal.features.imports import cells
+from portal.features.imports.cells import CellError
+from portal.features.imports.kinds import (
+    LIST_COLUMNS,
+    LIST_FIELDS,
+    Context,
+    RowErrors,
+    _list_reader,
+)
 from tests.factories import credit_code
 
 AGENCIES = {"LC01": 1, "WH01": 2}

@@ -67,8 +67,8 @@ def test_every_raised_code_has_a_message(app, kind_code) -> None:
 
 
 def test_put_error_lands_on_the_field_or_the_summary(app) -> None:
-    from portal.amounts.forms import DepartureForm
-    from portal.amounts.operations import DepartureError
+    from portal.features.amounts.forms import DepartureForm
+    from portal.features.amounts.operations import DepartureError
 
     with app.test_request_context(), force_locale("en"):
         form = DepartureForm(meta={"csrf": False})

@@ -10,8 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from portal.deferral.queries import employer_standing
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.facts.standing import employer_standing
 from portal.models import AuditEntry, CommitmentApplication
 from tests.applications.helpers import multipart_post
 from tests.conftest import post_form, sign_in

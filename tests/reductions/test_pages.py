@@ -8,8 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from portal.deferral.queries import employer_programs
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.facts.standing import employer_programs
 from portal.models import Assessment, AuditEntry, ReturnChoice
 from tests.conftest import post_form, sign_in
 

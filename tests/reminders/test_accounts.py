@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.features.reminders.operations import run
 from portal.models import ActivationCode, AuditEntry, OutboxMessage, User
-from portal.reminders.operations import run
 from tests.applications.helpers import soup, text_of
 from tests.conftest import csrf_token, post_form, sign_in
 
@@ -126,7 +126,7 @@ def test_turning_reminders_off_and_on_is_audited(app, client, smtp, deferred):
 
 
 def test_activation_asks_for_the_address_and_sends_the_link(app, client, make, smtp, deferred):
-    from portal.auth.operations import issue_activation_code
+    from portal.features.auth.operations import issue_activation_code
 
     staff = make.user(staff_role="hall")
     _code, plain = issue_activation_code(

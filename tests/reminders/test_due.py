@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import event, select
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.features.reminders.operations import run
+from portal.features.reminders.queries import due_reminders
 from portal.models import CommitmentApplication, StoredLetter
-from portal.reminders.operations import run
-from portal.reminders.queries import due_reminders
 from tests.applications.helpers import soup, submitted_application, text_of
 from tests.conftest import sign_in
 from tests.reminders.conftest import confirmed

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.features.reminders.operations import run
 from portal.models import AuditEntry, OutboxMessage, Payment
-from portal.reminders.operations import run
 from tests.conftest import IS_POSTGRES
 
 DEADLINE = "2022-10-31"

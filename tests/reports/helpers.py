@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from portal.deferral.queries import standings
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.facts.standing import standings
 from portal.models import Agency, Assessment, CommitmentApplication, Employer, Payment, User
 from tests.deferral.test_loader import counted_statements
 

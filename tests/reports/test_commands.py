@@ -8,7 +8,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, TaxListExport
 from tests.reports.helpers import build_world
 

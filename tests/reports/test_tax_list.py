@@ -12,13 +12,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal import clock
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.features.reports.operations import export_tax_list
+from portal.features.reports.queries import tax_list_rows
+from portal.features.reports.tables import TAX_LIST_HEADERS
 from portal.models import Assessment, AuditEntry, TaxListExport, TaxListExportRow
-from portal.reports.operations import export_tax_list
-from portal.reports.queries import tax_list_rows
-from portal.reports.tables import TAX_LIST_HEADERS
 from portal.rules.exchange import tax_list_format
+from portal.util import clock
 from tests.deferral.test_loader import counted_statements
 from tests.reports.helpers import assess, build_world, standings_statements
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import openpyxl
 from bs4 import BeautifulSoup
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.features.reports.tables import STATISTICS_HEADERS
 from portal.models import Assessment, ReturnChoice
-from portal.reports.tables import STATISTICS_HEADERS
 from tests.conftest import sign_in
 
 

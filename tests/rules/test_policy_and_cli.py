@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 
 from portal import rules
+from portal.cli.rules import rules_cli
 from portal.rules.policy import RULES_DIR, parse_program
-from portal.rules_cli import rules_cli
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Assessment
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, Departure, Payment, PersonAssessment
 from tests.conftest import post_form, sign_in
 from tests.selfservice.conftest import assess

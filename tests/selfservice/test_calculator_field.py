@@ -7,7 +7,7 @@ import pytest
 from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
-from portal.amounts.forms import PayOnForm
+from portal.features.amounts.forms import PayOnForm
 from tests.conftest import sign_in
 from tests.selfservice.conftest import assess
 from tests.selfservice.test_amounts import _shandong

@@ -7,11 +7,11 @@ import pytest
 from flask import render_template
 from werkzeug.datastructures import MultiDict
 
-from portal import clock
-from portal.deferral.queries import employer_standing
-from portal.deferral.views import _choice_form
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.facts.standing import employer_standing
+from portal.features.deferral.views import _choice_form
 from portal.models import Employer
+from portal.util import clock
 
 
 @pytest.mark.parametrize("submitted", [None, "opt_out", "defer:2022-08"])

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEntry, DeferralDecision
 from tests.conftest import post_form, sign_in
 

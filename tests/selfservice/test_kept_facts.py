@@ -1,11 +1,11 @@
 """Pages show a change of an employer's facts at once, and a repeat visit reads none of them
-(portal/deferral/facts_cache.py keeps them per employer and facts version)."""
+(portal/facts/cache.py keeps them per employer and facts version)."""
 
 from __future__ import annotations
 
 from sqlalchemy import event, insert
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import DeferralDecision, Departure, Payment, PersonAssessment
 from tests.conftest import post_form, sign_in
 from tests.deferral.test_facts_version import _rows
@@ -82,7 +82,7 @@ def test_the_home_page_shows_a_departure_recorded_elsewhere_at_once(client, list
 
 
 def test_the_history_shows_what_was_done_elsewhere_at_once(client, listed):
-    from portal import audit
+    from portal.core import audit
 
     employer, owner, _finance = listed
     sign_in(client, owner)

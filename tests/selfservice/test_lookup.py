@@ -94,7 +94,7 @@ def test_the_api_agrees_with_the_rules(employees, revenue):
 
     app = create_app(TestConfig)
     with app.app_context():
-        from portal.extensions import db
+        from portal.core.extensions import db
 
         db.create_all()
         body = (

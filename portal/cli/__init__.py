@@ -1,0 +1,110 @@
+"""``flask portal ...``: demo data, deployment checks, translations."""
+
+from __future__ import annotations
+
+import subprocess  # noqa: S404 - runs pybabel from the project's own venv
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.config import REPO_ROOT, deploy_problems
+
+portal_cli = AppGroup("portal", help="Portal administration commands.")
+
+
+def _add_report_commands() -> None:
+    """``portal export tax-list`` and ``portal report monthly`` (portal/cli/reports.py)."""
+    from portal.cli.reports import export_cli, report_cli
+
+    portal_cli.add_command(export_cli)
+    portal_cli.add_command(report_cli)
+    from portal.cli.reminders import reminders_cli
+
+    portal_cli.add_command(reminders_cli)
+
+
+_add_report_commands()
+
+
+@portal_cli.command("demo")
+def demo_command() -> None:
+    """Load the demonstration data (idempotent; refused in production)."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("demo data is refused in production")
+    from portal.cli.demo import DEMO_ACCOUNTS, load_demo_data
+    from portal.core.extensions import db
+
+    created = load_demo_data()
+    db.session.commit()
+    click.echo(f"demo data: {created} new rows")
+    click.echo("demo accounts (username / password / role):")
+    for username, password, role in DEMO_ACCOUNTS:
+        click.echo(f"  {username:<12} {password:<18} {role}")
+
+
+@portal_cli.command("check-deploy")
+def check_deploy_command() -> None:
+    """Report unsafe settings for a production deployment; exit 1 when there are any."""
+    problems = deploy_problems(current_app.config)
+    for problem in problems:
+        click.echo(f"UNSAFE: {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo("no problems found")
+
+
+@portal_cli.command("compile-translations")
+def compile_translations_command() -> None:
+    """Build the .mo files from translations/*/LC_MESSAGES/messages.po."""
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(REPO_ROOT / "translations"),
+            "--statistics",
+        ],
+        check=True,
+    )
+
+
+@portal_cli.command("import")
+@click.argument("kind", type=click.Choice(["list", "assessments", "persons", "payments"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it would do.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
+    """Import the departments' list, assessments, persons or payments (CSV or .xlsx).
+
+    The whole file or nothing: exit 0 when it was applied (with --dry-run: would be), 1 when
+    it was refused, with every refused row.
+    """
+    import json
+
+    from portal.core.extensions import db
+    from portal.features.imports.operations import import_file
+    from portal.features.imports.presenting import outcome_json, problem_lines
+    from portal.features.imports.reader import Source
+
+    interactive = sys.stderr.isatty()
+
+    def progress(rows: int) -> None:  # in place on a terminal, a line each batch in a log
+        if not as_json:
+            click.echo(
+                f"{chr(13) if interactive else ''}  {rows:,} rows read",
+                err=True,
+                nl=not interactive,
+            )
+
+    outcome, _record = import_file(kind, Source.from_path(file), dry_run=dry_run, progress=progress)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
+    else:
+        for line in problem_lines(outcome):
+            click.echo(line)
+    sys.exit(1 if outcome.is_refused else 0)

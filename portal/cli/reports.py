@@ -1,0 +1,133 @@
+"""``flask portal export tax-list`` and ``flask portal report monthly``: the pages' code, as a
+command (acting as nobody, like the demo loader: the audit row's actor is empty)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.core.extensions import db
+from portal.features.reports.files import FORMATS, render
+from portal.features.reports.operations import export_tax_list
+from portal.features.reports.queries import agency_by_code, monthly_report, reduction_statistics
+from portal.features.reports.tables import monthly_table, statistics_table
+from portal.models import Agency
+from portal.rules.months import MONTH_RE, add_months
+from portal.util import numbers
+from portal.util.clock import today
+
+export_cli = AppGroup("export", help="Files for other systems.")
+report_cli = AppGroup("report", help="Reports.")
+
+
+def _format_of(output: str) -> str:
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise click.BadParameter("end the file name with .csv or .xlsx", param_hint="--output")
+    return suffix
+
+
+def _agency(code: str | None) -> Agency | None:
+    if code is None:
+        return None
+    agency = agency_by_code(code)
+    if agency is None:
+        raise click.BadParameter(f"no agency has the code {code!r}", param_hint="--agency")
+    return agency
+
+
+@export_cli.command("tax-list")
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date of the list (YYYY-MM-DD).",
+)
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option(
+    "--since-last",
+    is_flag=True,
+    help="Only rows new or changed since the bureau last received them.",
+)
+@click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
+def tax_list_command(on, agency_code: str | None, since_last: bool, output: str) -> None:
+    """Write the 缓缴清单 for the tax bureau and record the export."""
+    file_format = _format_of(output)
+    exported = export_tax_list(
+        on.date(),
+        agency=_agency(agency_code),
+        since_last=since_last,
+        file_format=file_format,
+        actor=None,
+    )
+    Path(output).write_bytes(exported.content)
+    db.session.commit()
+    click.echo(f"{output}: {exported.export.row_count} rows, sha256 {exported.export.file_sha256}")
+
+
+@report_cli.command("monthly")
+@click.option("--month", required=True, help="The month (YYYY-MM).")
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
+def monthly_command(month: str, agency_code: str | None, output: str) -> None:
+    """Write the monthly deferral report."""
+    file_format = _format_of(output)
+    if not MONTH_RE.match(month):
+        raise click.BadParameter("write the month as YYYY-MM", param_hint="--month")
+    if date.fromisoformat(f"{month}-01") > today():
+        raise click.BadParameter("the month has not begun", param_hint="--month")
+    agency = _agency(agency_code)
+    report = monthly_report(month, today(), agency_id=agency.id if agency else None)
+    # The headers in the default language: a request of its own, with no session to choose.
+    with current_app.test_request_context():
+        content = render(monthly_table(report), file_format)
+    Path(output).write_bytes(content)
+    click.echo(f"{output}: {len(report.lines)} agencies, as of {report.as_of.isoformat()}")
+
+
+def _wan_yuan(text: str | None, option: str):
+    """A fund figure in 万元 typed on the command line, parsed by ``portal.util.numbers``."""
+    if text is None:
+        return None
+    try:
+        return numbers.parse_decimal(text, max_digits=12, max_places=2, grouping=True)
+    except numbers.NumberError as error:
+        raise click.BadParameter(
+            "write an amount in 万元, like 12345.67", param_hint=option
+        ) from error
+
+
+@report_cli.command("wuxi-2020")
+@click.option("--month", required=True, help="The month of the report, 报送时间 (YYYY-MM).")
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option("--balance", help="截至上月底基金累计结余 (万元).")
+@click.option("--income", help="上月基金收入 (万元).")
+@click.option("--expenditure", help="上月基金支出 (万元).")
+@click.option("--output", required=True, help="FILE.xlsx")
+def wuxi_statistics_command(
+    month: str,
+    agency_code: str | None,
+    balance: str | None,
+    income: str | None,
+    expenditure: str | None,
+    output: str,
+) -> None:
+    """Write the 附表 of 锡医保服务〔2020〕11号 三（六）, as the page does."""
+    if _format_of(output) != "xlsx":
+        raise click.BadParameter("end the file name with .xlsx", param_hint="--output")
+    if not MONTH_RE.match(month):
+        raise click.BadParameter("write the month as YYYY-MM", param_hint="--month")
+    agency = _agency(agency_code)
+    fund = {
+        "balance": _wan_yuan(balance, "--balance"),
+        "income": _wan_yuan(income, "--income"),
+        "expenditure": _wan_yuan(expenditure, "--expenditure"),
+    }
+    rows = reduction_statistics(month, agency_id=agency.id if agency else None)
+    Path(output).write_bytes(render(statistics_table(rows, fund), "xlsx"))
+    click.echo(f"{output}: {len(rows)} regions, through {add_months(month, -1)}")

@@ -1,0 +1,374 @@
+"""Load the facts of an employer's standing, for one employer or for many at once.
+
+The decisions are made by ``portal.rules.standing`` (pure); this module only reads. One
+employer (a page): the employer row is already loaded with its agency and region by the
+permission check, so three prepared statements remain (decision, assessments, payments), and
+a fourth for an employer not on the list (its latest commitment application). Many employers
+(an agency, a region, all of them: the monthly report, the 缓缴清单, reminders): five
+set-based statements whatever their number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from portal import rules
+from portal.core.extensions import db
+from portal.core.rows import plain_rows
+from portal.facts.cache import kept
+from portal.models import (
+    Agency,
+    Assessment,
+    CommitmentApplication,
+    DeferralDecision,
+    Employer,
+    Payment,
+    PoolingRegion,
+    ReturnChoice,
+)
+from portal.rules.standing import (
+    ApplicationFact,
+    AssessmentFact,
+    DecisionFact,
+    EmployerFacts,
+    PaymentFact,
+    Standing,
+    program_months,
+    standing,
+)
+
+# Built once: every employer page runs them (building a statement and its cache key costs
+# about as much as running it; bench/bench_pages.py).
+CURRENT_DECISION = (
+    select(
+        DeferralDecision.id,
+        DeferralDecision.choice,
+        DeferralDecision.period_start,
+        DeferralDecision.period_end,
+        DeferralDecision.reference,
+    )
+    .where(DeferralDecision.employer_id == bindparam("employer_id"))
+    .order_by(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc())
+    .limit(1)
+)
+ASSESSMENTS_FOR_MONTHS = select(
+    Assessment.month, Assessment.unit_amount, Assessment.personal_amount, Assessment.headcount
+).where(
+    Assessment.employer_id == bindparam("employer_id"),
+    Assessment.month.in_(bindparam("months", expanding=True)),
+)
+LATEST_APPLICATION = (
+    select(
+        CommitmentApplication.id,
+        CommitmentApplication.status,
+        CommitmentApplication.due_on,
+        CommitmentApplication.decision_reason,
+    )
+    .where(
+        CommitmentApplication.employer_id == bindparam("employer_id"),
+        CommitmentApplication.kind == "commitment",  # a 2020 deferral is not the route to the list
+    )
+    .order_by(CommitmentApplication.round.desc(), CommitmentApplication.id.desc())
+    .limit(1)
+)
+PAYMENTS = (
+    select(Payment.paid_on, Payment.amount)
+    .where(Payment.employer_id == bindparam("employer_id"))
+    .order_by(Payment.paid_on, Payment.id)
+)
+
+
+# ------------------------------------------------------------------------------ one employer
+
+
+def employer_facts(
+    employer: Employer, on: date | None = None, *, program_id: str | None = None
+) -> EmployerFacts:
+    """The facts of an employer whose agency and region are loaded (no statement runs), under
+    ``program_id``, else the program its region shows on ``on`` (else the portal's date)."""
+    region = employer.agency.region
+    if program_id is None:
+        program_id = region.program_on(on) if on is not None else employer.program_id
+    return EmployerFacts(
+        employer_id=employer.id,
+        program_id=program_id,
+        credit_code=employer.credit_code,
+        unit_kind=employer.unit_kind,
+        size_class=employer.size_class,
+        is_listed=employer.list_status == "listed",
+        july_paid=employer.is_july_paid,
+        has_arrears=employer.has_arrears,
+        first_insured_month=employer.first_insured_month,
+        founded_month=employer.founded_month,
+        contribution_base=employer.contribution_base_amount,
+        fund_reserve_months=region.fund_reserve_months,
+        unit_medical_rate=region.unit_medical_rate,
+        maternity_rate=region.maternity_rate,
+    )
+
+
+#: ``employer_standing(decision=...)`` not given: the current decision is read here.
+READ = object()
+
+
+def employer_standing(
+    employer: Employer,
+    on: date,
+    *,
+    program_id: str | None = None,
+    decision: DecisionFact | None | object = READ,
+) -> Standing:
+    """Where ``employer`` stands on ``on`` under the program its region shows that day (or
+    ``program_id``, an earlier program it still has amounts under): facts loaded here, decided
+    by the rules. ``decision``: the current decision (or None), when the page has read it
+    already (the decision page reads every decision)."""
+    facts = employer_facts(employer, on, program_id=program_id)
+    program = rules.load_program(facts.program_id)
+    application, current, assessments, payments = kept(
+        employer,
+        ("standing", program.id, facts.is_listed),
+        lambda: _read_facts(employer.id, program, facts.is_listed, decision),
+    )
+    if application is not None:
+        facts = replace(facts, application=application)
+    return standing(
+        program, facts, current if decision is READ else decision, assessments, payments, on
+    )
+
+
+def _read_facts(employer_id: int, program: rules.Program, is_listed: bool, decision):
+    """An employer's latest application (off the list), current decision (unless ``decision``
+    is given), assessments in the program's months and payments: up to four statements."""
+    application = None
+    if not is_listed:  # its next step follows its commitment application
+        found = plain_rows(LATEST_APPLICATION, employer_id=employer_id)
+        application = ApplicationFact(*found[0]) if found else None
+    if program.kind != "deferral":
+        return application, None, (), ()
+    if decision is READ:
+        decision_row = plain_rows(CURRENT_DECISION, employer_id=employer_id)
+        decision = DecisionFact(*decision_row[0]) if decision_row else None
+    assessments = tuple(
+        AssessmentFact(*row)
+        for row in plain_rows(
+            ASSESSMENTS_FOR_MONTHS, employer_id=employer_id, months=program_months(program)
+        )
+    )
+    payments = tuple(PaymentFact(*row) for row in plain_rows(PAYMENTS, employer_id=employer_id))
+    return application, decision, assessments, payments
+
+
+def program_months_of(program: rules.Program) -> list[str]:
+    """The contribution months an employer can have amounts in under ``program``."""
+    if program.kind == "reduction":
+        return rules.rate_months(program.id)
+    return program_months(program)
+
+
+def employer_programs(employer: Employer, on: date) -> list[str]:
+    """The programs ``employer`` sees on ``on``: the one its region shows, then every earlier
+    one it has amounts, a decision, an application or a refund-or-offset choice under (a 2020
+    deferral caught up in 2021 is still shown in 2021). No statement runs for a region with one
+    program; one runs otherwise, whatever the number of earlier programs."""
+    region = employer.agency.region.programs
+    current = region.shown(on).program_id
+    earlier = region.earlier(on)
+    if not earlier:
+        return [current]
+    checks = []
+    for term in earlier:
+        program = rules.load_program(term.program_id)
+        months = program_months_of(program)
+        found = [
+            exists().where(Assessment.employer_id == employer.id, Assessment.month.in_(months)),
+            exists().where(
+                CommitmentApplication.employer_id == employer.id,
+                CommitmentApplication.program_id == program.id,
+            ),
+            exists().where(
+                ReturnChoice.employer_id == employer.id, ReturnChoice.program_id == program.id
+            ),
+        ]
+        if program.kind == "deferral":
+            found.append(
+                exists().where(
+                    DeferralDecision.employer_id == employer.id,
+                    DeferralDecision.period_start.in_(months),
+                )
+            )
+        checks.append(select(literal(program.id).label("program_id")).where(or_(*found)))
+    seen = {row[0] for row in plain_rows(union_all(*checks))}
+    return [current, *(t.program_id for t in earlier if t.program_id in seen)]
+
+
+# ------------------------------------------------------------------------------ many employers
+
+
+def employers_where(*, agency_id: int | None = None, region_id: int | None = None) -> Select:
+    """The ids of the employers of one agency, one pooling region, or all (a subquery)."""
+    ids = select(Employer.id)
+    if agency_id is not None:
+        ids = ids.where(Employer.agency_id == agency_id)
+    if region_id is not None:
+        ids = ids.join(Agency, Agency.id == Employer.agency_id).where(Agency.region_id == region_id)
+    return ids
+
+
+def standings(
+    on: date,
+    *,
+    agency_id: int | None = None,
+    region_id: int | None = None,
+    recorded_before: datetime | None = None,
+) -> dict[int, Standing]:
+    """The standing of every employer of one agency, one region, or all, by employer id.
+
+    Five statements whatever the number of employers: facts, current decisions, latest
+    commitment applications, assessments of the programs' months, payments.
+
+    ``recorded_before`` (a past month's report): the standing as it was then, from what had
+    been recorded by that moment: decisions made before it, applications begun before it (a
+    decision taken later is still pending), payments made before it.
+    """
+    ids = employers_where(agency_id=agency_id, region_id=region_id)
+    db.session.flush()
+    connection = db.session.connection()
+    facts_rows = connection.execute(
+        select(
+            Employer.id,
+            PoolingRegion.program_id,
+            Employer.credit_code,
+            Employer.unit_kind,
+            Employer.size_class,
+            Employer.list_status,
+            Employer.is_july_paid,
+            Employer.has_arrears,
+            Employer.first_insured_month,
+            Employer.founded_month,
+            Employer.contribution_base_amount,
+            PoolingRegion.fund_reserve_months,
+            PoolingRegion.unit_medical_rate,
+            PoolingRegion.maternity_rate,
+            PoolingRegion.code,
+        )
+        .join(Agency, Agency.id == Employer.agency_id)
+        .join(PoolingRegion, PoolingRegion.id == Agency.region_id)
+        .where(Employer.id.in_(ids))
+        .order_by(Employer.id)
+    )
+    facts = {  # the program each region shows on ``on`` (rules/data/regions.yaml)
+        row[0]: EmployerFacts(
+            row[0],
+            rules.program_on(row[14], row[1], on),
+            *row[2:5],
+            row[5] == "listed",
+            bool(row[6]),
+            bool(row[7]),
+            *row[8:14],
+        )
+        for row in facts_rows
+    }
+    latest = (
+        select(
+            DeferralDecision.employer_id,
+            DeferralDecision.id,
+            DeferralDecision.choice,
+            DeferralDecision.period_start,
+            DeferralDecision.period_end,
+            DeferralDecision.reference,
+            func.row_number()
+            .over(
+                partition_by=DeferralDecision.employer_id,
+                order_by=(DeferralDecision.decided_at.desc(), DeferralDecision.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(DeferralDecision.employer_id.in_(ids))
+        .where(
+            DeferralDecision.decided_at < recorded_before if recorded_before is not None else true()
+        )
+        .subquery()
+    )
+    decisions = {
+        row[0]: DecisionFact(*row[1:6])
+        for row in connection.execute(select(latest).where(latest.c.rank == 1))
+    }
+    latest_round = (
+        select(
+            CommitmentApplication.employer_id,
+            CommitmentApplication.id,
+            case(
+                (CommitmentApplication.decided_at >= recorded_before, "submitted"),
+                else_=CommitmentApplication.status,
+            )
+            if recorded_before is not None
+            else CommitmentApplication.status,
+            CommitmentApplication.due_on,
+            CommitmentApplication.decision_reason,
+            func.row_number()
+            .over(
+                partition_by=CommitmentApplication.employer_id,
+                order_by=(CommitmentApplication.round.desc(), CommitmentApplication.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            CommitmentApplication.employer_id.in_(ids), CommitmentApplication.kind == "commitment"
+        )
+        .where(
+            CommitmentApplication.created_at < recorded_before
+            if recorded_before is not None
+            else true()
+        )
+        .subquery()
+    )
+    for row in connection.execute(select(latest_round).where(latest_round.c.rank == 1)):
+        if row[0] in facts and not facts[row[0]].is_listed:
+            facts[row[0]] = replace(facts[row[0]], application=ApplicationFact(*row[1:5]))
+    programs = {pid: rules.load_program(pid) for pid in {f.program_id for f in facts.values()}}
+    months = sorted({m for p in programs.values() for m in program_months(p)})
+    assessments: dict[int, list[AssessmentFact]] = defaultdict(list)
+    for row in connection.execute(
+        select(
+            Assessment.employer_id,
+            Assessment.month,
+            Assessment.unit_amount,
+            Assessment.personal_amount,
+            Assessment.headcount,
+        ).where(Assessment.employer_id.in_(ids), Assessment.month.in_(months))
+    ):
+        assessments[row[0]].append(AssessmentFact(*row[1:]))
+    payments: dict[int, list[PaymentFact]] = defaultdict(list)
+    for row in connection.execute(
+        select(Payment.employer_id, Payment.paid_on, Payment.amount)
+        .where(Payment.employer_id.in_(ids))
+        .where(Payment.paid_on <= on if recorded_before is not None else true())
+        .order_by(Payment.paid_on, Payment.id)
+    ):
+        payments[row[0]].append(PaymentFact(row[1], row[2]))
+    return {
+        employer_id: standing(
+            programs[f.program_id],
+            f,
+            decisions.get(employer_id),
+            assessments.get(employer_id, ()),
+            payments.get(employer_id, ()),
+            on,
+        )
+        for employer_id, f in facts.items()
+    }

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from portal.features.auth.passwords import MIN_LENGTH
+from portal.util import numbers
+from portal.web.forms import BaseForm
+
+
+def _optional_id(value: object) -> int | str | None:
+    """A user id, None for "anyone", or the text itself when it is no id (``validate_staff``)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return numbers.parse_integer(str(value), max_digits=numbers.INTEGER_DIGITS)
+    except numbers.NumberError:
+        return str(value)
+
+
+# The audit log starts with the portal; the filter's dates stay well inside Python's calendar
+# (the end date's next midnight is the bound the query compares with).
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+DATE_MESSAGE = _l("Enter a date from 2000 to 2099, like 2022-08-15")
+
+
+class StaffUserForm(BaseForm):
+    display_name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter the person's full name"))]
+    )
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(_l("Choose a username")),
+            Regexp(
+                r"^[A-Za-z0-9._-]{3,40}$",
+                message=_l("Use 3 to 40 letters, digits, dots, dashes or underscores"),
+            ),
+        ],
+    )
+    staff_role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("hall", _l("Service-hall staff")),
+            SelectChoice("reviewer", _l("Agency reviewer")),
+            SelectChoice("admin", _l("Administrator")),
+        ],
+    )
+    agency_id = SelectField(_l("Agency"), coerce=int)
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[
+            DataRequired(_l("Choose an initial password")),
+            Length(min=MIN_LENGTH, message=_l("Use at least %(n)d characters", n=MIN_LENGTH)),
+        ],
+    )
+
+
+class AuditFilterForm(BaseForm):
+    """The audit view's filters: a GET form, so no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    staff = SelectField(_l("Staff member"), coerce=_optional_id, validate_choice=False)
+    employer = StringField(_l("Employer: credit code, unit number or part of the name"))
+    action = SelectField(_l("Action"), validate_choice=False)
+    from_date = DateField(_l("From (date)"), validators=[Optional()])
+    to_date = DateField(_l("To (date)"), validators=[Optional()])
+
+    def validate_staff(self, field) -> None:
+        if isinstance(field.data, str):
+            raise ValidationError(_l("Choose a staff member from the list"))
+
+    def validate_from_date(self, field) -> None:
+        if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+            raise ValidationError(DATE_MESSAGE)
+
+    def validate_to_date(self, field) -> None:
+        if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+            raise ValidationError(DATE_MESSAGE)
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError(_l("Enter an end date on or after the start date"))

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from portal.core.extensions import db
+from portal.features.admin import bp
+from portal.features.admin.forms import AuditFilterForm, StaffUserForm
+from portal.features.admin.operations import StaffUserError, create_staff_user
+from portal.features.admin.queries import (
+    AuditFilter,
+    all_entries,
+    audit_page,
+    logged_actions,
+    staff_users,
+)
+from portal.features.admin.queries import audit_csv as audit_csv_bytes
+from portal.features.hall.forms import HallForm
+from portal.features.hall.operations import create_hall, update_hall
+from portal.features.hall.queries import all_halls, get_hall_or_404
+from portal.labels import action_label, put_error
+from portal.models import Agency, User
+from portal.util.clock import today
+from portal.web.permissions import ADMIN, permission
+
+
+@bp.route("/users")
+@permission(ADMIN)
+def users():
+    staff = db.session.scalars(
+        select(User).where(User.staff_role.is_not(None)).order_by(User.username)
+    )
+    return render_template("admin/users.html", users=list(staff))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@permission(ADMIN)
+def new_user():
+    form = StaffUserForm()
+    form.agency_id.choices = [
+        SelectChoice(str(agency.id), agency.name)
+        for agency in db.session.scalars(select(Agency).order_by(Agency.code))
+    ]
+    if form.validate_on_submit():
+        try:
+            user = create_staff_user(
+                username=form.username.data,
+                display_name=form.display_name.data.strip(),
+                staff_role=form.staff_role.data,
+                agency_id=form.agency_id.data,
+                password=form.password.data,
+                actor=current_user,
+            )
+        except StaffUserError as error:
+            put_error(form, error)
+        else:
+            flash(_("Account %(username)s created.", username=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/new_user.html", form=form)
+
+
+# ------------------------------------------------------------------------------- audit log
+
+
+def _audit_filter_form() -> tuple[AuditFilterForm, AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.staff.choices = [SelectChoice("", _("Anyone"))] + [
+        SelectChoice(str(user.id), f"{user.display_name} ({user.username})")
+        for user in staff_users()
+    ]
+    form.action.choices = [SelectChoice("", _("Any action"))] + [
+        SelectChoice(code, action_label(code)) for code in logged_actions()
+    ]
+    if not form.validate():
+        return form, AuditFilter(staff_id=-1)  # show nothing until the filters make sense
+    return form, AuditFilter(
+        staff_id=form.staff.data,
+        employer=form.employer.data or "",
+        action=form.action.data or "",
+        from_date=form.from_date.data,
+        to_date=form.to_date.data,
+    )
+
+
+@bp.route("/audit")
+@permission(ADMIN)
+def audit():
+    form, chosen = _audit_filter_form()
+    page = audit_page(chosen, request.args.get("page", 1, type=int))
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/audit.html", form=form, page=page, filters=filters)
+
+
+@bp.route("/audit.csv")
+@permission(ADMIN)
+def audit_csv():
+    _form, chosen = _audit_filter_form()
+    body = audit_csv_bytes(*all_entries(chosen))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="audit-{today():%Y%m%d}.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- service halls
+
+
+@bp.route("/halls")
+@permission(ADMIN)
+def halls():
+    return render_template("admin/halls.html", halls=all_halls())
+
+
+@bp.route("/halls/new", methods=["GET", "POST"])
+@permission(ADMIN)
+def new_hall():
+    form = HallForm()
+    if form.validate_on_submit():
+        hall = create_hall(form.values(), actor=current_user)
+        flash(_("Added the service hall in %(district)s.", district=hall.district), "success")
+        return redirect(url_for("admin.halls"))
+    return render_template("admin/hall_form.html", form=form, hall=None)
+
+
+@bp.route("/halls/<int:hall_id>/edit", methods=["GET", "POST"])
+@permission(ADMIN)
+def edit_hall(hall_id: int):
+    hall = get_hall_or_404(hall_id)
+    form = HallForm(obj=hall)
+    if form.validate_on_submit():
+        if update_hall(hall, form.values(), actor=current_user):
+            flash(_("Saved the service hall in %(district)s.", district=hall.district), "success")
+        return redirect(url_for("admin.halls"))
+    return render_template("admin/hall_form.html", form=form, hall=hall)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from portal.core.ratelimit import enforce
+from portal.features.auth import bp
+from portal.features.auth.forms import ActivateForm, LoginForm
+from portal.features.auth.operations import (
+    AuthError,
+    LoginPolicy,
+    activate_account,
+    authenticate,
+    end_sessions,
+)
+from portal.labels import put_error
+from portal.util import clock
+from portal.web.forms import ConfirmForm
+from portal.web.permissions import PUBLIC, SIGNED_IN, permission, request_next
+
+TOO_MANY_SIGN_INS = _l(
+    "Too many sign-in attempts from your connection. Wait a minute, then try again."
+)
+TOO_MANY_ACTIVATIONS = _l(
+    "Too many activation attempts from your connection. Wait a minute, then check the "
+    "code on the letter from the service hall and try again."
+)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@permission(PUBLIC)
+def login():
+    if request.method == "POST":
+        enforce("login", "LOGIN_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_SIGN_INS)
+    form = LoginForm()
+    if form.validate_on_submit():
+        policy = LoginPolicy(
+            current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
+        )
+        user = authenticate(form.username.data, form.password.data, policy)
+        if user is not None:
+            _start_session(user)
+            return redirect(request_next() or url_for("main.dashboard"))
+        form.password.errors.append(
+            _("The username or password is not right, or the account is locked for now.")
+        )
+    return render_template("auth/login.html", form=form, next=request_next())
+
+
+@bp.route("/logout", methods=["POST"])
+@permission(SIGNED_IN)
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        end_sessions(current_user._get_current_object())
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@permission(PUBLIC)
+def activate():
+    if request.method == "POST":
+        enforce("activate", "ACTIVATE_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ACTIVATIONS)
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            user = activate_account(
+                credit_code=form.credit_code.data,
+                code=form.code.data,
+                username=form.username.data,
+                display_name=form.display_name.data.strip(),
+                password=form.password.data,
+                email=form.email.data,
+            )
+        except AuthError as error:
+            put_error(form, error)
+        else:
+            _start_session(user)
+            flash(_("Your account is ready."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/activate.html", form=form)
+
+
+def _start_session(user) -> None:
+    session.clear()
+    login_user(user, remember=False)
+    now = int(clock.timestamp())
+    session["login_at"] = now
+    session["seen_at"] = now
+    session.permanent = True

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import rules
+from portal.core.paging import page_number
+from portal.facts.standing import employer_programs, employer_standing
+from portal.features.amounts.queries import due_at_once
+from portal.features.employer import bp
+from portal.features.employer.forms import InviteForm
+from portal.features.employer.operations import MemberError, invite_finance_staff, remove_member
+from portal.features.employer.queries import get_membership_or_404, history_page, members_of
+from portal.features.reminders.queries import employer_notices
+from portal.labels import error_message
+from portal.labels.standing import next_step_text, reason_texts
+from portal.util.clock import today
+from portal.web.forms import ConfirmForm
+from portal.web.permissions import (
+    EMPLOYER_APPLY,
+    EMPLOYER_DECIDE,
+    EMPLOYER_MEMBERS,
+    EMPLOYER_VIEW,
+    can,
+    permission,
+)
+
+
+@bp.route("/")
+@permission(EMPLOYER_VIEW)
+def home(employer):
+    on = today()
+    standing = employer_standing(employer, on)
+    return render_template(
+        "employer/home.html",
+        employer=employer,
+        standing=standing,
+        earlier_programs=[rules.load_program(p) for p in employer_programs(employer, on)[1:]],
+        notices=employer_notices(employer, standing, on),
+        next_step=next_step_text(
+            standing,
+            may_decide=can(current_user, EMPLOYER_DECIDE, g.employer_role),
+            may_apply=can(current_user, EMPLOYER_APPLY, g.employer_role),
+        ),
+        reasons=reason_texts(standing, employer),
+        history=history_page(employer, page_number(request.args)),
+        due_now=due_at_once(employer, standing),
+    )
+
+
+@bp.route("/members")
+@permission(EMPLOYER_MEMBERS)
+def members(employer):
+    return _render_members(employer, InviteForm())
+
+
+def _render_members(employer, invite_form: InviteForm):
+    return render_template(
+        "employer/members.html",
+        employer=employer,
+        members=members_of(employer),
+        form=ConfirmForm(),
+        invite_form=invite_form,
+    )
+
+
+@bp.route("/members/invite", methods=["POST"])
+@permission(EMPLOYER_MEMBERS)
+def invite(employer):
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _render_members(employer, form)
+    code, plain = invite_finance_staff(
+        employer,
+        actor=current_user,
+        valid_days=current_app.config["ACTIVATION_CODE_DAYS"],
+        email=form.email.data,
+    )
+    return render_template("employer/invite_code.html", employer=employer, code=code, plain=plain)
+
+
+@bp.route("/members/<int:membership_id>/remove", methods=["POST"])
+@permission(EMPLOYER_MEMBERS)
+def remove(employer, membership_id: int):
+    membership = get_membership_or_404(employer, membership_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            remove_member(employer, membership, actor=current_user)
+        except MemberError as error:
+            flash(error_message(error), "error")
+        else:
+            flash(_("%(name)s no longer has access.", name=membership.user.display_name), "success")
+    return redirect(url_for("employer.members", employer_id=employer.id))

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+from portal.features.imports import views  # noqa: E402, F401 - registers the routes on bp

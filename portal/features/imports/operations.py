@@ -1,0 +1,319 @@
+"""Check a file, then apply it whole or not at all; every file is recorded, with one audit row.
+
+``check`` reads every row and compares it with what is stored, changing nothing; ``apply``
+checks again and, only if no row is refused, writes every batch in the request's (or the
+command's) one transaction: a process killed half-way leaves no row of the file. The web page
+keeps the checked bytes in ``uploaded_files`` so that the second, explicit confirmation applies
+exactly the file that was checked (its SHA-256), on whichever worker it arrives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+
+from portal.core import audit
+from portal.core.extensions import db
+from portal.features.imports import reader
+from portal.features.imports.kinds import KINDS, Context, Problem, RowErrors, Tally
+from portal.features.imports.reader import FileRefused, Source
+from portal.models import ImportRecord, UploadedFile, User
+from portal.models.base import utcnow
+from portal.rules.errors import DomainError
+
+#: A file with more data rows is refused before anything is compared.
+MAX_ROWS = 2_000_000
+
+
+class ImportError_(DomainError):
+    """An import refused as a whole: unknown kind, stale confirmation, already applied."""
+
+    kind = "import"
+
+
+@dataclass
+class Outcome:
+    """What a file did or would do: the counts, every refused row, the conflicts."""
+
+    kind: str
+    file_name: str
+    sha256: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    file_error: FileRefused | None = None
+    applied: bool = False
+
+    @property
+    def is_refused(self) -> bool:
+        return self.file_error is not None or bool(self.problems)
+
+    @property
+    def changes_nothing(self) -> bool:
+        return not self.is_refused and self.created == 0 and self.updated == 0
+
+
+def sha256_of(source: Source) -> str:
+    digest = hashlib.sha256()
+    with source.open() as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run(
+    kind_name: str,
+    source: Source,
+    *,
+    scope_agency_id: int | None,
+    apply: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Check ``source`` as a ``kind_name`` import; with ``apply``, write it if no row is refused."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise ImportError_("unknown_kind")
+    outcome = Outcome(kind_name, source.name, sha256_of(source))
+    if not apply:
+        _fill(
+            outcome, _pass(kind, source, scope_agency_id, outcome, apply=False, progress=progress)
+        )
+        return outcome
+    # One pass: each batch is checked, then written while no row so far is refused; from the
+    # first refused row on nothing more is written but every row is still checked (every
+    # problem is reported), and the savepoint takes back what was written: all or nothing.
+    savepoint = db.session.begin_nested()
+    try:
+        tally = _pass(kind, source, scope_agency_id, outcome, apply=True, progress=progress)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    _fill(outcome, tally)
+    if outcome.is_refused:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+        outcome.applied = True
+    return outcome
+
+
+def _fill(outcome: Outcome, tally: Tally | None) -> None:
+    if tally is None:
+        return
+    outcome.created, outcome.updated = tally.created, tally.updated
+    outcome.unchanged = tally.unchanged
+    outcome.conflicts = tally.conflicts
+    outcome.problems = tally.problems
+    outcome.refused_rows = tally.refused_rows
+
+
+def _pass(
+    kind, source, scope_agency_id, outcome: Outcome, *, apply: bool, progress
+) -> Tally | None:
+    context = Context.load(scope_agency_id)
+    tally = Tally()
+    # Keys seen so far -> their line: a million of them, kept small (Kind.key: a list row's
+    # credit code as one number, not a string or a one-element tuple).
+    seen: dict[object, int] = {}
+    batch: list = []
+    rows = 0
+    try:
+        header, body = reader.table(source, kind.columns)
+        read = kind.reader(header, context)
+        for line, cells in body:
+            rows += 1
+            if rows > MAX_ROWS:
+                raise FileRefused("too_many_rows", limit=MAX_ROWS)
+            try:
+                row = read(cells)
+            except RowErrors as errors:
+                for key, error in errors.errors:
+                    index = header.get(key, len(cells))
+                    value = cells[index].strip()[:100] if index < len(cells) else ""
+                    tally.refuse(Problem(line, kind.column(key), error.code, error.details, value))
+                continue
+            key = kind.key(row)
+            if key in seen:
+                tally.refuse(
+                    Problem(line, kind.column(kind.key_column), "duplicate", {"first": seen[key]})
+                )
+                continue
+            seen[key] = line
+            batch.append((line, row))
+            if len(batch) >= kind.batch_rows:
+                kind.batch(batch, context, tally, apply)
+                batch = []
+                if progress is not None:
+                    progress(rows)
+        if batch:
+            kind.batch(batch, context, tally, apply)
+        if kind.finish is not None:
+            kind.finish(context, tally, apply)
+    except FileRefused as error:
+        context.discard_stage()
+        outcome.file_error = error
+        outcome.rows = rows
+        return None
+    except BaseException:
+        context.close()  # the caller rolls back; the stage goes with the transaction
+        raise
+    outcome.rows = rows
+    return tally
+
+
+# ------------------------------------------------------------------------------ records
+
+
+def check_upload(
+    kind_name: str, file_name: str, data: bytes, *, actor: User, scope_agency_id: int | None
+) -> ImportRecord:
+    """Check an uploaded file and record it; keep its bytes for the confirmation."""
+    file_name = _clean_name(file_name)
+    source = Source.from_bytes(file_name, data)
+    outcome = run(kind_name, source, scope_agency_id=scope_agency_id, apply=False)
+    stored_name = None
+    if not outcome.is_refused:
+        stored_name = f"import-{secrets.token_hex(16)}"
+        db.session.add(UploadedFile(name=stored_name, data=data))
+    record = _record(
+        outcome,
+        actor=actor,
+        scope_agency_id=scope_agency_id,
+        size=len(data),
+        stored_name=stored_name,
+        status="refused" if outcome.is_refused else "checked",
+    )
+    audit.record(actor, f"import.{record.status}", obj=record, details=_summary(record))
+    return record
+
+
+def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRecord:
+    """Apply the file that ``record`` checked, confirmed by its SHA-256.
+
+    :raise ImportError_: the confirmation names another file, or the file is applied already.
+    """
+    if record.status != "checked" or record.stored_name is None:
+        raise ImportError_("not_checked")
+    if sha256 != record.sha256:
+        raise ImportError_("other_file")
+    # Claim the record first: of two confirmations at once (a double click, two tabs) only one
+    # finds it still "checked"; on PostgreSQL the other waits for the row and then finds it
+    # taken.
+    claimed = db.session.execute(
+        update(ImportRecord)
+        .where(ImportRecord.id == record.id, ImportRecord.status == "checked")
+        .values(status="applying")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ImportError_("not_checked")
+    stored = db.session.get(UploadedFile, record.stored_name)
+    if stored is None or hashlib.sha256(stored.data).hexdigest() != record.sha256:
+        raise ImportError_("other_file")
+    source = Source.from_bytes(record.file_name, stored.data)
+    outcome = run(record.kind, source, scope_agency_id=record.agency_id, apply=True)
+    _update(record, outcome)
+    record.status = "applied" if outcome.applied else "refused"
+    record.applied_at = utcnow() if outcome.applied else None
+    record.stored_name = None
+    db.session.delete(stored)
+    db.session.flush()
+    audit.record(actor, f"import.{record.status}", obj=record, details=_summary(record))
+    return record
+
+
+def import_file(
+    kind_name: str, source: Source, *, dry_run: bool, progress: Callable[[int], None] | None = None
+) -> tuple[Outcome, ImportRecord]:
+    """The command line's import (every agency): check, and apply unless ``dry_run``."""
+    outcome = run(kind_name, source, scope_agency_id=None, apply=not dry_run, progress=progress)
+    status = "refused" if outcome.is_refused else ("applied" if outcome.applied else "checked")
+    record = _record(
+        outcome, actor=None, scope_agency_id=None, size=0, stored_name=None, status=status
+    )
+    if outcome.applied:
+        record.applied_at = utcnow()
+    audit.record(
+        None, f"import.{status}", obj=record, details={**_summary(record), "via": "command line"}
+    )
+    return outcome, record
+
+
+def _clean_name(name: str) -> str:
+    """The file's name as the browser sent it, without control characters, at most 255."""
+    cleaned = "".join(
+        ch
+        for ch in name
+        if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
+    return (cleaned.strip() or "upload")[-255:]
+
+
+def _record(
+    outcome: Outcome,
+    *,
+    actor: User | None,
+    scope_agency_id: int | None,
+    size: int,
+    stored_name: str | None,
+    status: str,
+) -> ImportRecord:
+    record = ImportRecord(
+        kind=outcome.kind,
+        status=status,
+        file_name=outcome.file_name[:255],
+        sha256=outcome.sha256,
+        size=size,
+        stored_name=stored_name,
+        actor_id=actor.id if actor is not None else None,
+        agency_id=scope_agency_id,
+    )
+    _update(record, outcome)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _update(record: ImportRecord, outcome: Outcome) -> None:
+    record.rows, record.created = outcome.rows, outcome.created
+    record.updated, record.unchanged = outcome.updated, outcome.unchanged
+    record.refused = outcome.refused_rows
+    errors = [
+        {"line": p.line, "column": p.column, "code": p.code, "details": p.details, "value": p.value}
+        for p in outcome.problems
+    ]
+    if outcome.file_error is not None:
+        errors.insert(
+            0,
+            {
+                "line": outcome.file_error.details.get("line"),
+                "column": "",
+                "code": f"file.{outcome.file_error.code}",
+                "details": {k: v for k, v in outcome.file_error.details.items()},
+            },
+        )
+    record.errors = errors
+    record.conflicts = outcome.conflicts
+
+
+def _summary(record: ImportRecord) -> dict[str, Any]:
+    return {
+        "kind": record.kind,
+        "file": record.file_name,
+        "sha256": record.sha256,
+        "rows": record.rows,
+        "created": record.created,
+        "updated": record.updated,
+        "unchanged": record.unchanged,
+        "refused": record.refused,
+        "conflicts": len(record.conflicts),
+    }

@@ -1,0 +1,125 @@
+"""An import's outcome in a clerk's words: lines for the command, the page and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask_babel import gettext as _
+
+from portal.features.imports.cells import CellError
+from portal.features.imports.operations import Outcome
+from portal.features.imports.reader import FileRefused
+from portal.labels import error_message
+from portal.models import ImportRecord
+
+
+def problem_message(code: str, details: dict[str, Any]) -> str:
+    """The words for a stored problem (``file.<code>`` for the file as a whole)."""
+    if code.startswith("file."):
+        return error_message(FileRefused(code.removeprefix("file."), **details))
+    return error_message(CellError(code, **details))
+
+
+def conflict_message(conflict: dict[str, Any]) -> str:
+    if conflict.get("code") == "approved":
+        return _(
+            "Line %(line)s: %(code)s was approved on its commitment letter and is now off the "
+            "list or large. The change was applied; check it with the employer.",
+            line=conflict["line"],
+            code=conflict["credit_code"],
+        )
+    return _(
+        "Line %(line)s: %(code)s had confirmed the deferral and is now off the list or large. "
+        "The change was applied; check it with the employer.",
+        line=conflict["line"],
+        code=conflict["credit_code"],
+    )
+
+
+def line_text(line: int | None, column: str, message: str) -> str:
+    if line is None:
+        return message
+    if not column:
+        return _("Line %(line)s: %(message)s", line=line, message=message)
+    return _("Line %(line)s, %(column)s: %(message)s", line=line, column=column, message=message)
+
+
+def record_errors(record: ImportRecord) -> list[dict[str, Any]]:
+    """{"line", "column", "message"} of every refusal kept with the record."""
+    return [
+        {
+            "line": e.get("line"),
+            "column": e.get("column", ""),
+            "message": problem_message(e["code"], e.get("details") or {}),
+        }
+        for e in record.errors
+    ]
+
+
+def outcome_errors(outcome: Outcome) -> list[dict[str, Any]]:
+    errors = []
+    if outcome.file_error is not None:
+        errors.append(
+            {
+                "line": outcome.file_error.details.get("line"),
+                "column": "",
+                "message": error_message(outcome.file_error),
+            }
+        )
+    errors.extend(
+        {"line": p.line, "column": p.column, "message": problem_message(p.code, p.details)}
+        for p in outcome.problems
+    )
+    return errors
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """The command's --json object (a contract: other systems read it)."""
+    return {
+        "kind": outcome.kind,
+        "rows": outcome.rows,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "applied": outcome.applied,
+        "errors": outcome_errors(outcome),
+    }
+
+
+def problem_lines(outcome: Outcome) -> list[str]:
+    lines = [line_text(e["line"], e["column"], e["message"]) for e in outcome_errors(outcome)]
+    lines.extend(conflict_message(c) for c in outcome.conflicts)
+    lines.append(summary(outcome.rows, outcome.created, outcome.updated, outcome.unchanged))
+    if outcome.is_refused:
+        lines.append(_("Refused: nothing was changed. Correct the rows above and import again."))
+    elif outcome.applied:
+        lines.append(
+            _("Nothing to change: the data is already as the file says.")
+            if outcome.changes_nothing
+            else _("Applied.")
+        )
+    else:
+        lines.append(_("Checked only: nothing was changed."))
+    return lines
+
+
+def summary(rows: int, created: int, updated: int, unchanged: int) -> str:
+    return _(
+        "%(rows)s rows: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+        rows=rows,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+    )
+
+
+def errors_csv(record: ImportRecord) -> bytes:
+    """The refusals as a CSV a clerk can open in Excel (UTF-8 with a byte-order mark)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Line"), _("Column"), _("Problem")])
+    for e in record_errors(record):
+        writer.writerow([e["line"] or "", e["column"], e["message"]])
+    return buffer.getvalue().encode("utf-8-sig")

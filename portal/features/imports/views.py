@@ -1,0 +1,101 @@
+"""Upload a file, see what it would do (or every row it refuses), then apply it on purpose.
+
+Three pages as in notifications-admin's "send from a spreadsheet": the upload, the check
+(refused: the problems, row by row, with the upload right there; fine: what will happen, and one
+button), and the record of what was applied.
+"""
+
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.features.imports import bp
+from portal.features.imports.forms import ApplyImportForm, ImportForm
+from portal.features.imports.kinds import KINDS
+from portal.features.imports.operations import ImportError_, apply_checked, check_upload
+from portal.features.imports.presenting import conflict_message, errors_csv, record_errors
+from portal.features.imports.queries import get_import_or_404, recent_imports
+from portal.features.imports.reader import FileRefused
+from portal.labels import put_error
+from portal.web.permissions import BACK_OFFICE, agency_scope, permission
+
+#: The web page takes files up to this size; larger ones go through the command line.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Refused rows shown on the page (all are in the CSV of problems).
+SHOWN_PROBLEMS = 50
+
+
+@bp.route("/", methods=["GET", "POST"])
+@permission(BACK_OFFICE)
+def index():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = request.files.get(form.file.name)
+        data = upload.stream.read(MAX_UPLOAD_BYTES + 1) if upload and upload.filename else b""
+        if not data:
+            put_error(form, FileRefused("empty", "file"))
+        elif len(data) > MAX_UPLOAD_BYTES:
+            put_error(form, FileRefused("too_large", "file"))
+        else:
+            record = check_upload(
+                form.kind.data,
+                upload.filename,
+                data,
+                actor=current_user,
+                scope_agency_id=agency_scope(current_user),
+            )
+            return redirect(url_for("imports.record", record_id=record.id))
+    return _render_index(form)
+
+
+@bp.route("/<int:record_id>")
+@permission(BACK_OFFICE)
+def record(record_id: int):
+    return _render_record(get_import_or_404(current_user, record_id))
+
+
+@bp.route("/<int:record_id>/apply", methods=["POST"])
+@permission(BACK_OFFICE)
+def apply(record_id: int):
+    record = get_import_or_404(current_user, record_id)
+    form = ApplyImportForm()
+    if form.validate_on_submit():
+        try:
+            apply_checked(record, form.sha256.data, actor=current_user)
+        except ImportError_ as error:
+            put_error(form, error)
+            return _render_record(record, apply_form=form), 409
+    return redirect(url_for("imports.record", record_id=record.id))
+
+
+@bp.route("/<int:record_id>/problems.csv")
+@permission(BACK_OFFICE)
+def problems_csv(record_id: int):
+    record = get_import_or_404(current_user, record_id)
+    name = f"import-{record.id}-problems.csv"
+    return Response(
+        errors_csv(record),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _render_index(form: ImportForm):
+    return render_template(
+        "imports/index.html", form=form, kinds=KINDS, records=recent_imports(current_user)
+    )
+
+
+def _render_record(record, apply_form: ApplyImportForm | None = None):
+    problems = record_errors(record)
+    return render_template(
+        "imports/record.html",
+        record=record,
+        problems=problems[:SHOWN_PROBLEMS],
+        more_problems=max(len(problems) - SHOWN_PROBLEMS, 0),
+        conflicts=[conflict_message(c) for c in record.conflicts],
+        apply_form=apply_form or ApplyImportForm(formdata=None, sha256=record.sha256),
+        upload_form=ImportForm(formdata=None, kind=record.kind),
+        kind=KINDS[record.kind],
+    )

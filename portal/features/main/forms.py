@@ -1,0 +1,7 @@
+from wtforms import HiddenField
+
+from portal.web.forms import BaseForm
+
+
+class LanguageForm(BaseForm):
+    locale = HiddenField()

@@ -1,0 +1,460 @@
+"""Who is due a reminder on a day, computed for every employer in a few set-based statements.
+
+The standings come from ``portal.facts.standing.standings`` (five statements whatever the
+number of employers: the monthly report's loader); a handful more read the employers' names,
+the people who receive reminders, the applications, the reviewers' queues, departures and
+what the outbox already holds. Nothing here runs one employer's page queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+
+from portal.core.extensions import db
+from portal.core.rows import plain_rows
+from portal.facts.cache import kept
+from portal.facts.standing import employers_where, standings
+from portal.models import (
+    CommitmentApplication,
+    Departure,
+    Employer,
+    Membership,
+    OutboxMessage,
+    PersonAssessment,
+    StoredLetter,
+    User,
+)
+from portal.rules.errors import RulesError
+from portal.rules.reminders import LATE_FEE, due_milestone
+from portal.rules.standing import Standing
+
+ZERO = Decimal(0)
+EMPLOYER_ROLES_REMINDED = ("owner", "finance")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    username: str
+    display_name: str
+    email: str
+    locale: str | None
+
+
+@dataclass
+class Due:
+    """One reminder due on a day: what it is about, and who receives it."""
+
+    kind: str
+    milestone: str
+    employer_id: int | None
+    context: dict[str, Any]
+    recipients: list[Recipient] = field(default_factory=list)
+
+    @property
+    def employer_key(self) -> int:
+        return self.employer_id or 0
+
+    def key(self, recipient: Recipient) -> tuple[int, int, str, str]:
+        return (recipient.id, self.employer_key, self.kind, self.milestone)
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of ``day`` where the employers are, in UTC."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+# ------------------------------------------------------------------------- the catch-up
+
+
+def catch_up_context(
+    standing: Standing,
+    *,
+    on: date,
+    name: str,
+    credit_code: str,
+    departures: list[tuple[str, Decimal]] = (),
+    deregistering: bool = False,
+) -> dict[str, Any] | None:
+    """What a catch-up reminder says, or None when none is due (not deferred, all paid,
+    before the first milestone)."""
+    quote, period = standing.quote, standing.period
+    if not standing.is_deferred or quote is None or period is None or quote.total_due <= 0:
+        return None
+    milestone = due_milestone(period, on)
+    if milestone is None:
+        return None
+    deregistration = standing.deregistration if deregistering else None
+    return {
+        "employer_id": standing.facts.employer_id if standing.facts else None,
+        "employer_name": name,
+        "credit_code": credit_code,
+        "program_id": standing.program.id,
+        "milestone": milestone.milestone,
+        "milestone_key": milestone.key,
+        "is_late": milestone.key == LATE_FEE,
+        "on": on,
+        "days_left": max((period.deadline - on).days, 0),
+        "deadline": period.deadline,
+        "late_fee_from": period.late_fee_from,
+        "late_fee_rate": standing.program.late_fee.daily_rate.value,
+        "late_fee_ref": quote.refs.get("late_fee_from", ""),
+        "deadline_ref": quote.refs.get("deadline", ""),
+        "period_start": period.start,
+        "period_end": period.end,
+        "deferred_total": quote.deferred_total,
+        "paid": quote.paid,
+        "outstanding": quote.outstanding,
+        "late_fee": quote.late_fee,
+        "total_due": quote.total_due,
+        "departures": list(departures),
+        "departures_total": sum((amount for _ref, amount in departures), ZERO),
+        "deregistration_amount": deregistration.amount if deregistration else None,
+    }
+
+
+def _departures_due(
+    due_standings: dict[int, Standing], ids
+) -> dict[int, list[tuple[str, Decimal]]]:
+    """Per employer, each departed person's deferred unit part, due at once (one statement)."""
+    rows = db.session.execute(
+        select(
+            Departure.employer_id,
+            Departure.person_ref,
+            Departure.reason,
+            Departure.left_on,
+            PersonAssessment.month,
+            PersonAssessment.unit_amount,
+        )
+        .join(
+            PersonAssessment,
+            and_(
+                PersonAssessment.employer_id == Departure.employer_id,
+                PersonAssessment.person_ref == Departure.person_ref,
+            ),
+        )
+        .where(Departure.employer_id.in_(ids))
+        .order_by(Departure.employer_id, Departure.left_on, Departure.person_ref)
+    )
+    people: dict[tuple[int, str], dict[str, Any]] = {}
+    for employer_id, ref, reason, left_on, month, amount in rows:
+        if employer_id not in due_standings:
+            continue
+        person = people.setdefault(
+            (employer_id, ref), {"reason": reason, "left_on": left_on, "months": {}}
+        )
+        person["months"][month] = amount
+    result: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for (employer_id, ref), person in people.items():
+        standing = due_standings[employer_id]
+        months = {m: a for m, a in person["months"].items() if m in standing.period.months}
+        if not months:
+            continue
+        try:
+            settlement = standing.departure(
+                months, event=person["reason"], event_on=person["left_on"]
+            )
+        except RulesError:  # a row the rules cannot settle: the amounts page says why
+            continue
+        if settlement.amount > 0:
+            result[employer_id].append((ref, settlement.amount))
+    return result
+
+
+# ------------------------------------------------------------------------- recipients
+
+
+def employer_recipients(ids) -> dict[int, list[Recipient]]:
+    """Owners and finance staff with a confirmed address and reminders on, per employer."""
+    rows = db.session.execute(
+        select(
+            Membership.employer_id,
+            User.id,
+            User.username,
+            User.display_name,
+            User.email,
+            User.locale,
+        )
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.employer_id.in_(ids),
+            Membership.role.in_(EMPLOYER_ROLES_REMINDED),
+            *_reachable(),
+        )
+        .order_by(Membership.employer_id, User.id)
+    )
+    result: dict[int, list[Recipient]] = defaultdict(list)
+    for employer_id, *person in rows:
+        result[employer_id].append(Recipient(*person))
+    return result
+
+
+def _reachable():
+    return (
+        User.is_enabled.is_(True),
+        User.reminders_enabled.is_(True),
+        User.email.is_not(None),
+        User.email_confirmed_at.is_not(None),
+    )
+
+
+# ------------------------------------------------------------------------- applications
+
+
+def _application_dues_query(employers) -> Select:
+    """The applications of ``employers`` (a condition on their employer id) rejected or approved
+    since ``:event_since``, and their drafts created before ``:draft_before`` and unsigned."""
+    return (
+        select(
+            CommitmentApplication.id,
+            CommitmentApplication.employer_id,
+            CommitmentApplication.status,
+            CommitmentApplication.reference,
+            CommitmentApplication.decision_reason,
+            CommitmentApplication.program_id,
+            Employer.name,
+            Employer.credit_code,
+            StoredLetter.id,
+            StoredLetter.verification_code,
+        )
+        .join(Employer, Employer.id == CommitmentApplication.employer_id)
+        .outerjoin(
+            StoredLetter,
+            and_(
+                StoredLetter.application_id == CommitmentApplication.id,
+                StoredLetter.kind == "approved",
+                StoredLetter.superseded_at.is_(None),
+            ),
+        )
+        .where(
+            employers,
+            or_(
+                and_(
+                    CommitmentApplication.status.in_(("approved", "rejected")),
+                    CommitmentApplication.decided_at >= bindparam("event_since"),
+                ),
+                and_(
+                    CommitmentApplication.status == "draft",
+                    CommitmentApplication.signed_at.is_(None),
+                    CommitmentApplication.created_at < bindparam("draft_before"),
+                ),
+            ),
+        )
+        .order_by(CommitmentApplication.id)
+    )
+
+
+# The home page runs it for its one employer on every visit: built once (building it costs
+# more than running it; bench/bench_pages.py).
+ONE_EMPLOYER_DUES = _application_dues_query(
+    CommitmentApplication.employer_id == bindparam("employer_id")
+)
+
+
+def _application_dues(on: date, ids=None, *, employer_id: int | None = None) -> list[Due]:
+    """Rejected (with the reason) and approved (with the letter) lately; drafts left unsigned:
+    of the employers ``ids`` (a subquery of their ids), or of the one ``employer_id``."""
+    event_days = current_app.config["REMINDER_EVENT_DAYS"]
+    draft_days = current_app.config["REMINDER_DRAFT_DAYS"]
+    if employer_id is not None:
+        statement, values = ONE_EMPLOYER_DUES, {"employer_id": employer_id}
+    else:
+        statement, values = _application_dues_query(CommitmentApplication.employer_id.in_(ids)), {}
+    rows = plain_rows(
+        statement,
+        event_since=start_of(on - timedelta(days=event_days)),
+        draft_before=start_of(on - timedelta(days=draft_days - 1)),
+        **values,
+    )
+    dues = []
+    for app_id, employer_id, status, ref, reason, program_id, name, code, letter_id, vcode in rows:
+        kind = {"approved": "application_approved", "rejected": "application_rejected"}.get(
+            status, "application_draft"
+        )
+        context = {
+            "employer_id": employer_id,
+            "employer_name": name,
+            "credit_code": code,
+            "application_id": app_id,
+            "reference": ref,
+            "reason": reason,
+            "program_id": program_id,
+            "letter_id": letter_id,
+            "verification_code": vcode,
+            "on": on,
+        }
+        dues.append(Due(kind, str(app_id), employer_id, context))
+    return dues
+
+
+# ------------------------------------------------------------------------- reviewers
+
+
+def _review_dues(on: date, agency_id: int | None) -> list[Due]:
+    """Per agency, the submitted applications due tomorrow and those overdue (two statements)."""
+    query = (
+        select(
+            Employer.agency_id,
+            CommitmentApplication.id,
+            CommitmentApplication.reference,
+            CommitmentApplication.due_on,
+            Employer.name,
+        )
+        .join(Employer, Employer.id == CommitmentApplication.employer_id)
+        .where(
+            CommitmentApplication.status == "submitted",
+            CommitmentApplication.due_on <= on + timedelta(days=1),
+        )
+        .order_by(CommitmentApplication.due_on, CommitmentApplication.id)
+    )
+    if agency_id is not None:
+        query = query.where(Employer.agency_id == agency_id)
+    queues: dict[int, dict[str, list]] = defaultdict(lambda: {"due_tomorrow": [], "overdue": []})
+    for agency, app_id, ref, due_on, name in db.session.execute(query):
+        item = {"id": app_id, "reference": ref, "due_on": due_on, "employer_name": name}
+        if due_on < on:
+            queues[agency]["overdue"].append(item)
+        elif due_on > on:
+            queues[agency]["due_tomorrow"].append(item)
+    queues = {a: q for a, q in queues.items() if q["due_tomorrow"] or q["overdue"]}
+    if not queues:
+        return []
+    reviewers: dict[int, list[Recipient]] = defaultdict(list)
+    for agency, *person in db.session.execute(
+        select(User.agency_id, User.id, User.username, User.display_name, User.email, User.locale)
+        .where(User.staff_role == "reviewer", User.agency_id.in_(list(queues)), *_reachable())
+        .order_by(User.id)
+    ):
+        reviewers[agency].append(Recipient(*person))
+    return [
+        Due("review_queue", on.isoformat(), None, {"on": on, **queue}, reviewers[agency])
+        for agency, queue in sorted(queues.items())
+        if reviewers[agency]
+    ]
+
+
+# ------------------------------------------------------------------------- everything due
+
+
+def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
+    """Every reminder due on ``on``, each with its recipients (none without one)."""
+    ids = employers_where(agency_id=agency_id)
+    all_standings = standings(on, agency_id=agency_id)
+    names = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                Employer.id, Employer.name, Employer.credit_code, Employer.is_deregistering
+            ).where(Employer.id.in_(ids))
+        )
+    }
+    catch_up: dict[int, Standing] = {}
+    for employer_id, standing in all_standings.items():
+        quote, period = standing.quote, standing.period
+        if (
+            standing.is_deferred
+            and quote is not None
+            and period is not None
+            and quote.total_due > 0
+            and due_milestone(period, on) is not None
+        ):
+            catch_up[employer_id] = standing
+    departures = _departures_due(catch_up, ids) if catch_up else {}
+    dues: list[Due] = []
+    for employer_id, standing in catch_up.items():
+        name, code, deregistering = names[employer_id]
+        context = catch_up_context(
+            standing,
+            on=on,
+            name=name,
+            credit_code=code,
+            departures=departures.get(employer_id, []),
+            deregistering=bool(deregistering),
+        )
+        if context is not None:
+            dues.append(Due("catch_up", context["milestone"], employer_id, context))
+    dues.extend(_application_dues(on, ids))
+    recipients = employer_recipients(ids)
+    for due in dues:
+        due.recipients = recipients.get(due.employer_id, [])
+    dues = [due for due in dues if due.recipients]
+    dues.extend(_review_dues(on, agency_id))
+    return dues
+
+
+def existing_keys(dues: list[Due]) -> set[tuple[int, int, str, str]]:
+    """The (recipient, employer, kind, milestone) of these dues already in the outbox."""
+    milestones = sorted({due.milestone for due in dues})
+    if not milestones:
+        return set()
+    rows = db.session.execute(
+        select(
+            OutboxMessage.recipient_id,
+            OutboxMessage.employer_key,
+            OutboxMessage.kind,
+            OutboxMessage.milestone,
+        ).where(OutboxMessage.milestone.in_(milestones))
+    )
+    return {tuple(row) for row in rows}
+
+
+# ------------------------------------------------------------------------- the admin's view
+
+
+def outbox_page(*, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+    """The latest messages (failed ones first when asked for), newest first."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.scalars(query))
+
+
+def outbox_counts() -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+
+
+# ------------------------------------------------------------------------- the home page
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A reminder shown on the employer's home page until the matter is settled."""
+
+    kind: str
+    context: dict[str, Any]
+
+
+def employer_notices(employer: Employer, standing: Standing, on: date) -> list[Notice]:
+    """The reminders of one employer, as its home page shows them (one statement; none on a
+    repeat visit at the same facts version, portal/facts/cache.py)."""
+    notices = []
+    context = catch_up_context(
+        standing,
+        on=on,
+        name=employer.name,
+        credit_code=employer.credit_code,
+        deregistering=employer.is_deregistering,
+    )
+    if context is not None:
+        notices.append(Notice("catch_up", context))
+    dues = kept(
+        employer,
+        ("application_dues", on, employer.name, employer.credit_code),
+        lambda: tuple(_application_dues(on, employer_id=employer.id)),
+    )
+    for due in dues:
+        notices.append(Notice(due.kind, due.context))
+    return notices

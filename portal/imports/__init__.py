@@ -1,5 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("imports", __name__, url_prefix="/imports")
-
-from portal.imports import views  # noqa: E402, F401 - registers the routes on bp

@@ -1,5 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("lookup", __name__, url_prefix="/lookup")
-
-from portal.lookup import views  # noqa: E402, F401 - registers the routes

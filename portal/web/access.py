@@ -1,0 +1,86 @@
+"""Who the user is at an employer: a member with a role, or hall staff acting for it.
+
+``portal.web.permissions.permission`` calls this for every employer-scoped route; the hall's open
+acting session (``g.acting``, portal/features/hall/acting.py) is passed in, not read here.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import joinedload
+
+from portal.core.extensions import db
+from portal.models import ActingSession, Agency, Employer, Membership, User
+
+#: The role of hall staff acting for one employer (portal/features/hall): the owner's rights there,
+#: except managing the employer's people (portal.web.permissions.EMPLOYER_ROLE_PERMISSIONS).
+ACTING_ROLE = "hall_acting"
+
+# Every employer page runs this statement, so it is built once, here: building a statement and
+# its cache key costs about as much as running it (measured with bench/bench_pages.py).
+MEMBERSHIP_WITH_EMPLOYER = (
+    select(Membership)
+    .where(
+        Membership.user_id == bindparam("user_id"),
+        Membership.employer_id == bindparam("employer_id"),
+    )
+    .options(joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region))
+)
+
+
+# The same membership, loaded with the signed-in user
+# (portal.features.auth.session.load_user) when the URL names an employer: one statement,
+# not two, on every employer page.
+USER_WITH_MEMBERSHIP = (
+    select(User, Membership)
+    .outerjoin(
+        Membership,
+        and_(Membership.user_id == User.id, Membership.employer_id == bindparam("employer_id")),
+    )
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(Membership.employer).joinedload(Employer.agency).joinedload(Agency.region))
+)
+
+
+def user_with_membership(user_id: int, employer_id: int) -> User | None:
+    """Load the user and their membership at ``employer_id`` (kept on ``g`` for
+    :func:`employer_role_or_404`) in one statement."""
+    row = db.session.execute(
+        USER_WITH_MEMBERSHIP, {"user_id": user_id, "employer_id": employer_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    user, membership = row
+    g.loaded_membership = (user_id, employer_id, membership)
+    return user
+
+
+def _membership(user: User, employer_id: int) -> Membership | None:
+    loaded = g.get("loaded_membership")
+    if loaded is not None and loaded[:2] == (user.id, employer_id):
+        return loaded[2]
+    return db.session.scalar(
+        MEMBERSHIP_WITH_EMPLOYER, {"user_id": user.id, "employer_id": employer_id}
+    )
+
+
+def employer_role_or_404(
+    user: User, employer_id: int, *, acting: ActingSession | None
+) -> tuple[Employer, str]:
+    """Return the employer and the user's role there.
+
+    Hall staff acting for an employer (``acting``, the request's open acting session) have the
+    acting role there and nowhere else.
+
+    :raise 404: when the user has no membership at that employer (someone else's id looks
+        exactly like one that does not exist).
+    """
+    if acting is not None and acting.staff_id == user.id:
+        if acting.employer_id != employer_id:
+            abort(404)
+        return acting.employer, ACTING_ROLE
+    membership = _membership(user, employer_id)
+    if membership is None:
+        abort(404)
+    return membership.employer, membership.role

@@ -1,0 +1,140 @@
+"""Per-request plumbing: request id, session expiry, one commit per request, security headers."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from portal.core.extensions import db
+from portal.core.writes import note_write, request_is_read_only
+from portal.util import clock
+from portal.web import errors
+from portal.web.errors import UnstorableText
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+SEEN_AT_RESOLUTION = 60  # seconds
+
+
+def init_app(app: Flask) -> None:
+    from portal.core import connections
+
+    connections.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if not event.contains(engine, "before_cursor_execute", note_write):
+                event.listen(engine, "before_cursor_execute", note_write)
+    app.before_request(assign_request_id)
+    app.before_request(expire_idle_sessions)
+    app.after_request(commit_or_rollback)
+    app.after_request(add_security_headers)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def assign_request_id() -> None:
+    g.request_id = secrets.token_hex(8)
+
+
+def expire_idle_sessions() -> Response | None:
+    """End a session after 30 minutes idle or 12 hours in all."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(clock.timestamp())
+    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute_limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    seen_at = session.get("seen_at", 0)
+    login_at = session.get("login_at", 0)
+    # A session begun more than a minute "after" now is from a clock that went back: a
+    # demonstration's date starts over at midnight in China (portal.util.clock). It ends too.
+    went_back = login_at - now > SEEN_AT_RESOLUTION
+    if went_back or now - seen_at > idle_limit or now - login_at > absolute_limit:
+        logout_user()
+        session.clear()
+        if request.endpoint == "static":
+            return None
+        flash(_("Your session has ended. Please sign in again."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if now - seen_at >= SEEN_AT_RESOLUTION:
+        # Rewriting the cookie on every request costs a signature each time; a minute's
+        # precision is plenty for a 30-minute idle limit.
+        session["seen_at"] = now
+    return None
+
+
+def commit_or_rollback(response: Response) -> Response:
+    """Commit once, at the end of a request that succeeded; roll back otherwise.
+
+    A page that only read (``request_is_read_only``: most pages) has nothing to commit: its
+    session is closed here, which ends the read transaction (committing it anyway cost about a
+    tenth of a small page, bench/bench_pages.py). Closed here, not left to the end of the app
+    context: a database gone away since the reads fails that ROLLBACK, and from the teardown
+    it would be a 500; here the pool discards the connection and the page, read in full, is
+    answered.
+
+    A commit that fails because the database went away (a restart, a fail-over: the connection
+    is cut between the view and its commit) is the same 503 as anywhere else, and a NUL met
+    only by the commit's flush the same 400. Raised from here, either would reach Flask's
+    ``handle_exception``, which answers through the error handlers too but first logs an
+    unhandled exception with its traceback, as for a 500.
+    """
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    if request_is_read_only():
+        try:
+            db.session.close()
+        except (OperationalError, PoolTimeout) as error:
+            current_app.logger.warning("database gone after a read-only request: %s", error)
+        return response
+    try:
+        db.session.commit()
+    except (OperationalError, PoolTimeout) as error:
+        answer = errors.handle_database_away(error)
+    except UnstorableText as error:
+        answer = errors.handle_http_error(error)
+    else:
+        return response
+    return add_security_headers(make_response(answer))  # it ran on the response replaced
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if getattr(g, "request_id", None):
+        headers["X-Request-Id"] = g.request_id
+    if current_user and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response

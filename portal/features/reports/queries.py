@@ -28,6 +28,7 @@ from portal.models import (
     TaxListExportRow,
 )
 from portal.rules import catchup_quote
+from portal.rules.exchange import is_on_tax_list
 from portal.rules.months import add_months, first_day, last_day, month_span
 from portal.rules.standing import Standing
 
@@ -102,17 +103,6 @@ class TaxListRow:
             self.deadline.isoformat(),
         )
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def is_on_tax_list(s: Standing) -> bool:
-    """Listed and deferred, not opted out, with a period (内医保办发〔2022〕19号 五: 缓缴清单)."""
-    return (
-        s.is_deferral_program
-        and s.is_listed
-        and s.is_deferred
-        and not s.has_opted_out
-        and s.period is not None
-    )
 
 
 def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]:

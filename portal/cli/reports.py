@@ -12,9 +12,10 @@ from flask.cli import AppGroup
 
 from portal.core.extensions import db
 from portal.features.reports.files import FORMATS, render
+from portal.features.reports.monthly import monthly_report, monthly_table
 from portal.features.reports.operations import export_tax_list
-from portal.features.reports.queries import agency_by_code, monthly_report, reduction_statistics
-from portal.features.reports.tables import monthly_table, statistics_table
+from portal.features.reports.queries import agency_by_code
+from portal.features.reports.wuxi_2020 import reduction_statistics, statistics_table
 from portal.models import Agency
 from portal.rules.months import MONTH_RE, add_months
 from portal.util import numbers

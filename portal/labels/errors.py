@@ -251,7 +251,7 @@ MESSAGES: dict[str, Message] = {
             "address again"
         )
     ),
-    # Imports: a cell (portal/features/imports/cells.py, kinds.py), the file (reader.py), the import
+    # Imports: a cell (portal/features/imports/cells.py, kinds/), the file (reader.py), the import
     "import_cell.required": _static(lambda: _("Fill in this cell")),
     "import_cell.control_characters": _static(
         lambda: _("Remove the control characters from this cell")

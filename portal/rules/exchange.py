@@ -1,7 +1,9 @@
-"""The 缓缴清单 exchanged with the tax bureau: its codes and formats (data/exchange.yaml).
+"""The 缓缴清单 exchanged with the tax bureau: who is on it, its codes and formats
+(data/exchange.yaml).
 
 内医保办发〔2022〕19号 五 fixes the deferral type (66) and names the insurance-type code table;
-the formats of its months and dates are the portal's readings.
+the formats of its months and dates are the portal's readings. Who is on it is
+``is_on_tax_list``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,23 @@ from zoneinfo import ZoneInfo
 
 from ._schema import Node, Param, as_text, read_yaml
 from .policy import DATA_DIR
+from .standing import Standing
+
+
+def is_on_tax_list(s: Standing) -> bool:
+    """Say whether the employer is a row of the 缓缴清单 sent to the tax bureau.
+
+    The 缓缴清单 is the list of 符合缓缴条件的中小微企业 (内医保办发〔2022〕19号 三（二）2),
+    shared with the tax bureau under 五 (DOMAIN.md §8.3): an employer of a deferral program,
+    listed, deferred and not opted out, with a period (its 缓缴所属期起/止 and 缓缴期限).
+    """
+    return (
+        s.is_deferral_program
+        and s.is_listed
+        and s.is_deferred
+        and not s.has_opted_out
+        and s.period is not None
+    )
 
 
 @dataclass(frozen=True)

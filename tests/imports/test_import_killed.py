@@ -11,8 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select, text
 
 from portal.core.extensions import db
-from portal.features.imports import kinds
-from portal.features.imports.kinds import KINDS
+from portal.features.imports.kinds import KINDS, deferral_list
 from portal.models import Agency, Employer, PoolingRegion
 from tests.conftest import IS_POSTGRES
 from tests.factories import credit_code
@@ -22,8 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 #: written after its last batch (inline on SQLite; on PostgreSQL by the worker, which is at most
 #: LIST_BATCHES_AHEAD jobs behind). Two chunks' worth of batches read: the first chunk's
 #: employers are written (in the transaction, not committed) when the process is killed.
-CHUNK_BATCHES = kinds.LIST_CHUNK_ROWS // KINDS["list"].batch_rows
-assert kinds.LIST_BATCHES_AHEAD <= CHUNK_BATCHES
+CHUNK_BATCHES = deferral_list.LIST_CHUNK_ROWS // KINDS["list"].batch_rows
+assert deferral_list.LIST_BATCHES_AHEAD <= CHUNK_BATCHES
 BATCHES_READ = 2 * CHUNK_BATCHES
 
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.features.imports import kinds
+from portal.features.imports.kinds import KINDS, deferral_list
 from portal.features.imports.operations import run
 from portal.features.imports.reader import Source
 from portal.models import Employer
@@ -25,9 +25,9 @@ HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办�
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(kinds, "LIST_CHUNK_ROWS", 3)
-    monkeypatch.setattr(kinds, "LIST_BATCHES_AHEAD", 2)
-    monkeypatch.setitem(kinds.KINDS, "list", dataclasses.replace(kinds.KINDS["list"], batch_rows=2))
+    monkeypatch.setattr(deferral_list, "LIST_CHUNK_ROWS", 3)
+    monkeypatch.setattr(deferral_list, "LIST_BATCHES_AHEAD", 2)
+    monkeypatch.setitem(KINDS, "list", dataclasses.replace(KINDS["list"], batch_rows=2))
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_a_failing_write_stops_the_import_and_leaves_no_thread(app, agencies, mo
     def fail(self, where):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(kinds.ListStage, "_insert", fail)
+    monkeypatch.setattr(deferral_list.ListStage, "_insert", fail)
     threads = threading.active_count()
     rows = [f"{credit_code()},新{i},N{i},LC01,小型,是" for i in range(8)]
     with pytest.raises(RuntimeError, match="went away"):

@@ -1,10 +1,10 @@
 """The list's specialised row reader says exactly what the generic reader says, on any cells.
 
-``kinds._list_reader`` reads a million rows by index, skips absent columns and parses each
-distinct text of the small columns once. ``generic`` below is the reader it replaced (every
-kind's ``_read`` with a parser per column, on {column key: trimmed text}), kept here as the
-reference: for any header and any rows, both give the same staged tuple, or the same errors
-(column, code, details) in the same order.
+``kinds.deferral_list._list_reader`` reads a million rows by index, skips absent columns and
+parses each distinct text of the small columns once. ``generic`` below is the reader it replaced
+(every kind's ``read_cells`` with a parser per column, on {column key: trimmed text}), kept here
+as the reference: for any header and any rows, both give the same staged tuple, or the same
+errors (column, code, details) in the same order.
 """
 
 from __future__ import annotations
@@ -14,13 +14,8 @@ from hypothesis import strategies as st
 
 from portal.features.imports import cells
 from portal.features.imports.cells import CellError
-from portal.features.imports.kinds import (
-    LIST_COLUMNS,
-    LIST_FIELDS,
-    Context,
-    RowErrors,
-    _list_reader,
-)
+from portal.features.imports.kinds.base import Context, RowErrors
+from portal.features.imports.kinds.deferral_list import LIST_COLUMNS, LIST_FIELDS, _list_reader
 from tests.factories import credit_code
 
 AGENCIES = {"LC01": 1, "WH01": 2}

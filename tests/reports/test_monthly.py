@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from portal.features.reports.queries import monthly_report
+from portal.features.reports.monthly import monthly_report
 from tests.deferral.test_loader import counted_statements
 from tests.reports.helpers import build_world, standings_statements
 

@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.features.reports.operations import export_tax_list
-from portal.features.reports.queries import tax_list_rows
-from portal.features.reports.tables import TAX_LIST_HEADERS
+from portal.features.reports.tax_list import TAX_LIST_HEADERS, tax_list_rows
 from portal.models import Assessment, AuditEntry, TaxListExport, TaxListExportRow
 from portal.rules.exchange import tax_list_format
 from portal.util import clock

@@ -10,7 +10,7 @@ import openpyxl
 from bs4 import BeautifulSoup
 
 from portal.core.extensions import db
-from portal.features.reports.tables import STATISTICS_HEADERS
+from portal.features.reports.wuxi_2020 import STATISTICS_HEADERS
 from portal.models import Assessment, ReturnChoice
 from tests.conftest import sign_in
 

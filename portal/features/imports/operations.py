@@ -20,7 +20,8 @@ from sqlalchemy import update
 from portal.core import audit
 from portal.core.extensions import db
 from portal.features.imports import reader
-from portal.features.imports.kinds import KINDS, Context, Problem, RowErrors, Tally
+from portal.features.imports.kinds import KINDS
+from portal.features.imports.kinds.base import Context, Problem, RowErrors, Tally
 from portal.features.imports.reader import FileRefused, Source
 from portal.models import ImportRecord, UploadedFile, User
 from portal.models.base import utcnow

@@ -84,7 +84,7 @@ def table(
 ) -> tuple[dict[str, int], Iterator[tuple[int, list[str]]]]:
     """The header's {column key: index} and the rows after it: (line number as in the file,
     the cells as the file has them, untrimmed, maybe fewer than the header's), blank rows left
-    out. Each kind's row reader takes its cells by index (``kinds.Kind.reader``).
+    out. Each kind's row reader takes its cells by index (``kinds.base.Kind.reader``).
 
     :raise FileRefused: unreadable file, no header, a missing or repeated column (here, or
         later from the rows: an undecodable byte, a cell too long …).

@@ -1,4 +1,4 @@
-"""Tables of typed cells written as CSV (UTF-8 with BOM) or .xlsx, for the list and the report.
+"""Tables of typed cells written as CSV (UTF-8 with BOM) or .xlsx, for every report.
 
 Money is a ``Decimal`` (a number cell ``#,##0.00``; "1234.50" in CSV), counts are ``int``, dates
 are ``date``/``datetime`` (real date cells with the column's display format; the column's text

@@ -9,20 +9,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from portal.features.reports import bp
-from portal.features.reports.chart import bar_chart
 from portal.features.reports.files import mimetype, render
 from portal.features.reports.forms import MonthlyReportForm, StatisticsForm, TaxListForm
+from portal.features.reports.monthly import MonthlyReport, bar_chart, monthly_report, monthly_table
 from portal.features.reports.operations import export_tax_list
-from portal.features.reports.queries import (
-    MonthlyReport,
-    agencies,
-    monthly_report,
-    reduction_statistics,
-    scoped_agency_or_404,
-)
-from portal.features.reports.tables import (
+from portal.features.reports.queries import agencies, scoped_agency_or_404
+from portal.features.reports.wuxi_2020 import (
     STATISTICS_HEADERS,
-    monthly_table,
+    reduction_statistics,
     statistics_cells,
     statistics_table,
 )

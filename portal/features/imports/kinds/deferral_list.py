@@ -1,10 +1,8 @@
-"""The four imports: their columns, how a row is read, and how a batch meets the database.
+"""The list import (缓缴名单, DOMAIN.md §8.1): one row per employer, written to the register.
 
-Every kind checks a batch of rows against what is stored in a few set-based statements and,
-when applying, writes the batch with one executemany per statement; the list, a million rows
-long, is staged (COPY on PostgreSQL) and compared and written a chunk at a time, on PostgreSQL
-in a second thread while the next rows are read (``ListStage``). Nothing an employer did is
-undone: no decision, application or payment is ever deleted; a list row that contradicts one
+A million rows long, the list is staged (COPY on PostgreSQL) and compared and written a chunk at
+a time, on PostgreSQL in a second thread while the next rows are read (``ListStage``). Nothing
+an employer did is undone: a list row that contradicts a decision or an approved application
 is applied and reported as a conflict for staff.
 """
 
@@ -15,8 +13,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column as SqlColumn
@@ -38,182 +34,11 @@ from sqlalchemy import (
 
 from portal.core.extensions import db
 from portal.features.imports import cells
-from portal.features.imports.bulk import copy_rows, insert_rows
+from portal.features.imports.bulk import copy_rows
 from portal.features.imports.cells import CellError
+from portal.features.imports.kinds.base import Context, Kind, Problem, RowErrors, RowReader, Tally
 from portal.features.imports.reader import Column
-from portal.models import (
-    Agency,
-    Assessment,
-    CommitmentApplication,
-    DeferralDecision,
-    Employer,
-    Payment,
-    PersonAssessment,
-)
-from portal.models.base import utcnow
-
-Row = dict[str, Any]
-
-
-@dataclass
-class Problem:
-    line: int
-    column: str  # the column's Chinese name, as in the file's header
-    code: str
-    details: dict[str, Any] = field(default_factory=dict)
-    value: str = ""  # the cell as the file has it (cut to 100 characters), shown beside the error
-
-
-#: Problems kept for the page, the CSV of problems and the record; the rest are counted.
-MAX_PROBLEMS_KEPT = 10_000
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    refused_rows: int = 0
-    _last_refused: int = -1
-
-    def refuse(self, problem: Problem) -> None:
-        """Note a problem; a file of ten million bad rows keeps the first ten thousand."""
-        if problem.line != self._last_refused:
-            self.refused_rows += 1
-            self._last_refused = problem.line
-        if len(self.problems) < MAX_PROBLEMS_KEPT:
-            self.problems.append(problem)
-
-
-@dataclass
-class Context:
-    """What every batch needs: the agencies by code and the importer's agency (None: all)."""
-
-    scope_agency_id: int | None
-    agencies: dict[str, int]
-    stage: ListStage | None = None  # where a kind stages the file's rows (list)
-
-    def discard_stage(self) -> None:
-        """Stop staging and drop the stage (the file is read, or refused as a whole)."""
-        if self.stage is not None:
-            self.stage.close()
-            self.stage.table.drop(db.session.connection())
-            self.stage = None
-
-    def close(self) -> None:
-        """Stop staging without a statement (the transaction is being rolled back)."""
-        if self.stage is not None:
-            self.stage.close()
-
-    @classmethod
-    def load(cls, scope_agency_id: int | None) -> Context:
-        return cls(scope_agency_id, dict(db.session.execute(select(Agency.code, Agency.id)).all()))
-
-
-#: Reads one row's cells (as the file has them, maybe fewer than the header's); raises
-#: RowErrors with every cell's error.
-RowReader = Callable[[list[str]], Any]
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    columns: tuple[Column, ...]
-    #: The row reader for a file with this header ({column key: index}).
-    reader: Callable[[dict[str, int], Context], RowReader]
-    key: Callable[[Any], Any]  # a row's identity in the file (a repeated key is refused)
-    batch: Callable[[list[tuple[int, Any]], Context, Tally, bool], None]
-    #: Called once the whole file is read and batched (a kind that stages its rows).
-    finish: Callable[[Context, Tally, bool], None] | None = None
-    key_column: str = "credit_code"  # where a repeated row is reported
-    batch_rows: int = 2000  # rows handed to ``batch`` together (compared and written, or staged)
-
-    def column(self, key: str) -> str:
-        return next(c.zh for c in self.columns if c.key == key)
-
-
-def by_key(parse: Callable[[dict[str, str], Context], Row]) -> Callable[..., RowReader]:
-    """The row reader of a kind whose ``parse`` takes {column key: trimmed text}."""
-
-    def reader(header: dict[str, int], context: Context) -> RowReader:
-        items = tuple(header.items())
-
-        def read(cells: list[str]) -> Row:
-            n = len(cells)
-            return parse({key: cells[i].strip() if i < n else "" for key, i in items}, context)
-
-        return read
-
-    return reader
-
-
-class RowErrors(Exception):
-    def __init__(self, errors: list[tuple[str, CellError]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-def _read(
-    cells_in: dict[str, str],
-    parsers: dict[str, Callable[[str], Any]],
-    columns: tuple[Column, ...],
-) -> Row:
-    """Parse every present cell; collect every cell's error, not just the first.
-
-    An optional column absent from the file, or left blank, gives None (keep what is stored);
-    a blank required cell is refused as such.
-    """
-    optional = {c.key for c in columns if not c.required}
-    row: Row = {}
-    errors: list[tuple[str, CellError]] = []
-    for key, parse in parsers.items():
-        value = cells_in.get(key)
-        if value is None or (value == "" and key in optional):
-            row[key] = None
-            continue
-        if value == "":
-            errors.append((key, CellError("required")))
-            continue
-        try:
-            row[key] = parse(value)
-        except CellError as error:
-            errors.append((key, error))
-    if errors:
-        raise RowErrors(errors)
-    return row
-
-
-def _employers_by_code(codes: set[str]) -> dict[str, tuple[int, int]]:
-    """credit code -> (employer id, agency id), in one statement."""
-    rows = db.session.execute(
-        select(Employer.credit_code, Employer.id, Employer.agency_id).where(
-            Employer.credit_code.in_(codes)
-        )
-    )
-    return {code: (employer_id, agency_id) for code, employer_id, agency_id in rows}
-
-
-def _own(
-    kind: Kind, batch: list[tuple[int, Row]], context: Context, tally: Tally
-) -> list[tuple[int, Row, int]]:
-    """The batch's rows with their employer id; unknown or other agencies' employers refused."""
-    known = _employers_by_code({row["credit_code"] for _, row in batch})
-    mine = []
-    column = kind.column("credit_code")
-    for line, row in batch:
-        found = known.get(row["credit_code"])
-        if found is None:
-            tally.refuse(Problem(line, column, "unknown_employer"))
-        elif context.scope_agency_id is not None and found[1] != context.scope_agency_id:
-            tally.refuse(Problem(line, column, "other_agency"))
-        else:
-            mine.append((line, row, found[0]))
-    return mine
-
-
-# ------------------------------------------------------------------------------ list
+from portal.models import CommitmentApplication, DeferralDecision, Employer
 
 LIST_COLUMNS = (
     Column("credit_code", "统一社会信用代码"),
@@ -263,7 +88,7 @@ MEMO_TEXTS = 1000
 def _list_reader(header: dict[str, int], context: Context) -> RowReader:
     """Read a list row into a tuple in ``LIST_STAGED`` order, or raise every cell's error.
 
-    The checks are every kind's (``cells``), made in the generic reader's order (``_read``;
+    The checks are every kind's (``cells``), made in the generic reader's order (``read_cells``;
     tests/imports/test_list_reader.py holds the two equal on any cells): the credit code,
     name, unit number and ``LIST_SMALL``, a blank required cell refused, a blank or absent
     optional one None; then the agency; then the unit kind, only when every cell before was
@@ -698,236 +523,12 @@ def _list_conflicts(connection, stage: Table, register: Table, known, contested)
     ]
 
 
-# ------------------------------------------------------------------------------ assessments
-
-ASSESSMENT_COLUMNS = (
-    Column("credit_code", "统一社会信用代码"),
-    Column("month", "费款所属期"),
-    Column("headcount", "缴费人数"),
-    Column("contribution_base", "缴费基数"),
-    Column("unit_amount", "单位缴费金额"),
-    Column("personal_amount", "个人缴费金额"),
+KIND = Kind(
+    "list",
+    LIST_COLUMNS,
+    _list_reader,
+    _code_key,
+    _list_batch,
+    finish=_list_finish,
+    batch_rows=10_000,  # staged only: one COPY per batch
 )
-
-
-def _parse_assessment(raw: dict[str, str], context: Context) -> Row:
-    return _read(
-        raw,
-        {
-            "credit_code": cells.credit_code,
-            "month": cells.month,
-            "headcount": cells.count,
-            "contribution_base": cells.amount,
-            "unit_amount": cells.amount,
-            "personal_amount": cells.amount,
-        },
-        ASSESSMENT_COLUMNS,
-    )
-
-
-def _assessment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
-    _upsert(
-        Assessment,
-        keys=("month",),
-        values={
-            "headcount": "headcount",
-            "contribution_base_amount": "contribution_base",
-            "unit_amount": "unit_amount",
-            "personal_amount": "personal_amount",
-        },
-        stamp="imported_at",
-        mine=_own(KINDS["assessments"], batch, context, tally),
-        tally=tally,
-        apply=apply,
-    )
-
-
-def _upsert(model, *, keys, values, stamp, mine, tally: Tally, apply: bool) -> None:
-    """Insert or update ``model`` rows by (employer, *keys) in a few statements per batch.
-
-    ``values`` maps the model's columns to the parsed row's keys; ``stamp`` (if any) is set to
-    the import time on every written row.
-    """
-    key_columns = [getattr(model, k) for k in keys]
-    columns = [model.id, model.employer_id, *key_columns, *(getattr(model, c) for c in values)]
-    where = [model.employer_id.in_({employer_id for _, _, employer_id in mine})]
-    where += [
-        column.in_({row[k] for _, row, _ in mine})
-        for k, column in zip(keys, key_columns, strict=True)
-    ]
-    stored = {
-        (r.employer_id, *(getattr(r, k) for k in keys)): r
-        for r in db.session.execute(select(*columns).where(*where))
-    }
-    inserts, updates = [], []
-    now = {stamp: utcnow()} if stamp else {}
-    for _line, row, employer_id in mine:
-        new = {column: row[key] for column, key in values.items()}
-        current = stored.get((employer_id, *(row[k] for k in keys)))
-        if current is None:
-            tally.created += 1
-            inserts.append({"employer_id": employer_id, **{k: row[k] for k in keys}, **now, **new})
-        elif all(_same(getattr(current, k), v) for k, v in new.items()):
-            tally.unchanged += 1
-        else:
-            tally.updated += 1
-            updates.append({"id": current.id, **now, **new})
-    if apply and not tally.refused_rows:
-        if inserts:
-            insert_rows(model.__table__, inserts)
-        if updates:
-            db.session.execute(update(model), updates)
-
-
-def _same(stored: Any, new: Any) -> bool:
-    if isinstance(new, Decimal) and stored is not None:
-        return Decimal(stored) == new
-    return stored == new
-
-
-# ------------------------------------------------------------------------------ persons
-
-PERSON_COLUMNS = (
-    Column("credit_code", "统一社会信用代码"),
-    Column("person_ref", "个人编号"),
-    Column("person_name", "姓名"),
-    Column("month", "费款所属期"),
-    Column("unit_amount", "单位缴费金额"),
-    Column("personal_amount", "个人缴费金额"),
-)
-
-
-def _parse_person(raw: dict[str, str], context: Context) -> Row:
-    return _read(
-        raw,
-        {
-            "credit_code": cells.credit_code,
-            "person_ref": lambda v: cells.reference(v, limit=40),
-            "person_name": lambda v: cells.text(v, limit=100),
-            "month": cells.month,
-            "unit_amount": cells.amount,
-            "personal_amount": cells.amount,
-        },
-        PERSON_COLUMNS,
-    )
-
-
-def _person_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
-    _upsert(
-        PersonAssessment,
-        keys=("person_ref", "month"),
-        values={
-            "person_name": "person_name",
-            "unit_amount": "unit_amount",
-            "personal_amount": "personal_amount",
-        },
-        stamp=None,
-        mine=_own(KINDS["persons"], batch, context, tally),
-        tally=tally,
-        apply=apply,
-    )
-
-
-# ------------------------------------------------------------------------------ payments
-
-PAYMENT_COLUMNS = (
-    Column("credit_code", "统一社会信用代码"),
-    Column("paid_on", "缴费日期"),
-    Column("amount", "缴费金额"),
-    Column("source_ref", "缴费流水号"),
-    Column("month", "费款所属期", required=False),
-)
-
-
-def _parse_payment(raw: dict[str, str], context: Context) -> Row:
-    row = _read(
-        raw,
-        {
-            "credit_code": cells.credit_code,
-            "paid_on": cells.day,
-            "amount": cells.amount,
-            "source_ref": lambda v: cells.reference(v, limit=64),
-            "month": cells.month,
-        },
-        PAYMENT_COLUMNS,
-    )
-    if row["amount"] == 0:
-        raise RowErrors([("amount", CellError("zero"))])
-    return row
-
-
-def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
-    mine = _own(KINDS["payments"], batch, context, tally)
-    refs = {row["source_ref"] for _, row, _ in mine}
-    stored = {
-        r.source_ref: r
-        for r in db.session.execute(
-            select(Payment.source_ref, Payment.employer_id, Payment.paid_on, Payment.amount).where(
-                Payment.source_ref.in_(refs)
-            )
-        )
-    }
-    inserts = []
-    now = utcnow()
-    for line, row, employer_id in mine:
-        current = stored.get(row["source_ref"])
-        if current is None:
-            tally.created += 1
-            month = row.get("month")
-            inserts.append(
-                {
-                    "employer_id": employer_id,
-                    "paid_on": row["paid_on"],
-                    "amount": row["amount"],
-                    "settles": f"deferred {month}" if month else "deferred",
-                    "source_ref": row["source_ref"],
-                    "imported_at": now,
-                }
-            )
-        elif (
-            current.employer_id == employer_id
-            and current.paid_on == row["paid_on"]
-            and Decimal(current.amount) == row["amount"]
-        ):
-            tally.unchanged += 1  # the tax bureau's id: a payment is recorded once
-        else:
-            tally.refuse(Problem(line, "缴费流水号", "payment_differs"))
-    if apply and not tally.refused_rows and inserts:
-        insert_rows(Payment.__table__, inserts)
-
-
-KINDS: dict[str, Kind] = {
-    "list": Kind(
-        "list",
-        LIST_COLUMNS,
-        _list_reader,
-        _code_key,
-        _list_batch,
-        finish=_list_finish,
-        batch_rows=10_000,  # staged only: one COPY per batch
-    ),
-    "assessments": Kind(
-        "assessments",
-        ASSESSMENT_COLUMNS,
-        by_key(_parse_assessment),
-        lambda r: (r["credit_code"], r["month"]),
-        _assessment_batch,
-    ),
-    "persons": Kind(
-        "persons",
-        PERSON_COLUMNS,
-        by_key(_parse_person),
-        lambda r: (r["credit_code"], r["person_ref"], r["month"]),
-        _person_batch,
-    ),
-    "payments": Kind(
-        "payments",
-        PAYMENT_COLUMNS,
-        by_key(_parse_payment),
-        itemgetter("source_ref"),
-        _payment_batch,
-        key_column="source_ref",
-    ),
-}
-
-__all__ = ["KINDS", "Context", "Kind", "Problem", "RowErrors", "Tally"]

@@ -1,0 +1,28 @@
+"""The four imports: their columns, how a row is read, and how a batch meets the database.
+
+One module per kind: ``deferral_list`` (the list, written to the register), ``assessments``,
+``persons`` (persons' assessments) and ``payments``; what they share (the ``Kind``, the row
+reading, the ``Tally``, the upsert) is in ``base``. ``KINDS`` names them, in the order the pages
+show them.
+
+Every kind checks a batch of rows against what is stored in a few set-based statements and,
+when applying, writes the batch with one executemany per statement; the list, a million rows
+long, is staged (COPY on PostgreSQL) and compared and written a chunk at a time, on PostgreSQL
+in a second thread while the next rows are read (``deferral_list.ListStage``). Nothing an
+employer did is undone: no decision, application or payment is ever deleted; a list row that
+contradicts one is applied and reported as a conflict for staff.
+"""
+
+from __future__ import annotations
+
+from portal.features.imports.kinds import assessments, deferral_list, payments, persons
+from portal.features.imports.kinds.base import Context, Kind, Problem, RowErrors, Tally
+
+KINDS: dict[str, Kind] = {
+    "list": deferral_list.KIND,
+    "assessments": assessments.KIND,
+    "persons": persons.KIND,
+    "payments": payments.KIND,
+}
+
+__all__ = ["KINDS", "Context", "Kind", "Problem", "RowErrors", "Tally"]

@@ -8,7 +8,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.features.reminders.operations import run
+from portal.features.reminders.outbox import run
 from portal.util.clock import today
 
 reminders_cli = AppGroup("reminders", help="Reminders by e-mail.")

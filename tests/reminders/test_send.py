@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.features.reminders.operations import run
+from portal.features.reminders.outbox import run
 from portal.models import AuditEntry, OutboxMessage, Payment
 from tests.conftest import IS_POSTGRES
 

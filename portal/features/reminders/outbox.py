@@ -1,5 +1,4 @@
-"""Reminders: queue what is due in the outbox, send what is queued; the person's address and
-switch.
+"""The outbox: queue what is due, send what is queued.
 
 ``run(on)`` is what ``flask portal reminders send`` does once a day: it works out who is due
 (``queries.due_reminders``), writes one outbox row per (recipient, employer, kind, milestone)
@@ -9,12 +8,14 @@ unique key makes a reminder go out once), then sends the queued rows. Sending cl
 one message twice; on SQLite (development) the first statement of a batch is a write, which
 holds a second run until the first commits. A message the server refused is retried by the
 next run, at most ``MAX_ATTEMPTS`` times in all; an unreachable server stops the run.
+
+A message that should not wait for the daily run (an address's confirmation link) is queued
+with ``queue_message``; ``deliver_after_request`` sends it once the request has committed.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import smtplib
 from collections.abc import Iterator
@@ -23,8 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import current_app, g, has_request_context
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask import g, has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -34,20 +34,12 @@ from portal.core import audit, mail
 from portal.core.extensions import db
 from portal.features.reminders.messages import locale_of, render
 from portal.features.reminders.queries import Due, Recipient, due_reminders, existing_keys
-from portal.models import OutboxMessage, User
-from portal.rules.errors import DomainError
+from portal.models import OutboxMessage
 from portal.util import clock
 
 log = logging.getLogger("portal.reminders")
 MAX_ATTEMPTS = 3
 BATCH = 100
-CONFIRMATION_SALT = "portal.email-confirmation"
-
-
-class ReminderError(DomainError):
-    """A refused change: confirmation_invalid, confirmation_expired."""
-
-    kind = "reminders"
 
 
 # ------------------------------------------------------------------------- a run
@@ -143,6 +135,22 @@ def queue(dues: list[Due], on: date, *, skip: set[tuple] = frozenset()) -> int:
     for start in range(0, len(rows), 1000):
         _insert_new(rows[start : start + 1000])
     return len(rows)
+
+
+def queue_message(
+    kind: str,
+    milestone: str,
+    context: dict[str, Any],
+    recipient: Recipient,
+    *,
+    employer_id: int | None = None,
+) -> OutboxMessage:
+    """Write one rendered message to the outbox, to send with the next batch (or at once:
+    ``deliver_after_request``)."""
+    message = OutboxMessage(**_row(kind, milestone, employer_id, context, recipient, clock.today()))
+    db.session.add(message)
+    db.session.flush()
+    return message
 
 
 def _row(
@@ -314,108 +322,6 @@ def _note(report: RunReport, key: tuple, message: OutboxMessage, status: str) ->
             "milestone": message.milestone,
         }
     entry["status"] = status
-
-
-# ------------------------------------------------------------------------- the person's address
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT)
-
-
-def confirmation_token(user: User) -> str:
-    return _serializer().dumps([user.id, user.email])
-
-
-def set_email(user: User, email: str | None, *, actor: User) -> OutboxMessage | None:
-    """Give ``user`` a new address (unconfirmed) and queue the link that confirms it.
-
-    The same unconfirmed address again sends a new link; the same confirmed one changes
-    nothing; an empty one removes the address. Returns the queued confirmation, if any.
-    """
-    email = normalise_email(email)
-    if email == user.email and user.email_confirmed_at is not None:
-        return None
-    previous = user.email
-    user.email = email
-    user.email_confirmed_at = None
-    audit.record(
-        actor,
-        "email.remove" if email is None else "email.change",
-        obj=user,
-        details={"user_id": user.id, "from": previous, "to": email},
-    )
-    if email is None:
-        return None
-    return _queue_confirmation(user)
-
-
-def _queue_confirmation(user: User) -> OutboxMessage:
-    from flask import url_for
-
-    moment = clock.now()
-    milestone = hashlib.sha256(f"{user.email}|{moment.isoformat()}".encode()).hexdigest()[:24]
-    recipient = Recipient(user.id, user.username, user.display_name, user.email, user.locale)
-    from portal.features.reminders.messages import link_context
-
-    with link_context():
-        link = url_for("reminders.confirm", token=confirmation_token(user), _external=True)
-    context = {
-        "link": link,
-        "email": user.email,
-        "username": user.username,
-        "valid_days": current_app.config["EMAIL_CONFIRMATION_DAYS"],
-    }
-    row = _row("email_confirmation", milestone, None, context, recipient, clock.today())
-    message = OutboxMessage(**row)
-    db.session.add(message)
-    db.session.flush()
-    deliver_after_request(message)
-    return message
-
-
-def normalise_email(email: str | None) -> str | None:
-    """Trim; the domain in lower case (the local part is the server's business)."""
-    email = (email or "").strip()
-    if not email:
-        return None
-    local, _at, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
-
-
-def confirm_email(token: str) -> User:
-    """Confirm the address the token was sent to; it never signs anyone in.
-
-    :raise ReminderError: the token is not one of ours, is too old, or its address is no
-        longer the account's.
-    """
-    max_age = current_app.config["EMAIL_CONFIRMATION_DAYS"] * 86400
-    try:
-        user_id, email = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise ReminderError("confirmation_expired", field="token") from None
-    except (BadSignature, ValueError, TypeError):
-        raise ReminderError("confirmation_invalid", field="token") from None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.email != email:
-        raise ReminderError("confirmation_invalid", field="token")
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = clock.now()
-        audit.record(user, "email.confirm", obj=user, details={"user_id": user.id, "to": email})
-    return user
-
-
-def set_reminders(user: User, enabled: bool, *, actor: User) -> None:
-    """Turn the person's reminders on or off."""
-    if user.reminders_enabled == enabled:
-        return
-    user.reminders_enabled = enabled
-    audit.record(
-        actor,
-        "reminders.turn_on" if enabled else "reminders.turn_off",
-        obj=user,
-        details={"user_id": user.id},
-    )
 
 
 # ------------------------------------------------------------------------- right away

@@ -1,16 +1,19 @@
-"""The outbox: queue what is due, send what is queued.
+"""The outbox: queue rendered messages, then send what is queued, a batch at a time.
 
-``run(on)`` is what ``flask portal reminders send`` does once a day: it works out who is due
-(``queries.due_reminders``), writes one outbox row per (recipient, employer, kind, milestone)
-with the rendered message, in one transaction (a row that exists already is left alone: the
-unique key makes a reminder go out once), then sends the queued rows. Sending claims rows with
-``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that two runs at once on two machines never send
-one message twice; on SQLite (development) the first statement of a batch is a write, which
-holds a second run until the first commits. A message the server refused is retried by the
-next run, at most ``MAX_ATTEMPTS`` times in all; an unreachable server stops the run.
+``flask portal reminders send`` (portal/cli/reminders.py) runs it once a day: ``due_messages``
+works out who is due (``queries.due_reminders``) and what the outbox holds already; ``queue``
+writes one row per (recipient, employer, kind, milestone) with the rendered message (a row that
+exists already is left alone: the unique key makes a reminder go out once); ``deliver`` sends
+the queued rows a batch at a time, and the command commits after each batch (operations never
+commit, CONTRIBUTING.md). Sending claims rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so that two runs at once on two machines never send one message twice; on SQLite
+(development) the first statement of a batch is a write, which holds a second run until the
+first commits. A message the server refused is retried by the next run, at most
+``MAX_ATTEMPTS`` times in all; an unreachable server stops the run.
 
 A message that should not wait for the daily run (an address's confirmation link) is queued
-with ``queue_message``; ``deliver_after_request`` sends it once the request has committed.
+with ``queue_message``; ``deliver_after_request`` sends it once the request has committed
+(``portal.web.hooks.after_commit``).
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from __future__ import annotations
 import gc
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,13 +39,14 @@ from portal.features.reminders.messages import locale_of, render
 from portal.features.reminders.queries import Due, Recipient, due_reminders, existing_keys
 from portal.models import OutboxMessage
 from portal.util import clock
+from portal.web.hooks import after_commit
 
 log = logging.getLogger("portal.reminders")
 MAX_ATTEMPTS = 3
 BATCH = 100
 
 
-# ------------------------------------------------------------------------- a run
+# ------------------------------------------------------------------------- what is due
 
 
 @contextmanager
@@ -87,21 +91,16 @@ class RunReport:
         }
 
 
-def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> RunReport:
-    """Queue every reminder due on ``on`` and send what is queued (commits per batch)."""
+def due_messages(
+    on: date, *, dry_run: bool = False, agency_id: int | None = None
+) -> tuple[list[Due], RunReport]:
+    """Every reminder due on ``on``, and a report noting each message: new, or skipped (the
+    outbox holds it already). Reads only."""
     report = RunReport(on=on, dry_run=dry_run)
     with no_cyclic_gc():
         dues = due_reminders(on, agency_id=agency_id)
         _count(dues, existing_keys(dues), report)
-    if dry_run:
-        db.session.rollback()
-        return report
-    # Rendering makes short-lived garbage (some of it in cycles): collected as usual.
-    report.queued = queue(dues, on, skip=report.existing)
-    db.session.commit()
-    del dues
-    deliver(report)
-    return report
+    return dues, report
 
 
 def _count(dues: list[Due], existing: set[tuple], report: RunReport) -> None:
@@ -193,21 +192,20 @@ def _insert_new(rows: list[dict[str, Any]]) -> None:
 # ------------------------------------------------------------------------- sending
 
 
-def deliver(report: RunReport | None = None, *, only_ids: list[int] | None = None) -> RunReport:
-    """Send the queued messages (and those to retry), a batch per transaction.
-
-    Records in ``report`` what was sent and what failed; ``report.unreachable`` says why the
-    run stopped when the server could not be reached.
+def deliver(
+    report: RunReport, *, only_ids: list[int] | None = None
+) -> Generator[list[OutboxMessage], None, None]:
+    """Send the queued messages (and those to retry), a batch at a time: each batch is
+    claimed, sent and recorded in ``report`` (what was sent, what failed), then yielded for the
+    caller to commit before the next is claimed. ``report.unreachable`` says why the sending
+    stopped when the server could not be reached (the batch's untried messages are failed).
+    ``only_ids``: these messages only.
     """
-    report = report or RunReport(on=clock.today(), dry_run=False)
     backend = mail.connection()
     is_open = False
     after_id = 0
     try:
-        while True:
-            claimed = _claim(after_id, only_ids)
-            if not claimed:
-                break
+        while claimed := _claim(after_id, only_ids):
             after_id = claimed[-1].id
             for index, message in enumerate(claimed):
                 try:
@@ -219,16 +217,15 @@ def deliver(report: RunReport | None = None, *, only_ids: list[int] | None = Non
                     report.unreachable = str(error)
                     for untried in claimed[index:]:
                         _failed(untried, f"mail server unreachable: {error}", report)
-                    db.session.commit()
-                    return report
-            db.session.commit()
+                    yield claimed
+                    return
+            yield claimed
     finally:
         if is_open:
             try:
                 backend.close()
             except (OSError, smtplib.SMTPException):
                 log.warning("closing the mail connection failed", exc_info=True)
-    return report
 
 
 def _claim(after_id: int, only_ids: list[int] | None) -> list[OutboxMessage]:
@@ -330,19 +327,12 @@ def _note(report: RunReport, key: tuple, message: OutboxMessage, status: str) ->
 def deliver_after_request(message: OutboxMessage) -> None:
     """Send ``message`` once the request has committed (a confirmation should not wait for
     the daily run); without a request the next run sends it."""
-    if has_request_context():
-        g.setdefault("outbox_after_request", []).append(message.id)
+    after_commit(partial(_deliver_now, message.id))
 
 
-def deliver_pending_after_request(_error: BaseException | None = None) -> None:
-    """Teardown: send what this request queued and committed (a failure waits for the run)."""
-    ids = g.pop("outbox_after_request", None) if has_request_context() else None
-    if not ids:
-        return
-    try:
-        report = deliver(only_ids=ids)
-        if report.unreachable:
-            log.warning("mail server unreachable; the next run retries: %s", report.unreachable)
-    except Exception:  # noqa: BLE001 - the page has answered; the daily run retries
-        db.session.rollback()
-        log.exception("sending a confirmation after the request failed")
+def _deliver_now(message_id: int) -> Generator[list[OutboxMessage], None, None]:
+    """Send one message (a failure waits for the daily run)."""
+    report = RunReport(on=clock.today(), dry_run=False)
+    yield from deliver(report, only_ids=[message_id])
+    if report.unreachable:
+        log.warning("mail server unreachable; the next run retries: %s", report.unreachable)

@@ -142,7 +142,7 @@ def main() -> int:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         event.remove(db.engine, "before_cursor_execute", count)
         db.session.rollback()
-        from portal.features.reminders.operations import no_cyclic_gc
+        from portal.features.reminders.outbox import no_cyclic_gc
 
         started = time.perf_counter()  # after the command: the same warm caches
         with no_cyclic_gc():  # as the command holds it (see there)

@@ -1,17 +1,46 @@
-"""``flask portal reminders send``: once a day from cron or a systemd timer."""
+"""``flask portal reminders send``: once a day from cron or a systemd timer.
+
+The command commits, not the operations it runs (CONTRIBUTING.md): the queue in one
+transaction, then each batch sent in one of its own (``run``).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
+from datetime import date
 
 import click
 from flask.cli import AppGroup
 
-from portal.features.reminders.operations import run
+from portal.core.extensions import db
+from portal.features.reminders.outbox import RunReport, deliver, due_messages, queue
 from portal.util.clock import today
 
 reminders_cli = AppGroup("reminders", help="Reminders by e-mail.")
+
+
+def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> RunReport:
+    """Queue every reminder due on ``on`` and send what is queued; a second run sends nothing
+    new.
+
+    The queue is committed before anything is sent; then each batch is committed as soon as
+    it is sent, before the next is claimed: a message sent stays recorded as sent whatever
+    happens later in the run, and one the server could not take is failed, to retry.
+    """
+    dues, report = due_messages(on, dry_run=dry_run, agency_id=agency_id)
+    if dry_run:
+        db.session.rollback()
+        return report
+    # Rendering makes short-lived garbage (some of it in cycles): collected as usual.
+    report.queued = queue(dues, on, skip=report.existing)
+    db.session.commit()
+    del dues
+    with closing(deliver(report)) as batches:
+        for _batch in batches:
+            db.session.commit()
+    return report
 
 
 @reminders_cli.command("send")

@@ -1,8 +1,11 @@
-"""Per-request plumbing: request id, session expiry, one commit per request, security headers."""
+"""Per-request plumbing: request id, session expiry, one commit per request (and the work to do
+once it has committed), security headers."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Generator
+from contextlib import closing
 
 from flask import (
     Flask,
@@ -10,6 +13,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     make_response,
     redirect,
     request,
@@ -50,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.before_request(expire_idle_sessions)
     app.after_request(commit_or_rollback)
     app.after_request(add_security_headers)
+    app.teardown_request(run_after_commit)
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -111,6 +116,7 @@ def commit_or_rollback(response: Response) -> Response:
             db.session.close()
         except (OperationalError, PoolTimeout) as error:
             current_app.logger.warning("database gone after a read-only request: %s", error)
+        g.has_committed = True  # nothing written: nothing lost
         return response
     try:
         db.session.commit()
@@ -119,8 +125,38 @@ def commit_or_rollback(response: Response) -> Response:
     except UnstorableText as error:
         answer = errors.handle_http_error(error)
     else:
+        g.has_committed = True
         return response
     return add_security_headers(make_response(answer))  # it ran on the response replaced
+
+
+def after_commit(work: Callable[[], Generator[object, None, None]]) -> None:
+    """Do ``work()`` once this request has committed, in transactions of its own: a commit
+    after each step it yields (e.g. a batch of messages sent, portal/features/reminders/
+    outbox.py). Not done when the request rolls back; outside a request, not at all (the
+    command that calls it commits its own work)."""
+    if has_request_context():
+        g.setdefault("after_commit", []).append(work)
+
+
+def run_after_commit(_error: BaseException | None = None) -> None:
+    """Teardown: do the work ``after_commit`` asked for, if the request committed.
+
+    The response is made by now: a step that fails is rolled back and logged, and what it was
+    for waits for its next chance (the daily run sends what a page did not).
+    """
+    works = g.pop("after_commit", None)
+    has_committed = g.pop("has_committed", False)
+    if not works or not has_committed:
+        return
+    for work in works:
+        try:
+            with closing(work()) as steps:
+                for _step in steps:
+                    db.session.commit()
+        except Exception:  # noqa: BLE001 - the response is made: log, do not raise
+            db.session.rollback()
+            current_app.logger.exception("the work after a request's commit failed")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from portal.cli.reminders import run
 from portal.core.extensions import db
-from portal.features.reminders.operations import run
 from portal.models import ActivationCode, AuditEntry, OutboxMessage, User
 from tests.applications.helpers import soup, text_of
 from tests.conftest import csrf_token, post_form, sign_in

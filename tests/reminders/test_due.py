@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy import event, select
 
+from portal.cli.reminders import run
 from portal.core.extensions import db
-from portal.features.reminders.operations import run
 from portal.features.reminders.queries import due_reminders
 from portal.models import CommitmentApplication, StoredLetter
 from tests.applications.helpers import soup, submitted_application, text_of

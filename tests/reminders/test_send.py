@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from portal.cli.reminders import run
 from portal.core.extensions import db
-from portal.features.reminders.operations import run
 from portal.models import AuditEntry, OutboxMessage, Payment
 from tests.conftest import IS_POSTGRES
 

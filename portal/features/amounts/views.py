@@ -8,11 +8,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal import rules
+from portal.facts.departures import due_at_once
 from portal.facts.standing import employer_standing
 from portal.features.amounts import bp
 from portal.features.amounts.forms import DepartureForm, PayOnForm
 from portal.features.amounts.operations import DepartureError, record_departure
-from portal.features.amounts.queries import due_at_once, persons
+from portal.features.amounts.queries import persons
 from portal.features.amounts.schedule import schedule_rows, to_csv, to_xlsx
 from portal.labels import put_error
 from portal.util.clock import today

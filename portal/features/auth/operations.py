@@ -172,7 +172,7 @@ def activate_account(
     )
     address = (email or "").strip() or activation.email
     if address:
-        from portal.features.reminders.operations import set_email
+        from portal.features.reminders.addresses import set_email
 
         set_email(user, address, actor=user)
     return user

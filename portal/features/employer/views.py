@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from portal import rules
 from portal.core.paging import page_number
+from portal.facts.departures import due_at_once
 from portal.facts.standing import employer_programs, employer_standing
-from portal.features.amounts.queries import due_at_once
 from portal.features.employer import bp
 from portal.features.employer.forms import InviteForm
 from portal.features.employer.operations import MemberError, invite_finance_staff, remove_member

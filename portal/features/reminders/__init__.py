@@ -5,7 +5,3 @@ from flask import Blueprint
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
 from portal.features.reminders import views  # noqa: E402, F401 - registers the routes on bp
-from portal.features.reminders.operations import deliver_pending_after_request  # noqa: E402
-
-# A confirmation link queued by a request goes out once the request has committed.
-bp.teardown_app_request(deliver_pending_after_request)

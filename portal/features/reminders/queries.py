@@ -1,9 +1,10 @@
 """Who is due a reminder on a day, computed for every employer in a few set-based statements.
 
 The standings come from ``portal.facts.standing.standings`` (five statements whatever the
-number of employers: the monthly report's loader); a handful more read the employers' names,
-the people who receive reminders, the applications, the reviewers' queues, departures and
-what the outbox already holds. Nothing here runs one employer's page queries.
+number of employers: the monthly report's loader), what departures make due at once from
+``portal.facts.departures.dues_at_once`` (one); a handful more read the employers' names, the
+people who receive reminders, the applications, the reviewers' queues and what the outbox
+already holds. Nothing here runs one employer's page queries.
 """
 
 from __future__ import annotations
@@ -21,18 +22,16 @@ from sqlalchemy import Select, and_, bindparam, func, or_, select
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
 from portal.facts.cache import kept
+from portal.facts.departures import DueAtOnce, dues_at_once
 from portal.facts.standing import employers_where, standings
 from portal.models import (
     CommitmentApplication,
-    Departure,
     Employer,
     Membership,
     OutboxMessage,
-    PersonAssessment,
     StoredLetter,
     User,
 )
-from portal.rules.errors import RulesError
 from portal.rules.reminders import LATE_FEE, due_milestone
 from portal.rules.standing import Standing
 
@@ -122,52 +121,15 @@ def catch_up_context(
     }
 
 
-def _departures_due(
-    due_standings: dict[int, Standing], ids
-) -> dict[int, list[tuple[str, Decimal]]]:
-    """Per employer, each departed person's deferred unit part, due at once (one statement)."""
-    rows = db.session.execute(
-        select(
-            Departure.employer_id,
-            Departure.person_ref,
-            Departure.reason,
-            Departure.left_on,
-            PersonAssessment.month,
-            PersonAssessment.unit_amount,
-        )
-        .join(
-            PersonAssessment,
-            and_(
-                PersonAssessment.employer_id == Departure.employer_id,
-                PersonAssessment.person_ref == Departure.person_ref,
-            ),
-        )
-        .where(Departure.employer_id.in_(ids))
-        .order_by(Departure.employer_id, Departure.left_on, Departure.person_ref)
-    )
-    people: dict[tuple[int, str], dict[str, Any]] = {}
-    for employer_id, ref, reason, left_on, month, amount in rows:
-        if employer_id not in due_standings:
-            continue
-        person = people.setdefault(
-            (employer_id, ref), {"reason": reason, "left_on": left_on, "months": {}}
-        )
-        person["months"][month] = amount
-    result: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for (employer_id, ref), person in people.items():
-        standing = due_standings[employer_id]
-        months = {m: a for m, a in person["months"].items() if m in standing.period.months}
-        if not months:
-            continue
-        try:
-            settlement = standing.departure(
-                months, event=person["reason"], event_on=person["left_on"]
-            )
-        except RulesError:  # a row the rules cannot settle: the amounts page says why
-            continue
-        if settlement.amount > 0:
-            result[employer_id].append((ref, settlement.amount))
-    return result
+def _owed(due: DueAtOnce | None) -> list[tuple[str, Decimal]]:
+    """Each departed person who owes something at once, and how much."""
+    if due is None:
+        return []
+    return [
+        (item.departure.person_ref, item.settlement.amount)
+        for item in due.items
+        if item.settlement.amount > 0
+    ]
 
 
 # ------------------------------------------------------------------------- recipients
@@ -368,7 +330,7 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
             and due_milestone(period, on) is not None
         ):
             catch_up[employer_id] = standing
-    departures = _departures_due(catch_up, ids) if catch_up else {}
+    departures = dues_at_once(catch_up, agency_id=agency_id) if catch_up else {}
     dues: list[Due] = []
     for employer_id, standing in catch_up.items():
         name, code, deregistering = names[employer_id]
@@ -377,7 +339,7 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
             on=on,
             name=name,
             credit_code=code,
-            departures=departures.get(employer_id, []),
+            departures=_owed(departures.get(employer_id)),
             deregistering=bool(deregistering),
         )
         if context is not None:

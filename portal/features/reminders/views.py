@@ -7,14 +7,14 @@ from flask_login import current_user
 
 from portal.core.ratelimit import enforce
 from portal.features.reminders import bp
-from portal.features.reminders.forms import ConfirmEmailForm, EmailForm, RemindersForm
-from portal.features.reminders.operations import (
-    MAX_ATTEMPTS,
+from portal.features.reminders.addresses import (
     ReminderError,
     confirm_email,
     set_email,
     set_reminders,
 )
+from portal.features.reminders.forms import ConfirmEmailForm, EmailForm, RemindersForm
+from portal.features.reminders.outbox import MAX_ATTEMPTS
 from portal.features.reminders.queries import outbox_counts, outbox_page
 from portal.labels import error_message
 from portal.models.reminders import OUTBOX_STATUSES

@@ -1,30 +1,33 @@
-"""Reminders: queue what is due in the outbox, send what is queued; the person's address and
-switch.
+"""The outbox: queue rendered messages, then send what is queued, a batch at a time.
 
-``run(on)`` is what ``flask portal reminders send`` does once a day: it works out who is due
-(``queries.due_reminders``), writes one outbox row per (recipient, employer, kind, milestone)
-with the rendered message, in one transaction (a row that exists already is left alone: the
-unique key makes a reminder go out once), then sends the queued rows. Sending claims rows with
-``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that two runs at once on two machines never send
-one message twice; on SQLite (development) the first statement of a batch is a write, which
-holds a second run until the first commits. A message the server refused is retried by the
-next run, at most ``MAX_ATTEMPTS`` times in all; an unreachable server stops the run.
+``flask portal reminders send`` (portal/cli/reminders.py) runs it once a day: ``due_messages``
+works out who is due (``queries.due_reminders``) and what the outbox holds already; ``queue``
+writes one row per (recipient, employer, kind, milestone) with the rendered message (a row that
+exists already is left alone: the unique key makes a reminder go out once); ``deliver`` sends
+the queued rows a batch at a time, and the command commits after each batch (operations never
+commit, CONTRIBUTING.md). Sending claims rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so that two runs at once on two machines never send one message twice; on SQLite
+(development) the first statement of a batch is a write, which holds a second run until the
+first commits. A message the server refused is retried by the next run, at most
+``MAX_ATTEMPTS`` times in all; an unreachable server stops the run.
+
+A message that should not wait for the daily run (an address's confirmation link) is queued
+with ``queue_message``; ``deliver_after_request`` sends it once the request has committed
+(``portal.web.hooks.after_commit``).
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
-from flask import current_app, g, has_request_context
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -34,23 +37,16 @@ from portal.core import audit, mail
 from portal.core.extensions import db
 from portal.features.reminders.messages import locale_of, render
 from portal.features.reminders.queries import Due, Recipient, due_reminders, existing_keys
-from portal.models import OutboxMessage, User
-from portal.rules.errors import DomainError
+from portal.models import OutboxMessage
 from portal.util import clock
+from portal.web.hooks import after_commit
 
 log = logging.getLogger("portal.reminders")
 MAX_ATTEMPTS = 3
 BATCH = 100
-CONFIRMATION_SALT = "portal.email-confirmation"
 
 
-class ReminderError(DomainError):
-    """A refused change: confirmation_invalid, confirmation_expired."""
-
-    kind = "reminders"
-
-
-# ------------------------------------------------------------------------- a run
+# ------------------------------------------------------------------------- what is due
 
 
 @contextmanager
@@ -95,21 +91,16 @@ class RunReport:
         }
 
 
-def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> RunReport:
-    """Queue every reminder due on ``on`` and send what is queued (commits per batch)."""
+def due_messages(
+    on: date, *, dry_run: bool = False, agency_id: int | None = None
+) -> tuple[list[Due], RunReport]:
+    """Every reminder due on ``on``, and a report noting each message: new, or skipped (the
+    outbox holds it already). Reads only."""
     report = RunReport(on=on, dry_run=dry_run)
     with no_cyclic_gc():
         dues = due_reminders(on, agency_id=agency_id)
         _count(dues, existing_keys(dues), report)
-    if dry_run:
-        db.session.rollback()
-        return report
-    # Rendering makes short-lived garbage (some of it in cycles): collected as usual.
-    report.queued = queue(dues, on, skip=report.existing)
-    db.session.commit()
-    del dues
-    deliver(report)
-    return report
+    return dues, report
 
 
 def _count(dues: list[Due], existing: set[tuple], report: RunReport) -> None:
@@ -143,6 +134,22 @@ def queue(dues: list[Due], on: date, *, skip: set[tuple] = frozenset()) -> int:
     for start in range(0, len(rows), 1000):
         _insert_new(rows[start : start + 1000])
     return len(rows)
+
+
+def queue_message(
+    kind: str,
+    milestone: str,
+    context: dict[str, Any],
+    recipient: Recipient,
+    *,
+    employer_id: int | None = None,
+) -> OutboxMessage:
+    """Write one rendered message to the outbox, to send with the next batch (or at once:
+    ``deliver_after_request``)."""
+    message = OutboxMessage(**_row(kind, milestone, employer_id, context, recipient, clock.today()))
+    db.session.add(message)
+    db.session.flush()
+    return message
 
 
 def _row(
@@ -185,21 +192,20 @@ def _insert_new(rows: list[dict[str, Any]]) -> None:
 # ------------------------------------------------------------------------- sending
 
 
-def deliver(report: RunReport | None = None, *, only_ids: list[int] | None = None) -> RunReport:
-    """Send the queued messages (and those to retry), a batch per transaction.
-
-    Records in ``report`` what was sent and what failed; ``report.unreachable`` says why the
-    run stopped when the server could not be reached.
+def deliver(
+    report: RunReport, *, only_ids: list[int] | None = None
+) -> Generator[list[OutboxMessage], None, None]:
+    """Send the queued messages (and those to retry), a batch at a time: each batch is
+    claimed, sent and recorded in ``report`` (what was sent, what failed), then yielded for the
+    caller to commit before the next is claimed. ``report.unreachable`` says why the sending
+    stopped when the server could not be reached (the batch's untried messages are failed).
+    ``only_ids``: these messages only.
     """
-    report = report or RunReport(on=clock.today(), dry_run=False)
     backend = mail.connection()
     is_open = False
     after_id = 0
     try:
-        while True:
-            claimed = _claim(after_id, only_ids)
-            if not claimed:
-                break
+        while claimed := _claim(after_id, only_ids):
             after_id = claimed[-1].id
             for index, message in enumerate(claimed):
                 try:
@@ -211,16 +217,15 @@ def deliver(report: RunReport | None = None, *, only_ids: list[int] | None = Non
                     report.unreachable = str(error)
                     for untried in claimed[index:]:
                         _failed(untried, f"mail server unreachable: {error}", report)
-                    db.session.commit()
-                    return report
-            db.session.commit()
+                    yield claimed
+                    return
+            yield claimed
     finally:
         if is_open:
             try:
                 backend.close()
             except (OSError, smtplib.SMTPException):
                 log.warning("closing the mail connection failed", exc_info=True)
-    return report
 
 
 def _claim(after_id: int, only_ids: list[int] | None) -> list[OutboxMessage]:
@@ -316,127 +321,18 @@ def _note(report: RunReport, key: tuple, message: OutboxMessage, status: str) ->
     entry["status"] = status
 
 
-# ------------------------------------------------------------------------- the person's address
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT)
-
-
-def confirmation_token(user: User) -> str:
-    return _serializer().dumps([user.id, user.email])
-
-
-def set_email(user: User, email: str | None, *, actor: User) -> OutboxMessage | None:
-    """Give ``user`` a new address (unconfirmed) and queue the link that confirms it.
-
-    The same unconfirmed address again sends a new link; the same confirmed one changes
-    nothing; an empty one removes the address. Returns the queued confirmation, if any.
-    """
-    email = normalise_email(email)
-    if email == user.email and user.email_confirmed_at is not None:
-        return None
-    previous = user.email
-    user.email = email
-    user.email_confirmed_at = None
-    audit.record(
-        actor,
-        "email.remove" if email is None else "email.change",
-        obj=user,
-        details={"user_id": user.id, "from": previous, "to": email},
-    )
-    if email is None:
-        return None
-    return _queue_confirmation(user)
-
-
-def _queue_confirmation(user: User) -> OutboxMessage:
-    from flask import url_for
-
-    moment = clock.now()
-    milestone = hashlib.sha256(f"{user.email}|{moment.isoformat()}".encode()).hexdigest()[:24]
-    recipient = Recipient(user.id, user.username, user.display_name, user.email, user.locale)
-    from portal.features.reminders.messages import link_context
-
-    with link_context():
-        link = url_for("reminders.confirm", token=confirmation_token(user), _external=True)
-    context = {
-        "link": link,
-        "email": user.email,
-        "username": user.username,
-        "valid_days": current_app.config["EMAIL_CONFIRMATION_DAYS"],
-    }
-    row = _row("email_confirmation", milestone, None, context, recipient, clock.today())
-    message = OutboxMessage(**row)
-    db.session.add(message)
-    db.session.flush()
-    deliver_after_request(message)
-    return message
-
-
-def normalise_email(email: str | None) -> str | None:
-    """Trim; the domain in lower case (the local part is the server's business)."""
-    email = (email or "").strip()
-    if not email:
-        return None
-    local, _at, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
-
-
-def confirm_email(token: str) -> User:
-    """Confirm the address the token was sent to; it never signs anyone in.
-
-    :raise ReminderError: the token is not one of ours, is too old, or its address is no
-        longer the account's.
-    """
-    max_age = current_app.config["EMAIL_CONFIRMATION_DAYS"] * 86400
-    try:
-        user_id, email = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise ReminderError("confirmation_expired", field="token") from None
-    except (BadSignature, ValueError, TypeError):
-        raise ReminderError("confirmation_invalid", field="token") from None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.email != email:
-        raise ReminderError("confirmation_invalid", field="token")
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = clock.now()
-        audit.record(user, "email.confirm", obj=user, details={"user_id": user.id, "to": email})
-    return user
-
-
-def set_reminders(user: User, enabled: bool, *, actor: User) -> None:
-    """Turn the person's reminders on or off."""
-    if user.reminders_enabled == enabled:
-        return
-    user.reminders_enabled = enabled
-    audit.record(
-        actor,
-        "reminders.turn_on" if enabled else "reminders.turn_off",
-        obj=user,
-        details={"user_id": user.id},
-    )
-
-
 # ------------------------------------------------------------------------- right away
 
 
 def deliver_after_request(message: OutboxMessage) -> None:
     """Send ``message`` once the request has committed (a confirmation should not wait for
     the daily run); without a request the next run sends it."""
-    if has_request_context():
-        g.setdefault("outbox_after_request", []).append(message.id)
+    after_commit(partial(_deliver_now, message.id))
 
 
-def deliver_pending_after_request(_error: BaseException | None = None) -> None:
-    """Teardown: send what this request queued and committed (a failure waits for the run)."""
-    ids = g.pop("outbox_after_request", None) if has_request_context() else None
-    if not ids:
-        return
-    try:
-        report = deliver(only_ids=ids)
-        if report.unreachable:
-            log.warning("mail server unreachable; the next run retries: %s", report.unreachable)
-    except Exception:  # noqa: BLE001 - the page has answered; the daily run retries
-        db.session.rollback()
-        log.exception("sending a confirmation after the request failed")
+def _deliver_now(message_id: int) -> Generator[list[OutboxMessage], None, None]:
+    """Send one message (a failure waits for the daily run)."""
+    report = RunReport(on=clock.today(), dry_run=False)
+    yield from deliver(report, only_ids=[message_id])
+    if report.unreachable:
+        log.warning("mail server unreachable; the next run retries: %s", report.unreachable)

@@ -21,6 +21,7 @@ from portal.util import clock
 from tests.deferral.test_loader import counted_statements
 from tests.reports.helpers import assess, build_world, standings_statements
 
+# The seed's order (内医保办发〔2022〕19号 五; DOMAIN.md §8.3): other systems read by position.
 HEADERS = [
     "统一社会信用代码",
     "单位名称",
@@ -29,9 +30,9 @@ HEADERS = [
     "医保单位编号",
     "险种类型代码",
     "缓缴人数",
-    "缓缴金额",
     "缓缴所属期起",
     "缓缴所属期止",
+    "缓缴金额",
     "缓缴期限",
     "传输时间",
 ]
@@ -73,9 +74,9 @@ def test_csv_columns_order_and_cells(make, fixed_now):
             world.e1.insurance_unit_number,
             "310",
             "10",
-            "1000.00",
             "202207",
             "202209",
+            "1000.00",
             "20221031",
             "20220815100304",
         ],
@@ -87,9 +88,9 @@ def test_csv_columns_order_and_cells(make, fixed_now):
             world.e2.insurance_unit_number,
             "310",
             "5",
-            "500.00",
             "202208",
             "202210",
+            "500.00",
             "20221130",
             "20220815100304",
         ],
@@ -108,8 +109,8 @@ def test_xlsx_cells_are_numbers_and_dates(make, fixed_now):
     assert e1[0].value == world.e1.credit_code and e1[0].data_type == "s"
     assert (e1[2].value, e1[5].value) == ("66", "310")  # codes stay text
     assert e1[6].value == 10
-    assert e1[7].value == 1000 and e1[7].number_format == "#,##0.00"
-    assert (e1[8].value, e1[9].value) == ("202207", "202209")
+    assert (e1[7].value, e1[8].value) == ("202207", "202209")
+    assert e1[9].value == 1000 and e1[9].number_format == "#,##0.00"
     assert e1[10].is_date and e1[10].value == datetime(2022, 10, 31)
     assert e1[10].number_format == "yyyymmdd"
     assert e1[11].is_date and e1[11].value == datetime(2022, 8, 15, 10, 3, 4)
@@ -121,7 +122,7 @@ def test_xlsx_cells_are_numbers_and_dates(make, fixed_now):
         "SD-B",
         world.e5.insurance_unit_number,
     ]
-    assert rows[3][7].value == 200
+    assert rows[3][9].value == 200
 
 
 def test_the_current_figures_are_those_of_the_export_dates_month(make):
@@ -224,3 +225,34 @@ def test_the_list_costs_one_statement_more_than_the_standings(make):
     assert len(rows) == 2 + 6
     assert len(few) == len(more) == standings_statements(ON, agency_id) + 1
     assert len(more) == 6, "\n\n".join(more)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_other_systems_read_each_column_by_its_position(make, fixed_now, file_format):
+    """The seed's order, cell by cell: 缓缴所属期起/止 come before 缓缴金额 (五; §8.3)."""
+    world = build_world(make)
+    exported = export_tax_list(
+        ON, agency=world.agency, since_last=False, file_format=file_format, actor=None
+    )
+    if file_format == "csv":
+        header, e1 = parse_csv(exported.content)[:2]
+    else:
+        sheet = load_workbook(io.BytesIO(exported.content)).active
+        header, e1 = ([cell.value for cell in row] for row in sheet.iter_rows(max_row=2))
+        e1 = [str(v) if isinstance(v, int) else v for v in e1]
+    by_position = {
+        0: ("统一社会信用代码", world.e1.credit_code),
+        1: ("单位名称", "甲一有限公司"),
+        2: ("缓缴类型", "66"),
+        3: ("医保经办机构代码", "SD-A"),
+        4: ("医保单位编号", world.e1.insurance_unit_number),
+        5: ("险种类型代码", "310"),
+        6: ("缓缴人数", "10"),
+        7: ("缓缴所属期起", "202207"),
+        8: ("缓缴所属期止", "202209"),
+        9: ("缓缴金额", "1000.00" if file_format == "csv" else "1000"),
+        10: ("缓缴期限", "20221031" if file_format == "csv" else datetime(2022, 10, 31)),
+    }
+    assert len(header) == len(e1) == 12 and header[11] == "传输时间"
+    for position, (name, value) in by_position.items():
+        assert (header[position], e1[position]) == (name, value), position

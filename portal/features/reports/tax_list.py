@@ -133,7 +133,8 @@ def last_sent_fingerprints(*, agency_id: int | None = None) -> dict[int, str]:
 # ---------------------------------------------------------------------------------------- the table
 
 # The bureau's column names (内医保办发〔2022〕19号 五), in its order: a data format shared with
-# another system, the same in every interface language.
+# another system, the same in every interface language. Other systems read the columns by
+# position: 缓缴所属期起/止 come before 缓缴金额, as in the notice's table.
 TAX_LIST_HEADERS = (
     "统一社会信用代码",
     "单位名称",
@@ -142,9 +143,9 @@ TAX_LIST_HEADERS = (
     "医保单位编号",
     "险种类型代码",
     "缓缴人数",
-    "缓缴金额",
     "缓缴所属期起",
     "缓缴所属期止",
+    "缓缴金额",
     "缓缴期限",
     "传输时间",
 )
@@ -181,9 +182,9 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime) -> Table:
                 row.unit_number,
                 fmt.insurance_type.value,
                 row.headcount,
-                row.unit_amount,
                 fmt.month(row.period_start),
                 fmt.month(row.period_end),
+                row.unit_amount,
                 row.deadline,
                 local,
             ]

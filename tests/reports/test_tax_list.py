@@ -180,6 +180,7 @@ def test_each_export_is_recorded_with_one_audit_row(make, fixed_now):
     assert len(entries) == 1
     assert entries[0].actor_id == reviewer.id and entries[0].object_id == str(export.id)
     assert entries[0].details["rows"] == 2 and entries[0].details["agency"] == "SD-A"
+    assert entries[0].details["awaiting_assessment"] == 0  # E1 and E2 are assessed
 
 
 def _since_last(agency):
@@ -256,3 +257,61 @@ def test_other_systems_read_each_column_by_its_position(make, fixed_now, file_fo
     assert len(header) == len(e1) == 12 and header[11] == "传输时间"
     for position, (name, value) in by_position.items():
         assert (header[position], e1[position]) == (name, value), position
+
+
+def _unassessed_employer(make, world):
+    """E6: listed in agency A, a contribution base and the region's rates, August not assessed
+    (the estimate would be 20,000.00 x 7% = 1,400.00)."""
+    region = world.agency.region
+    region.unit_medical_rate, region.maternity_rate = Decimal("0.06"), Decimal("0.01")
+    e6 = make.employer(
+        world.agency, name="甲六有限公司", contribution_base_amount=Decimal("20000.00")
+    )
+    make.commit()
+    return e6
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_unassessed_month_is_sent_blank_never_as_an_estimate(make, fixed_now, file_format):
+    """内医保办发〔2022〕19号 五 1: the daily sharing goes out before the assessments; 缓缴人数
+    and 缓缴金额 are 当期数 of the unit part, which only the assessment gives."""
+    world = build_world(make)
+    e6 = _unassessed_employer(make, world)
+
+    def e6_cells() -> list:
+        exported = export_tax_list(
+            ON, agency=world.agency, since_last=False, file_format=file_format, actor=None
+        )
+        if file_format == "csv":
+            rows = parse_csv(exported.content)[1:]
+        else:
+            sheet = load_workbook(io.BytesIO(exported.content)).active
+            rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        (row,) = [row for row in rows if row[0] == e6.credit_code]
+        return row
+
+    blank = "" if file_format == "csv" else None
+    cells = e6_cells()
+    assert (cells[6], cells[9]) == (blank, blank)  # 缓缴人数, 缓缴金额
+    assert (cells[7], cells[8]) == ("202207", "202209")  # the period is known all the same
+    # Once the agency assesses August, the month's assessed figures go (五 2).
+    assess(e6, "2022-08", 8, "1300")
+    make.commit()
+    cells = e6_cells()
+    if file_format == "csv":
+        assert (cells[6], cells[9]) == ("8", "1300.00")
+    else:
+        assert (cells[6], cells[9]) == (8, 1300)
+
+
+def test_the_rows_say_which_month_awaits_its_assessment(make):
+    world = build_world(make)
+    e6 = _unassessed_employer(make, world)
+    rows = {r.employer_id: r for r in tax_list_rows(ON, agency_id=world.agency.id)}
+    assert (rows[e6.id].headcount, rows[e6.id].unit_amount) == (None, None)
+    assert rows[e6.id].is_awaiting_assessment
+    assert not rows[world.e1.id].is_awaiting_assessment
+    assert (rows[world.e1.id].headcount, rows[world.e1.id].unit_amount) == (10, Decimal("1000"))
+    # July is outside E2's period (08–10): zero, and nothing to wait for.
+    july = {r.employer_id: r for r in tax_list_rows(date(2022, 7, 20), agency_id=world.agency.id)}
+    assert not july[world.e2.id].is_awaiting_assessment

@@ -3,7 +3,7 @@
 
 内医保办发〔2022〕19号 五 fixes the deferral type (66) and names the insurance-type code table;
 the formats of its months and dates are the portal's readings. Who is on it is
-``is_on_tax_list``.
+``is_on_tax_list``; what its 缓缴人数 and 缓缴金额 say is ``current_figures``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,33 @@ def is_on_tax_list(s: Standing) -> bool:
         and not s.has_opted_out
         and s.period is not None
     )
+
+
+@dataclass(frozen=True)
+class CurrentFigures:
+    """缓缴人数 and 缓缴金额 of one contribution month (当期数), as the bureau receives them."""
+
+    headcount: int | None  # None: sent blank
+    unit_amount: Decimal | None  # None: sent blank
+    is_awaiting_assessment: bool  # the month is deferred but the agency has not assessed it
+
+
+def current_figures(s: Standing, month: str) -> CurrentFigures:
+    """Say what the 缓缴清单 sends as 当期数 of ``month`` ("YYYY-MM") for an employer on it.
+
+    Only the agency's assessment of the month is a figure (内医保办发〔2022〕19号 五: 缓缴人数
+    and 缓缴金额 只涉及单位缴纳部分, 当期数): the assessed headcount and unit amount. A deferred
+    month not assessed yet goes blank, never as an estimate from the contribution base: the
+    daily sharing goes out before the assessments are pushed (五 1), the monthly one carries
+    the assessed figures of the month before (五 2). A month outside the period defers nobody
+    and nothing: zero.
+    """
+    line = next((line for line in s.lines if line.month == month), None)
+    if line is None:
+        return CurrentFigures(0, Decimal(0), is_awaiting_assessment=False)
+    if line.source != "assessment":
+        return CurrentFigures(None, None, is_awaiting_assessment=True)
+    return CurrentFigures(line.headcount, line.unit_amount, is_awaiting_assessment=False)
 
 
 @dataclass(frozen=True)

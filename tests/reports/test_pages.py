@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from tests.conftest import post_form, sign_in
-from tests.reports.helpers import build_world
+from tests.reports.helpers import assess, build_world
 
 
 def soup(response) -> BeautifulSoup:
@@ -86,6 +86,29 @@ def test_a_reviewer_gets_their_agency_only_and_404_for_another(client, make):
     assert load_workbook(io.BytesIO(response.get_data())).active.max_row == 1
     assert client.get("/reports/monthly?agency=SD-B").status_code == 404
     assert client.get("/reports/monthly.csv?month=2022-07&agency=SD-B").status_code == 404
+
+
+def test_the_list_page_names_the_rows_still_awaiting_their_assessment(client, make):
+    """Their 缓缴人数 and 缓缴金额 go blank (内医保办发〔2022〕19号 五 1): the page says how many
+    and which, in the reviewer's agency, for the list's date (today: August 2022)."""
+    world = build_world(make)
+    waiting = make.employer(world.agency, name="甲六有限公司", insurance_unit_number="U-A6")
+    make.employer(world.other_agency, name="乙二有限公司")  # another agency's
+    sign_in(client, _staff(make, world))
+    section = soup(client.get("/reports/tax-list")).select_one("#awaiting-assessment")
+    assert section is not None
+    assert "2022-08" in section.select_one("#awaiting-count").get_text()
+    assert [int(n.get_text()) for n in section.select("#awaiting-count strong")] == [1, 3]
+    rows = section.select("tbody tr")
+    assert [[td.get_text(strip=True) for td in tr.select("td")] for tr in rows] == [
+        ["甲六有限公司", waiting.credit_code, "SD-A", "U-A6"]
+    ]
+    # Assessed: nothing waits any more.
+    assess(waiting, "2022-08", 3, "300")
+    make.commit()
+    section = soup(client.get("/reports/tax-list")).select_one("#awaiting-assessment")
+    assert section.select("tbody tr") == []
+    assert [int(n.get_text()) for n in section.select("#awaiting-count strong")] == [0, 3]
 
 
 def test_the_list_form_asks_for_a_date(client, make):

@@ -21,6 +21,7 @@ from portal.util import clock
 from tests.deferral.test_loader import counted_statements
 from tests.reports.helpers import assess, build_world, standings_statements
 
+# The seed's order (内医保办发〔2022〕19号 五; DOMAIN.md §8.3): other systems read by position.
 HEADERS = [
     "统一社会信用代码",
     "单位名称",
@@ -29,9 +30,9 @@ HEADERS = [
     "医保单位编号",
     "险种类型代码",
     "缓缴人数",
-    "缓缴金额",
     "缓缴所属期起",
     "缓缴所属期止",
+    "缓缴金额",
     "缓缴期限",
     "传输时间",
 ]
@@ -73,9 +74,9 @@ def test_csv_columns_order_and_cells(make, fixed_now):
             world.e1.insurance_unit_number,
             "310",
             "10",
-            "1000.00",
             "202207",
             "202209",
+            "1000.00",
             "20221031",
             "20220815100304",
         ],
@@ -87,9 +88,9 @@ def test_csv_columns_order_and_cells(make, fixed_now):
             world.e2.insurance_unit_number,
             "310",
             "5",
-            "500.00",
             "202208",
             "202210",
+            "500.00",
             "20221130",
             "20220815100304",
         ],
@@ -108,8 +109,8 @@ def test_xlsx_cells_are_numbers_and_dates(make, fixed_now):
     assert e1[0].value == world.e1.credit_code and e1[0].data_type == "s"
     assert (e1[2].value, e1[5].value) == ("66", "310")  # codes stay text
     assert e1[6].value == 10
-    assert e1[7].value == 1000 and e1[7].number_format == "#,##0.00"
-    assert (e1[8].value, e1[9].value) == ("202207", "202209")
+    assert (e1[7].value, e1[8].value) == ("202207", "202209")
+    assert e1[9].value == 1000 and e1[9].number_format == "#,##0.00"
     assert e1[10].is_date and e1[10].value == datetime(2022, 10, 31)
     assert e1[10].number_format == "yyyymmdd"
     assert e1[11].is_date and e1[11].value == datetime(2022, 8, 15, 10, 3, 4)
@@ -121,7 +122,7 @@ def test_xlsx_cells_are_numbers_and_dates(make, fixed_now):
         "SD-B",
         world.e5.insurance_unit_number,
     ]
-    assert rows[3][7].value == 200
+    assert rows[3][9].value == 200
 
 
 def test_the_current_figures_are_those_of_the_export_dates_month(make):
@@ -179,6 +180,7 @@ def test_each_export_is_recorded_with_one_audit_row(make, fixed_now):
     assert len(entries) == 1
     assert entries[0].actor_id == reviewer.id and entries[0].object_id == str(export.id)
     assert entries[0].details["rows"] == 2 and entries[0].details["agency"] == "SD-A"
+    assert entries[0].details["awaiting_assessment"] == 0  # E1 and E2 are assessed
 
 
 def _since_last(agency):
@@ -224,3 +226,92 @@ def test_the_list_costs_one_statement_more_than_the_standings(make):
     assert len(rows) == 2 + 6
     assert len(few) == len(more) == standings_statements(ON, agency_id) + 1
     assert len(more) == 6, "\n\n".join(more)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_other_systems_read_each_column_by_its_position(make, fixed_now, file_format):
+    """The seed's order, cell by cell: 缓缴所属期起/止 come before 缓缴金额 (五; §8.3)."""
+    world = build_world(make)
+    exported = export_tax_list(
+        ON, agency=world.agency, since_last=False, file_format=file_format, actor=None
+    )
+    if file_format == "csv":
+        header, e1 = parse_csv(exported.content)[:2]
+    else:
+        sheet = load_workbook(io.BytesIO(exported.content)).active
+        header, e1 = ([cell.value for cell in row] for row in sheet.iter_rows(max_row=2))
+        e1 = [str(v) if isinstance(v, int) else v for v in e1]
+    by_position = {
+        0: ("统一社会信用代码", world.e1.credit_code),
+        1: ("单位名称", "甲一有限公司"),
+        2: ("缓缴类型", "66"),
+        3: ("医保经办机构代码", "SD-A"),
+        4: ("医保单位编号", world.e1.insurance_unit_number),
+        5: ("险种类型代码", "310"),
+        6: ("缓缴人数", "10"),
+        7: ("缓缴所属期起", "202207"),
+        8: ("缓缴所属期止", "202209"),
+        9: ("缓缴金额", "1000.00" if file_format == "csv" else "1000"),
+        10: ("缓缴期限", "20221031" if file_format == "csv" else datetime(2022, 10, 31)),
+    }
+    assert len(header) == len(e1) == 12 and header[11] == "传输时间"
+    for position, (name, value) in by_position.items():
+        assert (header[position], e1[position]) == (name, value), position
+
+
+def _unassessed_employer(make, world):
+    """E6: listed in agency A, a contribution base and the region's rates, August not assessed
+    (the estimate would be 20,000.00 x 7% = 1,400.00)."""
+    region = world.agency.region
+    region.unit_medical_rate, region.maternity_rate = Decimal("0.06"), Decimal("0.01")
+    e6 = make.employer(
+        world.agency, name="甲六有限公司", contribution_base_amount=Decimal("20000.00")
+    )
+    make.commit()
+    return e6
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_unassessed_month_is_sent_blank_never_as_an_estimate(make, fixed_now, file_format):
+    """内医保办发〔2022〕19号 五 1: the daily sharing goes out before the assessments; 缓缴人数
+    and 缓缴金额 are 当期数 of the unit part, which only the assessment gives."""
+    world = build_world(make)
+    e6 = _unassessed_employer(make, world)
+
+    def e6_cells() -> list:
+        exported = export_tax_list(
+            ON, agency=world.agency, since_last=False, file_format=file_format, actor=None
+        )
+        if file_format == "csv":
+            rows = parse_csv(exported.content)[1:]
+        else:
+            sheet = load_workbook(io.BytesIO(exported.content)).active
+            rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        (row,) = [row for row in rows if row[0] == e6.credit_code]
+        return row
+
+    blank = "" if file_format == "csv" else None
+    cells = e6_cells()
+    assert (cells[6], cells[9]) == (blank, blank)  # 缓缴人数, 缓缴金额
+    assert (cells[7], cells[8]) == ("202207", "202209")  # the period is known all the same
+    # Once the agency assesses August, the month's assessed figures go (五 2).
+    assess(e6, "2022-08", 8, "1300")
+    make.commit()
+    cells = e6_cells()
+    if file_format == "csv":
+        assert (cells[6], cells[9]) == ("8", "1300.00")
+    else:
+        assert (cells[6], cells[9]) == (8, 1300)
+
+
+def test_the_rows_say_which_month_awaits_its_assessment(make):
+    world = build_world(make)
+    e6 = _unassessed_employer(make, world)
+    rows = {r.employer_id: r for r in tax_list_rows(ON, agency_id=world.agency.id)}
+    assert (rows[e6.id].headcount, rows[e6.id].unit_amount) == (None, None)
+    assert rows[e6.id].is_awaiting_assessment
+    assert not rows[world.e1.id].is_awaiting_assessment
+    assert (rows[world.e1.id].headcount, rows[world.e1.id].unit_amount) == (10, Decimal("1000"))
+    # July is outside E2's period (08–10): zero, and nothing to wait for.
+    july = {r.employer_id: r for r in tax_list_rows(date(2022, 7, 20), agency_id=world.agency.id)}
+    assert not july[world.e2.id].is_awaiting_assessment

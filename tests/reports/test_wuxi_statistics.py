@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.features.reports.wuxi_2020 import STATISTICS_HEADERS
@@ -43,6 +44,7 @@ def _world(make):
             over_collected_amount=Decimal("4000.00"),
             decided_by_id=owner.id,
             submission_token="t" * 32,
+            decided_at=datetime(2020, 3, 20, 2, tzinfo=UTC),  # 10:00 in China
         )
     )
     reviewer = make.user(staff_role="reviewer", agency=agency)
@@ -63,6 +65,37 @@ def test_the_table_has_the_annex_columns_and_figures(app, client, make):
     assert cells[8] == "12,345.60"
     # through March: two enterprises (not the 机关事业单位), 203 insured, 2 months x 4,000 x 2
     assert cells[11:15] == ["2", "203", "1", "1.60"]
+
+
+def _refunded_or_offset(client, month: str) -> str:
+    page = client.get(f"/reports/wuxi-2020?month={month}")
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    cells = [td.get_text(strip=True) for td in soup.select("#statistics tbody td")]
+    return cells[13]  # 退费/代扣企业数
+
+
+def test_a_choice_counts_from_the_end_of_the_month_it_was_made(app, client, make):
+    """Counts as at the end of the month reported (DOMAIN.md §8.4; the table's figures run to
+    the end of the month before 报送时间, 锡医保服务〔2020〕11号 三（六）附表): a refund chosen on
+    2020-06-15 is not in the tables of February to June, and is from July's."""
+    reviewer = _world(make)
+    choice = db.session.scalars(select(ReturnChoice)).one()
+    choice.decided_at = datetime(2020, 6, 15, 2, tzinfo=UTC)
+    make.commit()
+    sign_in(client, reviewer)
+    counts = {m: _refunded_or_offset(client, m) for m in ("2020-02", "2020-03", "2020-06")}
+    assert counts == {"2020-02": "0", "2020-03": "0", "2020-06": "0"}
+    assert _refunded_or_offset(client, "2020-07") == "1"
+    # The month ends at midnight in China: 2020-06-30 23:30 there is June's.
+    choice.decided_at = datetime(2020, 6, 30, 15, 30, tzinfo=UTC)
+    make.commit()
+    assert (_refunded_or_offset(client, "2020-06"), _refunded_or_offset(client, "2020-07")) == (
+        "0",
+        "1",
+    )
+    choice.decided_at = datetime(2020, 6, 30, 16, 30, tzinfo=UTC)  # 2020-07-01 00:30 in China
+    make.commit()
+    assert _refunded_or_offset(client, "2020-07") == "0"
 
 
 def test_the_xlsx_keeps_money_as_numbers_in_wan_yuan(app, client, make):

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from portal import rules
-from portal.rules.exchange import is_on_tax_list
-from portal.rules.standing import DecisionFact, EmployerFacts, standing
+from portal.rules.exchange import CurrentFigures, current_figures, is_on_tax_list
+from portal.rules.standing import AssessmentFact, DecisionFact, EmployerFacts, standing
 
 #: A listed small enterprise in a region with a reserve of 10 months (内19 一).
 LISTED = EmployerFacts(
@@ -123,3 +123,16 @@ def test_a_deferred_employer_without_a_period_is_not_on_the_list():
     )
     assert s.is_deferred and s.period is None
     assert not is_on_tax_list(s)
+
+
+def test_the_figures_sent_are_the_assessed_ones_never_an_estimate():
+    """缓缴人数 and 缓缴金额 are 当期数 of the unit part (内19 五): the assessment of the month
+    (五 2), blank until there is one (五 1: the list goes out before the assessments), zero
+    outside the period."""
+    program = rules.load_program("inner-mongolia-2022")
+    assessed = [AssessmentFact("2022-07", Decimal("812.50"), Decimal("200"), 4)]
+    s = standing(program, LISTED, None, assessed, [], ON)
+    assert s.lines[1].source == "estimate"  # August: what the pages show, not what is sent
+    assert current_figures(s, "2022-07") == CurrentFigures(4, Decimal("812.50"), False)
+    assert current_figures(s, "2022-08") == CurrentFigures(None, None, True)
+    assert current_figures(s, "2022-10") == CurrentFigures(0, Decimal(0), False)

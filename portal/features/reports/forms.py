@@ -42,7 +42,10 @@ class TaxListForm(BaseForm):
     on = _DateField(
         _l("List as of (date)"),
         validators=[InputRequired(DATE_MESSAGE)],
-        description=_l("The persons and amount are those of this date's contribution month."),
+        description=_l(
+            "The persons and amount are the agency's assessment of this date's contribution"
+            " month, blank while that month is not assessed."
+        ),
     )
     agency = SelectField(_l("Agency"), validate_choice=False)
     since_last = BooleanField(

@@ -75,6 +75,8 @@ def export_tax_list(
             "on": on.isoformat(),
             "since_last": since_last,
             "rows": len(rows),
+            # rows sent with 缓缴人数 and 缓缴金额 blank for want of an assessment (五 1)
+            "awaiting_assessment": sum(row.is_awaiting_assessment for row in rows),
             "format": file_format,
             "sha256": export.file_sha256,
         },

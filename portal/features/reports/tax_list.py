@@ -19,9 +19,12 @@ from portal.core.extensions import db
 from portal.facts.standing import employers_where, standings
 from portal.features.reports.files import Column, Table
 from portal.models import Agency, Employer, TaxListExportRow
-from portal.rules.exchange import TaxListFormat, is_on_tax_list, tax_list_format
-
-ZERO = Decimal(0)
+from portal.rules.exchange import (
+    TaxListFormat,
+    current_figures,
+    is_on_tax_list,
+    tax_list_format,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class TaxListRow:
     period_start: str
     period_end: str
     deadline: date
+    # The month is deferred but not assessed yet: 缓缴人数 and 缓缴金额 go blank.
+    is_awaiting_assessment: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -84,10 +89,8 @@ def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]
         s = listed.get(employer_id)
         if s is None:
             continue
-        line = next((line for line in s.lines if line.month == month), None)
-        # 当期数: the standing's line of the month (the agency's assessment, else the estimate
-        # from the contribution base, as on the employer's pages; persons only when assessed).
-        in_period = line is not None
+        # 当期数: the agency's assessment of the month, never an estimate (blank until assessed).
+        figures = current_figures(s, month)
         rows.append(
             TaxListRow(
                 employer_id=employer_id,
@@ -96,15 +99,37 @@ def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]
                 agency_code=agency_code,
                 unit_number=unit_number or "",
                 month=month,
-                # A month outside the period defers nobody and nothing (当期数 is zero).
-                headcount=line.headcount if in_period else 0,
-                unit_amount=line.unit_amount if in_period else ZERO,
+                headcount=figures.headcount,
+                unit_amount=figures.unit_amount,
                 period_start=s.period.start,
                 period_end=s.period.end,
                 deadline=s.period.deadline,
+                is_awaiting_assessment=figures.is_awaiting_assessment,
             )
         )
     return sorted(rows, key=lambda r: (r.agency_code, r.credit_code))
+
+
+#: The page lists at most this many rows awaiting their assessment (the file has them all).
+AWAITING_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class AwaitingAssessment:
+    """The rows of the list whose month the agency has not assessed yet (blank figures)."""
+
+    month: str  # the contribution month of 当期数
+    total: int  # rows on the list
+    count: int  # rows awaiting their assessment
+    rows: list[TaxListRow]  # the first ``AWAITING_SHOWN`` of them, as the file orders them
+
+
+def awaiting_assessment(on: date, *, agency_id: int | None = None) -> AwaitingAssessment:
+    """The rows of the 缓缴清单 on ``on`` whose 缓缴人数 and 缓缴金额 go blank for want of the
+    agency's assessment (内医保办发〔2022〕19号 五 1): the list's statements, nothing more."""
+    rows = tax_list_rows(on, agency_id=agency_id)
+    waiting = [row for row in rows if row.is_awaiting_assessment]
+    return AwaitingAssessment(f"{on:%Y-%m}", len(rows), len(waiting), waiting[:AWAITING_SHOWN])
 
 
 def last_sent_fingerprints(*, agency_id: int | None = None) -> dict[int, str]:
@@ -133,7 +158,8 @@ def last_sent_fingerprints(*, agency_id: int | None = None) -> dict[int, str]:
 # ---------------------------------------------------------------------------------------- the table
 
 # The bureau's column names (内医保办发〔2022〕19号 五), in its order: a data format shared with
-# another system, the same in every interface language.
+# another system, the same in every interface language. Other systems read the columns by
+# position: 缓缴所属期起/止 come before 缓缴金额, as in the notice's table.
 TAX_LIST_HEADERS = (
     "统一社会信用代码",
     "单位名称",
@@ -142,9 +168,9 @@ TAX_LIST_HEADERS = (
     "医保单位编号",
     "险种类型代码",
     "缓缴人数",
-    "缓缴金额",
     "缓缴所属期起",
     "缓缴所属期止",
+    "缓缴金额",
     "缓缴期限",
     "传输时间",
 )
@@ -181,9 +207,9 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime) -> Table:
                 row.unit_number,
                 fmt.insurance_type.value,
                 row.headcount,
-                row.unit_amount,
                 fmt.month(row.period_start),
                 fmt.month(row.period_end),
+                row.unit_amount,
                 row.deadline,
                 local,
             ]

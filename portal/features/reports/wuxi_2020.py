@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from portal import rules
 from portal.core.extensions import db
 from portal.features.reports.files import Column, Table
+from portal.features.reports.monthly import end_of_day
 from portal.models import Agency, Assessment, Employer, PoolingRegion, ReturnChoice
-from portal.rules.months import add_months
+from portal.rules.months import add_months, last_day
 
 STATISTICS_PROGRAM = "wuxi-2020"
 
@@ -29,12 +30,14 @@ class StatisticsRow:
     program_id: str
     starts_on: date  # 生效时间: the program's first day in the region (rules/data/regions.yaml)
     totals: rules.ReductionTotals
-    refund_or_offset_employers: int  # 退费/代扣企业数: employers that chose refund or offset
+    # 退费/代扣企业数: employers that had chosen refund or offset by the end of the month reported
+    refund_or_offset_employers: int
 
 
 def reduction_statistics(report_month: str, *, agency_id: int | None = None) -> list[StatisticsRow]:
-    """The 附表's rows for ``report_month`` (报送时间): figures through the month before, one row
-    per region running wuxi-2020, over the agency's employers (or all). Two statements."""
+    """The 附表's rows for ``report_month`` (报送时间): figures through the month before and
+    counts as at its end, one row per region running wuxi-2020, over the agency's employers
+    (or all). Two statements."""
     through = add_months(report_month, -1)
     regions = [
         r
@@ -64,6 +67,8 @@ def reduction_statistics(report_month: str, *, agency_id: int | None = None) -> 
         .where(Assessment.employer_id.in_(scope), Assessment.month.in_(months))
     ):
         assessed[row[0]].append(rules.AssessedMonth(*row[1:]))
+    # 退费/代扣企业数 as at the end of the month reported, like the other counts: a choice made
+    # later is not in an earlier month's table (midnight in China ends the month).
     chose = dict(
         db.session.execute(
             select(Agency.region_id, func.count(func.distinct(ReturnChoice.employer_id)))
@@ -72,6 +77,7 @@ def reduction_statistics(report_month: str, *, agency_id: int | None = None) -> 
             .where(
                 ReturnChoice.employer_id.in_(scope),
                 ReturnChoice.program_id == STATISTICS_PROGRAM,
+                ReturnChoice.decided_at < end_of_day(last_day(through)),
             )
             .group_by(Agency.region_id)
         ).all()

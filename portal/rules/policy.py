@@ -144,6 +144,8 @@ class DeferralByApplication:
     catch_up_by: Param[str] | None = None
     # The target review time in working days (a reading: the 2020 texts set none).
     review_working_days: Param[int] | None = None
+    # The last month a deferral may start with, where the window has no end (a reading).
+    last_start_month: Param[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -477,8 +479,15 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             "documents_required",
             "catch_up_by",
             "review_working_days",
+            "last_start_month",
         }
     )
+    if deferral.data.get("window_end") is None and not deferral.has("last_start_month"):
+        raise deferral.error(
+            "is missing: a deferral window with no end needs the last month a deferral may "
+            "start with",
+            "last_start_month",
+        )
     return dict(
         unit_types=unit_types,
         unit_rates=unit_rates,
@@ -505,6 +514,9 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             _maybe(deferral, "documents_required", as_bool),
             _maybe(deferral, "catch_up_by", one_of("last_day_of_month_after_period")),
             _maybe(deferral, "review_working_days", as_positive_int),
+            deferral.param("last_start_month", as_month, reading=True)
+            if deferral.has("last_start_month")
+            else None,
         ),
     )
 

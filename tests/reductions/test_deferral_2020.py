@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.facts.standing import employer_standing
 from portal.models import AuditEntry, CommitmentApplication
+from portal.rules import deferral_lengths, deferral_start_months, load_program
 from tests.applications.helpers import multipart_post
 from tests.conftest import post_form, sign_in
 from tests.files import png
@@ -125,6 +126,23 @@ def test_seven_months_and_a_missing_letter_are_refused(app, client, world):
     files_path = f"/e/{employer.id}/applications/deferral-2020/files"
     post_form(client, f"/e/{employer.id}/applications/deferral-2020/submit", token_from=files_path)
     assert db.session.scalar(select(CommitmentApplication.status)) == "draft"
+
+
+@pytest.mark.parametrize(("key", "program_id"), [("linyi", "linyi-2020"), ("wuxi", "wuxi-2020")])
+def test_the_form_offers_exactly_the_months_the_rules_accept(client, world, key, program_id):
+    employers, users = world
+    employer = employers[key]
+    sign_in(client, users[key])
+    page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020"))
+    offered = [i["value"] for i in page.select("input[name=start_month]")]
+    lengths = [int(i["value"]) for i in page.select("input[name=months]")]
+    program = load_program(program_id)
+    assert offered == deferral_start_months(program)
+    assert lengths == deferral_lengths(program)
+    # a month the rules refuse is not a choice: the form refuses it before the rules are asked
+    refused = _apply(client, employer, start_month="2021-01", months="1", employees_agreed="y")
+    assert refused.status_code == 400
+    assert db.session.scalar(select(CommitmentApplication)) is None
 
 
 def test_wuxi_needs_the_employees_agreement(app, client, world):

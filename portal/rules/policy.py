@@ -148,6 +148,12 @@ class DeferralByApplication:
     last_start_month: Param[str] | None = None
 
 
+#: What an application may be required to carry before it is sent: the signed commitment letter
+#: (承诺书, online or on paper), or at least one uploaded application letter, commitment letter
+#: or form (the 2020 deferral by application).
+APPLICATION_DOCUMENTS = ("signed_commitment_letter", "uploaded_letter")
+
+
 @dataclass(frozen=True)
 class Program:
     """One program's policy values, each with the clause it comes from."""
@@ -172,6 +178,8 @@ class Program:
     arrears: ArrearsRule | None = None
     fund_reserve_months_above: Param[Decimal] | None = None
     review_working_days: Param[int] | None = None
+    # What a commitment application must carry before it is sent (APPLICATION_DOCUMENTS).
+    application_documents: Param[tuple[str, ...]] | None = None
     departure: Param[str] | None = None
     deregistration: Param[str] | None = None
     benefits: Param[str] | None = None
@@ -224,6 +232,7 @@ _DEFERRAL_KEYS = {
     "arrears",
     "fund_reserve_months_above",
     "review_working_days",
+    "application_documents",
     "departure",
     "deregistration",
     "benefits",
@@ -420,6 +429,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
         arrears=arrears,
         fund_reserve_months_above=root.optional_param("fund_reserve_months_above", as_decimal),
         review_working_days=root.optional_param("review_working_days", as_positive_int),
+        application_documents=root.param("application_documents", subset_of(APPLICATION_DOCUMENTS)),
         departure=root.param("departure", one_of("pay_person_deferred_unit_part")),
         deregistration=root.param(
             "deregistration", one_of("pay_all_deferred_before_deregistration")

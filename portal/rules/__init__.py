@@ -7,6 +7,12 @@ Every legal value lives in a policy file next to the clause it comes from
 from __future__ import annotations
 
 from ._schema import Param
+from .applications import (
+    RequiredDocument,
+    missing_documents,
+    required_documents,
+    review_working_days,
+)
 from .check import CheckReport, check_policy_files
 from .classification import (
     Check,
@@ -54,7 +60,9 @@ from .reductions import (
     ReductionTotals,
     ReturnDecision,
     ReturnOption,
+    deferral_lengths,
     deferral_request,
+    deferral_start_months,
     deferred_months,
     offset_schedule,
     over_collected,
@@ -108,6 +116,7 @@ __all__ = [
     "RateMonth",
     "RateTable",
     "RegionPrograms",
+    "RequiredDocument",
     "ReturnDecision",
     "ReturnOption",
     "RulesError",
@@ -119,8 +128,10 @@ __all__ = [
     "check_eligibility",
     "check_policy_files",
     "classify",
+    "deferral_lengths",
     "deferral_period",
     "deferral_request",
+    "deferral_start_months",
     "deferred_months",
     "departure_due",
     "deregistration_due",
@@ -128,6 +139,7 @@ __all__ = [
     "is_working_day",
     "late_days",
     "load_program",
+    "missing_documents",
     "normalise_uscc",
     "offset_schedule",
     "over_collected",
@@ -139,7 +151,9 @@ __all__ = [
     "return_decision",
     "return_options",
     "region_programs",
+    "required_documents",
     "review_due_date",
+    "review_working_days",
     "to_fen",
     "unit_rate",
     "unit_type_for",

@@ -144,6 +144,14 @@ class DeferralByApplication:
     catch_up_by: Param[str] | None = None
     # The target review time in working days (a reading: the 2020 texts set none).
     review_working_days: Param[int] | None = None
+    # The last month a deferral may start with, where the window has no end (a reading).
+    last_start_month: Param[str] | None = None
+
+
+#: What an application may be required to carry before it is sent: the signed commitment letter
+#: (承诺书, online or on paper), or at least one uploaded application letter, commitment letter
+#: or form (the 2020 deferral by application).
+APPLICATION_DOCUMENTS = ("signed_commitment_letter", "uploaded_letter")
 
 
 @dataclass(frozen=True)
@@ -170,6 +178,8 @@ class Program:
     arrears: ArrearsRule | None = None
     fund_reserve_months_above: Param[Decimal] | None = None
     review_working_days: Param[int] | None = None
+    # What a commitment application must carry before it is sent (APPLICATION_DOCUMENTS).
+    application_documents: Param[tuple[str, ...]] | None = None
     departure: Param[str] | None = None
     deregistration: Param[str] | None = None
     benefits: Param[str] | None = None
@@ -222,6 +232,7 @@ _DEFERRAL_KEYS = {
     "arrears",
     "fund_reserve_months_above",
     "review_working_days",
+    "application_documents",
     "departure",
     "deregistration",
     "benefits",
@@ -418,6 +429,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
         arrears=arrears,
         fund_reserve_months_above=root.optional_param("fund_reserve_months_above", as_decimal),
         review_working_days=root.optional_param("review_working_days", as_positive_int),
+        application_documents=root.param("application_documents", subset_of(APPLICATION_DOCUMENTS)),
         departure=root.param("departure", one_of("pay_person_deferred_unit_part")),
         deregistration=root.param(
             "deregistration", one_of("pay_all_deferred_before_deregistration")
@@ -477,8 +489,15 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             "documents_required",
             "catch_up_by",
             "review_working_days",
+            "last_start_month",
         }
     )
+    if deferral.data.get("window_end") is None and not deferral.has("last_start_month"):
+        raise deferral.error(
+            "is missing: a deferral window with no end needs the last month a deferral may "
+            "start with",
+            "last_start_month",
+        )
     return dict(
         unit_types=unit_types,
         unit_rates=unit_rates,
@@ -505,6 +524,9 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             _maybe(deferral, "documents_required", as_bool),
             _maybe(deferral, "catch_up_by", one_of("last_day_of_month_after_period")),
             _maybe(deferral, "review_working_days", as_positive_int),
+            deferral.param("last_start_month", as_month, reading=True)
+            if deferral.has("last_start_month")
+            else None,
         ),
     )
 

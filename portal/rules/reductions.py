@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from ._schema import Param
 from .errors import InvalidInput, NotApplicable
 from .months import add_months, check_month, last_day, month_of, month_span
-from .policy import Program, load_program
+from .policy import DeferralByApplication, Program, load_program
 from .quote import ZERO, _amount, to_fen
 
 RETURN_OPTIONS = {
@@ -180,14 +181,35 @@ def over_collected(
     )
 
 
+def _deferral_rule(program: Program) -> DeferralByApplication:
+    if program.kind != "reduction" or program.deferral is None:
+        raise NotApplicable(f"{program.id} has no deferral by application", field="program_id")
+    return program.deferral
+
+
+def deferral_start_months(program: Program) -> list[str]:
+    """The months a 2020 deferral may start with, in order: from the window's first month to its
+    last start month (Linyi: 2020-12, a reading) or, without one, the window's last month
+    (Wuxi: 2020-12, 锡医保服务〔2020〕11号 三（一）). The form offers these and no others."""
+    rule = _deferral_rule(program)
+    last = rule.last_start_month or rule.window_end
+    assert last is not None  # noqa: S101 - the policy loader requires one of the two
+    return month_span(rule.window_start.value, last.value)
+
+
+def deferral_lengths(program: Program) -> list[int]:
+    """How many months a 2020 deferral may run: 1 to the program's maximum (最长6个月)."""
+    return list(range(1, _deferral_rule(program).max_months.value + 1))
+
+
 def deferral_request(
     program_id: str, *, start_month: str, months: int, applied_on: date | None = None
 ) -> DeferralRequest:
-    """Check a 2020 deferral application: at most the program's maximum months, within its
-    window, applied for while applications are taken (``applied_on``), no late fee."""
+    """Check a 2020 deferral application: at most the program's maximum months, starting with one
+    of ``deferral_start_months`` and within the program's window, applied for while applications
+    are taken (``applied_on``), no late fee."""
     program = reduction_program(program_id)
-    rule = program.deferral
-    assert rule is not None  # noqa: S101
+    rule = _deferral_rule(program)
     start = check_month(start_month, "start_month")
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
         raise InvalidInput("months must be a whole number of 1 or more", field="months")
@@ -199,11 +221,20 @@ def deferral_request(
             field="months",
         )
     end = add_months(start, months - 1)
-    if start < rule.window_start.value or (rule.window_end and end > rule.window_end.value):
-        window = f"{rule.window_start.value}..{rule.window_end.value if rule.window_end else ''}"
+    starts = deferral_start_months(program)
+    if start < starts[0]:
+        bound: Param[str] | None = rule.window_start
+    elif start > starts[-1]:
+        bound = rule.last_start_month or rule.window_end
+    elif rule.window_end is not None and end > rule.window_end.value:
+        bound = rule.window_end
+    else:
+        bound = None
+    if bound is not None:
+        ends_by = f", ending by {rule.window_end.value}" if rule.window_end else ""
         raise InvalidInput(
-            f"Deferred months must lie within {window} "
-            f"({(rule.window_end or rule.window_start).ref})",
+            f"A deferral starts with a month from {starts[0]} to {starts[-1]}{ends_by} "
+            f"({bound.ref})",
             code="month_outside_program",
             field="start_month",
         )
@@ -626,7 +657,9 @@ __all__ = [
     "RateMonth",
     "RateTable",
     "ReturnDecision",
+    "deferral_lengths",
     "deferral_request",
+    "deferral_start_months",
     "last_day",
     "offset_schedule",
     "over_collected",

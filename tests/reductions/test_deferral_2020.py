@@ -4,6 +4,7 @@ or returns it with a reason (临医保发〔2020〕28号 操作细则 一（二�
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.facts.standing import employer_standing
 from portal.models import AuditEntry, CommitmentApplication
+from portal.rules import deferral_lengths, deferral_start_months, load_program
 from tests.applications.helpers import multipart_post
 from tests.conftest import post_form, sign_in
 from tests.files import png
@@ -113,6 +115,20 @@ def test_a_returned_application_shows_the_reason_and_can_be_corrected(app, clien
     assert _apply(client, employer, months="3").status_code == 302
     rounds = list(db.session.scalars(select(CommitmentApplication.round)))
     assert sorted(rounds) == [1, 2]
+    second = db.session.scalar(
+        select(CommitmentApplication).where(CommitmentApplication.round == 2)
+    )
+    # the new round starts from the returned one's answers and a copy of its letter
+    assert (second.reference[:8], second.defer_start, second.defer_months) == (
+        "DA-2020-",
+        "2020-03",
+        3,
+    )
+    assert [f.original_name for f in second.evidence] == ["缓缴申请书.png"]
+    started = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "deferral2020.resubmit_start")
+    )
+    assert started.details == {"reference": second.reference, "round": 2}
 
 
 def test_seven_months_and_a_missing_letter_are_refused(app, client, world):
@@ -125,6 +141,54 @@ def test_seven_months_and_a_missing_letter_are_refused(app, client, world):
     files_path = f"/e/{employer.id}/applications/deferral-2020/files"
     post_form(client, f"/e/{employer.id}/applications/deferral-2020/submit", token_from=files_path)
     assert db.session.scalar(select(CommitmentApplication.status)) == "draft"
+
+
+def test_a_sent_application_is_due_in_three_working_days_and_says_what_it_asks(app, client, world):
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    assert _upload_and_send(client, employer).status_code == 302
+    again = post_form(
+        client,
+        f"/e/{employer.id}/applications/deferral-2020/submit",
+        token_from=f"/e/{employer.id}/applications/",
+    )
+    assert again.status_code == 302  # a second click shows what the first sent
+    application = db.session.scalar(select(CommitmentApplication))
+    # Friday 2020-03-20 + 3 working days (reading review_working_days, 操作细则 二（二）2)
+    assert application.due_on == date(2020, 3, 25)
+    sent = list(
+        db.session.scalars(select(AuditEntry).where(AuditEntry.action == "deferral2020.submit"))
+    )
+    assert [entry.details for entry in sent] == [
+        {"reference": application.reference, "months": "2020-03 x 4", "due_on": "2020-03-25"}
+    ]
+
+
+def test_the_commitment_start_page_of_a_2020_employer_names_the_review_time(client, world):
+    employers, users = world
+    sign_in(client, users["linyi"])
+    page = _soup(client.get(f"/e/{employers['linyi'].id}/applications/"))
+    lead = page.select_one(".lead").get_text()
+    assert "None" not in lead and "3个工作日" in lead  # it said "None个工作日"
+
+
+@pytest.mark.parametrize(("key", "program_id"), [("linyi", "linyi-2020"), ("wuxi", "wuxi-2020")])
+def test_the_form_offers_exactly_the_months_the_rules_accept(client, world, key, program_id):
+    employers, users = world
+    employer = employers[key]
+    sign_in(client, users[key])
+    page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020"))
+    offered = [i["value"] for i in page.select("input[name=start_month]")]
+    lengths = [int(i["value"]) for i in page.select("input[name=months]")]
+    program = load_program(program_id)
+    assert offered == deferral_start_months(program)
+    assert lengths == deferral_lengths(program)
+    # a month the rules refuse is not a choice: the form refuses it before the rules are asked
+    refused = _apply(client, employer, start_month="2021-01", months="1", employees_agreed="y")
+    assert refused.status_code == 400
+    assert db.session.scalar(select(CommitmentApplication)) is None
 
 
 def test_wuxi_needs_the_employees_agreement(app, client, world):

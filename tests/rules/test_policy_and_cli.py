@@ -143,6 +143,25 @@ def test_missing_key_is_a_policy_error_not_a_key_error(policy_copy) -> None:
     assert info.value.key == "review_working_days" and "missing" in info.value.problem
 
 
+def test_a_deferral_window_without_end_needs_a_last_start_month(policy_copy) -> None:
+    path = policy_copy / "programs" / "linyi-2020.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  last_start_month:\n")
+    end = text.index("  applications_until:\n")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(rules.PolicyError) as info:
+        parse_program(path)
+    assert info.value.key == "deferral.last_start_month" and "missing" in info.value.problem
+
+
+def test_an_unknown_application_document_is_refused(policy_copy) -> None:
+    path = policy_copy / "programs" / "jiangsu-2022.yaml"
+    _break(path, "value: [signed_commitment_letter]", "value: [business_licence]")
+    with pytest.raises(rules.PolicyError) as info:
+        parse_program(path)
+    assert info.value.key == "application_documents.value[0]"
+
+
 def test_reading_without_explanation_is_refused(policy_copy) -> None:
     path = policy_copy / "programs" / "shandong-2022.yaml"
     _break(

@@ -29,8 +29,7 @@ from portal.features.applications.operations import (
 from portal.features.applications.queries import evidence_of_employer, latest_round
 from portal.features.applications.views import receive_uploads
 from portal.labels import error_message, put_error
-from portal.rules import deferred_months, load_program
-from portal.rules.months import month_span
+from portal.rules import deferral_lengths, deferral_start_months, deferred_months, load_program
 from portal.util import clock
 from portal.util.numbers import parse_id
 from portal.web.forms import ConfirmForm
@@ -43,15 +42,11 @@ def _program_or_none(employer) -> str | None:
 
 
 def _form(program_id: str, formdata=...) -> Deferral2020Form:
+    """The form, offering the start months and lengths the program accepts (portal.rules)."""
     form = Deferral2020Form() if formdata is ... else Deferral2020Form(formdata=formdata)
-    rule = load_program(program_id).deferral
-    end = rule.window_end.value if rule.window_end else f"{rule.window_start.value[:4]}-12"
-    form.start_month.choices = [
-        SelectChoice(m, m) for m in month_span(rule.window_start.value, end)
-    ]
-    form.months.choices = [
-        SelectChoice(str(n), str(n)) for n in range(1, int(rule.max_months.value) + 1)
-    ]
+    program = load_program(program_id)
+    form.start_month.choices = [SelectChoice(m, m) for m in deferral_start_months(program)]
+    form.months.choices = [SelectChoice(str(n), str(n)) for n in deferral_lengths(program)]
     return form
 
 

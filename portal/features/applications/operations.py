@@ -1,12 +1,18 @@
-"""Commitment applications (告知承诺制, 鲁医保发〔2022〕21号 四; DOMAIN.md §7.3): state changes.
+"""Applications to the agency: state changes. Two kinds share the row, the uploads, the review
+queue and the audit: the commitment application (告知承诺制, 鲁医保发〔2022〕21号 四; DOMAIN.md
+§7.3) and the 2020 deferral by application (临医保发〔2020〕28号 操作细则 二（二）;
+锡医保服务〔2020〕11号 三（一））.
 
 One row per round. A draft keeps every answer as it is given, so leaving and coming back
 resumes it; signing renders the letter once; submitting is a guarded draft → submitted
-transition, so a double submit gives one application.
+transition, so a double submit gives one application. Both kinds open a round (``_open``) and
+send it (``_send``) through one skeleton; an ``ApplicationKind`` holds what differs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -33,14 +39,16 @@ from portal.rules import (
     classify,
     deferral_request,
     load_program,
+    missing_documents,
     parse_uscc,
     review_due_date,
+    review_working_days,
 )
 from portal.rules import standing as standing_rules
 from portal.rules.errors import DomainError
-from portal.util import clock
 
 OPEN_STATUSES = ("draft", "submitted")
+DEFERRAL_KIND = "deferral_2020"
 
 
 class ApplicationError(DomainError):
@@ -98,15 +106,206 @@ def missing_answers(application: CommitmentApplication) -> list[str]:
     return missing
 
 
-def review_working_days(program_id: str) -> int:
-    """The review time (鲁医保发〔2022〕21号 四; a named reading where a source is silent)."""
-    program = load_program(program_id)
-    param = program.review_working_days
-    if param is None and program.deferral is not None:  # a 2020 deferral by application
-        param = program.deferral.review_working_days
-    if param is None:
-        raise NotApplicable(f"{program_id} has no commitment review", field="program_id")
-    return int(param.value)
+# ------------------------------------------------------------- one skeleton for both kinds
+
+
+@dataclass(frozen=True)
+class ApplicationKind:
+    """What differs between the two kinds of application; opening and sending are shared."""
+
+    key: str  # CommitmentApplication.kind
+    action: str  # the audit rows' prefix: <action>.start, .resubmit_start, .submit
+    reference: str  # the reference's prefix: <reference>-<year>-<id>
+    # (code, detail) of every reason the employer may not open a round after ``latest``
+    refusals: Callable[[Employer, str, CommitmentApplication | None], list[tuple[str, str]]]
+    # The answers a round starts with: its first, or those of the rejected round ``latest``
+    first_answers: Callable[[Employer, CommitmentApplication | None], dict[str, object]]
+    # Raise ApplicationError when the answers are not ready to send
+    check_answers: Callable[[CommitmentApplication, date], None]
+    # What the submission's audit row says besides the reference and the due date
+    submit_details: Callable[[CommitmentApplication], dict[str, object]]
+
+
+def _commitment_refusals(
+    employer: Employer, _program_id: str, latest: CommitmentApplication | None
+) -> list[tuple[str, str]]:
+    if latest is None and employer.list_status == "listed":
+        return [("listed", "")]
+    return refusals(employer)
+
+
+def _commitment_answers(
+    employer: Employer, latest: CommitmentApplication | None
+) -> dict[str, object]:
+    if latest is None:
+        return {"unit_kind": parse_uscc(employer.credit_code).unit_kind}
+    return {name: getattr(latest, name) for name in COMMITMENT_ANSWERS}
+
+
+def _deferral_refusals(
+    employer: Employer, program_id: str, _latest: CommitmentApplication | None
+) -> list[tuple[str, str]]:
+    return deferral_refusals(employer, program_id)
+
+
+def _deferral_answers(
+    employer: Employer, latest: CommitmentApplication | None
+) -> dict[str, object]:
+    carried = {} if latest is None else {name: getattr(latest, name) for name in DEFERRAL_ANSWERS}
+    return {"unit_kind": employer.unit_kind, **carried}
+
+
+def _check_deferral_answers(application: CommitmentApplication, today: date) -> None:
+    check_deferral(
+        application,
+        start_month=application.defer_start,
+        months=application.defer_months,
+        reason=application.defer_reason,
+        employees_agreed=bool(application.employees_agreed),
+        today=today,
+    )
+
+
+COMMITMENT_ANSWERS = (
+    "unit_kind",
+    "industry",
+    "industry_code",
+    "employees",
+    "revenue_amount",
+    "assets_amount",
+    "computed_size",
+)
+DEFERRAL_ANSWERS = ("defer_start", "defer_months", "defer_reason", "employees_agreed")
+
+COMMITMENT = ApplicationKind(
+    key="commitment",
+    action="commitment",
+    reference="CA",
+    refusals=_commitment_refusals,
+    first_answers=_commitment_answers,
+    check_answers=lambda application, _today: _require_complete(application),
+    submit_details=lambda application: {"round": application.round},
+)
+DEFERRAL_2020 = ApplicationKind(
+    key=DEFERRAL_KIND,
+    action="deferral2020",
+    reference="DA",
+    refusals=_deferral_refusals,
+    first_answers=_deferral_answers,
+    check_answers=_check_deferral_answers,
+    submit_details=lambda a: {"months": f"{a.defer_start} x {a.defer_months}"},
+)
+
+#: The refusal for a required document the application does not carry (portal.rules.applications).
+MISSING_DOCUMENT = {
+    "signed_commitment_letter": ("not_signed", "sign"),
+    "uploaded_letter": ("documents_required", "files"),
+}
+
+
+def _open(
+    employer: Employer, kind: ApplicationKind, program_id: str, *, actor: User, today: date
+) -> CommitmentApplication:
+    """Return the employer's open application of ``kind``, or start its next round: a first one
+    with ``kind.first_answers``, after a rejection one with the rejected round's answers and
+    copies of its files.
+
+    :raise ApplicationError: the first of ``kind.refusals``.
+    """
+    latest, next_round = latest_and_next_round(employer, kind.key)
+    if latest is not None and latest.status != "rejected":
+        return latest
+    refused = kind.refusals(employer, program_id, latest)
+    if refused:
+        raise ApplicationError(refused[0][0], detail=refused[0][1])
+    application = CommitmentApplication(
+        employer=employer,
+        round=next_round,
+        status="draft",
+        kind=kind.key,
+        program_id=program_id,
+        **kind.first_answers(employer, latest),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:
+        # A double click: another request opened this round at the same moment and won.
+        return latest_round(employer, kind.key)
+    application.reference = f"{kind.reference}-{today.year}-{application.id:06d}"
+    if latest is not None:
+        _copy_evidence(latest, application)
+    db.session.flush()
+    audit.record(
+        actor,
+        f"{kind.action}.resubmit_start" if latest else f"{kind.action}.start",
+        employer_id=employer.id,
+        obj=application,
+        details={"reference": application.reference, "round": application.round},
+    )
+    return application
+
+
+def _send(
+    application: CommitmentApplication, kind: ApplicationKind, *, actor: User, today: date
+) -> bool:
+    """Send a draft of ``kind`` for review, due the program's review time from ``today``;
+    return False when it had already been sent.
+
+    :raise ApplicationError: not a draft, answers not ready, or a required document missing.
+    :raise AlreadySubmitted: another request submitted it at the same moment (stale version).
+    """
+    if application.status == "submitted":
+        return False
+    _require_draft(application)
+    kind.check_answers(application, today)
+    program = load_program(application.program_id)
+    missing = missing_documents(
+        program, is_signed=is_signed(application), uploaded_files=len(application.evidence)
+    )
+    if missing:
+        code, field = MISSING_DOCUMENT[missing[0].key]
+        raise ApplicationError(code, field=field)
+    days = review_working_days(program)
+    if days is None:
+        raise NotApplicable(f"{program.id} has no review by the agency", field="program_id")
+    application.status = "submitted"
+    application.submitted_at = utcnow()
+    if actor.is_staff:  # filed at the hall: that reviewer may not decide it (features/review)
+        application.filed_by_staff_id = actor.id
+    application.due_on = review_due_date(today, days)
+    try:
+        db.session.flush()  # UPDATE ... WHERE version = <read>: one of two submits wins
+    except StaleDataError as error:
+        raise AlreadySubmitted() from error
+    audit.record(
+        actor,
+        f"{kind.action}.submit",
+        employer_id=application.employer_id,
+        obj=application,
+        details={
+            "reference": application.reference,
+            **kind.submit_details(application),
+            "due_on": application.due_on.isoformat(),
+        },
+    )
+    return True
+
+
+def _copy_evidence(source: CommitmentApplication, target: CommitmentApplication) -> None:
+    """A new round starts with copies of the last round's files (each round keeps its own)."""
+    for earlier in source.evidence:
+        copy_name = files.new_stored_name()
+        files.copy(earlier.stored_name, copy_name)
+        target.evidence.append(
+            EvidenceFile(
+                original_name=earlier.original_name,
+                stored_name=copy_name,
+                content_type=earlier.content_type,
+                size_bytes=earlier.size_bytes,
+                sha256=earlier.sha256,
+            )
+        )
 
 
 # ------------------------------------------------------------------------------- drafts
@@ -120,51 +319,7 @@ def open_draft(employer: Employer, *, actor: User, today: date) -> CommitmentApp
 
     :raise ApplicationError: the employer is on the list, or may not apply at all.
     """
-    latest, next_round = latest_and_next_round(employer)
-    if latest is not None and latest.status != "rejected":
-        return latest
-    if latest is None and employer.list_status == "listed":
-        raise ApplicationError("listed")
-    refused = refusals(employer)
-    if refused:
-        raise ApplicationError(refused[0][0], detail=refused[0][1])
-    application = CommitmentApplication(
-        employer=employer,
-        round=next_round,
-        status="draft",
-        program_id=employer.program_id,
-    )
-    if latest is None:
-        application.unit_kind = parse_uscc(employer.credit_code).unit_kind
-    else:
-        for name in (
-            "unit_kind",
-            "industry",
-            "industry_code",
-            "employees",
-            "revenue_amount",
-            "assets_amount",
-            "computed_size",
-        ):
-            setattr(application, name, getattr(latest, name))
-    try:
-        with db.session.begin_nested():
-            db.session.add(application)
-    except IntegrityError:
-        # A double click: another request opened this round at the same moment and won.
-        return latest_round(employer)
-    application.reference = f"CA-{today.year}-{application.id:06d}"
-    if latest is not None:
-        _copy_evidence(latest, application)
-    db.session.flush()
-    audit.record(
-        actor,
-        "commitment.resubmit_start" if latest else "commitment.start",
-        employer_id=employer.id,
-        obj=application,
-        details={"reference": application.reference, "round": application.round},
-    )
-    return application
+    return _open(employer, COMMITMENT, employer.program_id, actor=actor, today=today)
 
 
 def _require_draft(application: CommitmentApplication) -> None:
@@ -411,41 +566,13 @@ def submit(application: CommitmentApplication, *, actor: User, today: date) -> b
     :raise ApplicationError: not signed, answers missing, not eligible, or decided already.
     :raise AlreadySubmitted: another request submitted it at the same moment (stale version).
     """
-    if application.status == "submitted":
-        return False
-    _require_draft(application)
-    _require_complete(application)
-    if not is_signed(application):
-        raise ApplicationError("not_signed", field="sign")
-    application.status = "submitted"
-    application.submitted_at = utcnow()
-    if actor.is_staff:  # filed at the hall: that reviewer may not decide it (features/review)
-        application.filed_by_staff_id = actor.id
-    application.due_on = review_due_date(today, review_working_days(application.program_id))
-    try:
-        db.session.flush()  # UPDATE ... WHERE version = <read>: one of two submits wins
-    except StaleDataError as error:
-        raise AlreadySubmitted() from error
-    audit.record(
-        actor,
-        "commitment.submit",
-        employer_id=application.employer_id,
-        obj=application,
-        details={
-            "reference": application.reference,
-            "round": application.round,
-            "due_on": application.due_on.isoformat(),
-        },
-    )
-    return True
+    return _send(application, COMMITMENT, actor=actor, today=today)
 
 
 # ------------------------------------------------------------------- 2020 deferral by application
 # 临医保发〔2020〕28号 操作细则 一（二）、二（二）; 锡医保服务〔2020〕11号 三（一）.
 # The same row, uploads,
 # submission, review queue and audit as a commitment application, with kind "deferral_2020".
-
-DEFERRAL_KIND = "deferral_2020"
 
 
 def deferral_refusals(employer: Employer, program_id: str) -> list[tuple[str, str]]:
@@ -465,56 +592,7 @@ def open_deferral_draft(
 
     :raise ApplicationError: the employer may not apply.
     """
-    latest, next_round = latest_and_next_round(employer, DEFERRAL_KIND)
-    if latest is not None and latest.status != "rejected":
-        return latest
-    refused = deferral_refusals(employer, program_id)
-    if refused:
-        raise ApplicationError(refused[0][0], detail=refused[0][1])
-    application = CommitmentApplication(
-        employer=employer,
-        round=next_round,
-        status="draft",
-        kind=DEFERRAL_KIND,
-        program_id=program_id,
-        unit_kind=employer.unit_kind,
-    )
-    if latest is not None:
-        for name in ("defer_start", "defer_months", "defer_reason", "employees_agreed"):
-            setattr(application, name, getattr(latest, name))
-    try:
-        with db.session.begin_nested():
-            db.session.add(application)
-    except IntegrityError:  # a double click opened this round at the same moment and won
-        return latest_round(employer, DEFERRAL_KIND)
-    application.reference = f"DA-{today.year}-{application.id:06d}"
-    if latest is not None:
-        _copy_evidence(latest, application)
-    db.session.flush()
-    audit.record(
-        actor,
-        "deferral2020.resubmit_start" if latest else "deferral2020.start",
-        employer_id=employer.id,
-        obj=application,
-        details={"reference": application.reference, "round": application.round},
-    )
-    return application
-
-
-def _copy_evidence(source: CommitmentApplication, target: CommitmentApplication) -> None:
-    """A new round starts with copies of the last round's files (each round keeps its own)."""
-    for earlier in source.evidence:
-        copy_name = files.new_stored_name()
-        files.copy(earlier.stored_name, copy_name)
-        target.evidence.append(
-            EvidenceFile(
-                original_name=earlier.original_name,
-                stored_name=copy_name,
-                content_type=earlier.content_type,
-                size_bytes=earlier.size_bytes,
-                sha256=earlier.sha256,
-            )
-        )
+    return _open(employer, DEFERRAL_2020, program_id, actor=actor, today=today)
 
 
 def check_deferral(
@@ -609,39 +687,4 @@ def submit_deferral(application: CommitmentApplication, *, actor: User, today: d
     :raise ApplicationError: answers missing, no uploaded letter where the program needs one.
     :raise AlreadySubmitted: another request submitted it at the same moment (stale version).
     """
-    if application.status == "submitted":
-        return False
-    _require_draft(application)
-    check_deferral(
-        application,
-        start_month=application.defer_start,
-        months=application.defer_months,
-        reason=application.defer_reason,
-        employees_agreed=bool(application.employees_agreed),
-        today=today,
-    )
-    rule = load_program(application.program_id).deferral
-    if rule is not None and rule.documents_required and rule.documents_required.value:
-        if not application.evidence:
-            raise ApplicationError("documents_required", field="files")
-    application.status = "submitted"
-    application.submitted_at = clock.now()
-    if actor.is_staff:
-        application.filed_by_staff_id = actor.id
-    application.due_on = review_due_date(today, review_working_days(application.program_id))
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise AlreadySubmitted() from error
-    audit.record(
-        actor,
-        "deferral2020.submit",
-        employer_id=application.employer_id,
-        obj=application,
-        details={
-            "reference": application.reference,
-            "months": f"{application.defer_start} x {application.defer_months}",
-            "due_on": application.due_on.isoformat(),
-        },
-    )
-    return True
+    return _send(application, DEFERRAL_2020, actor=actor, today=today)

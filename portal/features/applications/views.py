@@ -45,7 +45,13 @@ from portal.features.auth.operations import LoginPolicy, authenticate
 from portal.labels import error_message, put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE, FORM_DOCUMENT
-from portal.rules import INDUSTRIES, deferred_months, industry_for_code, load_program
+from portal.rules import (
+    INDUSTRIES,
+    deferred_months,
+    industry_for_code,
+    load_program,
+    review_working_days,
+)
 from portal.util import clock
 from portal.web.downloads import send_evidence, send_letter
 from portal.web.forms import ConfirmForm
@@ -91,8 +97,7 @@ def _refusal_messages(employer, application=None) -> list[str]:
 
 def _review_days(employer) -> int | None:
     """The review time the program sets (or the named reading where its source is silent)."""
-    program = load_program(employer.program_id)
-    return int(program.review_working_days.value) if program.review_working_days else None
+    return review_working_days(load_program(employer.program_id))
 
 
 def _needs_review(application) -> bool:

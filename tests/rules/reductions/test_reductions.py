@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal import rules
+from portal.rules.months import add_months
 
 SCENARIOS = yaml.safe_load((Path(__file__).parent / "scenarios.yaml").read_text("utf-8"))
 
@@ -147,3 +148,86 @@ def test_an_offset_never_uses_more_than_the_credit_or_the_month(
     for month in schedule:
         assert 0 <= month.offset_amount <= month.due_amount
         assert month.payable_amount == month.due_amount - month.offset_amount
+
+
+# ------------------------------------------------ the 2020 deferral: the months a form may offer
+
+DEFERRAL_PROGRAMS = ["linyi-2020", "wuxi-2020"]
+any_month = st.integers(min_value=2018 * 12, max_value=2023 * 12 - 1).map(
+    lambda index: f"{index // 12:04d}-{index % 12 + 1:02d}"
+)
+
+
+@pytest.mark.parametrize(
+    ("program_id", "first", "last"),
+    [
+        # 操作细则 二（二） (applications from 2020-02-12); applied for in 2020, so starting in
+        # 2020 at the latest (reading last_start_month, DOMAIN §5.4)
+        ("linyi-2020", "2020-02", "2020-12"),
+        # 锡医保服务〔2020〕11号 三（一）（缓缴执行期为2020年内）
+        ("wuxi-2020", "2020-01", "2020-12"),
+    ],
+)
+def test_the_start_months_offered(program_id: str, first: str, last: str) -> None:
+    starts = rules.deferral_start_months(rules.load_program(program_id))
+    assert (starts[0], starts[-1]) == (first, last)
+    assert starts == sorted(set(starts))
+
+
+def test_a_2022_program_offers_no_2020_deferral() -> None:
+    with pytest.raises(rules.NotApplicable):
+        rules.deferral_start_months(rules.load_program("shandong-2022"))
+
+
+@given(program_id=st.sampled_from(DEFERRAL_PROGRAMS), month=any_month)
+def test_a_month_is_accepted_as_the_first_exactly_when_it_is_offered(
+    program_id: str, month: str
+) -> None:
+    offered = rules.deferral_start_months(rules.load_program(program_id))
+    try:
+        request = rules.deferral_request(program_id, start_month=month, months=1)
+    except rules.InvalidInput as error:
+        assert month not in offered
+        assert (error.code, error.field) == ("month_outside_program", "start_month")
+    else:
+        assert month in offered
+        assert request.months == [month]
+
+
+@given(
+    program_id=st.sampled_from(DEFERRAL_PROGRAMS),
+    month=any_month,
+    months=st.integers(min_value=1, max_value=12),
+)
+def test_an_accepted_deferral_starts_and_runs_as_the_form_offers(
+    program_id: str, month: str, months: int
+) -> None:
+    program = rules.load_program(program_id)
+    rule = program.deferral
+    try:
+        request = rules.deferral_request(program_id, start_month=month, months=months)
+    except rules.InvalidInput as error:
+        # refused only for a start not offered, a length not offered, or an end past the window
+        end = add_months(month, months - 1)
+        ends_late = rule.window_end is not None and end > rule.window_end.value
+        assert (
+            month not in rules.deferral_start_months(program)
+            or months not in rules.deferral_lengths(program)
+            or ends_late
+        ), error.message
+    else:
+        assert request.start in rules.deferral_start_months(program)
+        assert len(request.months) in rules.deferral_lengths(program)
+        assert request.months[0] >= rule.window_start.value
+        if rule.window_end is not None:
+            assert request.months[-1] <= rule.window_end.value
+
+
+def test_linyi_offers_six_months_from_every_start_and_runs_into_2021_at_most_to_may() -> None:
+    program = rules.load_program("linyi-2020")
+    assert rules.deferral_lengths(program) == [1, 2, 3, 4, 5, 6]
+    ends = [
+        rules.deferral_request("linyi-2020", start_month=start, months=6).end
+        for start in rules.deferral_start_months(program)
+    ]
+    assert max(ends) == "2021-05"  # DOMAIN §5.4: contribution months in 2020–2021

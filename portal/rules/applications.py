@@ -1,0 +1,58 @@
+"""What an application to the agency must carry, and how long the agency takes to review it.
+
+Two routes lead to a review: the commitment application of the 2022 programs (告知承诺制,
+鲁医保发〔2022〕21号 四) and the 2020 deferral by application (临医保发〔2020〕28号 操作细则
+二（二）; 锡医保服务〔2020〕11号 三（一）). A program has one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .policy import Program
+
+
+def review_working_days(program: Program) -> int | None:
+    """The working days the agency takes to review an application under ``program``: the
+    commitment review (鲁医保发〔2022〕21号 四), else the 2020 deferral's (a reading: the 2020
+    texts set none); None where the program sets neither."""
+    param = program.review_working_days
+    if param is None and program.deferral is not None:
+        param = program.deferral.review_working_days
+    return None if param is None else int(param.value)
+
+
+@dataclass(frozen=True)
+class RequiredDocument:
+    """A document an application must carry before it is sent, with the clause that asks for it.
+
+    ``key`` is one of ``portal.rules.policy.APPLICATION_DOCUMENTS``: ``signed_commitment_letter``
+    (the 承诺书, signed online or on paper) or ``uploaded_letter`` (at least one uploaded
+    application letter, commitment letter or form).
+    """
+
+    key: str
+    ref: str
+
+
+def required_documents(program: Program) -> tuple[RequiredDocument, ...]:
+    """Every document an application under ``program`` must carry before it is sent."""
+    if program.application_documents is not None:  # a 2022 commitment application
+        param = program.application_documents
+        return tuple(RequiredDocument(key, param.ref) for key in param.value)
+    rule = program.deferral
+    if rule is not None and rule.documents_required is not None and rule.documents_required.value:
+        return (RequiredDocument("uploaded_letter", rule.documents_required.ref),)
+    return ()
+
+
+def missing_documents(
+    program: Program, *, is_signed: bool, uploaded_files: int
+) -> tuple[RequiredDocument, ...]:
+    """The required documents an application does not carry yet, in the program's order, given
+    whether its commitment letter is signed and how many files it has."""
+    carried = {"signed_commitment_letter": is_signed, "uploaded_letter": uploaded_files > 0}
+    return tuple(d for d in required_documents(program) if not carried[d.key])
+
+
+__all__ = ["RequiredDocument", "missing_documents", "required_documents", "review_working_days"]

@@ -21,7 +21,14 @@ from .errors import InvalidInput, NotApplicable, RulesError
 from .months import month_span
 from .periods import Eligibility, Period, check_eligibility, deferral_period
 from .policy import Program
-from .quote import Quote, Settlement, catchup_quote, departure_due, deregistration_due
+from .quote import (
+    Quote,
+    Settlement,
+    catchup_quote,
+    departure_due,
+    deregistration_due,
+    settled_months,
+)
 from .uscc import parse_uscc
 
 ZERO = Decimal(0)
@@ -237,12 +244,17 @@ class Standing:
 
     @cached_property
     def deregistration(self) -> Settlement | None:
-        """Everything deferred and still outstanding, due before deregistering (as of ``on``)."""
-        if self.quote is None:
+        """What deregistering on ``on`` makes due at once: the deferred months up to this month,
+        less what is paid (鲁医保发〔2022〕21号 五). None when nothing is deferred, or while one of
+        those months has no amount yet (``not_assessed`` says which)."""
+        if self.period is None or self.has_opted_out or not self.is_eligible:
+            return None
+        amounts = self.month_amounts
+        if any(m not in amounts for m in settled_months(self.period, self.on)):
             return None
         return deregistration_due(
             self.program.id,
-            monthly_unit_amount=self.month_amounts,
+            monthly_unit_amount=amounts,
             deregister_on=self.on,
             payments=[(p.paid_on, p.amount) for p in self.payments],
             **self.period_args,

@@ -93,7 +93,8 @@ class NewBusinessRule:
 @dataclass(frozen=True)
 class ArrearsRule:
     rule: Param[str]  # "clear_first" (precondition) or "not_deferred" (arrears stay due)
-    through_month: Param[str]
+    # The last month whose arrears count; None where the text sets none (聊医保发〔2022〕39号 一).
+    through_month: Param[str] | None
 
 
 @dataclass(frozen=True)
@@ -401,7 +402,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
         ar.only({"rule", "through_month"})
         arrears = ArrearsRule(
             ar.param("rule", one_of("clear_first", "not_deferred")),
-            ar.param("through_month", as_month),
+            ar.optional_param("through_month", as_month),
         )
     elif "arrears" not in root.data:
         raise root.error("is missing (write `null` if the program has no such rule)", "arrears")

@@ -103,6 +103,13 @@ class Quote:
     refs: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     cap_at_principal: bool = False  # 行政强制法 第四十五条, where the policy switches it on
+    # Deferred months without an amount yet (a partial quote): not in the totals above, and
+    # due by the same deadline once the agency assesses them.
+    not_assessed: list[str] = field(default_factory=list)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.not_assessed
 
     @property
     def is_overdue(self) -> bool:
@@ -191,8 +198,14 @@ def catchup_quote(
     payments: Sequence[tuple[date, Decimal]] = (),
     as_of: date,
     founded_month: str | None = None,
+    partial: bool = False,
 ) -> Quote:
-    """Deferred total, payments, what is left and the late fee as of ``as_of``."""
+    """Deferred total, payments, what is left and the late fee as of ``as_of``.
+
+    With ``partial``, ``monthly_unit_amount`` may leave out months the agency has not assessed
+    yet: the quote covers the months given and names the others (``not_assessed``); the
+    deadline and the late-fee start are the period's all the same.
+    """
     if not isinstance(as_of, date):
         raise InvalidInput("as_of must be a date", code="bad_date", field="as_of")
     program = deferral_program(program_id)
@@ -203,7 +216,7 @@ def catchup_quote(
         first_insured_month=first_insured_month,
         founded_month=founded_month,
     )
-    amounts = month_amounts(period, monthly_unit_amount)
+    amounts = month_amounts(period, monthly_unit_amount, require_all=not partial)
     principal = sum(amounts.values(), ZERO)
     rate = program.late_fee.daily_rate.value
     paid, remaining, excess, slices, fee, outstanding_days = _settle(
@@ -243,6 +256,7 @@ def catchup_quote(
         refs=refs,
         notes=notes,
         cap_at_principal=bool(cap is not None and cap.value),
+        not_assessed=[m for m in period.months if m not in amounts],
     )
 
 

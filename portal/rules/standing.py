@@ -175,11 +175,13 @@ class Standing:
 
     @property
     def amounts_source(self) -> str:
-        sources = {line.source for line in self.lines}
+        """Where the known amounts come from ("missing" when none is known; the months without
+        one are ``not_assessed``)."""
+        sources = {line.source for line in self.lines if line.unit_amount is not None}
+        if not sources:
+            return "missing"
         if sources == {"assessment"}:
             return "assessment"
-        if "missing" in sources:
-            return "missing"
         return "estimate" if sources == {"estimate"} else "mixed"
 
     @property
@@ -203,8 +205,13 @@ class Standing:
             return deadline.replace(year=year, day=28)
 
     @property
+    def not_assessed(self) -> list[str]:
+        """Deferred months with no amount yet: neither assessed nor estimated from a base."""
+        return [line.month for line in self.lines if line.unit_amount is None]
+
+    @property
     def month_amounts(self) -> dict[str, Decimal]:
-        """Unit amount per deferred month, where every month's amount is known."""
+        """Unit amount per deferred month whose amount is known."""
         return {line.month: line.unit_amount for line in self.lines if line.unit_amount is not None}
 
     @property
@@ -225,7 +232,7 @@ class Standing:
             return "pay_normally"
         if self.decision is None and self.can_change:
             return "confirm"
-        if self.quote is not None and self.quote.outstanding > 0:
+        if self.quote is not None and (self.quote.outstanding > 0 or self.quote.not_assessed):
             return "pay_by_deadline"
         return "nothing"
 
@@ -375,13 +382,18 @@ def standing(
     quote = None
     opted_out = decision is not None and decision.choice == "opt_out"
     # An employer that opted out pays monthly: nothing is deferred, so nothing is to catch up.
-    if not opted_out and eligibility.eligible and all(m.unit_amount is not None for m in lines):
+    # Months not assessed yet (and without a base to estimate them) leave the quote partial:
+    # it covers the months known, names the others, and keeps the period's deadline.
+    if not opted_out and eligibility.eligible:
         quote = catchup_quote(
             program.id,
-            monthly_unit_amount={line.month: line.unit_amount for line in lines},
+            monthly_unit_amount={
+                line.month: line.unit_amount for line in lines if line.unit_amount is not None
+            },
             chosen_start=chosen,
             payments=[(p.paid_on, p.amount) for p in payments],
             as_of=on,
+            partial=True,
             **args,
         )
     return Standing(

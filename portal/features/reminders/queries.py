@@ -120,7 +120,14 @@ def catch_up_context(
         "departures_total": sum((amount for _ref, amount in departures), ZERO),
         "deregistration_amount": deregistration.amount if deregistration else None,
         "not_assessed": list(quote.not_assessed),
+        "funds_ready_ref": _funds_ready_ref(standing),
     }
+
+
+def _funds_ready_ref(standing: Standing) -> str | None:
+    """The clause that asks the reminder to say 备足资金 (内医保办发〔2022〕19号 六（二）)."""
+    funds = standing.program.reminder_funds_ready
+    return funds.ref if funds is not None and funds.value else None
 
 
 def _owes(quote: Quote) -> bool:

@@ -31,6 +31,22 @@ def _refusal_out_of_scope(error: DomainError, context: dict[str, Any]) -> str:
     )
 
 
+def _application_arrears(program: Any) -> str:
+    """Arrears up to the month the program names, or all of them where its text sets no limit
+    (聊医保发〔2022〕39号 一)."""
+    arrears = program.arrears if program is not None else None
+    if arrears is None or arrears.through_month is None:
+        return _(
+            "Your employer has unpaid contributions. Pay all of them first, whatever months they "
+            "are for; then it can apply."
+        )
+    return _(
+        "Your employer has unpaid contributions for %(month)s and earlier. Pay them first; then "
+        "it can apply.",
+        month=arrears.through_month.value,
+    )
+
+
 def _evidence_too_many(error: DomainError, context: dict[str, Any]) -> str:
     from portal.core.uploads import MAX_EVIDENCE_FILES
 
@@ -88,12 +104,7 @@ MESSAGES: dict[str, Message] = {
             "enterprises, so it cannot apply. If a figure is wrong, change it."
         )
     ),
-    "application.arrears": _static(
-        lambda: _(
-            "Your employer has unpaid contributions from before the deferral period. Pay them "
-            "first; then it can apply."
-        )
-    ),
+    "application.arrears": lambda error, context: _application_arrears(context.get("program")),
     "application.fund_reserve": _static(
         lambda: _(
             "Your pooling region's fund reserve is not above the level the program requires, "

@@ -39,12 +39,7 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
             )
             ref = refs.get("sizes", "")
         elif code == "arrears":
-            month = program.arrears.through_month.value if program.arrears else ""
-            text = _(
-                "Your employer has unpaid contributions. Pay everything owed for %(month)s and "
-                "earlier first; then the deferral can start.",
-                month=month,
-            )
+            text = arrears_text(program)
             ref = refs.get("arrears", "")
         elif code in ("fund_reserve", "fund_reserve_unknown"):
             months = employer.agency.region.fund_reserve_months
@@ -65,6 +60,22 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
             ref = ""
         texts.append((text, ref))
     return texts
+
+
+def arrears_text(program) -> str:
+    """What an employer with arrears pays first: up to the month the program names, or
+    everything where its text sets no limit (聊医保发〔2022〕39号 一)."""
+    through = program.arrears.through_month if program.arrears else None
+    if through is None:
+        return _(
+            "Your employer has unpaid contributions. Pay everything owed first, whatever months "
+            "it is for; then the deferral can start."
+        )
+    return _(
+        "Your employer has unpaid contributions. Pay everything owed for %(month)s and "
+        "earlier first; then the deferral can start.",
+        month=through.value,
+    )
 
 
 def _figures(employer) -> str:

@@ -305,13 +305,10 @@ def check_eligibility(
                 )
             )
     if program.arrears is not None and program.arrears.rule.value == "clear_first" and has_arrears:
-        reasons.append(
-            (
-                "arrears",
-                f"Pay everything owed for {program.arrears.through_month.value} "
-                f"and earlier first ({program.arrears.rule.ref}).",
-            )
-        )
+        through = program.arrears.through_month
+        owed = f"for {through.value} and earlier " if through is not None else ""
+        ref = program.arrears.rule.ref
+        reasons.append(("arrears", f"Pay everything owed {owed}first ({ref})."))
         refs["arrears"] = program.arrears.rule.ref
     if program.fund_reserve_months_above is not None:
         limit = program.fund_reserve_months_above

@@ -93,7 +93,8 @@ class NewBusinessRule:
 @dataclass(frozen=True)
 class ArrearsRule:
     rule: Param[str]  # "clear_first" (precondition) or "not_deferred" (arrears stay due)
-    through_month: Param[str]
+    # The last month whose arrears count; None where the text sets none (聊医保发〔2022〕39号 一).
+    through_month: Param[str] | None
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,10 @@ class Program:
     departure: Param[str] | None = None
     deregistration: Param[str] | None = None
     benefits: Param[str] | None = None
+    # An unlisted employer's application carries 相关证明材料 besides the 承诺书 (鲁21 四).
+    commitment_evidence_required: Param[bool] | None = None
+    # The catch-up reminder asks the employer to have the money ready (内19 六（二）).
+    reminder_funds_ready: Param[bool] | None = None
     # 2020 reduction programs
     unit_types: dict[str, Param[tuple[str, ...]]] | None = None
     unit_rates: dict[str, tuple[RateEntry, ...]] | None = None
@@ -236,6 +241,8 @@ _DEFERRAL_KEYS = {
     "departure",
     "deregistration",
     "benefits",
+    "commitment_evidence_required",
+    "reminder_funds_ready",
 }
 _REDUCTION_KEYS = {
     "unit_types",
@@ -401,7 +408,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
         ar.only({"rule", "through_month"})
         arrears = ArrearsRule(
             ar.param("rule", one_of("clear_first", "not_deferred")),
-            ar.param("through_month", as_month),
+            ar.optional_param("through_month", as_month),
         )
     elif "arrears" not in root.data:
         raise root.error("is missing (write `null` if the program has no such rule)", "arrears")
@@ -435,6 +442,8 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
             "deregistration", one_of("pay_all_deferred_before_deregistration")
         ),
         benefits=root.param("benefits", one_of("unaffected")),
+        commitment_evidence_required=root.param("commitment_evidence_required", as_bool),
+        reminder_funds_ready=root.optional_param("reminder_funds_ready", as_bool),
     )
 
 

@@ -103,6 +103,13 @@ class Quote:
     refs: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     cap_at_principal: bool = False  # 行政强制法 第四十五条, where the policy switches it on
+    # Deferred months without an amount yet (a partial quote): not in the totals above, and
+    # due by the same deadline once the agency assesses them.
+    not_assessed: list[str] = field(default_factory=list)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.not_assessed
 
     @property
     def is_overdue(self) -> bool:
@@ -137,31 +144,8 @@ def late_days(late_fee_from: date, paid_on: date) -> int:
     return max((paid_on - late_fee_from).days + 1, 0)
 
 
-def catchup_quote(
-    program_id: str,
-    *,
-    monthly_unit_amount: Decimal | Mapping[str, Decimal],
-    july_paid: bool = False,
-    chosen_start: str | None = None,
-    first_insured_month: str | None = None,
-    payments: Sequence[tuple[date, Decimal]] = (),
-    as_of: date,
-    founded_month: str | None = None,
-) -> Quote:
-    """Deferred total, payments, what is left and the late fee as of ``as_of``."""
-    if not isinstance(as_of, date):
-        raise InvalidInput("as_of must be a date", code="bad_date", field="as_of")
-    program = deferral_program(program_id)
-    period = deferral_period(
-        program_id,
-        july_paid=july_paid,
-        chosen_start=chosen_start,
-        first_insured_month=first_insured_month,
-        founded_month=founded_month,
-    )
-    amounts = month_amounts(period, monthly_unit_amount)
-    principal = sum(amounts.values(), ZERO)
-    rate = program.late_fee.daily_rate.value
+def _checked_payments(payments: Sequence[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """Payments as (date, amount), oldest first; a zero or malformed payment is refused."""
     checked = []
     for i, item in enumerate(payments):
         if not isinstance(item, tuple | list) or len(item) != 2 or not isinstance(item[0], date):
@@ -170,11 +154,23 @@ def catchup_quote(
         if amount == 0:
             raise InvalidInput(f"payments[{i}] is zero; leave it out", field="payments")
         checked.append((item[0], amount))
-    checked.sort(key=lambda p: p[0])
+    return sorted(checked, key=lambda p: p[0])
+
+
+def _settle(
+    period: Period,
+    principal: Decimal,
+    payments: Sequence[tuple[date, Decimal]],
+    as_of: date,
+    rate: Decimal,
+) -> tuple[Decimal, Decimal, Decimal, list[LateSlice], Decimal, int]:
+    """Apply the payments made by ``as_of`` to ``principal`` (principal first) and count the
+    late fee: (paid, remaining, excess, late slices, fee unrounded and uncapped, days the
+    remaining principal has accrued)."""
     remaining = principal
     paid = excess = ZERO
     slices: list[LateSlice] = []
-    for paid_on, amount in checked:
+    for paid_on, amount in payments:
         if paid_on > as_of:
             continue
         paid += amount
@@ -189,6 +185,43 @@ def catchup_quote(
     if remaining > 0 and as_of > period.deadline:
         outstanding_days = late_days(period.late_fee_from, as_of)
         fee += remaining * rate * outstanding_days
+    return paid, remaining, excess, slices, fee, outstanding_days
+
+
+def catchup_quote(
+    program_id: str,
+    *,
+    monthly_unit_amount: Decimal | Mapping[str, Decimal],
+    july_paid: bool = False,
+    chosen_start: str | None = None,
+    first_insured_month: str | None = None,
+    payments: Sequence[tuple[date, Decimal]] = (),
+    as_of: date,
+    founded_month: str | None = None,
+    partial: bool = False,
+) -> Quote:
+    """Deferred total, payments, what is left and the late fee as of ``as_of``.
+
+    With ``partial``, ``monthly_unit_amount`` may leave out months the agency has not assessed
+    yet: the quote covers the months given and names the others (``not_assessed``); the
+    deadline and the late-fee start are the period's all the same.
+    """
+    if not isinstance(as_of, date):
+        raise InvalidInput("as_of must be a date", code="bad_date", field="as_of")
+    program = deferral_program(program_id)
+    period = deferral_period(
+        program_id,
+        july_paid=july_paid,
+        chosen_start=chosen_start,
+        first_insured_month=first_insured_month,
+        founded_month=founded_month,
+    )
+    amounts = month_amounts(period, monthly_unit_amount, require_all=not partial)
+    principal = sum(amounts.values(), ZERO)
+    rate = program.late_fee.daily_rate.value
+    paid, remaining, excess, slices, fee, outstanding_days = _settle(
+        period, principal, _checked_payments(payments), as_of, rate
+    )
     cap = program.late_fee.cap_at_principal
     if cap is not None and cap.value:
         fee = min(fee, principal)
@@ -223,6 +256,7 @@ def catchup_quote(
         refs=refs,
         notes=notes,
         cap_at_principal=bool(cap is not None and cap.value),
+        not_assessed=[m for m in period.months if m not in amounts],
     )
 
 
@@ -314,28 +348,54 @@ def deregistration_due(
     first_insured_month: str | None = None,
     founded_month: str | None = None,
 ) -> Settlement:
-    """Everything deferred and still outstanding, due before the employer deregisters."""
+    """The deferred months up to the month of deregistration, less what is paid, due before
+    the employer deregisters (鲁医保发〔2022〕21号 五: 应在注销前缴纳缓缴的缴费).
+
+    A month after deregistration has no contribution to defer, so only the months up to it need
+    an amount; a month up to it without one is refused (``missing_month``).
+    """
     program = deferral_program(program_id)
     if program.deregistration is None:  # pragma: no cover - validated as required
         raise NotApplicable(f"{program_id} has no deregistration rule")
-    quote = catchup_quote(
+    if not isinstance(deregister_on, date):
+        raise InvalidInput("deregister_on must be a date", code="bad_date", field="deregister_on")
+    period = deferral_period(
         program_id,
-        monthly_unit_amount=monthly_unit_amount,
         july_paid=july_paid,
         chosen_start=chosen_start,
         first_insured_month=first_insured_month,
         founded_month=founded_month,
-        payments=payments,
-        as_of=deregister_on,
     )
+    amounts = month_amounts(period, monthly_unit_amount, require_all=False)
+    months = settled_months(period, deregister_on)
+    missing = [m for m in months if m not in amounts]
+    if missing:
+        raise InvalidInput(
+            f"monthly_unit_amount: give the unit amount for {', '.join(missing)}",
+            code="missing_month",
+            field="monthly_unit_amount",
+        )
+    principal = sum((amounts[m] for m in months), ZERO)
+    rate = program.late_fee.daily_rate.value
+    _, remaining, _, _, fee, _ = _settle(
+        period, principal, _checked_payments(payments), deregister_on, rate
+    )
+    cap = program.late_fee.cap_at_principal
+    if cap is not None and cap.value:
+        fee = min(fee, principal)
     return Settlement(
         program.id,
         "deregister",
         deregister_on,
-        quote.outstanding,
-        quote.months,
-        quote.late_fee,
+        to_fen(remaining),
+        months,
+        to_fen(fee),
         program.deregistration.ref,
-        "An employer that deregisters pays everything deferred and still outstanding before "
-        "deregistration.",
+        "An employer that deregisters pays the deferred months up to the month of "
+        "deregistration, less what it has paid, before deregistration.",
     )
+
+
+def settled_months(period: Period, deregister_on: date) -> list[str]:
+    """The deferred months a deregistration on ``deregister_on`` settles: up to its month."""
+    return [m for m in period.months if m <= month_of(deregister_on)]

@@ -145,6 +145,13 @@ def return_options(program_id: str) -> list[ReturnOption]:
     return sorted(options, key=lambda o: not o.preferred)
 
 
+def over_collected_amount(collected: Decimal, due: Decimal) -> Decimal:
+    """What a month collected beyond what is due, as billed: each figure is billed in fen, so
+    the due amount and the over-collection add up to what was collected (one rounding for
+    ``over_collected`` and ``rate_table``)."""
+    return max(to_fen(collected) - to_fen(due), ZERO)
+
+
 def over_collected(
     program_id: str,
     *,
@@ -175,7 +182,7 @@ def over_collected(
         old_rate,
         to_fen(due),
         to_fen(collected),
-        to_fen(max(collected - due, ZERO)),
+        over_collected_amount(collected, due),
         return_options(program_id),
         {**rate.refs, "options": reduction_program(program_id).over_collection.options.ref},  # type: ignore[union-attr]
     )
@@ -440,8 +447,9 @@ def rate_table(
         due_reduced = None if base is None else base * rate.unit_rate
         over = ZERO
         refs = dict(rate.refs)
-        if collected is not None and due_reduced is not None and collected > due_reduced:
-            over = collected - due_reduced
+        if collected is not None and due_reduced is not None:
+            over = over_collected_amount(collected, due_reduced)
+        if over > 0:
             assert program.over_collection is not None  # noqa: S101
             refs["over_collected"] = program.over_collection.options.ref
         payable_with = None
@@ -474,7 +482,7 @@ def rate_table(
                     None if base is None or maternity is None else base * maternity
                 ),
                 collected_amount=_fen(collected),
-                over_collected=to_fen(over),
+                over_collected=over,
                 payable_with=payable_with,
                 refs=refs,
             )

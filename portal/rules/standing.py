@@ -21,7 +21,14 @@ from .errors import InvalidInput, NotApplicable, RulesError
 from .months import month_span
 from .periods import Eligibility, Period, check_eligibility, deferral_period
 from .policy import Program
-from .quote import Quote, Settlement, catchup_quote, departure_due, deregistration_due
+from .quote import (
+    Quote,
+    Settlement,
+    catchup_quote,
+    departure_due,
+    deregistration_due,
+    settled_months,
+)
 from .uscc import parse_uscc
 
 ZERO = Decimal(0)
@@ -168,11 +175,13 @@ class Standing:
 
     @property
     def amounts_source(self) -> str:
-        sources = {line.source for line in self.lines}
+        """Where the known amounts come from ("missing" when none is known; the months without
+        one are ``not_assessed``)."""
+        sources = {line.source for line in self.lines if line.unit_amount is not None}
+        if not sources:
+            return "missing"
         if sources == {"assessment"}:
             return "assessment"
-        if "missing" in sources:
-            return "missing"
         return "estimate" if sources == {"estimate"} else "mixed"
 
     @property
@@ -196,8 +205,13 @@ class Standing:
             return deadline.replace(year=year, day=28)
 
     @property
+    def not_assessed(self) -> list[str]:
+        """Deferred months with no amount yet: neither assessed nor estimated from a base."""
+        return [line.month for line in self.lines if line.unit_amount is None]
+
+    @property
     def month_amounts(self) -> dict[str, Decimal]:
-        """Unit amount per deferred month, where every month's amount is known."""
+        """Unit amount per deferred month whose amount is known."""
         return {line.month: line.unit_amount for line in self.lines if line.unit_amount is not None}
 
     @property
@@ -218,7 +232,7 @@ class Standing:
             return "pay_normally"
         if self.decision is None and self.can_change:
             return "confirm"
-        if self.quote is not None and self.quote.outstanding > 0:
+        if self.quote is not None and (self.quote.outstanding > 0 or self.quote.not_assessed):
             return "pay_by_deadline"
         return "nothing"
 
@@ -237,12 +251,17 @@ class Standing:
 
     @cached_property
     def deregistration(self) -> Settlement | None:
-        """Everything deferred and still outstanding, due before deregistering (as of ``on``)."""
-        if self.quote is None:
+        """What deregistering on ``on`` makes due at once: the deferred months up to this month,
+        less what is paid (鲁医保发〔2022〕21号 五). None when nothing is deferred, or while one of
+        those months has no amount yet (``not_assessed`` says which)."""
+        if self.period is None or self.has_opted_out or not self.is_eligible:
+            return None
+        amounts = self.month_amounts
+        if any(m not in amounts for m in settled_months(self.period, self.on)):
             return None
         return deregistration_due(
             self.program.id,
-            monthly_unit_amount=self.month_amounts,
+            monthly_unit_amount=amounts,
             deregister_on=self.on,
             payments=[(p.paid_on, p.amount) for p in self.payments],
             **self.period_args,
@@ -363,13 +382,18 @@ def standing(
     quote = None
     opted_out = decision is not None and decision.choice == "opt_out"
     # An employer that opted out pays monthly: nothing is deferred, so nothing is to catch up.
-    if not opted_out and eligibility.eligible and all(m.unit_amount is not None for m in lines):
+    # Months not assessed yet (and without a base to estimate them) leave the quote partial:
+    # it covers the months known, names the others, and keeps the period's deadline.
+    if not opted_out and eligibility.eligible:
         quote = catchup_quote(
             program.id,
-            monthly_unit_amount={line.month: line.unit_amount for line in lines},
+            monthly_unit_amount={
+                line.month: line.unit_amount for line in lines if line.unit_amount is not None
+            },
             chosen_start=chosen,
             payments=[(p.paid_on, p.amount) for p in payments],
             as_of=on,
+            partial=True,
             **args,
         )
     return Standing(

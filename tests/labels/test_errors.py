@@ -79,3 +79,22 @@ def test_put_error_lands_on_the_field_or_the_summary(app) -> None:
         assert csrf_form.csrf_token.errors[0].startswith(
             "A departure is already recorded for this person."
         )
+
+
+def test_arrears_refusal_names_a_month_only_where_the_program_does(app) -> None:
+    """Issue 28 item 7: 鲁医保发〔2022〕21号 一 stops at 2022-06; 聊医保发〔2022〕39号 一 sets no
+    month, so a Liaocheng applicant clears every interrupted payment."""
+    from portal.rules import load_program
+
+    class Refused(DomainError):
+        kind = "application"
+
+    with app.test_request_context(), force_locale("zh"):
+        shandong = catalogue.error_message(
+            Refused("arrears"), program=load_program("shandong-2022")
+        )
+        liaocheng = catalogue.error_message(
+            Refused("arrears"), program=load_program("liaocheng-2022")
+        )
+    assert "2022-06 及以前" in shandong
+    assert "2022-06" not in liaocheng and "全部欠费" in liaocheng

@@ -186,13 +186,16 @@ def test_a_departure_makes_that_persons_deferred_part_due(client, make):
     )
 
 
-def test_deregistration_shows_everything_outstanding(client, make):
+def test_deregistration_settles_the_months_up_to_this_month(client, make):
+    """Issue 28 item 5 (鲁医保发〔2022〕21号 五): deregistering on 2022-08-15 settles July and
+    August, not September (it said ¥3,000.00 for July-September)."""
     employer, owner = _shandong(make)
     assess(employer, {"2022-07": "1000.00", "2022-08": "1000.00", "2022-09": "1000.00"})
     sign_in(client, owner)
     english(client)
     page = soup(client.get(f"/e/{employer.id}/amounts/"))
-    assert "due before deregistration: ¥3,000.00 now" in page.get_text(" ", strip=True)
+    said = page.select_one(".deregistration").get_text(" ", strip=True)
+    assert "up to this month (2022-07–2022-08): ¥2,000.00 is due before deregistration" in said
 
 
 def test_the_page_prints_cleanly(client, make):

@@ -78,6 +78,23 @@ def test_home_says_why_an_employer_is_out_of_scope(client, make, setup, expected
     assert next_step in text(response, "#next-step")
 
 
+def test_liaocheng_arrears_have_no_date_limit(client, make):
+    """Issue 28 item 7: 聊医保发〔2022〕39号 一 (须补齐之前中断缴费后方可享受缓缴政策) sets no
+    month: the page said "请先缴清 2022-06 及以前的全部欠费", Shandong's limit (鲁21 一)."""
+    region = make.region("liaocheng-2022", reserve="12")
+    employer = make.employer(make.agency(region), has_arrears=True)
+    owner = make.user(employer=employer)
+    make.commit()
+    sign_in(client, owner)
+    reasons = text(client.get(f"/e/{employer.id}/"), "#reasons")
+    assert "2022-06" not in reasons and "及以前" not in reasons
+    assert "请先缴清全部欠费（无论所属哪个月份）" in reasons
+    assert "聊医保发〔2022〕39号 一" in reasons
+    english(client)
+    reasons = text(client.get(f"/e/{employer.id}/"), "#reasons")
+    assert "Pay everything owed first, whatever months it is for" in reasons
+
+
 def test_an_unlisted_sme_past_the_decision_cut_off_is_told_to_apply(app, client, make):
     """No source sets a deadline for applying (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;
     内医保办发〔2022〕19号 三（一）3): the cut-off of DOMAIN §7.2 is about changing a listed

@@ -48,6 +48,8 @@ def schedule_rows(standing: Standing) -> list[list[Cell]]:
         rows.append([_("Outstanding"), _fen(quote.outstanding), None, None, None])
         rows.append([_("Catch-up deadline"), quote.deadline, None, None, None])
         rows.append([_("Late fees start on"), quote.late_fee_from, None, None, None])
+        if quote.not_assessed:
+            rows.append([_("Not assessed yet"), ", ".join(quote.not_assessed), None, None, None])
     return rows
 
 

@@ -32,6 +32,7 @@ from portal.models import (
     StoredLetter,
     User,
 )
+from portal.rules.quote import Quote
 from portal.rules.reminders import LATE_FEE, due_milestone
 from portal.rules.standing import Standing
 
@@ -87,7 +88,7 @@ def catch_up_context(
     """What a catch-up reminder says, or None when none is due (not deferred, all paid,
     before the first milestone)."""
     quote, period = standing.quote, standing.period
-    if not standing.is_deferred or quote is None or period is None or quote.total_due <= 0:
+    if not standing.is_deferred or quote is None or period is None or not _owes(quote):
         return None
     milestone = due_milestone(period, on)
     if milestone is None:
@@ -118,7 +119,20 @@ def catch_up_context(
         "departures": list(departures),
         "departures_total": sum((amount for _ref, amount in departures), ZERO),
         "deregistration_amount": deregistration.amount if deregistration else None,
+        "not_assessed": list(quote.not_assessed),
+        "funds_ready_ref": _funds_ready_ref(standing),
     }
+
+
+def _funds_ready_ref(standing: Standing) -> str | None:
+    """The clause that asks the reminder to say 备足资金 (内医保办发〔2022〕19号 六（二）)."""
+    funds = standing.program.reminder_funds_ready
+    return funds.ref if funds is not None and funds.value else None
+
+
+def _owes(quote: Quote) -> bool:
+    """Something is still to pay: an amount known, or a month the agency has not assessed."""
+    return quote.total_due > 0 or bool(quote.not_assessed)
 
 
 def _owed(due: DueAtOnce | None) -> list[tuple[str, Decimal]]:
@@ -326,7 +340,7 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
             standing.is_deferred
             and quote is not None
             and period is not None
-            and quote.total_due > 0
+            and _owes(quote)
             and due_milestone(period, on) is not None
         ):
             catch_up[employer_id] = standing

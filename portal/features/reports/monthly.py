@@ -159,6 +159,7 @@ def _late_fee_before(s: Standing, first: date) -> Decimal:
         monthly_unit_amount=s.month_amounts,
         payments=[(p.paid_on, p.amount) for p in s.payments],
         as_of=first - timedelta(days=1),
+        partial=True,
         **s.period_args,
     )
     return earlier.late_fee

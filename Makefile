@@ -23,10 +23,11 @@ test: setup system-deps-test
 	$(MAKE) test-postgres
 
 test-sqlite:
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -q --durations=10
 
 test-postgres:
-	bash scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+	bash scripts/with-postgres.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -q --durations=10 \
+		-m "not browser"
 
 setup: $(STAMP) system-deps translations
 

@@ -66,6 +66,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --config-file pyproject.toml
 	$(BIN)/pytest -q tests/test_i18n.py
 
 bench: setup system-deps-test

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -20,6 +21,9 @@ from portal.models import (
     PoolingRegion,
     User,
 )
+from portal.models.base import Base
+
+_Row = TypeVar("_Row", bound=Base)
 
 DEMO_PASSWORD = "demo-portal-2022"  # noqa: S105 - published demonstration password
 DEMO_ACCOUNTS = [
@@ -90,7 +94,9 @@ def demo_credit_code(prefix: str, region_code: str, serial: int) -> str:
 DEMO_DATE = date(2022, 8, 15)
 
 
-EMPLOYERS = [
+EMPLOYERS: list[
+    tuple[str, str, int, str, str, str, str | None, str | None, str | None, bool, dict[str, Any]]
+] = [
     # key, prefix, serial, name, kind, agency, industry, size, source, listed, extras
     (
         "A",
@@ -213,7 +219,9 @@ EMPLOYERS = [
 ]
 
 
-def _get_or_create(model, lookup: dict, values: dict) -> tuple[object, bool]:
+def _get_or_create(
+    model: type[_Row], lookup: dict[str, Any], values: dict[str, Any]
+) -> tuple[_Row, bool]:
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is not None:
         return row, False
@@ -304,7 +312,7 @@ def load_demo_data() -> int:
         created += new
     for ref, name in (("P001", "刘一"), ("P002", "陈二"), ("P003", "张三")):
         for month, _headcount, _base in assessed:
-            _row, new = _get_or_create(
+            _person, new = _get_or_create(
                 PersonAssessment,
                 {"employer_id": employers["A"].id, "person_ref": ref, "month": month},
                 {
@@ -331,7 +339,7 @@ def load_demo_data() -> int:
                 },
             )
             created += new
-    _row, new = _get_or_create(
+    _payment, new = _get_or_create(
         Payment,
         {"source_ref": "DEMO-G-1"},
         {
@@ -354,14 +362,14 @@ def load_demo_data() -> int:
         ("reviewer-ly", "冯审核", "reviewer", "LY01", None),
         ("admin", "周管理", "admin", None, None),
     ]
-    for username, display, staff_role, agency, membership in accounts:
+    for username, display, staff_role, staff_agency, membership in accounts:
         user, new = _get_or_create(
             User,
             {"username": username},
             {
                 "display_name": display,
                 "staff_role": staff_role,
-                "agency_id": agencies[agency].id if agency else None,
+                "agency_id": agencies[staff_agency].id if staff_agency else None,
                 "password_hash": hash_password(DEMO_PASSWORD),
             },
         )

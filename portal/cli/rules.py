@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn, overload
 
 import click
 from flask.cli import AppGroup
@@ -30,6 +30,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@overload
+def _decimal(text: str, name: str) -> Decimal: ...
+@overload
+def _decimal(text: None, name: str) -> None: ...
 def _decimal(text: str | None, name: str) -> Decimal | None:
     if text is None:
         return None
@@ -46,7 +50,7 @@ def _date(text: str, name: str) -> date:
         raise click.BadParameter(f"{text!r} is not a date YYYY-MM-DD", param_hint=name) from None
 
 
-def _fail(exc: rules.RulesError, as_json: bool) -> None:
+def _fail(exc: rules.RulesError, as_json: bool) -> NoReturn:
     if as_json:
         click.echo(json.dumps({"error": exc.code, "message": str(exc)}, ensure_ascii=False))
     else:
@@ -75,7 +79,6 @@ def classify_command(
         )
     except rules.RulesError as exc:
         _fail(exc, as_json)
-        return
     if as_json:
         click.echo(json.dumps(_plain(result), ensure_ascii=False, indent=2))
         return
@@ -124,12 +127,12 @@ def quote_command(
         raise click.UsageError("Give either --monthly-amount or --month-amount (not both).")
     amounts: Decimal | dict[str, Decimal]
     if monthly_amount is not None:
-        amounts = _decimal(monthly_amount, "--monthly-amount")  # type: ignore[assignment]
+        amounts = _decimal(monthly_amount, "--monthly-amount")
     else:
         amounts = {}
         for item in month_amount:
             month, _, value = item.partition("=")
-            amounts[month] = _decimal(value, "--month-amount")  # type: ignore[assignment]
+            amounts[month] = _decimal(value, "--month-amount")
     payments = []
     for item in payment:
         day, _, value = item.partition("=")
@@ -148,7 +151,6 @@ def quote_command(
         extra = quote.what_if(_date(what_if, "--what-if")) if what_if else None
     except rules.RulesError as exc:
         _fail(exc, as_json)
-        return
     if as_json:
         data = _plain(quote)
         if extra is not None:

@@ -10,6 +10,7 @@ program passed in, never from a literal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -69,6 +70,11 @@ def _too_many_pixels(error: DomainError, context: dict[str, Any]) -> str:
 
 def _filename(error: DomainError) -> str:
     return str(error.details.get("filename", ""))
+
+
+def _date(error: DomainError, key: str) -> date | None:
+    value = error.details.get(key)
+    return value if isinstance(value, date) else None
 
 
 def _static(message: Callable[[], str]) -> Message:
@@ -183,7 +189,7 @@ MESSAGES: dict[str, Message] = {
     "departure.before_period": lambda error, context: _(
         "The deferral starts on %(date)s: before then nothing was deferred for this person. "
         "Check the date",
-        date=day(error.details.get("start")),
+        date=day(_date(error, "start")),
     ),
     # Reviewers' decisions (portal/features/review/operations.py)
     "review.own_filing": _static(

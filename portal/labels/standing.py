@@ -126,12 +126,14 @@ def next_step_text(standing: Standing, *, may_decide: bool = True, may_apply: bo
             "to the agency."
         )
     if step == "await_review":
+        assert standing.application is not None  # noqa: S101 - the step is about it
         return _(
             "Your application with the commitment letter was sent. The agency reviews it by "
             "%(date)s.",
             date=day(standing.application.due_on),
         )
     if step == "apply_again":
+        assert standing.application is not None  # noqa: S101 - the step is about it
         return _(
             "The agency did not approve your application: %(reason)s Correct it and apply again.",
             reason=standing.application.reason or "—",
@@ -141,6 +143,7 @@ def next_step_text(standing: Standing, *, may_decide: bool = True, may_apply: bo
     if step == "pay_normally":
         return _("You opted out: pay the unit contributions every month as usual.")
     if step == "pay_by_deadline":
+        assert standing.quote is not None  # noqa: S101 - the step is about it
         return _(
             "Pay the deferred amount by %(date)s to avoid late fees. "
             "You can pay earlier at any time.",
@@ -167,6 +170,7 @@ def consequence_text(standing: Standing, choice: str, start: str | None) -> str:
             date=day(standing.decision_until),
         )
     option = standing.option(start)
+    assert option is not None  # noqa: S101 - validate_choice has accepted the start
     period = option.period
     return _(
         "The unit part for %(start)s to %(end)s is deferred without late fees. Pay it all by "

@@ -213,7 +213,7 @@ def as_positive_int_list(value: Any, error: ErrorFn, key: str) -> tuple[int, ...
 
 def one_of(*choices: str) -> Callable[[Any, ErrorFn, str], str]:
     def conv(value: Any, error: ErrorFn, key: str) -> str:
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise error(f"must be one of {', '.join(choices)}, found {value!r}", key)
         return value
 

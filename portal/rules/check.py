@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from .classification import parse_classification, parse_codes
 from .errors import PolicyError
@@ -12,6 +14,9 @@ from .policy import RULES_DIR, parse_national, parse_program
 from .regions import parse_regions
 from .uscc import parse_unit_kinds
 from .workdays import parse_working_days
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 DATA_FILES = (
     "classification.yaml",
@@ -53,7 +58,7 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
         report.errors.append(PolicyError(str(programs_dir), "", "no program files (*.yaml)"))
     known_programs = []
     for path in program_files:
-        if _run(report, path, lambda p=path: parse_program(p)) is not None:
+        if _run(report, path, parse_program) is not None:
             known_programs.append(path.stem)
     classification = None
     for name in DATA_FILES:
@@ -62,32 +67,36 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
             report.errors.append(PolicyError(name, "", f"is missing from {data_dir}"))
             continue
         if name == "classification.yaml":
-            classification = _run(report, path, lambda p=path: parse_classification(p))
+            classification = _run(report, path, parse_classification)
         elif name == "gbt4754.yaml":
             if classification is None:
                 report.errors.append(
                     PolicyError(name, "", "not checked: classification.yaml must be valid first")
                 )
                 continue
-            _run(
-                report, path, lambda p=path, known=classification.industries: parse_codes(p, known)
-            )
+            _run(report, path, parse_codes, classification.industries)
         elif name == "exchange.yaml":
-            _run(report, path, lambda p=path: parse_exchange(p))
+            _run(report, path, parse_exchange)
         elif name == "national.yaml":
-            _run(report, path, lambda p=path: parse_national(p))
+            _run(report, path, parse_national)
         elif name == "regions.yaml":
-            _run(report, path, lambda p=path: parse_regions(p, known_programs))
+            _run(report, path, parse_regions, known_programs)
         elif name == "unit_kinds.yaml":
-            _run(report, path, lambda p=path: parse_unit_kinds(p))
+            _run(report, path, parse_unit_kinds)
         else:
-            _run(report, path, lambda p=path: parse_working_days(p))
+            _run(report, path, parse_working_days)
     return report
 
 
-def _run(report: CheckReport, path: Path, parse):  # type: ignore[no-untyped-def]
+def _run(
+    report: CheckReport,
+    path: Path,
+    parse: Callable[Concatenate[Path, _P], _T],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> _T | None:
     try:
-        result = parse()
+        result = parse(path, *args, **kwargs)
     except PolicyError as exc:
         report.errors.append(exc)
         return None

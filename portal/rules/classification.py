@@ -420,7 +420,7 @@ def _hints(ind: Industry, figures: dict[str, Decimal], size: str) -> list[Hint]:
 # ---------------------------------------------------------------------------- GB/T 4754
 
 
-def industry_for_code(code: str) -> IndustryMatch:
+def industry_for_code(code: object) -> IndustryMatch:
     """Map a GB/T 4754-2017 code (letter, 2-, 3- or 4-digit, or letter+digits) to an industry."""
     if not isinstance(code, str):
         raise InvalidIndustryCode(f"Industry code must be text, not {code!r}", field="code")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from ._schema import MONTH_RE
+from ._schema import MONTH_RE as MONTH_RE  # the pattern of a month, for callers too
 from .errors import InvalidInput
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import ParamSpec, Protocol, TypedDict, TypeVar, cast
 
 from .errors import InvalidInput, NotApplicable, RulesError
 from .months import add_months, check_month, last_day, month_span
@@ -31,17 +33,43 @@ class Period:
     notes: list[str] = field(default_factory=list)
 
 
-def _memoised(function):
+class PeriodArgs(TypedDict, total=False):
+    """The facts that move an employer's period, as keyword arguments of ``deferral_period``,
+    ``check_eligibility`` and ``catchup_quote``."""
+
+    july_paid: bool
+    first_insured_month: str | None
+    founded_month: str | None
+
+
+class ChosenPeriodArgs(PeriodArgs, total=False):
+    """``PeriodArgs`` and the start of the period the employer chose, if it chose one."""
+
+    chosen_start: str | None
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R", covariant=True)
+
+
+class _Memoised(Protocol[_P, _R]):
+    """A memoised function: called like the function it wraps, with `cache_clear()`."""
+
+    cache_clear: Callable[[], None]
+
+    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R: ...
+
+
+def _memoised(function: Callable[_P, _R]) -> _Memoised[_P, _R]:
     """Remember the answers of a pure function of plain values (the policy files do not change
     while the process runs). The monthly report, the 缓缴清单 and reminders ask the same
     questions for every employer of a program: 100,000 employers ask about a handful of
     periods. The answer is shared: callers read it, never change it. A call with a value
     that cannot be a key (a list) is answered afresh; a refusal is never remembered.
     """
-    cache: dict = {}
+    cache: dict[object, _R] = {}
 
-    @functools.wraps(function)
-    def memoised(*args, **kwargs):
+    def memoised(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         key = (args, tuple(kwargs.items()))
         try:
             return cache[key]
@@ -51,8 +79,10 @@ def _memoised(function):
         except TypeError:  # unhashable: not a value the rules take; let them say so
             return function(*args, **kwargs)
 
-    memoised.cache_clear = cache.clear
-    return memoised
+    # A function with an attribute of its own: the Protocol says what it is once it has it.
+    wrapper = cast(_Memoised[_P, _R], functools.wraps(function)(memoised))
+    wrapper.cache_clear = cache.clear
+    return wrapper
 
 
 def deferral_program(program_id: str) -> Program:
@@ -345,23 +375,36 @@ def check_eligibility(
     return Eligibility(program.id, not reasons, reasons, review, refs)
 
 
-def _window_closes(program: Program, **period_args: object) -> tuple[date, str] | None:
+def _window_closes(
+    program: Program,
+    *,
+    july_paid: bool,
+    chosen_start: str | None,
+    first_insured_month: str | None,
+    founded_month: str | None,
+) -> tuple[date, str] | None:
     if program.kind == "deferral":
         ref = program.readings["decision_cutoff"].ref
-        period = deferral_period(program.id, **period_args)  # type: ignore[arg-type]
+        period = deferral_period(
+            program.id,
+            july_paid=july_paid,
+            chosen_start=chosen_start,
+            first_insured_month=first_insured_month,
+            founded_month=founded_month,
+        )
         latest = period.decision_until
-        if (
-            program.period_choice
-            and program.period_choice.value
-            and not period_args.get("chosen_start")
-        ):
+        if program.period_choice and program.period_choice.value and not chosen_start:
             # Where the employer chooses its period, the window stays open while any
             # period it could still choose is open.
             for rule in program.periods.values():
                 try:
                     other = deferral_period(
-                        program.id, **{**period_args, "chosen_start": rule.start.value}
-                    )  # type: ignore[arg-type]
+                        program.id,
+                        july_paid=july_paid,
+                        chosen_start=rule.start.value,
+                        first_insured_month=first_insured_month,
+                        founded_month=founded_month,
+                    )
                 except RulesError:
                     continue
                 latest = max(latest, other.decision_until)

@@ -173,6 +173,8 @@ def over_collected(
         if collected_amount is None
         else _amount(collected_amount, "collected_amount")
     )
+    over_collection = reduction_program(program_id).over_collection
+    assert over_collection is not None  # noqa: S101 - a reduction program has it
     return OverCollection(
         program_id,
         rate.month,
@@ -184,7 +186,7 @@ def over_collected(
         to_fen(collected),
         over_collected_amount(collected, due),
         return_options(program_id),
-        {**rate.refs, "options": reduction_program(program_id).over_collection.options.ref},  # type: ignore[union-attr]
+        {**rate.refs, "options": over_collection.options.ref},
     )
 
 
@@ -403,8 +405,13 @@ def rate_months(program_id: str) -> list[str]:
     """The months of the program's rate table that end (2020-01..2020-12): the months shown."""
     program = reduction_program(program_id)
     assert program.unit_rates is not None  # noqa: S101
-    entries = [e for entries in program.unit_rates.values() for e in entries if e.end is not None]
-    return month_span(min(e.start for e in entries), max(e.end for e in entries))  # type: ignore[type-var]
+    spans = [
+        (e.start, e.end)
+        for entries in program.unit_rates.values()
+        for e in entries
+        if e.end is not None
+    ]
+    return month_span(min(start for start, _ in spans), max(end for _, end in spans))
 
 
 def rate_table(
@@ -463,8 +470,9 @@ def rate_table(
             payable_with = "2020-03"
             refs["payable_with"] = february_rule.ref
         maternity = rate.maternity_rate
-        if maternity is None and program.reading("maternity_not_reduced") is not None:
-            refs["maternity_rate"] = program.reading("maternity_not_reduced").ref  # type: ignore[union-attr]
+        maternity_not_reduced = program.reading("maternity_not_reduced")
+        if maternity is None and maternity_not_reduced is not None:
+            refs["maternity_rate"] = maternity_not_reduced.ref
         rows.append(
             RateMonth(
                 month=month,
@@ -476,7 +484,9 @@ def rate_table(
                 due_at_reduced=_fen(due_reduced),
                 # each month is billed in fen: the row's reduction is the difference of its
                 # rounded figures, so the table adds up as shown
-                reduction=None if base is None else to_fen(due_normal) - to_fen(due_reduced),  # type: ignore[arg-type]
+                reduction=None
+                if due_normal is None or due_reduced is None
+                else to_fen(due_normal) - to_fen(due_reduced),
                 maternity_rate=maternity,
                 maternity_amount=_fen(
                     None if base is None or maternity is None else base * maternity
@@ -621,10 +631,11 @@ def reduction_totals(
     reduced = [e for e in program.unit_rates["enterprise"] if e.end is not None]
     reduced = [e for e in reduced if unit_rate(program_id, e.start).is_reduced]
     start, end = reduced[0].start, reduced[-1].end
+    assert end is not None  # noqa: S101 - only rates with an end are kept above
     amount = ZERO
     latest: dict[int, tuple[str, int]] = {}
     for row in months:
-        if not (start <= row.month <= end and row.month <= through_month):  # type: ignore[operator]
+        if not (start <= row.month <= end and row.month <= through_month):
             continue
         try:
             unit_type = unit_type_for(program_id, row.unit_kind)
@@ -642,7 +653,7 @@ def reduction_totals(
         through_month,
         min(e.rate for e in reduced),
         first_day_of(start),
-        last_day(end),  # type: ignore[arg-type]
+        last_day(end),
         len(latest),
         sum(h for _m, h in latest.values()),
         amount,

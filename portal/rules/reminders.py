@@ -53,7 +53,9 @@ def catch_up_milestones(period: Period) -> list[Milestone]:
 
 
 @functools.cache
-def _milestones(deadline: date, late_fee_day: date, reminders: tuple[date, ...]):
+def _milestones(
+    deadline: date, late_fee_day: date, reminders: tuple[date, ...]
+) -> tuple[Milestone, ...]:
     milestones = [Milestone(f"d{(deadline - on).days}", on, deadline) for on in reminders]
     milestones.append(Milestone(LATE_FEE, late_fee_day, deadline))
     return tuple(sorted(milestones, key=lambda m: m.on))
@@ -65,6 +67,8 @@ def due_milestone(period: Period, on: date) -> Milestone | None:
 
 
 @functools.cache
-def _due(deadline: date, late_fee_day: date, reminders: tuple[date, ...], on: date):
+def _due(
+    deadline: date, late_fee_day: date, reminders: tuple[date, ...], on: date
+) -> Milestone | None:
     passed = [m for m in _milestones(deadline, late_fee_day, reminders) if m.on <= on]
     return passed[-1] if passed else None

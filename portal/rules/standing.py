@@ -19,7 +19,14 @@ from functools import cached_property
 
 from .errors import InvalidInput, NotApplicable, RulesError
 from .months import month_span
-from .periods import Eligibility, Period, check_eligibility, deferral_period
+from .periods import (
+    ChosenPeriodArgs,
+    Eligibility,
+    Period,
+    PeriodArgs,
+    check_eligibility,
+    deferral_period,
+)
 from .policy import Program
 from .quote import (
     Quote,
@@ -132,7 +139,7 @@ class Standing:
     quote: Quote | None = None
     payments: list[PaymentFact] = field(default_factory=list)  # oldest first
     # What moves this employer's period, as keyword arguments for the rules functions.
-    period_args: dict = field(default_factory=dict)
+    period_args: ChosenPeriodArgs = field(default_factory=ChosenPeriodArgs)
 
     @property
     def today(self) -> date:
@@ -312,9 +319,9 @@ def refusals(
     return [(c, text) for c, text in eligibility.reasons if c not in PENDING_FIGURES]
 
 
-def period_arguments(program: Program, facts: EmployerFacts) -> dict[str, str | bool | None]:
+def period_arguments(program: Program, facts: EmployerFacts) -> PeriodArgs:
     """The facts about an employer that move its period (July paid, new business)."""
-    args: dict[str, str | bool | None] = {"july_paid": facts.july_paid}
+    args: PeriodArgs = {"july_paid": facts.july_paid}
     basis = program.new_business.basis.value if program.new_business else None
     first_start = min(p.start.value for p in program.periods.values()) if program.periods else ""
     if basis == "first_insured_month" and (facts.first_insured_month or "") > first_start:

@@ -56,7 +56,8 @@ def parse_working_days(path: Path) -> WorkingCalendar:
         node.only({"date", "working", "ref", "explanation"})
         node.text("ref")
         overrides[node.value("date", as_date)] = node.value("working", as_bool)
-    calendar = holidays.China(years=range(first, last + 1))
+    # holidays.China itself, through the typed entry point (China's __init__ is unannotated).
+    calendar = holidays.country_holidays("CN", years=range(first, last + 1))
     return WorkingCalendar(
         first, last, frozenset(calendar), frozenset(calendar.weekend_workdays), overrides
     )

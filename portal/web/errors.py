@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -144,6 +144,7 @@ def _respond(code: int, error: HTTPException):
     except OperationalError:  # the connection is gone: the pool discards it
         db.session.close()
     request_id = g.get("request_id", "-")
+    response: Response | str
     if request.path.startswith("/api/"):
         message = getattr(error, "message", None) or MESSAGES[code]
         body = {"error": str(message), "status": code, "request_id": request_id}

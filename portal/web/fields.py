@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from flask_babel import gettext as _
-from wtforms import StringField
+from wtforms import Field
+from wtforms.widgets import TextInput
 
 from portal.util import numbers
 
@@ -21,23 +23,57 @@ def number_message(error: numbers.NumberError, message: str) -> str:
     return str(message)
 
 
-class NumberField(StringField):
-    """A text box for a number within a column's digits; ``data`` is int, Decimal or None.
+_N = TypeVar("_N", int, Decimal)
+
+
+class NumberField(Field, Generic[_N]):
+    """A text box for a number within a column's digits; ``data`` is None or an int (no
+    ``max_places``: a ``NumberField[int]``) or a Decimal (``max_places``: ``NumberField[Decimal]``).
 
     A plain text input rather than ``type=number``, whose browsers differ on decimal commas
-    and which turns what the user typed into an empty value when it does not parse.
+    and which turns what the user typed into an empty value when it does not parse. (A
+    ``Field`` with StringField's widget, not a StringField, whose ``data`` is text.)
     """
+
+    widget = TextInput()
+    data: _N | None
+
+    @overload
+    def __init__(
+        self: NumberField[int],
+        label: Any = None,
+        validators: list[Any] | None = None,
+        *,
+        max_digits: int,
+        max_places: Literal[0] = 0,
+        grouping: bool = False,
+        message: str,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: NumberField[Decimal],
+        label: Any = None,
+        validators: list[Any] | None = None,
+        *,
+        max_digits: int,
+        max_places: int,
+        grouping: bool = False,
+        message: str,
+        **kwargs: Any,
+    ) -> None: ...
 
     def __init__(
         self,
-        label=None,
-        validators=None,
+        label: Any = None,
+        validators: list[Any] | None = None,
         *,
         max_digits: int,
         max_places: int = 0,
         grouping: bool = False,
         message: str,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.max_digits = max_digits
@@ -45,12 +81,13 @@ class NumberField(StringField):
         self.grouping = grouping
         self.message = message
 
-    def process_formdata(self, valuelist) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
             return
         self.data = None
         try:
-            self.data = self.parse(valuelist[0])
+            # An int without places, else a Decimal: what the overloads of __init__ say.
+            self.data = cast("_N | None", self.parse(valuelist[0]))
         except numbers.NumberError as error:
             raise ValueError(number_message(error, self.message)) from None
 

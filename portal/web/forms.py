@@ -10,6 +10,7 @@ not the stored value it was given.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import current_app, g, session
 from flask_babel import format_number
@@ -18,7 +19,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 from itsdangerous import URLSafeTimedSerializer
-from wtforms import BooleanField, FileField, PasswordField, TextAreaField
+from wtforms import BooleanField, Field, FileField, PasswordField, TextAreaField
+
+# WTForms 3.3's choice of a SelectField, for every form here; types-WTForms (3.2) lacks it.
+from wtforms.fields.choices import SelectChoice as SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length, StopValidation
 
 from portal.util.text import forbidden_character
@@ -138,6 +142,25 @@ class BaseForm(FlaskForm):
     def error_fields(self) -> list:
         """Fields with errors, in page order, for the error summary."""
         return [field for field in self if field.errors]
+
+
+_T = TypeVar("_T")
+
+
+def entered(data: _T | None) -> _T:
+    """The data of a field that its validators require (``DataRequired``, ``InputRequired``),
+    read once its form has validated, when it is never None.
+
+    :raise ValueError: it is None: the field was read before its form validated.
+    """
+    if data is None:
+        raise ValueError("a required field was read before its form validated")
+    return data
+
+
+def add_error(field: Field, message: str) -> None:
+    """Put ``message`` beside ``field`` (its errors are a tuple until its form validates)."""
+    field.errors = [*field.errors, message]
 
 
 class ConfirmForm(BaseForm):

@@ -25,6 +25,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.core.extensions import db
 from portal.core.writes import note_write, request_is_read_only
@@ -59,14 +60,17 @@ def init_app(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to add WSGI middleware; its types declare wsgi_app a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def assign_request_id() -> None:
     g.request_id = secrets.token_hex(8)
 
 
-def expire_idle_sessions() -> Response | None:
+def expire_idle_sessions() -> BaseResponse | None:
     """End a session after 30 minutes idle or 12 hours in all."""
     if not current_user.is_authenticated:
         return None

@@ -20,7 +20,7 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -75,7 +75,9 @@ def install_template_gettext(app: Flask) -> None:
     Flask-Babel has already installed Jinja's i18n extension in newstyle mode; this replaces its
     message functions, which look the catalogue up and take the whole context on every call.
     """
-    assert app.jinja_env.newstyle_gettext  # noqa: S101 - the rules template_gettext follows
+    # The rules template_gettext follows; the i18n extension sets the attribute (Jinja's
+    # Environment declares none).
+    assert getattr(app.jinja_env, "newstyle_gettext", False)  # noqa: S101
     app.jinja_env.globals.update(
         _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )

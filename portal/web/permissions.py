@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from flask import abort, g, request
 from flask_login import current_user
@@ -117,7 +117,7 @@ def agency_scope(user: Any) -> int | None:
     return user.agency_id
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Accept only a local path for ``next=``: no scheme, no host, no backslash tricks."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask.templating import Environment
@@ -50,7 +51,7 @@ def template_day(context: Context, value: date | None) -> str:
 _ID_MARK = 9_876_543_210_123
 
 
-def id_url(endpoint: str, key: str, **values: object) -> str:
+def id_url(endpoint: str, key: str, **values: Any) -> str:
     """``url_for(endpoint, key=id)`` for the many ids of a table, built once, not once a row:
     a ``%d`` pattern, which a template fills in with ``pattern % id``.
 
@@ -60,7 +61,8 @@ def id_url(endpoint: str, key: str, **values: object) -> str:
     the template context for every row (bench/profile_pages.py). ``tests/test_templating.py``
     checks the two agree.
     """
-    head, tail = url_for(endpoint, **values, **{key: _ID_MARK}).split(str(_ID_MARK))
+    mark: dict[str, Any] = {key: _ID_MARK}
+    head, tail = url_for(endpoint, **values, **mark).split(str(_ID_MARK))
     return head.replace("%", "%%") + "%d" + tail.replace("%", "%%")
 
 
@@ -69,7 +71,7 @@ BUILT_MAX = 20_000
 _built: dict[tuple, str] = {}
 
 
-def built_url(endpoint: str, **values: object) -> str:
+def built_url(endpoint: str, **values: Any) -> str:
     """``url_for`` in templates, each URL built once per worker rather than on every page.
 
     A page's header, footer and links are the same URLs on every request (a dozen or more a

@@ -4,12 +4,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.features.auth.passwords import MIN_LENGTH
 from portal.util import numbers
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice
 
 
 def _optional_id(value: object) -> int | str | None:

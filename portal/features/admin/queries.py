@@ -42,7 +42,7 @@ def _local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
-def audit_query(chosen: AuditFilter) -> Select[tuple[AuditEntry]]:
+def audit_query(chosen: AuditFilter) -> Select[AuditEntry]:
     query = select(AuditEntry)
     if chosen.staff_id is not None:
         query = query.where(AuditEntry.actor_id == chosen.staff_id)

@@ -4,7 +4,6 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from portal.core.extensions import db
 from portal.features.admin import bp
@@ -24,6 +23,7 @@ from portal.features.hall.queries import all_halls, get_hall_or_404
 from portal.labels import action_label, put_error
 from portal.models import Agency, User
 from portal.util.clock import today
+from portal.web.forms import SelectChoice, entered
 from portal.web.permissions import ADMIN, permission
 
 
@@ -47,11 +47,11 @@ def new_user():
     if form.validate_on_submit():
         try:
             user = create_staff_user(
-                username=form.username.data,
-                display_name=form.display_name.data.strip(),
+                username=entered(form.username.data),
+                display_name=entered(form.display_name.data).strip(),
                 staff_role=form.staff_role.data,
                 agency_id=form.agency_id.data,
-                password=form.password.data,
+                password=entered(form.password.data),
                 actor=current_user,
             )
         except StaffUserError as error:

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice
 
 
 class PayOnForm(BaseForm):

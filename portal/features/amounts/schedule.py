@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.labels import amount_source_label
 from portal.rules import to_fen
@@ -77,6 +78,7 @@ def to_csv(rows: list[list[Cell]]) -> bytes:
 def to_xlsx(rows: list[list[Cell]], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # noqa: S101 - a new workbook's one sheet
     sheet.title = title[:31]
     for row in rows:
         sheet.append([_defuse(cell) if isinstance(cell, str) else cell for cell in row])

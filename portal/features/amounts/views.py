@@ -5,7 +5,6 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal import rules
 from portal.facts.departures import due_at_once
@@ -18,6 +17,7 @@ from portal.features.amounts.schedule import schedule_rows, to_csv, to_xlsx
 from portal.labels import put_error
 from portal.util.clock import today
 from portal.util.formatting import day
+from portal.web.forms import SelectChoice, entered
 from portal.web.permissions import EMPLOYER_FINANCE, permission
 
 
@@ -69,7 +69,7 @@ def departure(employer):
                 employer,
                 form.person_ref.data,
                 form.reason.data,
-                form.left_on.data,
+                entered(form.left_on.data),
                 today=standing.today,
                 actor=current_user,
                 earliest=date.fromisoformat(standing.period.start + "-01"),

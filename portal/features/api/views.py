@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Literal, overload
 
 from flask import jsonify, request
 
@@ -62,7 +64,13 @@ def _industry(value: str) -> str:
     return match.industry
 
 
-def _number(args, name: str, *, integer: bool = False) -> Decimal | int | None:
+@overload
+def _number(args: Mapping[str, str], name: str, *, integer: Literal[True]) -> int | None: ...
+@overload
+def _number(
+    args: Mapping[str, str], name: str, *, integer: Literal[False] = False
+) -> Decimal | None: ...
+def _number(args: Mapping[str, str], name: str, *, integer: bool = False) -> Decimal | int | None:
     """:raise BadParameter: not a plain non-negative number within the portal's digits."""
     try:
         if integer:

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
@@ -148,6 +148,7 @@ def activate_account(
                 .where(ActivationCode.id == activation.id, ActivationCode.used_at.is_(None))
                 .values(used_at=now)
             )
+            assert isinstance(claimed, CursorResult)  # noqa: S101 - what an UPDATE returns
             if claimed.rowcount != 1:
                 raise _Claimed()
             user = User(

@@ -17,7 +17,7 @@ from portal.features.auth.operations import (
 )
 from portal.labels import put_error
 from portal.util import clock
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ConfirmForm, add_error, entered
 from portal.web.permissions import PUBLIC, SIGNED_IN, permission, request_next
 
 TOO_MANY_SIGN_INS = _l(
@@ -39,12 +39,13 @@ def login():
         policy = LoginPolicy(
             current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
         )
-        user = authenticate(form.username.data, form.password.data, policy)
+        user = authenticate(entered(form.username.data), entered(form.password.data), policy)
         if user is not None:
             _start_session(user)
             return redirect(request_next() or url_for("main.dashboard"))
-        form.password.errors.append(
-            _("The username or password is not right, or the account is locked for now.")
+        add_error(
+            form.password,
+            _("The username or password is not right, or the account is locked for now."),
         )
     return render_template("auth/login.html", form=form, next=request_next())
 
@@ -70,11 +71,11 @@ def activate():
     if form.validate_on_submit():
         try:
             user = activate_account(
-                credit_code=form.credit_code.data,
-                code=form.code.data,
-                username=form.username.data,
-                display_name=form.display_name.data.strip(),
-                password=form.password.data,
+                credit_code=entered(form.credit_code.data),
+                code=entered(form.code.data),
+                username=entered(form.username.data),
+                display_name=entered(form.display_name.data).strip(),
+                password=entered(form.password.data),
                 email=form.email.data,
             )
         except AuthError as error:

@@ -95,9 +95,9 @@ def record_decision(
             db.session.add(decision)
     except IntegrityError:
         # The same submission arrived twice at the same moment: the other one won.
-        return db.session.scalar(
+        return db.session.scalars(
             select(DeferralDecision).where(DeferralDecision.submission_token == token)
-        )
+        ).one()
     audit.record(
         actor,
         "decision." + choice,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import Row, bindparam, select
-from wtforms.fields.choices import SelectChoice
 
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
@@ -23,6 +22,7 @@ from portal.models import DeferralDecision, User
 from portal.rules.standing import DecisionFact
 from portal.util.clock import today
 from portal.util.numbers import parse_id
+from portal.web.forms import SelectChoice
 from portal.web.permissions import EMPLOYER_DECIDE, EMPLOYER_VIEW, permission
 
 
@@ -118,7 +118,7 @@ def _choice_form(standing, formdata=...):
     return form
 
 
-def _split(value: str) -> tuple[str, str | None]:
+def _split(value: str | None) -> tuple[str, str | None]:
     choice, _sep, start = (value or "").partition(":")
     return choice, start or None
 

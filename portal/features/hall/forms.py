@@ -12,7 +12,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 )
 
 from portal.web.fields import NumberField
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice, entered
 
 PHONE = re.compile(r"\+?[0-9()][0-9 ()\-]*[0-9]", re.ASCII)
 
@@ -113,10 +112,10 @@ class HallForm(BaseForm):
 
     def values(self) -> dict[str, object]:
         return {
-            "city": self.city.data.strip(),
-            "district": self.district.data.strip(),
-            "address": self.address.data.strip(),
-            "phone": self.phone.data.strip(),
+            "city": entered(self.city.data).strip(),
+            "district": entered(self.district.data).strip(),
+            "address": entered(self.address.data).strip(),
+            "phone": entered(self.phone.data).strip(),
             "note": (self.note.data or "").strip() or None,
             "position": self.position.data,
             "is_listed": bool(self.is_listed.data),

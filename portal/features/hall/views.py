@@ -13,7 +13,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal.core import uploads as files
 from portal.core.paging import page_number
@@ -42,7 +41,7 @@ from portal.letters.stored import period_label
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 from portal.util import clock
 from portal.web.downloads import send_upload
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ConfirmForm, SelectChoice, entered
 from portal.web.permissions import ACT_FOR_EMPLOYER, EMPLOYER_PAPER_SIGN, PUBLIC, STAFF, permission
 
 
@@ -68,8 +67,8 @@ def visit(employer_id: int):
         try:
             visit = start_acting(
                 employer,
-                visitor_name=form.visitor_name.data,
-                id_number=form.id_number.data,
+                visitor_name=entered(form.visitor_name.data),
+                id_number=entered(form.id_number.data),
                 capacity=form.capacity.data,
                 letter=_letter_upload(form),
                 actor=current_user,
@@ -112,7 +111,11 @@ def stop():
 @permission(STAFF)
 def authority_letter(visit_id: int):
     visit = get_visit_for_staff_or_404(current_user, visit_id)
-    if visit.letter_stored_name is None:
+    if (
+        visit.letter_stored_name is None
+        or visit.letter_content_type is None
+        or visit.letter_name is None
+    ):  # stored together
         abort(404)
     return send_upload(
         visit.letter_stored_name,
@@ -140,8 +143,8 @@ def paper(employer):
             record_paper_signature(
                 application,
                 visit=g.acting,
-                signatory_name=form.signatory_name.data,
-                signed_on=form.signed_on.data,
+                signatory_name=entered(form.signatory_name.data),
+                signed_on=entered(form.signed_on.data),
                 hall=get_hall_or_404(form.hall_id.data),
                 scan=_scan_upload(form),
                 actor=current_user,

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from portal.rules import INDUSTRIES
 from portal.util import numbers
 from portal.web.fields import NumberField
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice
 
 
 def industry_choices(locale: str) -> list[SelectChoice]:

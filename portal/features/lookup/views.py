@@ -11,6 +11,7 @@ from portal.features.auth.forms import credit_code_message
 from portal.features.lookup import bp
 from portal.features.lookup.forms import ClassificationForm, CreditCodeLookupForm, industry_choices
 from portal.models import Employer
+from portal.web.forms import add_error
 from portal.web.permissions import PUBLIC, permission
 
 
@@ -57,13 +58,14 @@ def _classify(form: ClassificationForm):
         try:
             match = rules.industry_for_code(form.code.data)
         except rules.RulesError:
-            form.code.errors.append(
-                _("Enter a GB/T 4754-2017 code: a section letter or 2 to 4 digits")
+            add_error(
+                form.code, _("Enter a GB/T 4754-2017 code: a section letter or 2 to 4 digits")
             )
             return None, None
         if match.industry is None:
-            form.code.errors.append(
-                _("This code covers several industries: choose the industry from the list")
+            add_error(
+                form.code,
+                _("This code covers several industries: choose the industry from the list"),
             )
             return match, None
         industry = match.industry

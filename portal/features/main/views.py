@@ -33,10 +33,15 @@ def dashboard():
 @permission(PUBLIC)
 def language():
     form = LanguageForm()
-    if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
-        session["locale"] = form.locale.data
+    locale = form.locale.data
+    if (
+        form.validate_on_submit()
+        and locale is not None
+        and locale in current_app.config["LANGUAGES"]
+    ):
+        session["locale"] = locale
         if current_user.is_authenticated:
-            set_locale(current_user._get_current_object(), form.locale.data)
+            set_locale(current_user._get_current_object(), locale)
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
 

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice
 
 
 class ReturnChoiceForm(BaseForm):

@@ -72,7 +72,9 @@ def record_return_choice(
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:  # the same submission arrived twice at once: the other one won
-        return db.session.scalar(select(ReturnChoice).where(ReturnChoice.submission_token == token))
+        return db.session.scalars(
+            select(ReturnChoice).where(ReturnChoice.submission_token == token)
+        ).one()
     audit.record(
         actor,
         "return_choice." + checked.choice,

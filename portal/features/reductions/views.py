@@ -15,6 +15,7 @@ from portal.features.reductions.operations import ReturnChoiceError, record_retu
 from portal.features.reductions.queries import latest_deferral, offsets, return_choices
 from portal.labels import put_error
 from portal.util.clock import today
+from portal.web.forms import entered
 from portal.web.permissions import EMPLOYER_DECIDE, EMPLOYER_FINANCE, permission
 
 # The figures of a row the page cites, in the order of its columns (and the personal part).
@@ -69,7 +70,7 @@ def choose_return(employer):
                 table,
                 form.choice.data,
                 account=form.account.data,
-                token=form.token.data,
+                token=entered(form.token.data),
                 today=today(),
                 actor=current_user,
             )

@@ -7,13 +7,13 @@ from sqlalchemy import Row, Select, bindparam, cast, literal, null, select, unio
 from sqlalchemy.orm import contains_eager
 
 from portal.core.extensions import db
-from portal.facts.standing import plain_rows
+from portal.core.rows import plain_rows
 from portal.models import CommitmentApplication, Employer, User
 
 QUEUE_STATUSES = ("submitted", "approved", "rejected")
 
 
-def scoped_applications(user: User) -> Select[tuple[CommitmentApplication]]:
+def scoped_applications(user: User) -> Select[CommitmentApplication]:
     """Sent applications of employers in the reviewer's agency (drafts are the employer's own)."""
     return (
         select(CommitmentApplication)

@@ -26,7 +26,7 @@ from portal.letters.codes import verify_url_for
 from portal.rules import deferred_months, industry_for_code, load_program
 from portal.util import clock
 from portal.web.downloads import send_evidence, send_letter
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ConfirmForm, entered
 from portal.web.permissions import REVIEW, permission
 
 
@@ -71,9 +71,7 @@ def _render_detail(
         "review/detail.html",
         application=application,
         deferral=deferral,
-        months=deferred_months(
-            deferral, rate_table_for(application.employer, application.program_id)
-        )
+        months=deferred_months(deferral, rate_table_for(application.employer, deferral.program_id))
         if deferral
         else None,
         program=load_program(application.program_id) if application.program_id else None,
@@ -135,7 +133,7 @@ def reject_application(application_id: int):
     if not form.validate_on_submit():
         return _render_detail(application_id, reject_form=form)
     try:
-        reject(application, form.reason.data, actor=current_user)
+        reject(application, entered(form.reason.data), actor=current_user)
     except ReviewError as error:
         return _render_detail(
             application_id, reject_form=form, problem=_problem(error, application_id), code=409

@@ -7,7 +7,7 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
-from portal.facts.standing import plain_rows
+from portal.core.rows import plain_rows
 from portal.models import Agency, Employer, User
 
 
@@ -17,7 +17,7 @@ def _in_scope(query: Select, user: User) -> Select:
     return query
 
 
-def scoped_employers(user: User) -> Select[tuple[Employer]]:
+def scoped_employers(user: User) -> Select[Employer]:
     return _in_scope(select(Employer).options(joinedload(Employer.agency)), user)
 
 

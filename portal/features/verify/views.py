@@ -50,7 +50,7 @@ def letter(code: str):
             form.pdf.errors = [_("Choose the PDF file to check")]
         else:
             matches = sha256_hex(upload.stream.read(MAX_CHECK_BYTES + 1)) == stored.sha256
-    application = db.session.get(CommitmentApplication, stored.application_id)
+    application = db.session.get_one(CommitmentApplication, stored.application_id)
     return render_template(
         "verify/letter.html",
         letter=stored,

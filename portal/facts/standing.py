@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
+from enum import Enum
+from typing import Final, Literal
 
 from sqlalchemy import (
     Select,
@@ -122,8 +124,12 @@ def employer_facts(
     )
 
 
+class _Read(Enum):
+    READ = "read"
+
+
 #: ``employer_standing(decision=...)`` not given: the current decision is read here.
-READ = object()
+READ: Final = _Read.READ
 
 
 def employer_standing(
@@ -131,7 +137,7 @@ def employer_standing(
     on: date,
     *,
     program_id: str | None = None,
-    decision: DecisionFact | None | object = READ,
+    decision: DecisionFact | None | Literal[_Read.READ] = READ,
 ) -> Standing:
     """Where ``employer`` stands on ``on`` under the program its region shows that day (or
     ``program_id``, an earlier program it still has amounts under): facts loaded here, decided

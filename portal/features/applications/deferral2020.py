@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal.core import uploads as files
 from portal.core.extensions import db
@@ -32,7 +31,7 @@ from portal.labels import error_message, put_error
 from portal.rules import deferral_lengths, deferral_start_months, deferred_months, load_program
 from portal.util import clock
 from portal.util.numbers import parse_id
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ConfirmForm, SelectChoice
 from portal.web.permissions import EMPLOYER_APPLY, permission
 
 
@@ -117,6 +116,7 @@ def deferral_2020_files(employer):
     if form.validate_on_submit() and receive_uploads(form, application):
         return redirect(url_for("applications.deferral_2020_files", employer_id=employer.id))
     request_ = deferral_of(application)
+    assert request_ is not None  # noqa: S101 - a 2020 deferral draft with its start (above)
     table = rate_table_for(employer, application.program_id)
     return render_template(
         "applications/deferral_2020_files.html",

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypedDict, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, Field, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from portal.rules import INDUSTRIES, InvalidIndustryCode, industry_for_code
+from portal.rules import INDUSTRIES, IndustryMatch, InvalidIndustryCode, industry_for_code
 from portal.util import numbers
 from portal.web.fields import number_message
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, add_error
 
 ENTER_CODE = "code"
 
@@ -45,7 +47,7 @@ class IndustryForm(BaseForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.match = None
+        self.match: IndustryMatch | None = None
 
     def validate_code(self, field) -> None:
         if self.industry.data != ENTER_CODE:
@@ -70,20 +72,35 @@ class IndustryForm(BaseForm):
     def chosen(self) -> tuple[str, str | None, bool]:
         """The industry key, the code it came from, and whether the agency must check it."""
         if self.industry.data == ENTER_CODE and self.match is not None:
+            assert self.match.industry is not None  # noqa: S101 - validate_code kept only such
             return self.match.industry, self.match.code, self.match.needs_review
         return self.industry.data, None, False
 
 
-def _number(text: str | None, *, whole: bool) -> Decimal | int | None:
+def _persons(text: str | None) -> int | None:
+    """:raise NumberError: not a plain non-negative whole number that fits the column."""
+    return numbers.parse_integer(text, max_digits=numbers.INTEGER_DIGITS, grouping=True)
+
+
+def _wan_yuan(text: str | None) -> Decimal | None:
     """:raise NumberError: not a plain non-negative number that fits the application's column."""
-    if whole:
-        return numbers.parse_integer(text, max_digits=numbers.INTEGER_DIGITS, grouping=True)
     return numbers.parse_decimal(
         text,
         max_digits=numbers.WAN_YUAN_DIGITS,
         max_places=numbers.WAN_YUAN_PLACES,
         grouping=True,
     )
+
+
+class Figures(TypedDict):
+    """The declared figures, as ``set_figures`` takes them (None: not needed)."""
+
+    employees: int | None
+    revenue: Decimal | None
+    assets: Decimal | None
+
+
+_N = TypeVar("_N", int, Decimal)
 
 
 class FiguresForm(BaseForm):
@@ -118,27 +135,35 @@ class FiguresForm(BaseForm):
     def __init__(self, *args, needed: tuple[str, ...] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.needed = needed
-        self.values: dict[str, Decimal | int | None] = {}
+        self.values = Figures(employees=None, revenue=None, assets=None)
+        self._figures_valid = True
 
     def validate(self, extra_validators=None) -> bool:
-        is_valid = super().validate(extra_validators=extra_validators)
-        for name in ("employees", "revenue", "assets"):
-            field = getattr(self, name)
-            if name not in self.needed:
-                self.values[name] = None
-                continue
-            missing, malformed = self.MESSAGES[name]
-            try:
-                value = _number(field.data, whole=name == "employees")
-            except numbers.NumberError as error:
-                field.errors = [*field.errors, number_message(error, malformed)]
-                is_valid = False
-                continue
-            if value is None:
-                field.errors = [*field.errors, missing]
-                is_valid = False
-            self.values[name] = value
-        return is_valid
+        self._figures_valid = super().validate(extra_validators=extra_validators)
+        self.values = Figures(
+            employees=self._figure("employees", _persons),
+            revenue=self._figure("revenue", _wan_yuan),
+            assets=self._figure("assets", _wan_yuan),
+        )
+        return self._figures_valid
+
+    def _figure(self, name: str, parse: Callable[[str | None], _N | None]) -> _N | None:
+        """The figure ``name`` (None when not needed); a message beside it when it is missing
+        or not a number."""
+        if name not in self.needed:
+            return None
+        field: Field = getattr(self, name)
+        missing, malformed = self.MESSAGES[name]
+        try:
+            value = parse(field.data)
+        except numbers.NumberError as error:
+            add_error(field, number_message(error, malformed))
+            self._figures_valid = False
+            return None
+        if value is None:
+            add_error(field, missing)
+            self._figures_valid = False
+        return value
 
     @property
     def error_fields(self) -> list:

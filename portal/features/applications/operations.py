@@ -25,7 +25,7 @@ from portal.core import uploads as files
 from portal.core.extensions import db
 from portal.core.pdf import sha256_hex
 from portal.facts.standing import employer_facts
-from portal.features.applications.queries import latest_and_next_round, latest_round
+from portal.features.applications.queries import LATEST_ROUND, latest_and_next_round
 from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
 from portal.models import CommitmentApplication, Employer, EvidenceFile, User
 from portal.models.base import utcnow
@@ -35,6 +35,7 @@ from portal.rules import (
     DeferralRequest,
     NotApplicable,
     RulesError,
+    UnknownProgram,
     check_eligibility,
     classify,
     deferral_request,
@@ -231,7 +232,9 @@ def _open(
             db.session.add(application)
     except IntegrityError:
         # A double click: another request opened this round at the same moment and won.
-        return latest_round(employer, kind.key)
+        return db.session.scalars(
+            LATEST_ROUND, {"employer_id": employer.id, "kind": kind.key}
+        ).one()
     application.reference = f"{kind.reference}-{today.year}-{application.id:06d}"
     if latest is not None:
         _copy_evidence(latest, application)
@@ -244,6 +247,16 @@ def _open(
         details={"reference": application.reference, "round": application.round},
     )
     return application
+
+
+def _program_id(application: CommitmentApplication) -> str:
+    """The program ``application`` is under: ``_open`` names it, but the column allows NULL.
+
+    :raise UnknownProgram: it names none (as ``load_program(None)`` raises).
+    """
+    if application.program_id is None:
+        raise UnknownProgram("The application names no program", field="program_id")
+    return application.program_id
 
 
 def _send(
@@ -259,7 +272,7 @@ def _send(
         return False
     _require_draft(application)
     kind.check_answers(application, today)
-    program = load_program(application.program_id)
+    program = load_program(_program_id(application))
     missing = missing_documents(
         program, is_signed=is_signed(application), uploaded_files=len(application.evidence)
     )
@@ -413,9 +426,10 @@ def set_figures(
     needed = set(INDUSTRIES[application.industry].indicators)
     given = {"employees": employees, "revenue": revenue, "assets": assets}
     for name in needed:
-        if given[name] is None:
+        value = given[name]
+        if value is None:
             raise ApplicationError("missing_figure", field=name)
-        if given[name] < 0:
+        if value < 0:
             raise ApplicationError("negative_figure", field=name)
     return _save(
         application,
@@ -451,11 +465,11 @@ def add_evidence(
     db.session.execute(
         update(applications).where(applications.c.id == application.id).values(id=applications.c.id)
     )
-    already = db.session.scalar(
+    already = db.session.scalars(
         select(func.count())
         .select_from(EvidenceFile)
         .where(EvidenceFile.application_id == application.id)
-    )
+    ).one()
     accepted = files.check_uploads(uploads, already=already)
 
     added = []
@@ -615,7 +629,7 @@ def check_deferral(
         raise ApplicationError("months_required", field="months")
     try:
         request = deferral_request(
-            application.program_id, start_month=start_month, months=months, applied_on=today
+            _program_id(application), start_month=start_month, months=months, applied_on=today
         )
     except RulesError as error:
         raise ApplicationError(error.code, field=error.field, detail=error.message) from error
@@ -675,7 +689,7 @@ def deferral_of(application: CommitmentApplication) -> DeferralRequest | None:
     if application.kind != DEFERRAL_KIND or not application.defer_start:
         return None
     return deferral_request(
-        application.program_id,
+        _program_id(application),
         start_month=application.defer_start,
         months=application.defer_months or 1,
     )

@@ -54,7 +54,7 @@ from portal.rules import (
 )
 from portal.util import clock
 from portal.web.downloads import send_evidence, send_letter
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ConfirmForm, add_error, entered
 from portal.web.permissions import EMPLOYER_APPLY, EMPLOYER_DECIDE, EMPLOYER_VIEW, can, permission
 
 #: The pages in order; the first three hold the answers the class needs.
@@ -214,6 +214,7 @@ def size(employer):
     if elsewhere:
         return elsewhere
     result = classification(application)
+    assert result is not None  # noqa: S101 - _draft_or_redirect: the industry is answered
     return render_template(
         "applications/size.html",
         employer=employer,
@@ -318,18 +319,21 @@ def sign(employer):
         )
         if (
             authenticate(
-                current_user.username, form.password.data, policy, action="auth.reauthenticate"
+                current_user.username,
+                entered(form.password.data),
+                policy,
+                action="auth.reauthenticate",
             )
             is None
         ):
-            form.password.errors.append(
-                _("The password is not right. Enter the password you sign in with")
+            add_error(
+                form.password, _("The password is not right. Enter the password you sign in with")
             )
         else:
             try:
                 operations.sign(
                     application,
-                    signatory_name=form.signatory_name.data,
+                    signatory_name=entered(form.signatory_name.data),
                     actor=current_user,
                     today=clock.today(),
                     verify_url_for=verify_url_for,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnDefault, Table, insert
 from sqlalchemy.types import TypeDecorator
 
 from portal.core.extensions import db
@@ -33,11 +33,14 @@ def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
     converters = []
     for column in columns:
         default = (
-            column.default.arg if column.default is not None and column.default.is_scalar else None
+            column.default.arg
+            if isinstance(column.default, ColumnDefault) and column.default.is_scalar
+            else None
         )
         processor = column.type if isinstance(column.type, TypeDecorator) else None
         converters.append((column.name, default, processor))
     raw = connection.connection.driver_connection
+    assert raw is not None  # noqa: S101 - a begun connection has the driver's
     with (
         raw.cursor() as cursor,
         cursor.copy(
@@ -64,6 +67,7 @@ def copy_rows(table: Table, names: tuple[str, ...], rows: list[tuple]) -> None:
         connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
         return
     raw = connection.connection.driver_connection
+    assert raw is not None  # noqa: S101 - a begun connection has the driver's
     with (
         raw.cursor() as cursor,
         cursor.copy(

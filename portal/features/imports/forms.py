@@ -3,11 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Regexp
 
 from portal.labels.codes import IMPORT_KINDS
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice
 
 
 class ImportForm(BaseForm):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from portal.core import audit
 from portal.core.extensions import db
@@ -215,6 +215,7 @@ def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRe
         .values(status="applying")
         .execution_options(synchronize_session=False)
     )
+    assert isinstance(claimed, CursorResult)  # noqa: S101 - what an UPDATE returns
     if claimed.rowcount != 1:
         raise ImportError_("not_checked")
     stored = db.session.get(UploadedFile, record.stored_name)

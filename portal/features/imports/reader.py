@@ -184,7 +184,8 @@ def _xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
             sheet.reset_dimensions()
             line = 0
             for row in sheet.iter_rows():
-                line = next((c.row for c in row if getattr(c, "row", None)), line + 1)
+                # An empty cell of a read-only sheet has no row of its own.
+                line = next((found for c in row if (found := getattr(c, "row", None))), line + 1)
                 if len(row) > MAX_COLUMNS:
                     raise FileRefused("too_many_columns", line=line, limit=MAX_COLUMNS)
                 cells = [_xlsx_text(cell, line) for cell in row]

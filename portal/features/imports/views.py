@@ -18,6 +18,7 @@ from portal.features.imports.presenting import conflict_message, errors_csv, rec
 from portal.features.imports.queries import get_import_or_404, recent_imports
 from portal.features.imports.reader import FileRefused
 from portal.labels import put_error
+from portal.web.forms import entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
 #: The web page takes files up to this size; larger ones go through the command line.
@@ -32,15 +33,16 @@ def index():
     form = ImportForm()
     if form.validate_on_submit():
         upload = request.files.get(form.file.name)
-        data = upload.stream.read(MAX_UPLOAD_BYTES + 1) if upload and upload.filename else b""
-        if not data:
+        file_name = upload.filename if upload is not None else None
+        data = upload.stream.read(MAX_UPLOAD_BYTES + 1) if upload is not None and file_name else b""
+        if not data or not file_name:
             put_error(form, FileRefused("empty", "file"))
         elif len(data) > MAX_UPLOAD_BYTES:
             put_error(form, FileRefused("too_large", "file"))
         else:
             record = check_upload(
                 form.kind.data,
-                upload.filename,
+                file_name,
                 data,
                 actor=current_user,
                 scope_agency_id=agency_scope(current_user),
@@ -62,7 +64,7 @@ def apply(record_id: int):
     form = ApplyImportForm()
     if form.validate_on_submit():
         try:
-            apply_checked(record, form.sha256.data, actor=current_user)
+            apply_checked(record, entered(form.sha256.data), actor=current_user)
         except ImportError_ as error:
             put_error(form, error)
             return _render_record(record, apply_form=form), 409

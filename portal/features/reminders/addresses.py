@@ -59,13 +59,13 @@ def set_email(user: User, email: str | None, *, actor: User) -> OutboxMessage | 
     )
     if email is None:
         return None
-    return _queue_confirmation(user)
+    return _queue_confirmation(user, email)
 
 
-def _queue_confirmation(user: User) -> OutboxMessage:
+def _queue_confirmation(user: User, email: str) -> OutboxMessage:
     moment = clock.now()
     milestone = hashlib.sha256(f"{user.email}|{moment.isoformat()}".encode()).hexdigest()[:24]
-    recipient = Recipient(user.id, user.username, user.display_name, user.email, user.locale)
+    recipient = Recipient(user.id, user.username, user.display_name, email, user.locale)
     with link_context():
         link = url_for("reminders.confirm", token=confirmation_token(user), _external=True)
     context = {

@@ -34,7 +34,9 @@ class Rendered:
 
 def locale_of(user_locale: str | None) -> str:
     languages = current_app.config["LANGUAGES"]
-    return user_locale if user_locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if user_locale is not None and user_locale in languages:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @contextmanager

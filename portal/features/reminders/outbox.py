@@ -21,7 +21,7 @@ from __future__ import annotations
 import gc
 import logging
 import smtplib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -123,7 +123,7 @@ def _count(dues: list[Due], existing: set[tuple], report: RunReport) -> None:
                 report.skipped += 1
 
 
-def queue(dues: list[Due], on: date, *, skip: set[tuple] = frozenset()) -> int:
+def queue(dues: list[Due], on: date, *, skip: Set[tuple[int, int, str, str]] = frozenset()) -> int:
     """Write the rendered messages of ``dues`` to the outbox; rows that exist stay as they are."""
     rows = []
     for due in dues:

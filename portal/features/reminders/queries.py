@@ -10,6 +10,7 @@ already holds. Nothing here runs one employer's page queries.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -82,7 +83,7 @@ def catch_up_context(
     on: date,
     name: str,
     credit_code: str,
-    departures: list[tuple[str, Decimal]] = (),
+    departures: Sequence[tuple[str, Decimal]] = (),
     deregistering: bool = False,
 ) -> dict[str, Any] | None:
     """What a catch-up reminder says, or None when none is due (not deferred, all paid,
@@ -169,8 +170,9 @@ def employer_recipients(ids) -> dict[int, list[Recipient]]:
         .order_by(Membership.employer_id, User.id)
     )
     result: dict[int, list[Recipient]] = defaultdict(list)
-    for employer_id, *person in rows:
-        result[employer_id].append(Recipient(*person))
+    for employer_id, user_id, username, display_name, email, locale in rows:
+        assert email is not None  # noqa: S101 - _reachable() leaves out NULL
+        result[employer_id].append(Recipient(user_id, username, display_name, email, locale))
     return result
 
 
@@ -296,6 +298,7 @@ def _review_dues(on: date, agency_id: int | None) -> list[Due]:
         query = query.where(Employer.agency_id == agency_id)
     queues: dict[int, dict[str, list]] = defaultdict(lambda: {"due_tomorrow": [], "overdue": []})
     for agency, app_id, ref, due_on, name in db.session.execute(query):
+        assert due_on is not None  # noqa: S101 - the query's due_on <= ... leaves out NULL
         item = {"id": app_id, "reference": ref, "due_on": due_on, "employer_name": name}
         if due_on < on:
             queues[agency]["overdue"].append(item)
@@ -305,12 +308,15 @@ def _review_dues(on: date, agency_id: int | None) -> list[Due]:
     if not queues:
         return []
     reviewers: dict[int, list[Recipient]] = defaultdict(list)
-    for agency, *person in db.session.execute(
+    for reviewer_agency, user_id, username, display_name, email, locale in db.session.execute(
         select(User.agency_id, User.id, User.username, User.display_name, User.email, User.locale)
         .where(User.staff_role == "reviewer", User.agency_id.in_(list(queues)), *_reachable())
         .order_by(User.id)
     ):
-        reviewers[agency].append(Recipient(*person))
+        # agency_id IN (...) and _reachable() leave out NULL
+        assert reviewer_agency is not None and email is not None  # noqa: S101
+        recipient = Recipient(user_id, username, display_name, email, locale)
+        reviewers[reviewer_agency].append(recipient)
     return [
         Due("review_queue", on.isoformat(), None, {"on": on, **queue}, reviewers[agency])
         for agency, queue in sorted(queues.items())
@@ -361,7 +367,8 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
     dues.extend(_application_dues(on, ids))
     recipients = employer_recipients(ids)
     for due in dues:
-        due.recipients = recipients.get(due.employer_id, [])
+        key = due.employer_id
+        due.recipients = [] if key is None else recipients.get(key, [])
     dues = [due for due in dues if due.recipients]
     dues.extend(_review_dues(on, agency_id))
     return dues
@@ -380,7 +387,7 @@ def existing_keys(dues: list[Due]) -> set[tuple[int, int, str, str]]:
             OutboxMessage.milestone,
         ).where(OutboxMessage.milestone.in_(milestones))
     )
-    return {tuple(row) for row in rows}
+    return {(recipient, employer, kind, milestone) for recipient, employer, kind, milestone in rows}
 
 
 # ------------------------------------------------------------------------- the admin's view

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.rules import to_fen
 
@@ -57,6 +58,7 @@ def to_csv(table: Table) -> bytes:
 def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # noqa: S101 - a new workbook's one sheet
     sheet.title = table.title[:31]
     sheet.append([defuse(column.header) for column in table.columns])
     for row in table.rows:

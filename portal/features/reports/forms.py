@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, MonthField, RadioField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.web.fields import NumberField
-from portal.web.forms import BaseForm
+from portal.web.forms import BaseForm, SelectChoice
 
 DATE_MESSAGE = _l("Enter the date of the list, for example 2022-08-15")
 MONTH_MESSAGE = _l("Enter the month of the report, for example 2022-08")

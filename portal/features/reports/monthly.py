@@ -110,7 +110,8 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
     in_scope = agencies(agency_id)
     lines = {a.id: ReportLine(a.code, a.name) for a in in_scope}
     for employer_id, s in answers.items():
-        line = lines.get(agency_of.get(employer_id))
+        agency_key = agency_of.get(employer_id)
+        line = None if agency_key is None else lines.get(agency_key)
         if line is not None:
             _add_standing(line, s, month, first, as_of)
     for agency_key, counts in _application_counts(first, as_of, agency_id).items():

@@ -5,12 +5,14 @@ member's scope. Each report reads its own figures (``tax_list``, ``monthly``, ``
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from portal.core.extensions import db
 from portal.models import Agency
 
-AGENCY_CODE_LENGTH = Agency.__table__.c.code.type.length
+_CODE_TYPE = Agency.__table__.c.code.type
+assert isinstance(_CODE_TYPE, String) and _CODE_TYPE.length  # noqa: S101 - String(20)
+AGENCY_CODE_LENGTH = _CODE_TYPE.length
 
 
 def agencies(agency_id: int | None = None) -> list[Agency]:

@@ -89,6 +89,7 @@ def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]
         s = listed.get(employer_id)
         if s is None:
             continue
+        assert s.period is not None  # noqa: S101 - is_on_tax_list requires a period
         # 当期数: the agency's assessment of the month, never an estimate (blank until assessed).
         figures = current_figures(s, month)
         rows.append(

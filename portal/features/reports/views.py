@@ -6,7 +6,6 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from wtforms.fields.choices import SelectChoice
 
 from portal.features.reports import bp
 from portal.features.reports.files import mimetype, render
@@ -24,6 +23,7 @@ from portal.features.reports.wuxi_2020 import (
 from portal.models import Agency
 from portal.rules.months import add_months
 from portal.util.clock import today
+from portal.web.forms import SelectChoice, entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
 
@@ -55,7 +55,7 @@ def tax_list():
     _agency_choices(form.agency, scope)
     if form.validate_on_submit():
         exported = export_tax_list(
-            form.on.data,
+            entered(form.on.data),
             agency=scoped_agency_or_404(form.agency.data, scope),
             since_last=form.since_last.data,
             file_format=form.file_format.data,
@@ -104,7 +104,7 @@ def monthly():
     )
 
 
-def _monthly_file(file_format: str) -> Response:
+def _monthly_file(file_format: str) -> Response | tuple[str, int]:
     form, agency = _monthly_form()
     if not form.validate():
         return render_template(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Column as SqlColumn
 from sqlalchemy import (
@@ -99,7 +99,7 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
     optional = {column.key for column in LIST_COLUMNS if not column.required}
     i_code, i_name, i_unit = header["credit_code"], header["name"], header["insurance_unit_number"]
     i_agency, i_kind = header["agency_code"], header.get("unit_kind")
-    small = tuple(
+    small: tuple[tuple[int, str, int, bool, Callable[[str], Any], dict[str, Any]], ...] = tuple(
         (position, key, header[key], key in optional, parse, {})
         for position, (key, parse) in enumerate(LIST_SMALL)
         if key in header
@@ -154,6 +154,7 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
             errors.append(("agency_code", CellError("other_agency")))
         kind = None
         if good and i_kind is not None and (named := row[i_kind].strip()):
+            assert code is not None  # noqa: S101 - good: no cell refused, the code was read
             kind = kinds.get((named, code[:2]))
             if kind is None:
                 try:
@@ -165,6 +166,7 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
                         kinds[named, code[:2]] = kind
         if errors:
             raise RowErrors(errors)
+        assert code is not None  # noqa: S101 - no cell refused: the code was read
         default = defaults.get(code[:2])
         if default is None:
             default = defaults[code[:2]] = cells.unit_kind_of(code)
@@ -198,7 +200,7 @@ def _code_key(row: tuple) -> int | str:
         return row[0]
 
 
-def _blank():
+def _blank() -> NoReturn:
     raise CellError("required")
 
 
@@ -262,6 +264,7 @@ class ListStage:
         self.connection = db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
         raw = self.connection.connection.driver_connection
+        assert raw is not None  # noqa: S101 - a begun connection has the driver's
         self.encoding = raw.info.encoding if self.postgres else "utf-8"
         self.table = _list_stage()
         self.table.create(self.connection)
@@ -328,6 +331,7 @@ class ListStage:
 
     def _copy(self, data: bytes) -> None:
         raw = self.connection.connection.driver_connection
+        assert raw is not None  # noqa: S101 - in use until finish or close
         columns = ", ".join(("line", *LIST_STAGED))
         with (
             raw.cursor() as cursor,

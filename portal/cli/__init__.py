@@ -30,15 +30,25 @@ _add_report_commands()
 
 @portal_cli.command("demo")
 def demo_command() -> None:
-    """Load the demonstration data (idempotent; refused in production)."""
+    """Load the demonstration data (idempotent; refused in production) at the demonstration
+    date: PORTAL_TODAY (``make demo`` sets it to DEMO_DATE), else the demo's own DEMO_DATE, so
+    that its rows and its audit row carry the date the demonstration shows, not the machine's."""
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("demo data is refused in production")
-    from portal.cli.demo import DEMO_ACCOUNTS, load_demo_data
+    from portal.cli.demo import DEMO_ACCOUNTS, DEMO_DATE, load_demo_data
     from portal.core.extensions import db
+    from portal.util import clock
 
-    created = load_demo_data()
-    db.session.commit()
-    click.echo(f"demo data: {created} new rows")
+    configured = current_app.config.get("PORTAL_TODAY")
+    if not configured:
+        current_app.config["PORTAL_TODAY"] = DEMO_DATE.isoformat()
+    try:
+        created = load_demo_data()
+        db.session.commit()
+        loaded_on = clock.today()
+    finally:
+        current_app.config["PORTAL_TODAY"] = configured
+    click.echo(f"demo data: {created} new rows (demonstration date {loaded_on})")
     click.echo("demo accounts (username / password / role):")
     for username, password, role in DEMO_ACCOUNTS:
         click.echo(f"  {username:<12} {password:<18} {role}")

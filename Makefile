@@ -61,7 +61,7 @@ migrate: $(STAMP)
 	PORTAL_ENV=development $(BIN)/flask --app wsgi db upgrade
 
 demo: $(STAMP)
-	PORTAL_ENV=development $(BIN)/flask --app wsgi portal demo
+	PORTAL_ENV=development PORTAL_TODAY=$(DEMO_DATE) $(BIN)/flask --app wsgi portal demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -144,3 +144,38 @@ def test_the_2020_demonstration_date_has_something_to_see(app, client):
     )
     assert "山东" in home.select_one("#program").get_text()
     assert "临沂" in home.select_one("#earlier-programs").get_text()
+
+
+def _demo_load_day(app, portal_today):
+    from portal.models import AuditEntry
+    from portal.util.clock import local_date
+
+    app.config["PORTAL_TODAY"] = portal_today
+    result = app.test_cli_runner().invoke(args=["portal", "demo"])
+    assert result.exit_code == 0, result.output
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "demo.load"))
+    return local_date(entry.at, app.config["BABEL_DEFAULT_TIMEZONE"]), result.output
+
+
+def test_the_demo_is_loaded_at_the_demonstration_date_set_by_make(app):
+    """Issue 28 item 18: ``make run`` loaded the demo without PORTAL_TODAY, so the audit page
+    showed a ``demo.load`` row with the machine's date under the 2022 demonstration."""
+    day, output = _demo_load_day(app, "2020-03-20")
+    assert str(day) == "2020-03-20" and "2020-03-20" in output
+    assert app.config["PORTAL_TODAY"] == "2020-03-20"
+
+
+def test_the_demo_command_without_a_date_loads_at_the_demos_own_date(app):
+    from portal.cli.demo import DEMO_DATE
+
+    day, output = _demo_load_day(app, None)
+    assert day == DEMO_DATE and str(DEMO_DATE) in output
+    assert app.config["PORTAL_TODAY"] is None  # the command does not keep its date
+
+
+def test_make_loads_the_demo_at_the_date_it_serves():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    assert "PORTAL_TODAY=$(DEMO_DATE)" in recipe and "portal demo" in recipe

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import subprocess  # noqa: S404 - runs pybabel from the project's own venv
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from portal.config import REPO_ROOT, deploy_problems
+
+if TYPE_CHECKING:
+    from portal.features.imports.reader import Source
 
 portal_cli = AppGroup("portal", help="Portal administration commands.")
 
@@ -30,15 +36,25 @@ _add_report_commands()
 
 @portal_cli.command("demo")
 def demo_command() -> None:
-    """Load the demonstration data (idempotent; refused in production)."""
+    """Load the demonstration data (idempotent; refused in production) at the demonstration
+    date: PORTAL_TODAY (``make demo`` sets it to DEMO_DATE), else the demo's own DEMO_DATE, so
+    that its rows and its audit row carry the date the demonstration shows, not the machine's."""
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("demo data is refused in production")
-    from portal.cli.demo import DEMO_ACCOUNTS, load_demo_data
+    from portal.cli.demo import DEMO_ACCOUNTS, DEMO_DATE, load_demo_data
     from portal.core.extensions import db
+    from portal.util import clock
 
-    created = load_demo_data()
-    db.session.commit()
-    click.echo(f"demo data: {created} new rows")
+    configured = current_app.config.get("PORTAL_TODAY")
+    if not configured:
+        current_app.config["PORTAL_TODAY"] = DEMO_DATE.isoformat()
+    try:
+        created = load_demo_data()
+        db.session.commit()
+        loaded_on = clock.today()
+    finally:
+        current_app.config["PORTAL_TODAY"] = configured
+    click.echo(f"demo data: {created} new rows (demonstration date {loaded_on})")
     click.echo("demo accounts (username / password / role):")
     for username, password, role in DEMO_ACCOUNTS:
         click.echo(f"  {username:<12} {password:<18} {role}")
@@ -74,21 +90,21 @@ def compile_translations_command() -> None:
 
 @portal_cli.command("import")
 @click.argument("kind", type=click.Choice(["list", "assessments", "persons", "payments"]))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what it would do.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
     """Import the departments' list, assessments, persons or payments (CSV or .xlsx).
 
-    The whole file or nothing: exit 0 when it was applied (with --dry-run: would be), 1 when
-    it was refused, with every refused row.
+    FILE may be "-" (or /dev/stdin, a pipe) for standard input. The whole file or nothing:
+    exit 0 when it was applied (with --dry-run: would be), 1 when it was refused, with every
+    refused row.
     """
     import json
 
     from portal.core.extensions import db
     from portal.features.imports.operations import import_file
     from portal.features.imports.presenting import outcome_json, problem_lines
-    from portal.features.imports.reader import Source
 
     interactive = sys.stderr.isatty()
 
@@ -100,7 +116,8 @@ def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
                 nl=not interactive,
             )
 
-    outcome, _record = import_file(kind, Source.from_path(file), dry_run=dry_run, progress=progress)
+    with _import_source(file) as source:
+        outcome, _record = import_file(kind, source, dry_run=dry_run, progress=progress)
     db.session.commit()
     if as_json:
         click.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
@@ -108,3 +125,29 @@ def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
         for line in problem_lines(outcome):
             click.echo(line)
     sys.exit(1 if outcome.is_refused else 0)
+
+
+@contextmanager
+def _import_source(file: str) -> Iterator[Source]:
+    """The file to import, readable more than once (it is checked, then applied). A regular file
+    is read where it is; standard input ("-", /dev/stdin) or another pipe can be read only once,
+    so it is copied to a temporary file first, named .xlsx when it is a zip archive."""
+    import os
+    import shutil
+    import stat
+    import tempfile
+
+    from portal.features.imports.reader import Source
+
+    if file != "-" and stat.S_ISREG(os.stat(file).st_mode):
+        yield Source.from_path(file)
+        return
+    with tempfile.TemporaryDirectory(prefix="portal-import-") as folder:
+        copy = os.path.join(folder, "stdin")
+        with open(copy, "wb") as out:
+            with click.open_file(file, "rb") as stream:  # "-": standard input, kept open
+                shutil.copyfileobj(stream, out)
+        with open(copy, "rb") as stream:
+            is_zip = stream.read(4) == b"PK\x03\x04"
+        name = "stdin.xlsx" if is_zip else "stdin.csv"
+        yield Source(name, lambda: open(copy, "rb"))  # noqa: SIM115 - the reader closes it

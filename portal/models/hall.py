@@ -29,7 +29,8 @@ class ServiceHall(Base):
     district: Mapped[str] = mapped_column(String(50))
     address: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(40))
-    # Where the row came from, e.g. "临医保发〔2020〕28号 四、五"; "" for an administrator's entry.
+    # Where the row came from, e.g. "临医保发〔2020〕28号 操作细则 四–五";
+    # "" for an administrator's entry.
     source: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -46,7 +46,7 @@ def test_linyi_employer_sees_reduced_rates_and_chooses_offset(live_server, brows
             files=[{"name": "缓缴申请书.png", "mimeType": "image/png", "buffer": png()}],
         )
         page.click("#upload button")
-        assert "缓缴申请书.png" in page.inner_text("#files")
+        assert "缓缴申请书.png" in page.inner_text("#uploaded-files")
         screenshot(page, "linyi-2020-deferral-files")
         page.click("#send button")
         page.wait_for_selector("dd.status")

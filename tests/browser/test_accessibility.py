@@ -19,6 +19,7 @@ from portal.core.extensions import db
 from portal.models import Employer, StoredLetter
 from tests.applications.helpers import submitted_application
 from tests.browser.conftest import screenshot, sign_in
+from tests.files import png
 
 pytestmark = pytest.mark.browser
 
@@ -134,3 +135,81 @@ def test_pages_fit_a_360_pixel_phone(live_server, browser, submitted, who):
     screenshot(page, f"360px-{who}")
     context.close()
     assert wide == {}
+
+
+@pytest.fixture(scope="module")
+def queued(live_server):
+    """Reminders queued (and written to the log: no mail server), so the outbox has rows."""
+    from datetime import date
+
+    from portal.cli.reminders import run
+
+    _base_url, app = live_server
+    with app.app_context():
+        report = run(date(2022, 10, 1))
+        assert report.queued
+        db.session.commit()
+
+
+def _start_2020_deferral(page, base_url: str, employer_id: int) -> str:
+    """owner-ly's 2020 deferral application, up to its upload page (临医保发〔2020〕28号)."""
+    page.goto(f"{base_url}/e/{employer_id}/applications/deferral-2020")
+    page.check("input[name=start_month][value='2020-03']")
+    page.check("input[name=months][value='4']")
+    page.fill("#reason", "疫情停工，订单延后")
+    page.click("main form button.button")
+    page.wait_for_selector("#deferred-amounts")
+    # One file uploaded: its table (ids "files" on main, like the file input) is on the page.
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "缓缴申请书.png", "mimeType": "image/png", "buffer": png()}],
+    )
+    page.click("#upload button")
+    page.wait_for_selector("text=缓缴申请书.png")
+    return page.url.removeprefix(base_url)
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_scrolling_tables_and_the_2020_upload_page_have_no_axe_violations(
+    live_server, browser, queued, width
+):
+    """Issue 28 item 17: axe's serious scrollable-region-focusable on the monthly report, the
+    Wuxi 附表 and the outbox (a scrolling table wrapper must be focusable and named), and the
+    2020 upload page's id="files" twice (the file input had no label)."""
+    base_url, app = live_server
+    pages = {
+        "reviewer": [("/reports/monthly?month=2022-08", "#report")],
+        "admin": [
+            ("/reports/wuxi-2020?month=2020-04", "#statistics"),
+            ("/reminders/outbox", "#outbox"),
+        ],
+        "owner-ly": [],
+    }
+    found = []
+    for user, paths in pages.items():
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, locale="zh-CN", bypass_csp=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        if user == "owner-ly":
+            app.config["PORTAL_TODAY"] = "2020-03-20"
+        try:
+            sign_in(page, base_url, user, DEMO_PASSWORD)
+            if user == "owner-ly":
+                employer_id = _employer_id(app, "临沂市示例印刷有限公司")
+                paths = [(_start_2020_deferral(page, base_url, employer_id), "#deferred-amounts")]
+            for path, table in paths:
+                page.goto(base_url + path)
+                assert page.locator(table).count() == 1, path  # the table is there to test
+                for field in page.locator("input[type=file]").all():  # one id: its label's
+                    field_id = field.get_attribute("id")
+                    assert page.locator(f"[id='{field_id}']").count() == 1, (path, field_id)
+                    assert page.locator(f"label[for='{field_id}']").count() == 1, path
+                for violation in _violations(page):
+                    targets = [n["target"] for n in violation["nodes"]][:3]
+                    found.append(f"{user} {path}: {violation['id']} {targets}")
+        finally:
+            app.config["PORTAL_TODAY"] = "2022-08-15"
+            context.close()
+    assert found == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
@@ -35,10 +38,18 @@ def test_the_public_page_lists_linyis_halls_with_the_source(client, app):
     assert ["莒南县", "文化路中段，新政务大厅1楼", "17662877870"] in table
     assert table[-1][0] == "高新区" and "6位" in table[-1][1]
     assert "临沂市" in soup(response).select_one("h2").get_text()
-    assert "临医保发〔2020〕28号 四、五" in soup(response).select_one(".ref").get_text()
+    assert "临医保发〔2020〕28号 操作细则 四–五" in soup(response).select_one(".ref").get_text()
     assert soup(response).select_one("a[href='tel:05398101230']")
     # Loading again adds nothing.
     assert load_shipped_halls(app.root_path + "/../" + SHIPPED) == 0
+
+
+def test_the_shipped_list_cites_its_document_by_number_not_by_a_path(app):
+    # The policy files in portal/rules/programs/ cite documents by number (and name a seed file
+    # relative to seeds/); no path on a development machine belongs in a shipped file.
+    text = (Path(app.root_path).parent / SHIPPED).read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["source"] == "临医保发〔2020〕28号 操作细则 四–五"
+    assert "/work/" not in text and "/shared/" not in text
 
 
 def test_the_public_page_is_linked_from_every_page(client):

@@ -6,7 +6,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -194,6 +194,53 @@ def test_unknown_employer_in_assessments_is_refused(app, agencies):
     assert outcome.problems[0].code == "unknown_employer" and _count(Assessment) == 0
 
 
+def test_the_command_reads_dev_stdin_without_a_traceback(tmp_path):
+    """Issue 28 item 14: ``flask portal import list /dev/stdin`` printed a traceback (the
+    reader reads a file twice and seeks; a pipe can do neither). Run as a user would."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from portal import create_app
+    from portal.config import DevelopmentConfig
+
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+
+    class Config(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    with create_app(Config).app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    content = f"{LIST_HEADER}\n{credit_code()},甲公司,U1,LC01,小型,是\n".encode()
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run(  # noqa: S603 - the project's own flask, fixed arguments
+        [str(flask), "--app", "wsgi", "portal", "import", "list", "/dev/stdin", "--dry-run"],
+        input=content,
+        capture_output=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": url},
+        timeout=120,
+        check=False,
+    )
+    output = done.stdout.decode() + done.stderr.decode()
+    assert "Traceback" not in output, output
+    assert done.returncode == 1 and "第 2 行" in output  # no such agency: refused in words
+
+
+def test_the_command_reads_standard_input_given_as_a_dash(app, agencies):
+    code = credit_code()
+    content = f"{LIST_HEADER}\n{code},甲公司,U1,LC01,小型,是\n".encode()
+    result = app.test_cli_runner().invoke(args=["portal", "import", "list", "-"], input=content)
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Employer.name).where(Employer.credit_code == code)) == "甲公司"
+    assert db.session.scalar(select(ImportRecord.file_name).order_by(ImportRecord.id.desc())) == (
+        "stdin.csv"
+    )
+
+
 def test_a_duplicate_row_is_refused_with_the_first_line(app, agencies):
     code = credit_code()
     source = _csv(LIST_HEADER, f"{code},甲,U1,LC01,小型,是", f"{code},甲,U1,LC01,小型,是")
@@ -238,6 +285,33 @@ def test_xlsx_numbers_come_as_numbers(app, make, agencies):
     )
     assert outcome.applied, outcome_errors(outcome)
     assert db.session.scalar(select(Assessment.unit_amount)) == Decimal("2250.50")
+
+
+def test_xlsx_a_month_typed_in_excel_is_a_date_cell_and_counts_as_its_month(app, make, agencies):
+    """Issue 28 item 14: Excel stores "2022-07" typed in a cell as the date 2022-07-01; the
+    import refused it ("2022-07-01 请按 YYYY-MM 填写"). A date cell is the month it falls in."""
+    employer = make.employer(agencies[0])
+    make.commit()
+    header = [
+        "统一社会信用代码",
+        "费款所属期",
+        "缴费人数",
+        "缴费基数",
+        "单位缴费金额",
+        "个人缴费金额",
+    ]
+    data = _xlsx(
+        [
+            header,
+            [employer.credit_code, date(2022, 7, 1), 3, 30000, 2250.5, 600],
+            [employer.credit_code, datetime(2022, 8, 15, 9, 30), 3, 30000, 2250.5, 600],
+        ]
+    )
+    outcome = run(
+        "assessments", Source.from_bytes("a.xlsx", data), scope_agency_id=None, apply=True
+    )
+    assert outcome.applied, outcome_errors(outcome)
+    assert sorted(db.session.scalars(select(Assessment.month))) == ["2022-07", "2022-08"]
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,61 @@ def test_a_refused_file_shows_every_bad_row_and_the_upload_again(client, make):
     assert db.session.scalar(select(func.count()).select_from(Employer)) == 0
 
 
+def test_the_refusals_are_in_line_order_each_with_the_cell_as_in_the_file(client, make):
+    """Issue 28 item 14: a row refused with its batch (another agency's employer, a repeated
+    row) came after the cell errors of later lines, and showed nothing under 文件中的内容."""
+    _agency, other, reviewer = _world(make)
+    theirs = make.employer(other)
+    make.commit()
+    sign_in(client, reviewer)
+    code = theirs.credit_code
+    body = (
+        f"{HEADER}\n{code},甲公司,U1,LC01,小型,是\n{credit_code()},乙,U2,LC01,巨型,是\n"
+        f"{code},甲公司,U1,LC01,小型,是\n"
+    ).encode()
+    page = client.get(_upload(client, "list", "bad.csv", body).location)
+    rows = [
+        [td.get_text(" ", strip=True) for td in r.select("td")]
+        for r in soup(page).select("#problem-rows tbody tr")
+    ]
+    assert [r[:3] for r in rows] == [
+        ["2", "统一社会信用代码", code],
+        ["3", "企业划型", "巨型"],
+        ["4", "统一社会信用代码", code],
+    ], rows
+    unknown = credit_code()
+    body = (
+        "统一社会信用代码,费款所属期,缴费人数,缴费基数,单位缴费金额,个人缴费金额\n"
+        f"{unknown},2022-07,3,30000,2250,600\n{code},2022-13,3,30000,2250,600\n"
+    ).encode()
+    page = client.get(_upload(client, "assessments", "a.csv", body).location)
+    rows = [
+        [td.get_text(" ", strip=True) for td in r.select("td")][:3]
+        for r in soup(page).select("#problem-rows tbody tr")
+    ]
+    assert rows == [["2", "统一社会信用代码", unknown], ["3", "费款所属期", "2022-13"]], rows
+
+
+def test_the_check_page_says_what_applying_will_do_not_what_it_did(client, make):
+    """Issue 28 item 14: before anything was applied the check page said 已按文件更新."""
+    agency, _other, reviewer = _world(make)
+    employer = make.employer(agency)
+    make.decision(employer, make.user(employer=employer))
+    make.commit()
+    sign_in(client, reviewer)
+    body = f"{HEADER}\n{employer.credit_code},{employer.name},U1,LC01,大型,是\n".encode()
+    page = client.get(_upload(client, "list", "名单.csv", body).location)
+    conflict = soup(page).select_one("#conflicts").get_text(" ", strip=True)
+    assert "应用此文件将按文件更新" in conflict and "已按文件更新" not in conflict, conflict
+    assert employer.credit_code in conflict
+    form = soup(page).select_one("form[action$='/apply']")
+    sha = form.select_one("input[name=sha256]")["value"]
+    token = csrf_token(client, "/imports/")
+    applied = client.post(form["action"], data={"csrf_token": token, "sha256": sha})
+    done = soup(client.get(applied.location)).select_one("#conflicts").get_text(" ", strip=True)
+    assert "已按文件更新" in done, done
+
+
 def test_another_agencys_record_is_a_404(client, make):
     _agency, other, reviewer = _world(make)
     foreign = ImportRecord(

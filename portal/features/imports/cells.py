@@ -13,6 +13,7 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 
+from portal.features.imports.reader import DateCell
 from portal.rules import INDUSTRIES, InvalidCreditCode, RulesError, industry_for_code
 from portal.rules.errors import DomainError
 from portal.rules.uscc import normalise_uscc, parse_uscc, unit_kind_data
@@ -158,6 +159,10 @@ def industry(value: str) -> str:
 
 
 def month(value: str) -> str:
+    if isinstance(value, DateCell):  # a date cell of an .xlsx: the month it falls in
+        if value.day.year < 2000:
+            raise CellError("month")
+        return f"{value.day:%Y-%m}"
     match = _MONTH.fullmatch(_fold(value))
     if match is None or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)):
         raise CellError("month")

@@ -113,7 +113,10 @@ def _fill(outcome: Outcome, tally: Tally | None) -> None:
     outcome.created, outcome.updated = tally.created, tally.updated
     outcome.unchanged = tally.unchanged
     outcome.conflicts = tally.conflicts
-    outcome.problems = tally.problems
+    # By line, as in the file: a row's cells are checked as it is read, its employer and
+    # duplicates with its batch, after later rows' cells (sorted is stable: a line's problems
+    # keep their column order).
+    outcome.problems = sorted(tally.problems, key=lambda problem: problem.line)
     outcome.refused_rows = tally.refused_rows
 
 
@@ -144,9 +147,10 @@ def _pass(
                 continue
             key = kind.key(row)
             if key in seen:
-                tally.refuse(
-                    Problem(line, kind.column(kind.key_column), "duplicate", {"first": seen[key]})
-                )
+                index = header.get(kind.key_column, len(cells))
+                value = cells[index].strip()[:100] if index < len(cells) else ""
+                column = kind.column(kind.key_column)
+                tally.refuse(Problem(line, column, "duplicate", {"first": seen[key]}, value))
                 continue
             seen[key] = line
             batch.append((line, row))

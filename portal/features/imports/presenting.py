@@ -22,7 +22,24 @@ def problem_message(code: str, details: dict[str, Any]) -> str:
     return error_message(CellError(code, **details))
 
 
-def conflict_message(conflict: dict[str, Any]) -> str:
+def conflict_message(conflict: dict[str, Any], *, applied: bool) -> str:
+    """A list row that contradicts what the employer did: ``applied`` says what happened, else
+    (a file checked, not yet applied) what applying it will do."""
+    if not applied:
+        if conflict.get("code") == "approved":
+            return _(
+                "Line %(line)s: %(code)s was approved on its commitment letter and is now off "
+                "the list or large. Applying this file will make that change; check it with the "
+                "employer first.",
+                line=conflict["line"],
+                code=conflict["credit_code"],
+            )
+        return _(
+            "Line %(line)s: %(code)s had confirmed the deferral and is now off the list or large. "
+            "Applying this file will make that change; check it with the employer first.",
+            line=conflict["line"],
+            code=conflict["credit_code"],
+        )
     if conflict.get("code") == "approved":
         return _(
             "Line %(line)s: %(code)s was approved on its commitment letter and is now off the "
@@ -53,6 +70,7 @@ def record_errors(record: ImportRecord) -> list[dict[str, Any]]:
             "line": e.get("line"),
             "column": e.get("column", ""),
             "message": problem_message(e["code"], e.get("details") or {}),
+            "value": e.get("value") or "",
         }
         for e in record.errors
     ]
@@ -90,7 +108,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 def problem_lines(outcome: Outcome) -> list[str]:
     lines = [line_text(e["line"], e["column"], e["message"]) for e in outcome_errors(outcome)]
-    lines.extend(conflict_message(c) for c in outcome.conflicts)
+    lines.extend(conflict_message(c, applied=outcome.applied) for c in outcome.conflicts)
     lines.append(summary(outcome.rows, outcome.created, outcome.updated, outcome.unchanged))
     if outcome.is_refused:
         lines.append(_("Refused: nothing was changed. Correct the rows above and import again."))

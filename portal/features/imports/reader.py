@@ -218,9 +218,10 @@ def _xlsx_text(cell, line: int) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+        text = value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+        return DateCell(text, value.date())
     if isinstance(value, date):
-        return value.isoformat()
+        return DateCell(value.isoformat(), value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -229,6 +230,22 @@ def _xlsx_text(cell, line: int) -> str:
     if len(text) > MAX_CELL_CHARS:
         raise FileRefused("cell_too_long", line=line, limit=MAX_CELL_CHARS)
     return text
+
+
+class DateCell(str):
+    """A cell Excel stores as a date: its ISO text, with the date kept as ``day``. Excel turns a
+    month typed as "2022-09" into the date 2022-09-01, so a month column takes the date's year
+    and month (``cells.month``); a day column reads the text. Trimming keeps the date."""
+
+    day: date
+
+    def __new__(cls, text: str, day: date) -> DateCell:
+        cell = super().__new__(cls, text)
+        cell.day = day
+        return cell
+
+    def strip(self, chars: str | None = None) -> str:
+        return self if chars is None else str(self).strip(chars)
 
 
 class FormulaCell(FileRefused):

@@ -96,7 +96,9 @@ def _render_record(record, apply_form: ApplyImportForm | None = None):
         record=record,
         problems=problems[:SHOWN_PROBLEMS],
         more_problems=max(len(problems) - SHOWN_PROBLEMS, 0),
-        conflicts=[conflict_message(c) for c in record.conflicts],
+        conflicts=[
+            conflict_message(c, applied=record.status == "applied") for c in record.conflicts
+        ],
         apply_form=apply_form or ApplyImportForm(formdata=None, sha256=record.sha256),
         upload_form=ImportForm(formdata=None, kind=record.kind),
         kind=KINDS[record.kind],

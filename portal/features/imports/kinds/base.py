@@ -179,9 +179,9 @@ def own_rows(
     for line, row in batch:
         found = known.get(row["credit_code"])
         if found is None:
-            tally.refuse(Problem(line, column, "unknown_employer"))
+            tally.refuse(Problem(line, column, "unknown_employer", value=row["credit_code"]))
         elif context.scope_agency_id is not None and found[1] != context.scope_agency_id:
-            tally.refuse(Problem(line, column, "other_agency"))
+            tally.refuse(Problem(line, column, "other_agency", value=row["credit_code"]))
         else:
             mine.append((line, row, found[0]))
     return mine

@@ -240,7 +240,7 @@ class _Chunk:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    refused_lines: list[int] = field(default_factory=list)
+    refused_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, credit code)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -323,8 +323,8 @@ class ListStage:
         tally.created += chunk.created
         tally.updated += chunk.updated
         tally.unchanged += chunk.unchanged
-        for line in chunk.refused_lines:
-            tally.refuse(Problem(line, "统一社会信用代码", "other_agency"))
+        for line, code in chunk.refused_lines:
+            tally.refuse(Problem(line, "统一社会信用代码", "other_agency", value=code))
         tally.conflicts.extend(chunk.conflicts)
 
     # -- in the worker (PostgreSQL) or inline: only self.connection, never db.session
@@ -382,14 +382,15 @@ class ListStage:
             connection.exec_driver_sql(f"ANALYZE {stage.name}")  # joins to come
         if refused:
             self.refused = True
-            chunk.refused_lines = list(
-                connection.scalars(
-                    select(staged.line)
+            chunk.refused_lines = [
+                (line, code)
+                for line, code in connection.execute(
+                    select(staged.line, staged.credit_code)
                     .select_from(stage.join(register, known))
                     .where(other)
                     .order_by(staged.line)
                 )
-            )
+            ]
         if contested_rows:
             chunk.conflicts = _list_conflicts(connection, stage, register, known, contested)
         if self._writing():

@@ -88,7 +88,7 @@ def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
         ):
             tally.unchanged += 1  # the tax bureau's id: a payment is recorded once
         else:
-            tally.refuse(Problem(line, "缴费流水号", "payment_differs"))
+            tally.refuse(Problem(line, "缴费流水号", "payment_differs", value=row["source_ref"]))
     if apply and not tally.refused_rows and inserts:
         insert_rows(Payment.__table__, inserts)
 

@@ -157,6 +157,25 @@ def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(clien
     assert audit.role == "owner" and audit.request_id
 
 
+def test_the_liaocheng_choice_says_7_to_9_is_the_default_and_when_it_closed(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    page = client.get(f"/e/{employer.id}/deferral/")
+    default = text(page, "#default-period")
+    assert "2022-07 至 2022-09" in default and "默认" in default
+    closed = text(page, "#closed-options")
+    assert "2022-07 至 2022-09" in closed and "2022年7月31日" in closed
+    english(client)
+    page = client.get(f"/e/{employer.id}/deferral/")
+    assert "If you choose nothing, the months 2022-07 to 2022-09 are deferred" in text(
+        page, "#default-period"
+    )
+    # Once a period is chosen, the default no longer applies: the page does not offer it.
+    _page, fields = _choose(client, employer, "defer:2022-08")
+    post_form(client, f"/e/{employer.id}/deferral/confirm", fields)
+    assert soup(client.get(f"/e/{employer.id}/deferral/")).select_one("#default-period") is None
+
+
 def test_submitting_twice_or_from_two_tabs_records_one_decision(client, listed):
     employer, owner, _ = listed
     sign_in(client, owner)

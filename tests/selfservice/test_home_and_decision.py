@@ -110,6 +110,24 @@ def test_an_unlisted_sme_past_the_decision_cut_off_is_told_to_apply(app, client,
     assert "sign the commitment letter" in text(page, "#next-step")
 
 
+@pytest.mark.parametrize("on", ["2022-08-15", "2022-09-01"])
+def test_the_decision_page_gives_an_employer_with_arrears_the_arrears(app, client, make, on):
+    """Issue 28 item 16(c): after the cut-off the page said only that the time to decide had
+    ended, and before it offered a choice the employer cannot make."""
+    region = make.region("liaocheng-2022", reserve="12")
+    employer = make.employer(make.agency(region), has_arrears=True)
+    owner = make.user(employer=employer)
+    make.commit()
+    app.config["PORTAL_TODAY"] = on
+    sign_in(client, owner)
+    page = client.get(f"/e/{employer.id}/deferral/")
+    reasons = text(page, "#reasons")
+    assert "请先缴清全部欠费（无论所属哪个月份）" in reasons
+    assert "聊医保发〔2022〕39号 一" in reasons
+    assert "选择期限" not in soup(page).select_one("main").get_text()
+    assert soup(page).select(".radio") == []
+
+
 def _choose(client, employer, choice):
     response = post_form(client, f"/e/{employer.id}/deferral/", {"choice": choice})
     assert response.status_code == 200

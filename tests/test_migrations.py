@@ -96,3 +96,86 @@ def test_uploaded_files_move_from_the_folder_into_the_database_and_back(tmp_path
         downgrade(directory=migrations, revision="9e1fafba23ca")
         assert (folder / "ab12cd").read_bytes() == b"%PDF-1.4 evidence"
         db.engine.dispose()
+
+
+@pytest.fixture
+def scratch_url(tmp_path):
+    """An empty database of its own: a SQLite file, or a new PostgreSQL database."""
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import PG_URL
+
+    admin = create_engine(
+        make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "portal_test_halls"'))
+        conn.execute(text('CREATE DATABASE "portal_test_halls"'))
+    yield (
+        make_url(PG_URL)
+        .set(drivername="postgresql+psycopg", database="portal_test_halls")
+        .render_as_string(hide_password=False)
+    )
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "portal_test_halls" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_linyis_halls_go_to_linyis_agency(scratch_url):
+    """The halls 9e1fafba23ca loaded belong to the agency of region 371300, the others to none."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = scratch_url
+
+    app = create_app(Config)
+    migrations = str(REPO_ROOT / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations, revision="b7e2d4c91f0a")
+        with db.engine.begin() as conn:
+            for code, name, program in (
+                ("371300", "临沂市", "linyi-2020"),
+                ("371500", "聊城市", "liaocheng-2022"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO pooling_regions (code, name, province, program_id) "
+                        "VALUES (:code, :name, '山东省', :program)"
+                    ),
+                    {"code": code, "name": name, "program": program},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO agencies (code, name, region_id) SELECT :agency, :name, id "
+                        "FROM pooling_regions WHERE code = :code"
+                    ),
+                    {"agency": code[:4], "name": name + "医疗保障服务中心", "code": code},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO service_halls (city, district, address, phone, source, "
+                    "position, is_listed, updated_at) VALUES ('聊城市', '东昌府区', "
+                    "'柳园南路1号', '0635-1234567', '', 1, true, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(directory=migrations)
+        with db.engine.connect() as conn:
+            owners = conn.execute(
+                text(
+                    "SELECT service_halls.city, agencies.name, count(*) FROM service_halls "
+                    "LEFT JOIN agencies ON agencies.id = service_halls.agency_id "
+                    "GROUP BY service_halls.city, agencies.name ORDER BY service_halls.city"
+                )
+            ).all()
+        assert sorted(tuple(row) for row in owners) == [
+            ("临沂市", "临沂市医疗保障服务中心", 14),
+            ("聊城市", None, 1),
+        ]
+        downgrade(directory=migrations, revision="b7e2d4c91f0a")
+        with db.engine.connect() as conn:
+            columns = conn.execute(text("SELECT * FROM service_halls")).keys()
+            assert "agency_id" not in columns
+            assert conn.execute(text("SELECT count(*) FROM service_halls")).scalar() == 15
+        db.engine.dispose()

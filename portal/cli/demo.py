@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.core import audit
 from portal.core.extensions import db
 from portal.features.auth.passwords import hash_password
+from portal.features.hall.operations import adopt_halls
 from portal.models import (
     Agency,
     Assessment,
@@ -255,6 +256,8 @@ def load_demo_data() -> int:
             Agency, {"code": code}, {"name": name, "region_id": regions[region].id}
         )
         created += new
+    # Linyi's halls, loaded by the migrations before any agency existed, are LY01's.
+    adopt_halls(agencies["LY01"])
     employers = {}
     for (
         key,

@@ -244,6 +244,9 @@ MESSAGES: dict[str, Message] = {
     "paper.future": _static(
         lambda: _("The date on the letter cannot be after today. Check the date")
     ),
+    "paper.hall_elsewhere": _static(
+        lambda: _("Choose one of your agency's service halls: the letter was handed in there")
+    ),
     "paper.*": _static(lambda: _("The application cannot be signed now. Check its answers first")),
     # Accounts
     "auth.username_taken": _static(lambda: _("That username is taken. Choose another")),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from portal.models.applications import CommitmentApplication
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.employers import Employer
+from portal.models.geography import Agency
 
 if TYPE_CHECKING:
     from portal.models.users import User
@@ -20,11 +21,18 @@ ACTING_END_REASONS = ("stopped", "idle", "signed_out", "replaced")
 
 
 class ServiceHall(Base):
-    """A place where employers are served in person, with its address and phone number."""
+    """A place where employers are served in person, with its address and phone number.
+
+    A hall belongs to the agency whose employers it serves: its clerks record paper signatures
+    there. ``agency_id`` is empty only for a hall loaded before its agency was set up (the
+    migrations load Linyi's halls into an empty database); such a hall is listed under its
+    city and offered to no clerk until an administrator chooses its agency.
+    """
 
     __tablename__ = "service_halls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     city: Mapped[str] = mapped_column(String(50))
     district: Mapped[str] = mapped_column(String(50))
     address: Mapped[str] = mapped_column(String(200))
@@ -36,6 +44,8 @@ class ServiceHall(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     is_listed: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency | None] = relationship()
 
     @property
     def label(self) -> str:

@@ -124,13 +124,27 @@ def test_csv_export_keeps_the_filters_and_defuses_formulas(client, logged):
     response = client.get(link)
     assert response.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["at", "actor_username", "actor_name", "role"]
+    assert rows[0] == [
+        "时间",
+        "操作人用户名",
+        "操作人姓名",
+        "角色",
+        "单位统一社会信用代码",
+        "单位名称",
+        "操作",
+        "代办会话编号",
+        "来人姓名",
+        "来人身份",
+        "操作对象",
+        "请求编号",
+        "详情",
+    ]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["at"] == "2022-08-16T10:00:00+08:00"
-    assert row["employer_name"].startswith("'=HYPERLINK")
-    assert row["visitor_name"] == "'@SUM(A1)"
-    assert row["action"] == "decision.opt_out" and row["role"] == "hall"
+    assert row["时间"] == "2022-08-16T10:00:00+08:00"
+    assert row["单位名称"].startswith("'=HYPERLINK")
+    assert row["来人姓名"] == "'@SUM(A1)"
+    assert row["操作"] == "decision.opt_out" and row["角色"] == "hall"
     everything = client.get("/admin/audit.csv")
     assert len(list(csv.reader(io.StringIO(everything.data.decode("utf-8-sig"))))) == 4
 

@@ -115,12 +115,22 @@ def test_verify_says_approved_only_once_the_agency_approved(client, people):
     assert "Approved by the agency" in page
 
 
-def test_an_unknown_or_malformed_code_is_a_plain_404(client, people):
+def test_an_unknown_or_malformed_code_is_a_404_that_says_so_in_words(client, people):
+    response = client.get("/verify/0000-0000-0000-0000-0000")
+    assert response.status_code == 404
+    page = text_of(response)
+    assert "没有承诺书使用验证码 0000-0000-0000-0000-0000" in page
+    assert "页面不存在" not in page
     english(client)
-    assert client.get("/verify/0000-0000-0000-0000-0000").status_code == 404
+    response = client.get("/verify/0000-0000-0000-0000-0000")
+    assert response.status_code == 404
+    assert "No commitment letter issued by this portal has the verification code" in (
+        text_of(response)
+    )
     response = client.get("/verify/not-a-code")
     assert response.status_code == 404
-    assert "Page not found" in text_of(response)
+    assert "not-a-code is not a verification code" in text_of(response)
+    assert "Page not found" not in text_of(response)
 
 
 def test_the_upload_check_compares_bytes(client, people):

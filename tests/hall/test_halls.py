@@ -56,8 +56,43 @@ def test_the_public_page_is_linked_from_every_page(client):
     assert soup(client.get("/")).select_one("footer a[href='/halls']")
 
 
+def test_every_agencys_halls_are_listed_under_their_agency(client, app, make):
+    linyi = make.agency(name="临沂市医疗保障服务中心")
+    liaocheng = make.agency(name="聊城市医疗保障服务中心")
+    load_shipped_halls(app.root_path + "/../" + SHIPPED, agency=linyi)
+    db.session.add(
+        ServiceHall(
+            agency=liaocheng,
+            city="聊城市",
+            district="东昌府区",
+            address="柳园南路1号",
+            phone="0635-1234567",
+        )
+    )
+    make.commit()
+    page = soup(client.get("/halls"))
+    headings = [h.get_text(" ", strip=True) for h in page.select("h2")]
+    assert headings == ["临沂市 · 临沂市医疗保障服务中心", "聊城市 · 聊城市医疗保障服务中心"]
+    assert len(page.select("#halls-1 tbody tr")) == 14
+    assert [td.get_text() for td in page.select("#halls-2 tbody td")][:2] == [
+        "东昌府区",
+        "柳园南路1号",
+    ]
+
+
+def test_the_demo_gives_linyis_halls_loaded_without_an_agency_to_linyis(app):
+    from portal.cli.demo import load_demo_data
+
+    load_shipped_halls(app.root_path + "/../" + SHIPPED)  # as the migrations load them
+    load_demo_data()
+    db.session.commit()
+    agencies = {hall.agency.code for hall in db.session.scalars(select(ServiceHall))}
+    assert agencies == {"LY01"}
+
+
 def test_administrators_add_and_change_halls_and_each_change_is_audited(client, make):
     admin = make.user(staff_role="admin")
+    agency = make.agency(name="聊城市医疗保障服务中心")
     make.commit()
     sign_in(client, admin)
     response = post_form(
@@ -75,11 +110,15 @@ def test_administrators_add_and_change_halls_and_each_change_is_audited(client, 
     )
     assert response.status_code == 200
     assert "输入大厅地址" in soup(response).select_one(".error-summary").get_text()
+    assert "请选择大厅所属的经办机构" in soup(response).select_one(".error-summary").get_text()
+    options = soup(client.get("/admin/halls/new")).select("#agency_id option")
+    assert [o.get_text() for o in options] == ["请选择经办机构", "聊城市医疗保障服务中心"]
     assert soup(response).select_one("#phone")["value"] == "0635-1234567"
     response = post_form(
         client,
         "/admin/halls/new",
         {
+            "agency_id": str(agency.id),
             "city": "聊城市",
             "district": "东昌府区",
             "address": "柳园南路1号",
@@ -91,7 +130,8 @@ def test_administrators_add_and_change_halls_and_each_change_is_audited(client, 
     )
     assert response.status_code == 302
     hall = db.session.scalar(select(ServiceHall))
-    assert (hall.city, hall.address, hall.source, hall.is_listed) == (
+    assert (hall.agency_id, hall.city, hall.address, hall.source, hall.is_listed) == (
+        agency.id,
         "聊城市",
         "柳园南路1号",
         "",
@@ -100,10 +140,14 @@ def test_administrators_add_and_change_halls_and_each_change_is_audited(client, 
     assert ["东昌府区", "柳园南路1号", "0635-1234567"] in rows(client.get("/halls"))
     edit = f"/admin/halls/{hall.id}/edit"
     assert soup(client.get(edit)).select_one("#address")["value"] == "柳园南路1号"
+    assert soup(client.get(edit)).select_one("#agency_id option[selected]")["value"] == str(
+        agency.id
+    )
     response = post_form(
         client,
         edit,
         {
+            "agency_id": str(agency.id),
             "city": "聊城市",
             "district": "东昌府区",
             "address": "柳园南路2号",
@@ -115,6 +159,7 @@ def test_administrators_add_and_change_halls_and_each_change_is_audited(client, 
     assert response.status_code == 302
     assert rows(client.get("/halls")) == []
     assert [
+        "聊城市医疗保障服务中心",
         "聊城市",
         "东昌府区",
         "柳园南路2号",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pypdf
 import pytest
@@ -11,12 +12,27 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.uploads import Upload
+from portal.features.hall.operations import (
+    PaperSignatureError,
+    load_shipped_halls,
+    record_paper_signature,
+)
+from portal.labels import error_message
 from portal.letters import document
 from portal.letters.text import COMMITMENT_TEXT
-from portal.models import AuditEntry, CommitmentApplication, PaperSignature, ServiceHall
+from portal.models import (
+    ActingSession,
+    AuditEntry,
+    CommitmentApplication,
+    PaperSignature,
+    ServiceHall,
+)
 from tests.applications.helpers import fake_render, multipart_post, sign, submit, walk_to_sign
 from tests.conftest import post_form, sign_in, uploaded_files
 from tests.hall.conftest import PDF_BYTES, start_visit
+
+SHIPPED_HALLS = "portal/features/hall/linyi_service_halls.yaml"
 
 
 def soup(response) -> BeautifulSoup:
@@ -33,15 +49,19 @@ def _pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def walk_in(client, make):
-    """An unlisted employer's legal representative at the hall; staff acting for it."""
-    agency = make.agency(name="聊城市医疗保障服务中心")
+    """An unlisted employer's legal representative at one of its agency's halls; staff acting."""
+    agency = make.agency(name="临沂市医疗保障服务中心")
     employer = make.employer(
         agency, list_status="not_listed", size_class=None, size_source=None, industry=None
     )
     hall_staff = make.user(staff_role="hall", agency=agency, display_name="赵窗口")
     owner = make.user(employer=employer, role="owner", display_name="张三")
     service_hall = ServiceHall(
-        city="临沂市", district="市直", address="北京路8号，市政务服务大厅3楼", phone="0539-8101230"
+        agency=agency,
+        city="临沂市",
+        district="市直",
+        address="北京路8号，市政务服务大厅3楼",
+        phone="0539-8101230",
     )
     db.session.add(service_hall)
     make.commit()
@@ -93,6 +113,73 @@ def test_the_paper_page_prints_the_letter_pre_filled(client, walk_in):
     assert [o.get_text() for o in page.select("#hall_id option")] == [
         "临沂市市直（北京路8号，市政务服务大厅3楼）"
     ]
+
+
+def test_a_clerk_picks_only_their_own_agencys_halls(client, app, make, fast_letters):
+    """A Liaocheng clerk is not offered Linyi's 14 halls, and cannot post one of them."""
+    liaocheng = make.agency(name="聊城市医疗保障服务中心")
+    linyi = make.agency(name="临沂市医疗保障服务中心")
+    assert load_shipped_halls(app.root_path + "/../" + SHIPPED_HALLS, agency=linyi) == 14
+    employer = make.employer(
+        liaocheng, list_status="not_listed", size_class=None, size_source=None, industry=None
+    )
+    clerk = make.user(staff_role="hall", agency=liaocheng, display_name="赵窗口")
+    make.commit()
+    sign_in(client, clerk)
+    assert start_visit(client, employer, visitor_name="张三").status_code == 302
+    walk_to_sign(client, employer)
+    page = soup(client.get(paper_path(employer)))
+    assert page.select("#hall_id option") == []
+    assert "您所在的经办机构还没有列出服务大厅" in page.get_text()
+    hall = ServiceHall(
+        agency=liaocheng,
+        city="聊城市",
+        district="东昌府区",
+        address="柳园南路1号",
+        phone="0635-1234567",
+    )
+    db.session.add(hall)
+    make.commit()
+    page = soup(client.get(paper_path(employer)))
+    assert [o.get_text() for o in page.select("#hall_id option")] == [
+        "聊城市东昌府区（柳园南路1号）"
+    ]
+    linyis = db.session.scalar(select(ServiceHall).where(ServiceHall.district == "市直"))
+    walk = {"employer": employer, "hall": linyis}
+    response = record_paper(client, walk)
+    assert response.status_code == 200
+    assert db.session.scalar(select(PaperSignature)) is None
+    response = record_paper(client, {"employer": employer, "hall": hall})
+    assert response.status_code == 302
+    record = db.session.scalar(select(PaperSignature))
+    assert record.hall_label == "聊城市东昌府区（柳园南路1号）"
+
+
+def test_the_operation_refuses_a_hall_of_another_agency(client, walk_in, make, fast_letters):
+    other = ServiceHall(
+        agency=make.agency(name="聊城市医疗保障服务中心"),
+        city="聊城市",
+        district="东昌府区",
+        address="柳园南路1号",
+        phone="0635-1234567",
+    )
+    db.session.add(other)
+    make.commit()
+    application = db.session.scalar(select(CommitmentApplication))
+    with pytest.raises(PaperSignatureError) as refused:
+        record_paper_signature(
+            application,
+            visit=db.session.scalar(select(ActingSession)),
+            signatory_name="张三",
+            signed_on=date(2022, 8, 15),
+            hall=other,
+            scan=Upload("scan.pdf", PDF_BYTES),
+            actor=walk_in["staff"],
+            today=date(2022, 8, 15),
+            verify_url_for=lambda code: f"/verify/{code}",
+        )
+    assert (refused.value.code, refused.value.field) == ("hall_elsewhere", "hall_id")
+    assert "您所在经办机构的服务大厅" in error_message(refused.value)
 
 
 @pytest.mark.parametrize(

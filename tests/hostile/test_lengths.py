@@ -17,7 +17,7 @@ from portal.models import AuditEntry, CommitmentApplication, ServiceHall, User
 from portal.web.forms import LINE_MAX, TEXT_MAX, BaseForm
 from tests.applications.helpers import base, errors, submitted_application
 from tests.conftest import post_form, sign_in
-from tests.hostile.test_text import HALL, soup
+from tests.hostile.test_text import hall_form, soup
 
 
 class _Form(BaseForm):
@@ -94,7 +94,10 @@ def test_a_hall_phone_must_be_a_phone_number(client, make, phone):
     make.commit()
     sign_in(client, admin)
     response = post_form(
-        client, "/admin/halls/new", {**HALL, "phone": phone}, token_from="/admin/halls/new"
+        client,
+        "/admin/halls/new",
+        {**hall_form(make), "phone": phone},
+        token_from="/admin/halls/new",
     )
     assert response.status_code == 200
     assert errors(response) == ["请用数字填写电话号码，例如 0539-8101230"]
@@ -107,7 +110,10 @@ def test_printed_hall_phones_are_accepted(client, make, phone):
     make.commit()
     sign_in(client, admin)
     response = post_form(
-        client, "/admin/halls/new", {**HALL, "phone": phone}, token_from="/admin/halls/new"
+        client,
+        "/admin/halls/new",
+        {**hall_form(make), "phone": phone},
+        token_from="/admin/halls/new",
     )
     assert response.status_code == 302
 

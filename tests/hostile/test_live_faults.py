@@ -54,8 +54,9 @@ def cluster():
     own.remove()
 
 
-def seed(url: str) -> tuple[str, str, int]:
-    """The schema, an administrator, and an employer's owner; their usernames and employer id."""
+def seed(url: str) -> tuple[str, str, int, int]:
+    """The schema, an administrator, and an employer's owner; their usernames, the employer's
+    id and its agency's (the halls the load adds are that agency's)."""
     _migrate(url)
 
     class Config(TestConfig):
@@ -68,7 +69,7 @@ def seed(url: str) -> tuple[str, str, int]:
         employer = make.employer()
         owner = make.user(employer=employer)
         make.commit()
-        names = admin.username, owner.username, employer.id
+        names = admin.username, owner.username, employer.id, employer.agency_id
         db.session.remove()
         db.engine.dispose()
     return names
@@ -77,10 +78,13 @@ def seed(url: str) -> tuple[str, str, int]:
 class Load:
     """4 writers adding halls as the administrator, 2 readers of an employer's pages."""
 
-    def __init__(self, server: Server, admin: str, owner: str, employer_id: int) -> None:
+    def __init__(
+        self, server: Server, admin: str, owner: str, employer_id: int, agency_id: int
+    ) -> None:
         self.answers: list[Answer] = []
         self.stop = threading.Event()
         self.serial = itertools.count()
+        self.agency_id = agency_id
         self.writer = Browser(server.port, timeout=30).sign_in(admin, PASSWORD)
         self.token = self.writer.token("/admin/halls/new")
         self.reader = Browser(server.port, timeout=30).sign_in(owner, PASSWORD)
@@ -102,6 +106,7 @@ class Load:
         while not self.stop.is_set():
             key = f"压测路{next(self.serial)}号"
             fields = {
+                "agency_id": str(self.agency_id),
                 "city": "聊城市",
                 "district": "东昌府区",
                 "address": key,

@@ -102,12 +102,14 @@ def test_the_figures_step_refuses_huge_figures_with_the_limit(client, make):
 )
 def test_the_hall_position_refuses_what_does_not_fit(client, make, position, message):
     admin = make.user(staff_role="admin")
+    agency = make.agency()
     make.commit()
     sign_in(client, admin)
     response = post_form(
         client,
         "/admin/halls/new",
         {
+            "agency_id": str(agency.id),
             "city": "聊城市",
             "district": "东昌府区",
             "address": "花园路1号",

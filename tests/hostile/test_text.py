@@ -23,6 +23,13 @@ HALL = {
 }
 
 
+def hall_form(make) -> dict[str, str]:
+    """The hall form's fields, for a new agency of its own (a hall belongs to an agency)."""
+    agency = make.agency()
+    make.commit()
+    return {**HALL, "agency_id": str(agency.id)}
+
+
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
@@ -76,7 +83,7 @@ def test_hall_text_with_control_characters_is_refused(client, make, field, char)
     response = post_form(
         client,
         "/admin/halls/new",
-        {**HALL, field: f"柳园{char}南路"},
+        {**hall_form(make), field: f"柳园{char}南路"},
         token_from="/admin/halls/new",
     )
     assert response.status_code == 200
@@ -92,14 +99,14 @@ def test_a_hall_note_keeps_its_lines_but_not_a_nul(client, make):
     response = post_form(
         client,
         "/admin/halls/new",
-        {**HALL, "note": "周一至周五\r\n\t9:00\x00"},
+        {**hall_form(make), "note": "周一至周五\r\n\t9:00\x00"},
         token_from="/admin/halls/new",
     )
     assert errors(response) == [CONTROL]
     response = post_form(
         client,
         "/admin/halls/new",
-        {**HALL, "note": "周一至周五\r\n\t9:00"},
+        {**hall_form(make), "note": "周一至周五\r\n\t9:00"},
         token_from="/admin/halls/new",
     )
     assert response.status_code == 302
@@ -154,12 +161,12 @@ def test_a_stale_hall_form_missing_a_field_asks_for_it(client, make):
     admin = make.user(staff_role="admin")
     make.commit()
     sign_in(client, admin)
-    post_form(client, "/admin/halls/new", HALL, token_from="/admin/halls/new")
+    post_form(client, "/admin/halls/new", hall_form(make), token_from="/admin/halls/new")
     hall = db.session.scalar(select(ServiceHall))
     edit = f"/admin/halls/{hall.id}/edit"
     before = db.session.scalar(select(func.count()).select_from(AuditEntry))
     response = post_form(
-        client, edit, {k: v for k, v in HALL.items() if k != "position"}, token_from=edit
+        client, edit, {k: v for k, v in hall_form(make).items() if k != "position"}, token_from=edit
     )
     assert response.status_code == 200
     assert errors(response) == ["输入排列顺序（整数）"]

@@ -158,6 +158,27 @@ def test_the_home_page_shows_a_rejection_with_its_reason(app, client, make, defe
     )
 
 
+def test_the_home_page_drops_a_rejection_once_a_later_application_is_approved(
+    app, client, make, deferred
+):
+    employer, owner = _unlisted(make, deferred)
+    submitted_application(
+        employer,
+        status="rejected",
+        decision_reason="缺少证明材料",
+        decided_at=datetime(2022, 8, 10, tzinfo=UTC),
+    )
+    submitted_application(
+        employer, round=2, status="approved", decided_at=datetime(2022, 8, 14, tzinfo=UTC)
+    )
+    make.commit()
+    sign_in(client, owner)
+    notices = soup(client.get(f"/e/{employer.id}/")).select_one("#notices")
+    assert notices.select(".notice-application_approved")
+    assert notices.select(".notice-application_rejected") == []
+    assert "缺少证明材料" not in notices.get_text()
+
+
 def test_the_admin_sees_failed_messages_in_the_outbox(app, client, make, smtp, deferred):
     smtp.inbox.refuse.add("owner@example.com")
     run(date(2022, 10, 1))

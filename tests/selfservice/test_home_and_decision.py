@@ -110,6 +110,24 @@ def test_an_unlisted_sme_past_the_decision_cut_off_is_told_to_apply(app, client,
     assert "sign the commitment letter" in text(page, "#next-step")
 
 
+@pytest.mark.parametrize("on", ["2022-08-15", "2022-09-01"])
+def test_the_decision_page_gives_an_employer_with_arrears_the_arrears(app, client, make, on):
+    """Issue 28 item 16(c): after the cut-off the page said only that the time to decide had
+    ended, and before it offered a choice the employer cannot make."""
+    region = make.region("liaocheng-2022", reserve="12")
+    employer = make.employer(make.agency(region), has_arrears=True)
+    owner = make.user(employer=employer)
+    make.commit()
+    app.config["PORTAL_TODAY"] = on
+    sign_in(client, owner)
+    page = client.get(f"/e/{employer.id}/deferral/")
+    reasons = text(page, "#reasons")
+    assert "请先缴清全部欠费（无论所属哪个月份）" in reasons
+    assert "聊医保发〔2022〕39号 一" in reasons
+    assert "选择期限" not in soup(page).select_one("main").get_text()
+    assert soup(page).select(".radio") == []
+
+
 def _choose(client, employer, choice):
     response = post_form(client, f"/e/{employer.id}/deferral/", {"choice": choice})
     assert response.status_code == 200
@@ -155,6 +173,25 @@ def test_owner_confirms_the_later_period_with_a_check_page_and_a_reference(clien
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "decision.defer"))
     assert audit.actor_id == owner.id and audit.acting_for_employer_id == employer.id
     assert audit.role == "owner" and audit.request_id
+
+
+def test_the_liaocheng_choice_says_7_to_9_is_the_default_and_when_it_closed(client, listed):
+    employer, owner, _ = listed
+    sign_in(client, owner)
+    page = client.get(f"/e/{employer.id}/deferral/")
+    default = text(page, "#default-period")
+    assert "2022-07 至 2022-09" in default and "默认" in default
+    closed = text(page, "#closed-options")
+    assert "2022-07 至 2022-09" in closed and "2022年7月31日" in closed
+    english(client)
+    page = client.get(f"/e/{employer.id}/deferral/")
+    assert "If you choose nothing, the months 2022-07 to 2022-09 are deferred" in text(
+        page, "#default-period"
+    )
+    # Once a period is chosen, the default no longer applies: the page does not offer it.
+    _page, fields = _choose(client, employer, "defer:2022-08")
+    post_form(client, f"/e/{employer.id}/deferral/confirm", fields)
+    assert soup(client.get(f"/e/{employer.id}/deferral/")).select_one("#default-period") is None
 
 
 def test_submitting_twice_or_from_two_tabs_records_one_decision(client, listed):

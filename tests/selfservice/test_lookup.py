@@ -150,3 +150,11 @@ def test_credit_code_lookup_of_unknown_and_mistyped_codes(client, make):
     other = credit_code()
     page = client.get("/lookup/employer", query_string={"credit_code": other})
     assert other in text(page, "#not-found")
+
+
+def test_a_short_credit_code_is_told_its_length_and_what_the_page_looks_up(client):
+    page = soup(client.get("/lookup/employer", query_string={"credit_code": "9999"}))
+    message = page.select_one(".error-message").get_text()
+    assert "您输入了4位" in message
+    assert "只能按完整的统一社会信用代码查询" in message
+    assert page.select_one("#not-found") is None

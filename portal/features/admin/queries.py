@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -115,28 +116,29 @@ def logged_actions() -> list[str]:
 
 # ----------------------------------------------------------------------------- CSV export
 
-CSV_HEADER = [
-    "at",
-    "actor_username",
-    "actor_name",
-    "role",
-    "employer_credit_code",
-    "employer_name",
-    "action",
-    "acting_session_id",
-    "visitor_name",
-    "visitor_capacity",
-    "object",
-    "request_id",
-    "details",
-]
+# The columns, headed in the administrator's language (the export is read by people).
+CSV_HEADER = (
+    _l("When"),
+    _l("Staff username"),
+    _l("Staff name"),
+    _l("Role"),
+    _l("Employer credit code"),
+    _l("Employer name"),
+    _l("Action"),
+    _l("Hall visit number"),
+    _l("Visitor's name"),
+    _l("Visitor acts as"),
+    _l("Record changed"),
+    _l("Request ID"),
+    _l("Details"),
+)
 
 
 def audit_csv(entries: list[AuditEntry], employers: dict[int, Employer]) -> bytes:
     """The rows as CSV (UTF-8 with BOM for Excel); no cell can start a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(header) for header in CSV_HEADER])
     for entry in entries:
         employer = employers.get(entry.acting_for_employer_id or 0)
         details = entry.details or {}

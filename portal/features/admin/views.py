@@ -123,6 +123,7 @@ def halls():
 @permission(ADMIN)
 def new_hall():
     form = HallForm()
+    form.agency_id.choices = _agency_choices()
     if form.validate_on_submit():
         hall = create_hall(form.values(), actor=current_user)
         flash(_("Added the service hall in %(district)s.", district=hall.district), "success")
@@ -135,8 +136,16 @@ def new_hall():
 def edit_hall(hall_id: int):
     hall = get_hall_or_404(hall_id)
     form = HallForm(obj=hall)
+    form.agency_id.choices = _agency_choices()
     if form.validate_on_submit():
         if update_hall(hall, form.values(), actor=current_user):
             flash(_("Saved the service hall in %(district)s.", district=hall.district), "success")
         return redirect(url_for("admin.halls"))
     return render_template("admin/hall_form.html", form=form, hall=hall)
+
+
+def _agency_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("Choose an agency"))] + [
+        SelectChoice(agency.id, agency.name)
+        for agency in db.session.scalars(select(Agency).order_by(Agency.code))
+    ]

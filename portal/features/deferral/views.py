@@ -17,7 +17,7 @@ from portal.features.deferral.operations import (
     validate_choice,
 )
 from portal.labels import put_error
-from portal.labels.standing import choice_label, consequence_text
+from portal.labels.standing import choice_label, consequence_text, reason_texts
 from portal.models import DeferralDecision, User
 from portal.rules.standing import DecisionFact
 from portal.util.clock import today
@@ -59,6 +59,7 @@ def choose(employer):
         standing=standing,
         form=form,
         history=history,
+        reasons=reason_texts(standing, employer),
     )
 
 
@@ -84,6 +85,7 @@ def confirm(employer):
             standing=standing,
             form=chooser,
             history=_history(employer),
+            reasons=reason_texts(standing, employer),
         ), 409
     return redirect(url_for("deferral.done", employer_id=employer.id, reference=decision.reference))
 

@@ -20,6 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.util.numbers import parse_id
 from portal.web.fields import NumberField
 from portal.web.forms import BaseForm, SelectChoice, entered
 
@@ -59,7 +60,20 @@ class VisitorForm(BaseForm):
     )
 
 
+def _agency_id(value: object) -> int | None:
+    """The chosen agency's id, None for none chosen or anything that is no id."""
+    if isinstance(value, int):
+        return value
+    return parse_id(None if value is None else str(value))
+
+
 class HallForm(BaseForm):
+    agency_id = SelectField(
+        _l("Agency whose hall it is"),
+        description=_l("Its clerks record paper signatures at this hall"),
+        coerce=_agency_id,
+        validate_choice=False,
+    )
     city = StringField(
         _l("City"),
         validators=[
@@ -106,12 +120,18 @@ class HallForm(BaseForm):
         if not PHONE.fullmatch(text) or not 6 <= digits <= 20:
             raise ValidationError(_l("Enter the phone number in digits, like 0539-8101230"))
 
+    def validate_agency_id(self, field) -> None:
+        offered = {choice.value for choice in field.choices if choice.value != ""}
+        if field.data not in offered:
+            raise ValidationError(_l("Choose the agency whose hall it is"))
+
     def validate_position(self, field) -> None:
         if field.data is None:  # only blanks typed: InputRequired saw text
             raise ValidationError(_l("Enter a whole number for the position in the list"))
 
     def values(self) -> dict[str, object]:
         return {
+            "agency_id": self.agency_id.data,
             "city": entered(self.city.data).strip(),
             "district": entered(self.district.data).strip(),
             "address": entered(self.address.data).strip(),

@@ -20,6 +20,7 @@ from portal.letters.document import SHANGHAI
 from portal.letters.stored import VerifyUrlFor, issue_letter
 from portal.models import (
     ActingSession,
+    Agency,
     CommitmentApplication,
     Employer,
     PaperSignature,
@@ -166,7 +167,7 @@ def end_open_visits(staff: User, *, reason: str, actor: User) -> None:
 
 # ----------------------------------------------------------------------- the service halls
 
-HALL_FIELDS = ("city", "district", "address", "phone", "note", "position", "is_listed")
+HALL_FIELDS = ("agency_id", "city", "district", "address", "phone", "note", "position", "is_listed")
 
 
 def create_hall(values: dict[str, object], *, actor: User) -> ServiceHall:
@@ -196,10 +197,11 @@ def _snapshot(hall: ServiceHall) -> dict[str, object]:
     return {key: getattr(hall, key) for key in HALL_FIELDS}
 
 
-def load_shipped_halls(path: str | Path) -> int:
+def load_shipped_halls(path: str | Path, *, agency: Agency | None = None) -> int:
     """Add the halls of a shipped YAML file (the migration does this once); return how many.
 
-    Used by the demonstration data and the tests, whose databases are built from the models.
+    Used by the tests, whose databases are built from the models; the halls belong to
+    ``agency`` (none: until an administrator chooses it).
     """
     import yaml
 
@@ -213,6 +215,7 @@ def load_shipped_halls(path: str | Path) -> int:
             continue
         db.session.add(
             ServiceHall(
+                agency_id=agency.id if agency is not None else None,
                 city=data["city"],
                 district=row["district"],
                 address=row["address"],
@@ -226,6 +229,26 @@ def load_shipped_halls(path: str | Path) -> int:
         added += 1
     db.session.flush()
     return added
+
+
+def adopt_halls(agency: Agency) -> int:
+    """Give ``agency`` the halls without one in its region's city; return how many.
+
+    The migrations load Linyi's halls into a database that has no agency yet; once Linyi's
+    agency is entered (by `flask portal demo`, say), its halls are its own. Nothing is
+    audited: no hall changes hands, one without an owner is given its only possible one.
+    """
+    halls = list(
+        db.session.scalars(
+            select(ServiceHall).where(
+                ServiceHall.agency_id.is_(None), ServiceHall.city == agency.region.name
+            )
+        )
+    )
+    for hall in halls:
+        hall.agency_id = agency.id
+    db.session.flush()
+    return len(halls)
 
 
 # ---------------------------------------------------------------- paper-signed commitment letter
@@ -254,7 +277,7 @@ def record_paper_signature(
     The issued letter says "signed on paper at <hall> on <date>, received by <staff>".
 
     :raise PaperSignatureError: not a draft, signed already, answers missing or refused, no
-        name, a date after today, or a visit for another employer.
+        name, a date after today, a hall of another agency, or a visit for another employer.
     :raise EvidenceError: the scan is empty, over 10 MB, or not a PDF, JPEG or PNG.
     """
     if visit.employer_id != application.employer_id or not visit.is_open:
@@ -272,6 +295,8 @@ def record_paper_signature(
         raise PaperSignatureError("name_missing", "signatory_name")
     if signed_on > today:
         raise PaperSignatureError("future", "signed_on")
+    if hall.agency_id is None or hall.agency_id != application.employer.agency_id:
+        raise PaperSignatureError("hall_elsewhere", "hall_id")
     scan = files.check_uploads([scan] if scan is not None else [], already=0)[0]  # as checked
     mime = scan.mime
     stale = db.session.scalar(

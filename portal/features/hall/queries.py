@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from flask import abort
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
 from portal.core.paging import Page
 from portal.features.staff.queries import get_employer_for_staff_or_404
-from portal.models import ActingSession, AuditEntry, Employer, ServiceHall, User
+from portal.models import ActingSession, Agency, AuditEntry, Employer, ServiceHall, User
 
 # What one staff member did, newest first, with the employer each row was for (one statement).
 ACTIONS_OF_STAFF = (
@@ -32,11 +35,38 @@ def actions_of(staff: User, number: int = 1, per_page: int = ACTIONS_PER_PAGE) -
 
 
 def listed_halls() -> list[ServiceHall]:
+    """Every agency's listed halls, by city, agency and position (with their agencies)."""
     return list(
         db.session.scalars(
             select(ServiceHall)
+            .options(joinedload(ServiceHall.agency))
             .where(ServiceHall.is_listed.is_(True))
-            .order_by(ServiceHall.city, ServiceHall.position, ServiceHall.id)
+            .order_by(ServiceHall.city, ServiceHall.agency_id, ServiceHall.position, ServiceHall.id)
+        )
+    )
+
+
+def listed_halls_by_agency() -> list[tuple[str, Agency | None, list[ServiceHall]]]:
+    """The public list: (city, agency, its halls) for every agency with a listed hall.
+
+    A hall without an agency yet is listed under its city alone.
+    """
+    groups = []
+    for (city, _agency_id), rows in groupby(listed_halls(), key=lambda h: (h.city, h.agency_id)):
+        halls = list(rows)
+        groups.append((city, halls[0].agency, halls))
+    return groups
+
+
+def halls_of_agency(agency_id: int | None) -> list[ServiceHall]:
+    """The listed halls of one agency: where its clerks record a paper signature."""
+    if agency_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(ServiceHall)
+            .where(ServiceHall.is_listed.is_(True), ServiceHall.agency_id == agency_id)
+            .order_by(ServiceHall.position, ServiceHall.id)
         )
     )
 
@@ -44,7 +74,9 @@ def listed_halls() -> list[ServiceHall]:
 def all_halls() -> list[ServiceHall]:
     return list(
         db.session.scalars(
-            select(ServiceHall).order_by(ServiceHall.city, ServiceHall.position, ServiceHall.id)
+            select(ServiceHall)
+            .options(joinedload(ServiceHall.agency))
+            .order_by(ServiceHall.city, ServiceHall.agency_id, ServiceHall.position, ServiceHall.id)
         )
     )
 

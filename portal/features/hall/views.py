@@ -32,7 +32,8 @@ from portal.features.hall.queries import (
     actions_of,
     get_hall_or_404,
     get_visit_for_staff_or_404,
-    listed_halls,
+    halls_of_agency,
+    listed_halls_by_agency,
 )
 from portal.features.staff.queries import get_employer_for_staff_or_404
 from portal.labels import put_error
@@ -48,7 +49,7 @@ from portal.web.permissions import ACT_FOR_EMPLOYER, EMPLOYER_PAPER_SIGN, PUBLIC
 @bp.route("/halls")
 @permission(PUBLIC)
 def halls():
-    return render_template("hall/halls.html", halls=listed_halls())
+    return render_template("hall/halls.html", groups=listed_halls_by_agency())
 
 
 @bp.route("/hall/my-actions")
@@ -135,7 +136,10 @@ def paper(employer):
         flash(_("There is no application ready to sign. Answer its questions first."), "info")
         return redirect(url_for("applications.start", employer_id=employer.id))
     form = PaperSignatureForm()
-    form.hall_id.choices = [SelectChoice(h.id, h.label) for h in listed_halls()]
+    # The clerk's own agency's halls (the employer's: staff act only for their agency's).
+    form.hall_id.choices = [
+        SelectChoice(h.id, h.label) for h in halls_of_agency(employer.agency_id)
+    ]
     if request.method == "GET" and g.acting.capacity == "legal_representative":
         form.signatory_name.data = g.acting.visitor_name
     if form.validate_on_submit():

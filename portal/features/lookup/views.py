@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import rules
@@ -42,7 +43,7 @@ def employer():
         try:
             searched = rules.parse_uscc(form.credit_code.data).code
         except rules.InvalidCreditCode as error:
-            form.credit_code.errors = [credit_code_message(error)]
+            form.credit_code.errors = [_lookup_message(error, form.credit_code.data)]
         else:
             found = db.session.scalar(select(Employer).where(Employer.credit_code == searched))
     return render_template("lookup/employer.html", form=form, found=found, searched=searched)
@@ -73,3 +74,16 @@ def _classify(form: ClassificationForm):
         industry, employees=form.employees.data, revenue=form.revenue.data, assets=form.assets.data
     )
     return match, result
+
+
+def _lookup_message(error: rules.InvalidCreditCode, text: str) -> str:
+    """A short code is told how long it is and that only a whole credit code is looked up
+    (issue 28 item 16(d): "9999" was told only to enter all 18 characters)."""
+    if getattr(error, "code", "") == "wrong_length":
+        return _(
+            "A unified social credit code has 18 characters; you entered %(count)d. This page "
+            "finds an employer by its whole credit code only, as printed on the business "
+            "licence: not by part of it, its name or its insurance unit number",
+            count=len(rules.normalise_uscc(text)),
+        )
+    return credit_code_message(error)

@@ -253,8 +253,15 @@ def _application_dues(on: date, ids=None, *, employer_id: int | None = None) -> 
         draft_before=start_of(on - timedelta(days=draft_days - 1)),
         **values,
     )
+    # Only an employer's latest decision is news: a rejection followed by an approval (of a
+    # later round) is stale, on the home page and in the mail.
+    latest_decided = {
+        row[1]: row[0] for row in rows if row[2] in ("approved", "rejected")
+    }  # rows are in id order
     dues = []
     for app_id, employer_id, status, ref, reason, program_id, name, code, letter_id, vcode in rows:
+        if status in ("approved", "rejected") and latest_decided[employer_id] != app_id:
+            continue
         kind = {"approved": "application_approved", "rejected": "application_rejected"}.get(
             status, "application_draft"
         )

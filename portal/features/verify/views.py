@@ -5,7 +5,7 @@ Guessing codes is rate-limited per client across all workers (VERIFY_RATE_LIMIT_
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.core import ratelimit
@@ -41,7 +41,7 @@ def letter(code: str):
     ratelimit.enforce("verify", "VERIFY_RATE_LIMIT_PER_MINUTE")
     stored = letter_by_code(code)
     if stored is None:
-        abort(404)
+        return _unknown(code)
     form = UploadForm()
     matches = None
     if form.validate_on_submit():
@@ -59,3 +59,15 @@ def letter(code: str):
         form=form,
         matches=matches,
     )
+
+
+def _unknown(code: str):
+    """A 404 that says, in words, that no letter has this code (or that it is no code)."""
+    try:
+        shown, well_formed = normalise_verification_code(code), True
+    except ValueError:
+        shown, well_formed = code, False
+    form = LookupForm(formdata=None, meta={"csrf": False})
+    return render_template(
+        "verify/unknown.html", code=shown, well_formed=well_formed, form=form
+    ), 404

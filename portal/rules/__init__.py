@@ -11,6 +11,7 @@ from .applications import (
     RequiredDocument,
     missing_documents,
     required_documents,
+    review_time_is_set_by_text,
     review_working_days,
 )
 from .check import CheckReport, check_policy_files
@@ -153,6 +154,7 @@ __all__ = [
     "region_programs",
     "required_documents",
     "review_due_date",
+    "review_time_is_set_by_text",
     "review_working_days",
     "to_fen",
     "unit_rate",

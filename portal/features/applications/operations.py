@@ -200,6 +200,7 @@ DEFERRAL_2020 = ApplicationKind(
 #: The refusal for a required document the application does not carry (portal.rules.applications).
 MISSING_DOCUMENT = {
     "signed_commitment_letter": ("not_signed", "sign"),
+    "supporting_evidence": ("evidence_required", "files"),
     "uploaded_letter": ("documents_required", "files"),
 }
 
@@ -278,7 +279,7 @@ def _send(
     )
     if missing:
         code, field = MISSING_DOCUMENT[missing[0].key]
-        raise ApplicationError(code, field=field)
+        raise ApplicationError(code, field=field, detail=missing[0].ref)
     days = review_working_days(program)
     if days is None:
         raise NotApplicable(f"{program.id} has no review by the agency", field="program_id")

@@ -226,3 +226,78 @@ def test_a_2020_deferral_is_not_the_2022_commitment_route(app, client, world):
     from datetime import date
 
     assert employer_standing(employer, date(2022, 8, 15)).application is None
+
+
+def test_a_deferral_refused_at_first_then_sent_has_its_reference(app, client, world, make):
+    """Issue 28 item 13: a first step refused by the rules (Wuxi without 经与职工协商一致)
+    left the round without its reference, sent later as "申请 None"."""
+    employers, users = world
+    employer = employers["wuxi"]
+    reviewer = make.user(staff_role="reviewer", agency=employer.agency)
+    make.commit()
+    sign_in(client, users["wuxi"])
+    assert _apply(client, employer).status_code == 400
+    assert _apply(client, employer, employees_agreed="y").status_code == 302
+    _upload_and_send(client, employer)
+    db.session.expire_all()
+    application = db.session.scalar(select(CommitmentApplication))
+    assert application.status == "submitted"
+    assert application.reference == f"DA-2020-{application.id:06d}"
+    status = _soup(client.get(f"/e/{employer.id}/applications/{application.id}"))
+    assert application.reference in status.select_one("h1").get_text()
+    sign_in(client, reviewer)
+    queue = _soup(client.get("/review/")).get_text()
+    assert application.reference in queue and "None" not in queue
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_the_home_page_speaks_of_the_2020_deferral_with_its_months_amount_and_deadline(
+    app, client, world, decision
+):
+    """Issue 28 item 13: after a decision the home page spoke of a commitment application
+    ("已纳入缓缴名单"); it names the 2020 deferral and, approved, its months, amount and
+    catch-up day as deferral_request answers them (临医保发〔2020〕28号 操作细则 一（二）)."""
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    _upload_and_send(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    sign_in(client, users["reviewer"])
+    path = f"/review/{application.id}"
+    post_form(client, f"{path}/{decision}", {"reason": "缺少承诺书"}, token_from=path)
+    sign_in(client, users["linyi"])
+    post_form(client, "/language", {"locale": "en"})
+    notices = _soup(client.get(f"/e/{employer.id}/")).select_one("#notices").get_text(" ")
+    assert "commitment" not in notices and "deferral list" not in notices
+    assert "2020 deferral" in notices and application.reference in notices
+    if decision == "approve":
+        assert "2020-03 to 2020-06" in notices  # 4 months
+        assert "2,800.00" in notices  # 4 x 700.00: unit medical, maternity, personal
+        assert "31 Jul 2020" in notices
+    else:
+        assert "缺少承诺书" in notices
+
+
+def test_the_reminder_mails_of_a_2020_deferral_name_it_and_its_months(app, client, world):
+    """Issue 28 item 13: the e-mails said "The commitment application ... is on the deferral
+    list" of a 2020 deferral too."""
+    from portal.features.reminders.messages import render
+    from portal.features.reminders.queries import _application_dues
+
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    _upload_and_send(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    sign_in(client, users["reviewer"])
+    path = f"/review/{application.id}"
+    post_form(client, f"{path}/approve", token_from=path)
+    with app.test_request_context():
+        dues = _application_dues(date(2020, 3, 20), employer_id=employer.id)  # what is mailed
+        assert [d.kind for d in dues] == ["application_approved"]
+        mail = render("application_approved", "en", {**dues[0].context, "recipient_name": "张三"})
+    assert "2020 deferral" in mail.subject and "commitment" not in mail.subject
+    assert "2020-03 to 2020-06" in mail.text and "31 Jul 2020" in mail.text
+    assert "commitment" not in mail.text and "deferral list" not in mail.html

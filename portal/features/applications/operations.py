@@ -231,12 +231,16 @@ def _open(
     try:
         with db.session.begin_nested():
             db.session.add(application)
+            db.session.flush()  # the id the reference is made of
+            # Inside the savepoint: on SQLite (pysqlite) releasing the first savepoint commits
+            # the row, and a refusal later in the request rolled back a reference set after it,
+            # leaving a round sent later as "None".
+            application.reference = f"{kind.reference}-{today.year}-{application.id:06d}"
     except IntegrityError:
         # A double click: another request opened this round at the same moment and won.
         return db.session.scalars(
             LATEST_ROUND, {"employer_id": employer.id, "kind": kind.key}
         ).one()
-    application.reference = f"{kind.reference}-{today.year}-{application.id:06d}"
     if latest is not None:
         _copy_evidence(latest, application)
     db.session.flush()

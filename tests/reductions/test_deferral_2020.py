@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.facts.standing import employer_standing
-from portal.models import AuditEntry, CommitmentApplication
+from portal.models import Assessment, AuditEntry, CommitmentApplication
 from portal.rules import deferral_lengths, deferral_start_months, load_program
 from tests.applications.helpers import multipart_post
 from tests.conftest import post_form, sign_in
@@ -277,6 +277,64 @@ def test_the_home_page_speaks_of_the_2020_deferral_with_its_months_amount_and_de
         assert "31 Jul 2020" in notices
     else:
         assert "缺少承诺书" in notices
+
+
+def test_an_unclassified_linyi_sme_applies_provisionally_under_the_commitment(
+    app, client, world, make
+):
+    """Issue 28 item 9, 鲁医保发〔2020〕23号 三: with no shared class and no headcount before
+    2020-02 the unit is classified provisionally as it applies (告知承诺), 多退少补 once
+    confirmed; the application proceeds and records that it is provisional."""
+    employers, _users = world
+    employer = make.employer(
+        employers["linyi"].agency, size_class=None, size_source=None, industry=None
+    )
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    assert _apply(client, employer).status_code == 302
+    application = db.session.scalar(select(CommitmentApplication))
+    assert (application.size_basis, application.computed_size) == ("provisional", None)
+    files = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020/files"))
+    assert "多退少补" in files.select_one("#size-basis").get_text()
+    assert _upload_and_send(client, employer).status_code == 302
+
+
+@pytest.mark.parametrize(("headcount", "applies"), [(20, True), (400, False)])
+def test_an_unclassified_linyi_unit_is_sized_by_its_headcount_before_february_2020(
+    app, client, world, make, headcount, applies
+):
+    """鲁医保发〔2020〕23号 三: 根据参保单位2020年2月之前最后一个缴费月的申报缴费人数确定
+    (其他未列明行业: under 300 an SME, 10 to 99 small; 工信部联企业〔2011〕300号 第四条（十六）)."""
+    employers, _users = world
+    employer = make.employer(
+        employers["linyi"].agency, size_class=None, size_source=None, industry="other"
+    )
+    owner = make.user(employer=employer, role="owner")
+    for month, count in (("2019-12", 500), ("2020-01", headcount), ("2020-02", 5)):
+        db.session.add(
+            Assessment(
+                employer_id=employer.id,
+                month=month,
+                headcount=count,
+                contribution_base_amount=Decimal("10000.00"),
+                unit_amount=Decimal("600.00"),
+                personal_amount=Decimal("200.00"),
+            )
+        )
+    make.commit()
+    sign_in(client, owner)
+    response = _apply(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    if applies:
+        assert response.status_code == 302
+        assert (application.size_basis, application.computed_size) == ("headcount", "small")
+        assert application.employees == 20
+    else:
+        assert application is None
+        page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020"))
+        assert page.select_one("#refused") is not None
+        assert page.select_one("main form[method=post]") is None
 
 
 def test_the_reminder_mails_of_a_2020_deferral_name_it_and_its_months(app, client, world):

@@ -39,12 +39,14 @@ from portal.labels.codes import (
     unit_kind_name,
 )
 from portal.labels.errors import error_message, put_error
+from portal.labels.standing import deferral_2020_notice
 
 __all__ = [
     "action_label",
     "amount_source_label",
     "capacity_label",
     "error_message",
+    "deferral_2020_notice",
     "deferred_part_label",
     "explanation",
     "import_kind_label",
@@ -98,6 +100,7 @@ def template_globals() -> dict:
         "import_status_label": import_status_label,
         "outbox_kind_label": outbox_kind_label,
         "outbox_status_label": outbox_status_label,
+        "deferral_2020_notice": deferral_2020_notice,
     }
 
 

@@ -384,6 +384,11 @@ MESSAGES: dict[str, Message] = {
             "requires it"
         )
     ),
+    "application.evidence_required": lambda error, context: _(
+        "Upload the supporting evidence (相关证明材料) for the figures you declared, as an image "
+        "or a PDF: %(ref)s asks for it with the commitment letter",
+        ref=error.details.get("detail", ""),
+    ),
     "application.documents_required": _static(
         lambda: _(
             "Upload the application letter, the commitment letter or the application form "

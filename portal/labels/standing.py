@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from portal.labels.codes import percent
 from portal.rules.standing import Standing
-from portal.util.formatting import day
+from portal.util.formatting import day, money
 
 
 def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
@@ -183,4 +183,43 @@ def consequence_text(standing: Standing, choice: str, start: str | None) -> str:
         late=day(period.late_fee_from),
         rate=percent(standing.program.late_fee.daily_rate.value),
         until=day(option.decision_until),
+    )
+
+
+def deferral_2020_notice(kind: str, context: dict) -> str:
+    """What the home page says of a decided 2020 deferral by application (临医保发〔2020〕28号
+    操作细则 一（二）; 锡医保服务〔2020〕11号 三（一）): approved, its months, the amount and the
+    catch-up day (``portal.rules.deferral_request``); returned, the reason; a draft, that it is
+    not sent."""
+    reference = context.get("reference") or ""
+    if kind == "application_rejected":
+        return _(
+            "Your 2020 deferral application %(reference)s was returned: %(reason)s",
+            reference=reference,
+            reason=context.get("reason") or "—",
+        )
+    if kind == "application_draft":
+        return _(
+            "Your 2020 deferral application %(reference)s is not sent yet.", reference=reference
+        )
+    deferral = context.get("deferral") or {}
+    months = {"reference": reference, "start": deferral.get("start"), "end": deferral.get("end")}
+    approved = _(
+        "Your 2020 deferral application %(reference)s was approved: the months %(start)s to "
+        "%(end)s are deferred without late fee.",
+        **months,
+    )
+    amount, deadline = deferral.get("amount"), deferral.get("catch_up_by")
+    if deadline is None:
+        return approved
+    if amount is None:
+        return approved + " " + _("Pay them in full by %(deadline)s.", deadline=day(deadline))
+    return (
+        approved
+        + " "
+        + _(
+            "Pay the %(amount)s deferred in full by %(deadline)s.",
+            amount=money(amount),
+            deadline=day(deadline),
+        )
     )

@@ -59,6 +59,9 @@ class CommitmentApplication(Base):
     revenue_amount: Mapped[Decimal | None] = mapped_column(Money())
     assets_amount: Mapped[Decimal | None] = mapped_column(Money())
     computed_size: Mapped[str | None] = mapped_column(String(20))
+    # A 2020 deferral: how its size class was found (portal.rules.SIZE_BASES, 鲁医保发〔2020〕23号
+    # 三); "provisional" is 告知承诺, settled 多退少补 once the type is confirmed.
+    size_basis: Mapped[str | None] = mapped_column(String(20))
     signature_method: Mapped[str | None] = mapped_column(String(10))  # online | paper
     signatory_name: Mapped[str | None] = mapped_column(String(100))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,6 +11,7 @@ from .applications import (
     RequiredDocument,
     missing_documents,
     required_documents,
+    review_time_is_set_by_text,
     review_working_days,
 )
 from .check import CheckReport, check_policy_files
@@ -50,6 +51,7 @@ from .quote import (
 from .reductions import (
     AssessedMonth,
     DeferralRequest,
+    DeferralSize,
     DeferredMonth,
     MonthFact,
     OffsetMonth,
@@ -62,6 +64,7 @@ from .reductions import (
     ReturnOption,
     deferral_lengths,
     deferral_request,
+    deferral_size,
     deferral_start_months,
     deferred_months,
     offset_schedule,
@@ -93,6 +96,7 @@ __all__ = [
     "Classification",
     "CreditCode",
     "DeferralRequest",
+    "DeferralSize",
     "DeferredMonth",
     "Hint",
     "Eligibility",
@@ -131,6 +135,7 @@ __all__ = [
     "deferral_lengths",
     "deferral_period",
     "deferral_request",
+    "deferral_size",
     "deferral_start_months",
     "deferred_months",
     "departure_due",
@@ -153,6 +158,7 @@ __all__ = [
     "region_programs",
     "required_documents",
     "review_due_date",
+    "review_time_is_set_by_text",
     "review_working_days",
     "to_fen",
     "unit_rate",

@@ -22,12 +22,24 @@ def review_working_days(program: Program) -> int | None:
     return None if param is None else int(param.value)
 
 
+def review_time_is_set_by_text(program: Program) -> bool:
+    """Whether the review time under ``program`` is one its text sets (鲁医保发〔2022〕21号 四:
+    3个工作日), not the portal's reading where the text sets none (江苏省实施方案（2022） 三（一）,
+    内医保办发〔2022〕19号 三（一）3, the 2020 texts). A reading carries an explanation; its days
+    are the review queue's target and are never told to employers as a time limit."""
+    param = program.review_working_days
+    if param is None and program.deferral is not None:
+        param = program.deferral.review_working_days
+    return param is not None and param.explanation is None
+
+
 @dataclass(frozen=True)
 class RequiredDocument:
     """A document an application must carry before it is sent, with the clause that asks for it.
 
     ``key`` is one of ``portal.rules.policy.APPLICATION_DOCUMENTS``: ``signed_commitment_letter``
-    (the 承诺书, signed online or on paper) or ``uploaded_letter`` (at least one uploaded
+    (the 承诺书, signed online or on paper), ``supporting_evidence`` (at least one uploaded file
+    of 相关证明材料, 鲁医保发〔2022〕21号 四) or ``uploaded_letter`` (at least one uploaded
     application letter, commitment letter or form).
     """
 
@@ -51,8 +63,18 @@ def missing_documents(
 ) -> tuple[RequiredDocument, ...]:
     """The required documents an application does not carry yet, in the program's order, given
     whether its commitment letter is signed and how many files it has."""
-    carried = {"signed_commitment_letter": is_signed, "uploaded_letter": uploaded_files > 0}
+    carried = {
+        "signed_commitment_letter": is_signed,
+        "supporting_evidence": uploaded_files > 0,
+        "uploaded_letter": uploaded_files > 0,
+    }
     return tuple(d for d in required_documents(program) if not carried[d.key])
 
 
-__all__ = ["RequiredDocument", "missing_documents", "required_documents", "review_working_days"]
+__all__ = [
+    "RequiredDocument",
+    "missing_documents",
+    "required_documents",
+    "review_time_is_set_by_text",
+    "review_working_days",
+]

@@ -150,9 +150,10 @@ class DeferralByApplication:
 
 
 #: What an application may be required to carry before it is sent: the signed commitment letter
-#: (承诺书, online or on paper), or at least one uploaded application letter, commitment letter
-#: or form (the 2020 deferral by application).
-APPLICATION_DOCUMENTS = ("signed_commitment_letter", "uploaded_letter")
+#: (承诺书, online or on paper), at least one uploaded file of supporting evidence (相关证明材料,
+#: 鲁医保发〔2022〕21号 四), or at least one uploaded application letter, commitment letter or
+#: form (the 2020 deferral by application).
+APPLICATION_DOCUMENTS = ("signed_commitment_letter", "supporting_evidence", "uploaded_letter")
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,6 @@ class Program:
     departure: Param[str] | None = None
     deregistration: Param[str] | None = None
     benefits: Param[str] | None = None
-    # An unlisted employer's application carries 相关证明材料 besides the 承诺书 (鲁21 四).
-    commitment_evidence_required: Param[bool] | None = None
     # The catch-up reminder asks the employer to have the money ready (内19 六（二）).
     reminder_funds_ready: Param[bool] | None = None
     # 2020 reduction programs
@@ -241,7 +240,6 @@ _DEFERRAL_KEYS = {
     "departure",
     "deregistration",
     "benefits",
-    "commitment_evidence_required",
     "reminder_funds_ready",
 }
 _REDUCTION_KEYS = {
@@ -442,7 +440,6 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
             "deregistration", one_of("pay_all_deferred_before_deregistration")
         ),
         benefits=root.param("benefits", one_of("unaffected")),
-        commitment_evidence_required=root.param("commitment_evidence_required", as_bool),
         reminder_funds_ready=root.optional_param("reminder_funds_ready", as_bool),
     )
 

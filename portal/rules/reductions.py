@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from ._schema import Param
+from .classification import classify
 from .errors import InvalidInput, NotApplicable
 from .months import add_months, check_month, last_day, month_of, month_span
 from .policy import DeferralByApplication, Program, load_program
@@ -209,6 +210,59 @@ def deferral_start_months(program: Program) -> list[str]:
 def deferral_lengths(program: Program) -> list[int]:
     """How many months a 2020 deferral may run: 1 to the program's maximum (最长6个月)."""
     return list(range(1, _deferral_rule(program).max_months.value + 1))
+
+
+#: How a 2020 deferral's size class was found (鲁医保发〔2020〕23号 三): the departments' shared
+#: result, the headcount declared in the last contribution month before 2020-02, or — where
+#: neither settles it — provisionally under 告知承诺, as the unit applies, 多退少补 once confirmed
+#: (where the program allows it; else undetermined).
+SIZE_BASES = ("shared", "headcount", "provisional", "undetermined")
+
+
+@dataclass(frozen=True)
+class DeferralSize:
+    """The size class a 2020 deferral is decided on, and how it was found."""
+
+    size: str | None  # None while provisional: the unit's own application stands for it
+    basis: str  # one of SIZE_BASES
+    ref: str
+    headcount_month: str | None = None
+    headcount: int | None = None
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.basis == "provisional"
+
+
+def deferral_size(
+    program_id: str,
+    *,
+    shared_size: str | None,
+    industry: str | None,
+    headcounts: Mapping[str, int],
+) -> DeferralSize | None:
+    """Classify a unit for the 2020 deferral as 鲁医保发〔2020〕23号 三 asks: the departments'
+    result where shared (``shared_size``); else by the headcount declared in the last contribution
+    month before 2020-02 (``headcounts`` by month; the last month is the program's reading
+    ``fallback_headcount_month``), where that headcount settles the class for the unit's industry
+    (工信部联企业〔2011〕300号); else provisionally under 告知承诺, to be settled 多退少补 once the
+    type is confirmed. None where the program has no such rule (Wuxi: the shared class only)."""
+    program = reduction_program(program_id)
+    last = program.reading("fallback_headcount_month")
+    if last is None:
+        return None
+    if shared_size is not None and shared_size != "undetermined":
+        return DeferralSize(shared_size, "shared", last.ref)
+    before = [m for m in headcounts if m <= last.value]
+    if before and industry is not None:
+        month = max(before)
+        found = classify(industry, employees=headcounts[month])
+        if found.size != "undetermined":
+            return DeferralSize(found.size, "headcount", last.ref, month, headcounts[month])
+    provisional = program.reading("provisional_classification")
+    if provisional is None or not provisional.value:
+        return DeferralSize(None, "undetermined", last.ref)
+    return DeferralSize(None, "provisional", provisional.ref)
 
 
 def deferral_request(

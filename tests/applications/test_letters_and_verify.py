@@ -15,6 +15,7 @@ from portal.letters.stored import period_label
 from portal.letters.text import COMMITMENT_TEXT
 from portal.models import CommitmentApplication, StoredLetter
 from tests.applications.helpers import (
+    PNG,
     base,
     english,
     multipart_post,
@@ -23,6 +24,7 @@ from tests.applications.helpers import (
     submit,
     submitted_application,
     text_of,
+    upload,
     walk_to_sign,
 )
 from tests.conftest import post_form, sign_in
@@ -43,6 +45,7 @@ def test_signing_renders_a_real_letter_and_approval_reissues_it(client, people):
     english(client)
     walk_to_sign(client, employer)
     sign(client, employer)
+    upload(client, employer, ("payroll.png", PNG))  # 相关证明材料 (鲁医保发〔2022〕21号 四)
     submit(client, employer)
     application = db.session.scalar(select(CommitmentApplication))
     signed = application.letters[0]

@@ -373,6 +373,7 @@ def test_check_your_answers_then_submit_gives_a_reference_and_due_date(
     check = soup(client.get(f"{base(employer)}/check"))
     assert check.select_one(".computed-size").get_text() == "Small enterprise"
     assert "Signed online by 张三" in check.select_one(".signature-record").get_text()
+    upload(client, employer, ("payroll.png", PNG))  # 相关证明材料 (鲁医保发〔2022〕21号 四)
     response = submit(client, employer)
     confirmation = soup(client.get(response.location))
     application = _application(employer)
@@ -388,6 +389,7 @@ def test_a_double_submit_gives_one_application(client, people, fast_letters):
     english(client)
     walk_to_sign(client, employer)
     sign(client, employer)
+    upload(client, employer, ("payroll.png", PNG))  # 相关证明材料 (鲁医保发〔2022〕21号 四)
     first = submit(client, employer)
     second = submit(client, employer)
     assert first.location == second.location

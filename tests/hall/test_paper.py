@@ -28,7 +28,15 @@ from portal.models import (
     PaperSignature,
     ServiceHall,
 )
-from tests.applications.helpers import fake_render, multipart_post, sign, submit, walk_to_sign
+from tests.applications.helpers import (
+    PNG,
+    fake_render,
+    multipart_post,
+    sign,
+    submit,
+    upload,
+    walk_to_sign,
+)
 from tests.conftest import post_form, sign_in, uploaded_files
 from tests.hall.conftest import PDF_BYTES, start_visit
 
@@ -227,6 +235,7 @@ def test_the_paper_route_end_to_end_with_the_pdf_wording(client, walk_in):
         in (check.get_text(" ", strip=True))
     )
     assert "经办人 赵窗口 受理" in check.get_text(" ", strip=True)
+    upload(client, employer, ("payroll.png", PNG))  # 相关证明材料 (鲁医保发〔2022〕21号 四)
     assert submit(client, employer).status_code == 302
     assert db.session.scalar(select(CommitmentApplication)).status == "submitted"
     entries = {
@@ -268,6 +277,7 @@ def fast_letters(monkeypatch):
 def test_whoever_filed_it_at_the_hall_cannot_decide_it(client, walk_in, fast_letters, make):
     employer, staff = walk_in["employer"], walk_in["staff"]
     record_paper(client, walk_in)
+    upload(client, employer, ("payroll.png", PNG))  # 相关证明材料 (鲁医保发〔2022〕21号 四)
     submit(client, employer)
     application = db.session.scalar(select(CommitmentApplication))
     assert application.filed_by_staff_id == staff.id

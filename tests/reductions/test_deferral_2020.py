@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.facts.standing import employer_standing
-from portal.models import AuditEntry, CommitmentApplication
+from portal.models import Assessment, AuditEntry, CommitmentApplication
 from portal.rules import deferral_lengths, deferral_start_months, load_program
 from tests.applications.helpers import multipart_post
 from tests.conftest import post_form, sign_in
@@ -226,3 +226,136 @@ def test_a_2020_deferral_is_not_the_2022_commitment_route(app, client, world):
     from datetime import date
 
     assert employer_standing(employer, date(2022, 8, 15)).application is None
+
+
+def test_a_deferral_refused_at_first_then_sent_has_its_reference(app, client, world, make):
+    """Issue 28 item 13: a first step refused by the rules (Wuxi without 经与职工协商一致)
+    left the round without its reference, sent later as "申请 None"."""
+    employers, users = world
+    employer = employers["wuxi"]
+    reviewer = make.user(staff_role="reviewer", agency=employer.agency)
+    make.commit()
+    sign_in(client, users["wuxi"])
+    assert _apply(client, employer).status_code == 400
+    assert _apply(client, employer, employees_agreed="y").status_code == 302
+    _upload_and_send(client, employer)
+    db.session.expire_all()
+    application = db.session.scalar(select(CommitmentApplication))
+    assert application.status == "submitted"
+    assert application.reference == f"DA-2020-{application.id:06d}"
+    status = _soup(client.get(f"/e/{employer.id}/applications/{application.id}"))
+    assert application.reference in status.select_one("h1").get_text()
+    sign_in(client, reviewer)
+    queue = _soup(client.get("/review/")).get_text()
+    assert application.reference in queue and "None" not in queue
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_the_home_page_speaks_of_the_2020_deferral_with_its_months_amount_and_deadline(
+    app, client, world, decision
+):
+    """Issue 28 item 13: after a decision the home page spoke of a commitment application
+    ("已纳入缓缴名单"); it names the 2020 deferral and, approved, its months, amount and
+    catch-up day as deferral_request answers them (临医保发〔2020〕28号 操作细则 一（二）)."""
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    _upload_and_send(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    sign_in(client, users["reviewer"])
+    path = f"/review/{application.id}"
+    post_form(client, f"{path}/{decision}", {"reason": "缺少承诺书"}, token_from=path)
+    sign_in(client, users["linyi"])
+    post_form(client, "/language", {"locale": "en"})
+    notices = _soup(client.get(f"/e/{employer.id}/")).select_one("#notices").get_text(" ")
+    assert "commitment" not in notices and "deferral list" not in notices
+    assert "2020 deferral" in notices and application.reference in notices
+    if decision == "approve":
+        assert "2020-03 to 2020-06" in notices  # 4 months
+        assert "2,800.00" in notices  # 4 x 700.00: unit medical, maternity, personal
+        assert "31 Jul 2020" in notices
+    else:
+        assert "缺少承诺书" in notices
+
+
+def test_an_unclassified_linyi_sme_applies_provisionally_under_the_commitment(
+    app, client, world, make
+):
+    """Issue 28 item 9, 鲁医保发〔2020〕23号 三: with no shared class and no headcount before
+    2020-02 the unit is classified provisionally as it applies (告知承诺), 多退少补 once
+    confirmed; the application proceeds and records that it is provisional."""
+    employers, _users = world
+    employer = make.employer(
+        employers["linyi"].agency, size_class=None, size_source=None, industry=None
+    )
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    assert _apply(client, employer).status_code == 302
+    application = db.session.scalar(select(CommitmentApplication))
+    assert (application.size_basis, application.computed_size) == ("provisional", None)
+    files = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020/files"))
+    assert "多退少补" in files.select_one("#size-basis").get_text()
+    assert _upload_and_send(client, employer).status_code == 302
+
+
+@pytest.mark.parametrize(("headcount", "applies"), [(20, True), (400, False)])
+def test_an_unclassified_linyi_unit_is_sized_by_its_headcount_before_february_2020(
+    app, client, world, make, headcount, applies
+):
+    """鲁医保发〔2020〕23号 三: 根据参保单位2020年2月之前最后一个缴费月的申报缴费人数确定
+    (其他未列明行业: under 300 an SME, 10 to 99 small; 工信部联企业〔2011〕300号 第四条（十六）)."""
+    employers, _users = world
+    employer = make.employer(
+        employers["linyi"].agency, size_class=None, size_source=None, industry="other"
+    )
+    owner = make.user(employer=employer, role="owner")
+    for month, count in (("2019-12", 500), ("2020-01", headcount), ("2020-02", 5)):
+        db.session.add(
+            Assessment(
+                employer_id=employer.id,
+                month=month,
+                headcount=count,
+                contribution_base_amount=Decimal("10000.00"),
+                unit_amount=Decimal("600.00"),
+                personal_amount=Decimal("200.00"),
+            )
+        )
+    make.commit()
+    sign_in(client, owner)
+    response = _apply(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    if applies:
+        assert response.status_code == 302
+        assert (application.size_basis, application.computed_size) == ("headcount", "small")
+        assert application.employees == 20
+    else:
+        assert application is None
+        page = _soup(client.get(f"/e/{employer.id}/applications/deferral-2020"))
+        assert page.select_one("#refused") is not None
+        assert page.select_one("main form[method=post]") is None
+
+
+def test_the_reminder_mails_of_a_2020_deferral_name_it_and_its_months(app, client, world):
+    """Issue 28 item 13: the e-mails said "The commitment application ... is on the deferral
+    list" of a 2020 deferral too."""
+    from portal.features.reminders.messages import render
+    from portal.features.reminders.queries import _application_dues
+
+    employers, users = world
+    employer = employers["linyi"]
+    sign_in(client, users["linyi"])
+    _apply(client, employer)
+    _upload_and_send(client, employer)
+    application = db.session.scalar(select(CommitmentApplication))
+    sign_in(client, users["reviewer"])
+    path = f"/review/{application.id}"
+    post_form(client, f"{path}/approve", token_from=path)
+    with app.test_request_context():
+        dues = _application_dues(date(2020, 3, 20), employer_id=employer.id)  # what is mailed
+        assert [d.kind for d in dues] == ["application_approved"]
+        mail = render("application_approved", "en", {**dues[0].context, "recipient_name": "张三"})
+    assert "2020 deferral" in mail.subject and "commitment" not in mail.subject
+    assert "2020-03 to 2020-06" in mail.text and "31 Jul 2020" in mail.text
+    assert "commitment" not in mail.text and "deferral list" not in mail.html

@@ -62,21 +62,30 @@ def test_the_commitment_review_time_comes_first_then_the_2020_deferral_s(
 
 
 @pytest.mark.parametrize(
-    ("program_id", "key", "document"),
+    ("program_id", "keys", "document"),
     [
-        ("shandong-2022", "signed_commitment_letter", "鲁医保发〔2022〕21号 四"),
-        ("liaocheng-2022", "signed_commitment_letter", "鲁医保发〔2022〕21号 四"),
-        ("jiangsu-2022", "signed_commitment_letter", "江苏省实施方案（2022） 三（一）"),
-        ("inner-mongolia-2022", "signed_commitment_letter", "内医保办发〔2022〕19号 三（一）3"),
-        ("linyi-2020", "uploaded_letter", "临医保发〔2020〕28号 操作细则 二（二）1"),
-        ("wuxi-2020", "uploaded_letter", "锡医保服务〔2020〕11号 三（一）"),
+        # 四: 携带相关证明材料和承诺书 (issue 28 item 10)
+        (
+            "shandong-2022",
+            ("signed_commitment_letter", "supporting_evidence"),
+            "鲁医保发〔2022〕21号 四",
+        ),
+        (
+            "liaocheng-2022",
+            ("signed_commitment_letter", "supporting_evidence"),
+            "鲁医保发〔2022〕21号 四",
+        ),
+        ("jiangsu-2022", ("signed_commitment_letter",), "江苏省实施方案（2022） 三（一）"),
+        ("inner-mongolia-2022", ("signed_commitment_letter",), "内医保办发〔2022〕19号 三（一）3"),
+        ("linyi-2020", ("uploaded_letter",), "临医保发〔2020〕28号 操作细则 二（二）1"),
+        ("wuxi-2020", ("uploaded_letter",), "锡医保服务〔2020〕11号 三（一）"),
     ],
 )
-def test_each_program_asks_for_one_document_with_its_clause(
-    program_id: str, key: str, document: str
+def test_each_program_asks_for_its_documents_with_their_clause(
+    program_id: str, keys: tuple[str, ...], document: str
 ) -> None:
     required = rules.required_documents(rules.load_program(program_id))
-    assert [(d.key, d.ref.startswith(document)) for d in required] == [(key, True)]
+    assert [(d.key, d.ref.startswith(document)) for d in required] == [(k, True) for k in keys]
 
 
 @given(
@@ -89,12 +98,19 @@ def test_a_document_is_missing_exactly_when_it_is_required_and_not_carried(
 ) -> None:
     program = rules.load_program(program_id)
     missing = rules.missing_documents(program, is_signed=is_signed, uploaded_files=uploaded_files)
-    carried = {"signed_commitment_letter": is_signed, "uploaded_letter": uploaded_files > 0}
+    carried = {
+        "signed_commitment_letter": is_signed,
+        "supporting_evidence": uploaded_files > 0,
+        "uploaded_letter": uploaded_files > 0,
+    }
     assert set(missing) <= set(rules.required_documents(program))
     assert all(not carried[d.key] for d in missing)
     assert all(carried[d.key] for d in rules.required_documents(program) if d not in missing)
-    # the commitment route asks for the signature, never for files; the 2020 route the reverse
-    if program_id in COMMITMENT_PROGRAMS:
+    # the commitment route asks for the signature, and in Shandong for evidence too (鲁21 四);
+    # the 2020 route for files only
+    if program_id in ("shandong-2022", "liaocheng-2022"):
+        assert bool(missing) is not (is_signed and uploaded_files > 0)
+    elif program_id in COMMITMENT_PROGRAMS:
         assert bool(missing) is not is_signed
     else:
         assert bool(missing) is (uploaded_files == 0)

@@ -25,8 +25,8 @@ def test_shandong_review_time_and_evidence_come_from_its_clause(program_id: str)
     program = rules.load_program(program_id)
     assert program.review_working_days.value == 3
     assert program.review_working_days.ref.startswith("鲁医保发〔2022〕21号 四")
-    evidence = program.commitment_evidence_required
-    assert evidence.value is True and "携带相关证明材料和承诺书" in evidence.ref
+    documents = program.application_documents
+    assert "supporting_evidence" in documents.value and "携带相关证明材料和承诺书" in documents.ref
 
 
 @pytest.mark.parametrize(
@@ -39,8 +39,8 @@ def test_shandong_review_time_and_evidence_come_from_its_clause(program_id: str)
 def test_jiangsu_and_inner_mongolia_ask_only_for_the_written_commitment(
     program_id: str, clause: str
 ) -> None:
-    evidence = rules.load_program(program_id).commitment_evidence_required
-    assert evidence.value is False and evidence.ref.startswith(clause)
+    documents = rules.load_program(program_id).application_documents
+    assert documents.value == ("signed_commitment_letter",) and documents.ref.startswith(clause)
 
 
 @pytest.mark.parametrize("program_id", ["shandong-2022", "liaocheng-2022"])

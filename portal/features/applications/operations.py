@@ -25,7 +25,11 @@ from portal.core import uploads as files
 from portal.core.extensions import db
 from portal.core.pdf import sha256_hex
 from portal.facts.standing import employer_facts
-from portal.features.applications.queries import LATEST_ROUND, latest_and_next_round
+from portal.features.applications.queries import (
+    LATEST_ROUND,
+    headcounts_through,
+    latest_and_next_round,
+)
 from portal.letters.stored import VerifyUrlFor, issue_letter, supersede_letters
 from portal.models import CommitmentApplication, Employer, EvidenceFile, User
 from portal.models.base import utcnow
@@ -33,12 +37,14 @@ from portal.rules import (
     INDUSTRIES,
     Classification,
     DeferralRequest,
+    DeferralSize,
     NotApplicable,
     RulesError,
     UnknownProgram,
     check_eligibility,
     classify,
     deferral_request,
+    deferral_size,
     load_program,
     missing_documents,
     parse_uscc,
@@ -200,6 +206,7 @@ DEFERRAL_2020 = ApplicationKind(
 #: The refusal for a required document the application does not carry (portal.rules.applications).
 MISSING_DOCUMENT = {
     "signed_commitment_letter": ("not_signed", "sign"),
+    "supporting_evidence": ("evidence_required", "files"),
     "uploaded_letter": ("documents_required", "files"),
 }
 
@@ -230,12 +237,16 @@ def _open(
     try:
         with db.session.begin_nested():
             db.session.add(application)
+            db.session.flush()  # the id the reference is made of
+            # Inside the savepoint: on SQLite (pysqlite) releasing the first savepoint commits
+            # the row, and a refusal later in the request rolled back a reference set after it,
+            # leaving a round sent later as "None".
+            application.reference = f"{kind.reference}-{today.year}-{application.id:06d}"
     except IntegrityError:
         # A double click: another request opened this round at the same moment and won.
         return db.session.scalars(
             LATEST_ROUND, {"employer_id": employer.id, "kind": kind.key}
         ).one()
-    application.reference = f"{kind.reference}-{today.year}-{application.id:06d}"
     if latest is not None:
         _copy_evidence(latest, application)
     db.session.flush()
@@ -278,7 +289,7 @@ def _send(
     )
     if missing:
         code, field = MISSING_DOCUMENT[missing[0].key]
-        raise ApplicationError(code, field=field)
+        raise ApplicationError(code, field=field, detail=missing[0].ref)
     days = review_working_days(program)
     if days is None:
         raise NotApplicable(f"{program.id} has no review by the agency", field="program_id")
@@ -589,13 +600,30 @@ def submit(application: CommitmentApplication, *, actor: User, today: date) -> b
 # submission, review queue and audit as a commitment application, with kind "deferral_2020".
 
 
+def deferral_size_of(employer: Employer, program_id: str) -> DeferralSize | None:
+    """The size class the 2020 deferral is decided on (鲁医保发〔2020〕23号 三: shared, else the
+    headcount before 2020-02, else provisional); None where the program has no such rule."""
+    last = load_program(program_id).reading("fallback_headcount_month")
+    headcounts = {} if last is None else headcounts_through(employer, last.value)
+    return deferral_size(
+        program_id,
+        shared_size=employer.size_class,
+        industry=employer.industry,
+        headcounts=headcounts,
+    )
+
+
 def deferral_refusals(employer: Employer, program_id: str) -> list[tuple[str, str]]:
     """(code, rules' message) of every reason the employer may not apply for the 2020 deferral
-    (Linyi: SMEs only, 操作细则 一（二）; Wuxi: enterprises, not 机关事业单位, 锡 一)."""
-    eligibility = check_eligibility(
-        program_id, unit_kind=employer.unit_kind, size=employer.size_class
-    )
-    return list(eligibility.reasons)
+    (Linyi: SMEs only, 操作细则 一（二）, classified as 鲁医保发〔2020〕23号 三 asks; Wuxi:
+    enterprises, not 机关事业单位, 锡 一)."""
+    found = deferral_size_of(employer, program_id)
+    size = found.size if found is not None and found.basis == "headcount" else employer.size_class
+    eligibility = check_eligibility(program_id, unit_kind=employer.unit_kind, size=size)
+    reasons = list(eligibility.reasons)
+    if found is not None and found.is_provisional:  # 告知承诺: the unit applies as an SME
+        reasons = [r for r in reasons if r[0] != "size_undetermined"]
+    return reasons
 
 
 def open_deferral_draft(
@@ -606,7 +634,16 @@ def open_deferral_draft(
 
     :raise ApplicationError: the employer may not apply.
     """
-    return _open(employer, DEFERRAL_2020, program_id, actor=actor, today=today)
+    application = _open(employer, DEFERRAL_2020, program_id, actor=actor, today=today)
+    found = deferral_size_of(employer, program_id)
+    if application.status == "draft" and found is not None:
+        # Recorded with the round: a provisional class is settled 多退少补 once confirmed.
+        application.computed_size = found.size
+        application.size_basis = found.basis
+        if found.headcount is not None:
+            application.employees = found.headcount
+        db.session.flush()
+    return application
 
 
 def check_deferral(

@@ -6,7 +6,7 @@ from flask import abort
 from sqlalchemy import bindparam, select
 
 from portal.core.extensions import db
-from portal.models import CommitmentApplication, Employer, EvidenceFile, StoredLetter
+from portal.models import Assessment, CommitmentApplication, Employer, EvidenceFile, StoredLetter
 
 # Built once: the application pages and the home page's next step run it on every request
 # (building a statement costs about as much as running it; bench/bench_pages.py).
@@ -95,3 +95,18 @@ def get_letter_or_404(employer_id: int, letter_id: int) -> StoredLetter:
 def evidence_of_employer(employer: Employer, file_id: int) -> EvidenceFile:
     """:raise 404: when the file is not in one of this employer's applications."""
     return get_evidence_or_404([a.id for a in rounds_of(employer.id)], file_id)
+
+
+HEADCOUNTS_THROUGH = (
+    select(Assessment.month, Assessment.headcount)
+    .where(Assessment.employer_id == bindparam("employer_id"))
+    .where(Assessment.month <= bindparam("through_month"))
+)
+
+
+def headcounts_through(employer: Employer, through_month: str) -> dict[str, int]:
+    """The employer's assessed headcount (申报缴费人数) by month, up to ``through_month``."""
+    rows = db.session.execute(
+        HEADCOUNTS_THROUGH, {"employer_id": employer.id, "through_month": through_month}
+    )
+    return {month: headcount for month, headcount in rows}

@@ -50,6 +50,8 @@ from portal.rules import (
     deferred_months,
     industry_for_code,
     load_program,
+    required_documents,
+    review_time_is_set_by_text,
     review_working_days,
 )
 from portal.util import clock
@@ -100,6 +102,29 @@ def _review_days(employer) -> int | None:
     return review_working_days(load_program(employer.program_id))
 
 
+def _review_is_law(employer) -> bool:
+    """Whether the program's text sets the review time; else the days are only a target."""
+    return review_time_is_set_by_text(load_program(employer.program_id))
+
+
+def _evidence_required(employer) -> bool:
+    """Whether the program asks for supporting evidence (相关证明材料) with the letter."""
+    program = load_program(employer.program_id)
+    return any(d.key == "supporting_evidence" for d in required_documents(program))
+
+
+def _missing_evidence(employer, application) -> str | None:
+    """What to upload before the application can be sent, or None when nothing is missing."""
+    if application.evidence or not _evidence_required(employer):
+        return None
+    ref = next(
+        d.ref
+        for d in required_documents(load_program(employer.program_id))
+        if d.key == "supporting_evidence"
+    )
+    return error_message(ApplicationError("evidence_required", "files", detail=ref))
+
+
 def _needs_review(application) -> bool:
     return (
         bool(application.industry_code)
@@ -119,6 +144,7 @@ def start(employer):
         refused=refused,
         form=ConfirmForm(),
         review_days=_review_days(employer),
+        review_is_law=_review_is_law(employer),
     )
 
 
@@ -224,6 +250,8 @@ def size(employer):
         refused=_refusal_messages(employer, application),
         needs_review=_needs_review(application),
         review_days=_review_days(employer),
+        review_is_law=_review_is_law(employer),
+        missing_evidence=_missing_evidence(employer, application),
     )
 
 
@@ -260,6 +288,7 @@ def evidence(employer):
         form=form,
         remove_form=ConfirmForm(),
         max_files=files.MAX_EVIDENCE_FILES,
+        evidence_required=_evidence_required(employer),
     )
 
 
@@ -365,6 +394,8 @@ def check(employer):
         refused=_refusal_messages(employer, application),
         needs_review=_needs_review(application),
         review_days=_review_days(employer),
+        review_is_law=_review_is_law(employer),
+        missing_evidence=_missing_evidence(employer, application),
     )
 
 
@@ -387,6 +418,9 @@ def submit(employer):
     except ApplicationError as error:
         if error.code == "not_draft":
             return redirect(status_page)
+        if error.code == "evidence_required":  # say what to upload, where to upload it
+            flash(error_message(error), "error")
+            return redirect(_step_url(employer, "evidence"))
         flash(_("The application is not ready to send. Check your answers."), "error")
         return redirect(_step_url(employer, "check"))
     return redirect(status_page)
@@ -407,6 +441,7 @@ def application(employer, application_id: int):
         is_latest=latest is not None and latest.id == application.id,
         form=ConfirmForm(),
         review_days=_review_days(employer),
+        review_is_law=_review_is_law(employer),
     )
 
 

@@ -74,6 +74,8 @@ def subject_of(kind: str, context: dict[str, Any]) -> str:
             employer=context["employer_name"],
             days=context["days_left"],
         )
+    if kind.startswith("application_") and context.get("application_kind") == "deferral_2020":
+        return _deferral_2020_subject(kind, context)
     if kind == "application_rejected":
         return _("%(employer)s: your commitment application was rejected", **_e(context))
     if kind == "application_approved":
@@ -89,6 +91,15 @@ def subject_of(kind: str, context: dict[str, Any]) -> str:
     if kind == "email_confirmation":
         return _("Confirm your e-mail address for the deferral portal")
     raise ValueError(kind)
+
+
+def _deferral_2020_subject(kind: str, context: dict[str, Any]) -> str:
+    """The subject of a message about a 2020 deferral by application (not a commitment)."""
+    if kind == "application_rejected":
+        return _("%(employer)s: your 2020 deferral application was returned", **_e(context))
+    if kind == "application_approved":
+        return _("%(employer)s: your 2020 deferral application was approved", **_e(context))
+    return _("%(employer)s: your 2020 deferral application is not sent yet", **_e(context))
 
 
 def _e(context: dict[str, Any]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from portal.core.extensions import db
 from portal.core.rows import plain_rows
 from portal.facts.cache import kept
 from portal.facts.departures import DueAtOnce, dues_at_once
+from portal.facts.rates import rate_table_for
 from portal.facts.standing import employers_where, standings
 from portal.models import (
     CommitmentApplication,
@@ -33,6 +34,7 @@ from portal.models import (
     StoredLetter,
     User,
 )
+from portal.rules import deferral_request, deferred_months
 from portal.rules.quote import Quote
 from portal.rules.reminders import LATE_FEE, due_milestone
 from portal.rules.standing import Standing
@@ -203,6 +205,9 @@ def _application_dues_query(employers) -> Select:
             Employer.credit_code,
             StoredLetter.id,
             StoredLetter.verification_code,
+            CommitmentApplication.kind,
+            CommitmentApplication.defer_start,
+            CommitmentApplication.defer_months,
         )
         .join(Employer, Employer.id == CommitmentApplication.employer_id)
         .outerjoin(
@@ -253,14 +258,19 @@ def _application_dues(on: date, ids=None, *, employer_id: int | None = None) -> 
         draft_before=start_of(on - timedelta(days=draft_days - 1)),
         **values,
     )
-    # Only an employer's latest decision is news: a rejection followed by an approval (of a
-    # later round) is stale, on the home page and in the mail.
+    # Only an employer's latest decision of each kind of application is news: a rejection
+    # followed by an approval (of a later round) is stale, on the home page and in the mail.
     latest_decided = {
-        row[1]: row[0] for row in rows if row[2] in ("approved", "rejected")
+        (row[1], row[10]): row[0] for row in rows if row[2] in ("approved", "rejected")
     }  # rows are in id order
     dues = []
-    for app_id, employer_id, status, ref, reason, program_id, name, code, letter_id, vcode in rows:
-        if status in ("approved", "rejected") and latest_decided[employer_id] != app_id:
+    for row in rows:
+        app_id, employer_id, status, ref, reason, program_id, name, code, letter_id, vcode = row[
+            :10
+        ]
+        application_kind, defer_start, defer_months = row[10:]
+        latest = latest_decided.get((employer_id, application_kind))
+        if status in ("approved", "rejected") and latest != app_id:
             continue
         kind = {"approved": "application_approved", "rejected": "application_rejected"}.get(
             status, "application_draft"
@@ -276,6 +286,11 @@ def _application_dues(on: date, ids=None, *, employer_id: int | None = None) -> 
             "letter_id": letter_id,
             "verification_code": vcode,
             "on": on,
+            # a commitment application, or a 2020 deferral by application with its months
+            "application_kind": application_kind,
+            "defer_start": defer_start,
+            "defer_months": defer_months,
+            "deferral": _deferral_granted(program_id, application_kind, defer_start, defer_months),
         }
         dues.append(Due(kind, str(app_id), employer_id, context))
     return dues
@@ -427,6 +442,45 @@ class Notice:
     context: dict[str, Any]
 
 
+#: ``CommitmentApplication.kind`` of a 2020 deferral by application (the stored code; the
+#: applications feature names it DEFERRAL_KIND, and imports this package through auth).
+DEFERRAL_KIND = "deferral_2020"
+
+
+def _deferral_granted(
+    program_id: str | None, kind: str, start: str | None, months: int | None
+) -> dict[str, Any] | None:
+    """A 2020 deferral's months and catch-up day as the program answers them
+    (``deferral_request``), the amount not yet known; None for a commitment application or a
+    draft without its months."""
+    if kind != DEFERRAL_KIND or program_id is None or not start:
+        return None
+    request = deferral_request(program_id, start_month=start, months=months or 1)
+    return {
+        "start": request.start,
+        "end": request.end,
+        "catch_up_by": request.catch_up_by,
+        "amount": None,
+    }
+
+
+def _with_deferral(employer: Employer, due: Due) -> Due:
+    """An approved 2020 deferral's notice with the amount deferred (``deferred_months`` over the
+    employer's rate table; None while a month's base is unknown). Other notices as they are."""
+    context = due.context
+    granted = context["deferral"]
+    if granted is None or due.kind != "application_approved":
+        return due
+    request = deferral_request(
+        context["program_id"],
+        start_month=context["defer_start"],
+        months=context["defer_months"] or 1,
+    )
+    months = deferred_months(request, rate_table_for(employer, context["program_id"]))
+    amount = None if months is None else sum((m.total for m in months), Decimal(0))
+    return replace(due, context={**context, "deferral": {**granted, "amount": amount}})
+
+
 def employer_notices(employer: Employer, standing: Standing, on: date) -> list[Notice]:
     """The reminders of one employer, as its home page shows them (one statement; none on a
     repeat visit at the same facts version, portal/facts/cache.py)."""
@@ -442,8 +496,17 @@ def employer_notices(employer: Employer, standing: Standing, on: date) -> list[N
         notices.append(Notice("catch_up", context))
     dues = kept(
         employer,
-        ("application_dues", on, employer.name, employer.credit_code),
-        lambda: tuple(_application_dues(on, employer_id=employer.id)),
+        (
+            "application_dues",
+            on,
+            employer.name,
+            employer.credit_code,
+            employer.unit_kind,
+            employer.contribution_base_amount,
+        ),
+        lambda: tuple(
+            _with_deferral(employer, due) for due in _application_dues(on, employer_id=employer.id)
+        ),
     )
     for due in dues:
         notices.append(Notice(due.kind, due.context))

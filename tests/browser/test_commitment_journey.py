@@ -14,6 +14,7 @@ from portal.letters.text import COMMITMENT_TEXT
 from portal.models import Employer, Membership, User
 from tests.browser.conftest import SCREENSHOTS, screenshot, sign_in
 from tests.factories import PASSWORD, password_hash
+from tests.files import png as png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +53,13 @@ def test_apply_sign_and_download_the_letter(live_server, page, unlisted_owner, t
     page.click("main form button.button")
     assert "小型企业" in page.inner_text("main")
     page.click("main a.button")  # to evidence
+    # Liaocheng asks for 相关证明材料 with the 承诺书 (鲁医保发〔2022〕21号 四).
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "营业执照.png", "mimeType": "image/png", "buffer": png_bytes()}],
+    )
+    page.click("main form button.button-secondary")  # upload
+    assert "营业执照.png" in page.inner_text("main")
     page.click("main a.button >> text=继续")  # to the letter
     assert COMMITMENT_TEXT[:30] in page.inner_text("main").replace("\n", "")
     page.click("main a.button")  # to signing

@@ -198,7 +198,9 @@ def test_a_paper_signature_recorded_eight_times_at_once_is_recorded_once(
     monkeypatch.setattr(document, "render_commitment_letter", fake_render)
     employer, owner = applicant
     staff = make.user(staff_role="hall", agency=employer.agency)
-    service_hall = ServiceHall(city="临沂市", district="市直", address="北京路8号", phone="0539")
+    service_hall = ServiceHall(
+        agency=employer.agency, city="临沂市", district="市直", address="北京路8号", phone="0539"
+    )
     db.session.add(service_hall)
     make.commit()
     sign_in(client, owner)

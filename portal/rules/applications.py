@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._schema import Param
 from .policy import Program
 
 
@@ -16,9 +17,7 @@ def review_working_days(program: Program) -> int | None:
     """The working days the agency takes to review an application under ``program``: the
     commitment review (鲁医保发〔2022〕21号 四), else the 2020 deferral's (a reading: the 2020
     texts set none); None where the program sets neither."""
-    param = program.review_working_days
-    if param is None and program.deferral is not None:
-        param = program.deferral.review_working_days
+    param = _review_param(program)
     return None if param is None else int(param.value)
 
 
@@ -27,10 +26,15 @@ def review_time_is_set_by_text(program: Program) -> bool:
     3个工作日), not the portal's reading where the text sets none (江苏省实施方案（2022） 三（一）,
     内医保办发〔2022〕19号 三（一）3, the 2020 texts). A reading carries an explanation; its days
     are the review queue's target and are never told to employers as a time limit."""
-    param = program.review_working_days
-    if param is None and program.deferral is not None:
-        param = program.deferral.review_working_days
+    param = _review_param(program)
     return param is not None and param.explanation is None
+
+
+def _review_param(program: Program) -> Param[int] | None:
+    """The commitment review's days, else the 2020 deferral's."""
+    if program.review_working_days is not None or program.deferral is None:
+        return program.review_working_days
+    return program.deferral.review_working_days
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from portal.models.audit import AuditEntry, RateLimitWindow
 from portal.models.base import Base
 from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
 from portal.models.employers import DeferralDecision, Employer, Membership
-from portal.models.geography import Agency, PoolingRegion
+from portal.models.geography import Agency, FundReserve, PoolingRegion, RegionRate
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
-from portal.models.imports import ImportRecord
+from portal.models.imports import HeldChange, ImportRecord
 from portal.models.reductions import ReturnChoice
 from portal.models.reminders import OutboxMessage
 from portal.models.reports import TaxListExport, TaxListExportRow
@@ -33,6 +33,8 @@ __all__ = [
     "Departure",
     "Employer",
     "EvidenceFile",
+    "FundReserve",
+    "HeldChange",
     "ImportRecord",
     "Membership",
     "OutboxMessage",
@@ -41,6 +43,7 @@ __all__ = [
     "PersonAssessment",
     "PoolingRegion",
     "RateLimitWindow",
+    "RegionRate",
     "ReturnChoice",
     "ServiceHall",
     "StoredLetter",

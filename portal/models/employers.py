@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Money, UTCDateTime, utcnow
@@ -46,9 +46,15 @@ class Employer(Base):
     first_insured_month: Mapped[str | None] = mapped_column(String(7))
     founded_month: Mapped[str | None] = mapped_column(String(7))
     is_july_paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 是否中断缴费 (Shandong 一: cleared first) and 欠费所属期止, the last month in arrears
     has_arrears: Mapped[bool] = mapped_column(Boolean, default=False)
+    arrears_until: Mapped[str | None] = mapped_column(String(7))
     is_deregistering: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The account the agency refunds to (有明确退费渠道, 鲁医保发〔2020〕23号 四), if it has one.
+    # 注销日期 (鲁医保发〔2022〕21号 五: what is deferred is paid before deregistration)
+    deregistered_on: Mapped[date | None] = mapped_column(Date)
+    # The account the agency refunds to (有明确退费渠道, 鲁医保发〔2020〕23号 四), if it has one:
+    # 退费开户行 and 退费账号.
+    refund_bank: Mapped[str | None] = mapped_column(String(100))
     refund_account: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Moved on by the database when the employer's decisions, assessments, payments or

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -41,5 +41,32 @@ class ImportRecord(Base):
     # [{"line", "column", "message"}] and [{"line", "credit_code", "message"}]
     errors: Mapped[list] = mapped_column(JSON, default=list)
     conflicts: Mapped[list] = mapped_column(JSON, default=list)
+    # [{"line", "credit_code", "column", "before", "after"}]: changes to a confirmed employer
+    # not applied with the file, waiting in ``held_changes`` for agency staff
+    held: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+HELD_STATUSES = ("pending", "accepted", "rejected")
+
+
+class HeldChange(Base):
+    """A list row's change to a confirmed employer's size class, list status or arrears,
+    held for a decision (内医保办发〔2022〕19号 三（一）2: 划型结果一经确认，原则上不再变更):
+    applied only when agency staff accept it, with a reason; rejected, the stored value stays."""
+
+    __tablename__ = "held_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_records.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str] = mapped_column(String(40))  # the employer's column (size_class ...)
+    before: Mapped[str | None] = mapped_column(String(40))
+    after: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

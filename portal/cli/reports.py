@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.core.extensions import db
-from portal.features.reports.files import FORMATS, render
+from portal.core.tables import FORMATS, render
 from portal.features.reports.monthly import monthly_report, monthly_table
 from portal.features.reports.operations import export_tax_list
 from portal.features.reports.queries import agency_by_code

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from portal.core import audit
 from portal.core.extensions import db
-from portal.features.reports.files import FORMATS, mimetype, render
+from portal.core.tables import FORMATS, mimetype, render
 from portal.features.reports.tax_list import last_sent_fingerprints, tax_list_rows, tax_list_table
 from portal.models import Agency, TaxListExport, TaxListExportRow, User
 from portal.util import clock

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.tables import Column, Table
 from portal.facts.standing import employers_where, standings
-from portal.features.reports.files import Column, Table
 from portal.models import Agency, Employer, TaxListExportRow
 from portal.rules.exchange import (
     TaxListFormat,

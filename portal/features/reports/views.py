@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from portal.core.tables import mimetype, render
 from portal.features.reports import bp
-from portal.features.reports.files import mimetype, render
 from portal.features.reports.forms import MonthlyReportForm, StatisticsForm, TaxListForm
 from portal.features.reports.monthly import MonthlyReport, bar_chart, monthly_report, monthly_table
 from portal.features.reports.operations import export_tax_list

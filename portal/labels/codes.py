@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.rules import INDUSTRIES, Classification, load_program, program_ids
+from portal.rules.policy import IndustryGround
 from portal.rules.uscc import unit_kind_data, unit_kind_label
 
 SIZES = {
@@ -274,6 +275,23 @@ def industry_name(key: str | None) -> str:
         return "—"
     industry = INDUSTRIES[key]
     return industry.en if is_english() else industry.zh
+
+
+def route_label(key: str | None) -> str:
+    """A 2020 deferral application's ground (鲁医保发〔2020〕23号 三)."""
+    labels = {
+        "sme": _("A small or medium-sized enterprise (鲁医保发〔2020〕5号)"),
+        "industry": _("An industry hit hard by the epidemic (鲁政办发〔2020〕5号)"),
+        "social_organisation": _("A social organisation on the civil-affairs (民政) list"),
+    }
+    return labels.get(key or "", "—")
+
+
+def industry_ground_label(ground: IndustryGround | None) -> str:
+    """An industry of 鲁政办发〔2020〕5号, as the policy file names it, in the reader's language."""
+    if ground is None:
+        return "—"
+    return ground.en if is_english() else ground.zh
 
 
 def unit_kind_name(key: str | None) -> str:

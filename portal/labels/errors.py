@@ -378,6 +378,19 @@ MESSAGES: dict[str, Message] = {
     "application.reason_required": _static(
         lambda: _("Say why your employer cannot pay the contributions in full now")
     ),
+    "application.route_required": _static(
+        lambda: _("Choose the ground on which your employer applies")
+    ),
+    "application.ground_required": _static(
+        lambda: _("Choose your employer's industry from the list")
+    ),
+    "application.not_social_organisation": _static(
+        lambda: _(
+            "Only a social organisation on the civil-affairs (民政) list — a social group, a "
+            "private non-enterprise unit or a foundation — can apply on this ground. Choose "
+            "another ground."
+        )
+    ),
     "application.employees_agreement": _static(
         lambda: _(
             "Confirm that the deferral was agreed with the employees (经与职工协商一致): Wuxi "

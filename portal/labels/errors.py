@@ -260,17 +260,17 @@ MESSAGES: dict[str, Message] = {
     # Reference data (portal/features/reference)
     "reference.agency_code_taken": lambda error, context: _(
         "Another agency has the code %(code)s. Check the code: each agency has its own",
-        code=error.details["code"],
+        code=error.details["agency_code"],
     ),
     "reference.region_code_taken": lambda error, context: _(
         "The pooling region %(code)s exists already, as %(name)s: choose it from the list",
-        code=error.details["code"],
+        code=error.details["region_code"],
         name=error.details["name"],
     ),
     "reference.region_code_unknown": lambda error, context: _(
         "No province has a region code starting %(digits)s. Enter the region's 6-digit "
         "administrative code, like 371500",
-        digits=str(error.details["code"])[:2],
+        digits=str(error.details["region_code"])[:2],
     ),
     "reference.region_unknown": _static(lambda: _("Choose the agency's pooling region")),
     "reference.month_taken": lambda error, context: _(

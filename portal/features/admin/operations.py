@@ -9,7 +9,6 @@ from portal.features.auth.passwords import hash_password, verify_password
 from portal.models import User
 from portal.rules.errors import DomainError
 
-
 #: A username: what the sign-up form and the staff account form accept, and create-admin.
 USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,40}$"
 

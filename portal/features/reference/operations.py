@@ -50,7 +50,7 @@ def ensure_region(code: str, name: str, *, actor: User | None) -> PoolingRegion:
     """
     province = province_of(code)
     if province is None:
-        raise ReferenceError("region_code_unknown", field="new_region_code", code=code)
+        raise ReferenceError("region_code_unknown", field="new_region_code", region_code=code)
     existing = _region_by_code(code)
     if existing is None:
         region = PoolingRegion(code=code, name=name, province=province)
@@ -71,7 +71,7 @@ def ensure_region(code: str, name: str, *, actor: User | None) -> PoolingRegion:
         raise ReferenceError(
             "region_code_taken",
             field="new_region_code",
-            code=code,
+            region_code=code,
             name=existing.name if existing else "",
         )
     return existing
@@ -130,7 +130,7 @@ def update_agency(agency: Agency, values: AgencyValues, *, actor: User) -> bool:
     """
     other = _agency_by_code(values.code)
     if other is not None and other.id != agency.id:
-        raise ReferenceError("agency_code_taken", field="code", code=values.code)
+        raise ReferenceError("agency_code_taken", field="code", agency_code=values.code)
     region = _region_of(values, actor)
     before = agency_snapshot(agency)
     try:
@@ -140,13 +140,13 @@ def update_agency(agency: Agency, values: AgencyValues, *, actor: User) -> bool:
             agency.region = region
     except IntegrityError:  # the code taken by an agency added at the same moment
         db.session.refresh(agency)
-        raise ReferenceError("agency_code_taken", field="code", code=values.code) from None
+        raise ReferenceError("agency_code_taken", field="code", agency_code=values.code) from None
     return _record_change(actor, "agency.update", agency, before, agency_snapshot(agency))
 
 
 def agency_snapshot(agency: Agency) -> dict[str, Any]:
     """The agency's fields as the audit log keeps them (its region by code)."""
-    region = agency.region or db.session.get(PoolingRegion, agency.region_id)
+    region = db.session.get(PoolingRegion, agency.region_id)
     return {
         "code": agency.code,
         "name": agency.name,
@@ -174,7 +174,7 @@ def _created_already(agency: Agency | None, values: AgencyValues) -> Agency:
     :raise ReferenceError: the code belongs to an agency with other details.
     """
     if agency is None or agency_snapshot(agency) != _wanted(values):
-        raise ReferenceError("agency_code_taken", field="code", code=values.code)
+        raise ReferenceError("agency_code_taken", field="code", agency_code=values.code)
     return agency
 
 
@@ -220,7 +220,10 @@ def add_fund_reserve(
             return reserve
     if existing is None or existing.months != months:
         raise ReferenceError(
-            "month_taken", field="month", month=month, value=_text(existing and existing.months)
+            "month_taken",
+            field="month",
+            month=month,
+            value=_text(existing.months if existing else None),
         )
     return existing
 
@@ -278,12 +281,12 @@ def add_rates(region: PoolingRegion, start_month: str, rates: Rates, *, actor: U
             )
             return rate
     if existing is None or _rates(existing) != rates:
+        figures = (existing.unit_medical_rate, existing.maternity_rate) if existing else ()
         raise ReferenceError(
             "month_taken",
             field="start_month",
             month=start_month,
-            value=f"{_text(existing and existing.unit_medical_rate)}"
-            f" / {_text(existing and existing.maternity_rate)}",
+            value=" / ".join(str(_text(figure)) for figure in figures),
         )
     return existing
 

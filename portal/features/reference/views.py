@@ -19,6 +19,7 @@ from portal.features.reference.forms import (
     RatesForm,
 )
 from portal.features.reference.operations import (
+    AGENCY_FIELDS,
     AgencyValues,
     Rates,
     ReferenceError,
@@ -65,7 +66,8 @@ def new_agency():
 @permission(ADMIN)
 def edit_agency(agency_id: int):
     agency = queries.get_agency_or_404(agency_id)
-    form = _agency_form(AgencyForm(obj=agency, region=str(agency.region_id)))
+    shown = {key: getattr(agency, key) for key in AGENCY_FIELDS}
+    form = _agency_form(AgencyForm(data={**shown, "region": str(agency.region_id)}))
     if form.validate_on_submit():
         try:
             changed = update_agency(agency, _agency_values(form), actor=current_user)
@@ -222,4 +224,3 @@ def _rates(form: RatesForm) -> Rates:
 def _plain(value: Decimal) -> Decimal:
     """A stored figure as typed: 14.2, not 14.20; 0.065, not 0.0650."""
     return value.normalize() if value != value.to_integral() else value.quantize(Decimal(1))
-

@@ -151,7 +151,7 @@ def test_an_administrator_adds_and_changes_an_agency_with_its_history(client, wo
     ("changes", "message"),
     [
         ({"code": ""}, "输入经办机构代码"),
-        ({"code": "LC 02"}, "最多20个字母、数字或短横线，例如 LC01"),
+        ({"code": "LC 02"}, "代码使用最多20个字母、数字或短横线，例如 LC01"),
         ({"name": ""}, "输入经办机构名称"),
         ({"name": "中" * 101}, "最多输入 100 个字符（现有 101 个）"),
         ({"region": ""}, "选择经办机构的统筹地区，或选择新的统筹地区并输入其代码和名称"),

@@ -133,6 +133,16 @@ def _check_month(field) -> None:
     field.data = f"{match.group(1)}-{match.group(2)}"
 
 
+# Made before the figures' fields, so that a new row's form shows (and lists the problems of)
+# its month first: WTForms orders fields by when they were made.
+_MONTH_OF_FIGURE = _month_field(
+    _l("Month (年月)"), _l("Enter the month of the figure, like 2022-08")
+)
+_START_MONTH = _month_field(
+    _l("From the month (起始年月)"), _l("Enter the month the rates apply from, like 2022-07")
+)
+
+
 class FundReserveForm(BaseForm):
     months = NumberField(
         _l("Months of payouts the fund reserve covers (可支付月数)"),
@@ -145,7 +155,7 @@ class FundReserveForm(BaseForm):
 
 
 class NewFundReserveForm(FundReserveForm):
-    month = _month_field(_l("Month (年月)"), _l("Enter the month of the figure, like 2022-08"))
+    month = _MONTH_OF_FIGURE
 
     def validate_month(self, field) -> None:
         _check_month(field)
@@ -182,9 +192,7 @@ class RatesForm(BaseForm):
 
 
 class NewRatesForm(RatesForm):
-    start_month = _month_field(
-        _l("From the month (起始年月)"), _l("Enter the month the rates apply from, like 2022-07")
-    )
+    start_month = _START_MONTH
 
     def validate_start_month(self, field) -> None:
         _check_month(field)

@@ -140,6 +140,7 @@ EXPECTED = {
     "reminders.switch": ("POST", SIGNED_IN),
     "reminders.confirm": ("GET", EVERYONE),
     "reminders.outbox": ("GET", ADMIN_ONLY),
+    "reminders.undelivered": ("GET", ADMIN_ONLY),
     "moved.decision": ("GET", MOVED_FOR_ALL),
     "moved.commitment": ("GET", MOVED_FOR_ALL),
 }

@@ -85,6 +85,8 @@ RENEW_AFTER = timedelta(minutes=5)
 #: The pause before a failed message is tried again: after its first failure, its second, and
 #: every later one.
 BACKOFF = (timedelta(hours=1), timedelta(hours=4), timedelta(days=1))
+#: Refusals after which smtplib has reset the SMTP transaction itself: the connection is kept.
+ANSWERED = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
 #: Statuses a run may claim (``failed`` once its pause is over).
 SENDABLE = ("queued", "failed")
 
@@ -330,7 +332,7 @@ def deliver(report: RunReport, *, only_ids: list[int] | None = None) -> Generato
                     return
                 except Exception as error:  # noqa: BLE001 - one bad message fails alone
                     _failed(run, message, f"{type(error).__name__}: {error}", report)
-                    if not isinstance(error, smtplib.SMTPResponseException):
+                    if not isinstance(error, ANSWERED):
                         mail.reset(backend)  # it may have stopped half-way: start clean
                 else:
                     _sent(run, message, report)

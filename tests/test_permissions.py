@@ -153,6 +153,7 @@ EXPECTED = {
     "reference.edit_fund_reserve": ("GET", OWN_AGENCY_BACK_OFFICE),
     "reference.new_rates": ("GET", OWN_AGENCY_BACK_OFFICE),
     "reference.edit_rates": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "reminders.undelivered": ("GET", ADMIN_ONLY),
     "moved.decision": ("GET", MOVED_FOR_ALL),
     "moved.commitment": ("GET", MOVED_FOR_ALL),
 }

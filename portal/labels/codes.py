@@ -101,8 +101,10 @@ OUTBOX_KINDS = {
 }
 OUTBOX_STATUSES = {
     "queued": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
     "sent": _l("Handed to the mail server"),
-    "failed": _l("Failed: retried by the next run"),
+    "failed": _l("Failed: tried again later"),
+    "expired": _l("Expired: not sent before its last day"),
 }
 CAPACITIES = {
     "legal_representative": _l("legal representative"),

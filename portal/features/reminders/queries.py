@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
@@ -421,6 +422,24 @@ def outbox_page(*, status: str | None = None, limit: int = 200) -> list[OutboxMe
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(db.session.scalars(query))
+
+
+#: What did not reach its recipient: failed (tried again later) and expired (not any more).
+UNDELIVERED = ("failed", "expired")
+
+
+def undelivered_page(*, limit: int = 200) -> list[OutboxMessage]:
+    """The latest messages failed or expired, newest first, with their recipient and
+    employer (two statements more, whatever the number)."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_(UNDELIVERED))
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+            .options(selectinload(OutboxMessage.recipient), selectinload(OutboxMessage.employer))
+        )
+    )
 
 
 def outbox_counts() -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from portal.rules import to_fen
 MONEY_FORMAT = "#,##0.00"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
+ZIP_MIMETYPE = "application/zip"
 FORMATS = ("csv", "xlsx")
 
 Cell = str | int | Decimal | date | datetime | None
@@ -55,10 +57,20 @@ def to_csv(table: Table) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, *more: Table) -> bytes:
+    """A workbook of ``table``'s sheet (the first, active one), then one sheet per ``more``."""
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet)  # noqa: S101 - a new workbook's one sheet
+    _fill(sheet, table)
+    for other in more:
+        _fill(book.create_sheet(), other)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet: Worksheet, table: Table) -> None:
     sheet.title = table.title[:31]
     sheet.append([defuse(column.header) for column in table.columns])
     for row in table.rows:
@@ -72,9 +84,6 @@ def to_xlsx(table: Table) -> bytes:
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def render(table: Table, file_format: str) -> bytes:
@@ -82,7 +91,19 @@ def render(table: Table, file_format: str) -> bytes:
 
 
 def mimetype(file_format: str) -> str:
-    return XLSX_MIMETYPE if file_format == "xlsx" else CSV_MIMETYPE
+    return {"xlsx": XLSX_MIMETYPE, "zip": ZIP_MIMETYPE}.get(file_format, CSV_MIMETYPE)
+
+
+def to_zip(files: Sequence[tuple[str, bytes]], at: datetime) -> bytes:
+    """A .zip of ``(name, content)`` files, each dated ``at`` (naive local time, as zip keeps
+    it): the same files at the same moment give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            info = zipfile.ZipInfo(name, date_time=at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return buffer.getvalue()
 
 
 def _text(cell: Cell, column: Column) -> str:

@@ -19,7 +19,11 @@ from tests.selfservice.test_home_and_decision import english, soup, text
 
 CASES = {
     "arrears": ({"has_arrears": True}, "鲁医保发〔2022〕21号 一", "欠费"),
-    "large": ({"size_class": "large", "employees": 1200}, "鲁医保发〔2022〕21号 一、四", "大型企业"),
+    "large": (
+        {"size_class": "large", "employees": 1200},
+        "鲁医保发〔2022〕21号 一、四",
+        "大型企业",
+    ),
     "deregistered": ({"deregistered_on": date(2022, 8, 10)}, "鲁医保发〔2022〕21号 五", "注销"),
 }
 

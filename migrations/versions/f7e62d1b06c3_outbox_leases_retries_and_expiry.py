@@ -1,7 +1,7 @@
 """outbox leases, retries and expiry
 
 Revision ID: f7e62d1b06c3
-Revises: b252b586e750
+Revises: 3a690b773cf3
 Create Date: 2026-12-07 15:59:21.532656
 
 A message is claimed under a lease (claimed_by, claimed_at) before it is sent, a failed one is

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from portal.rules import to_fen
 MONEY_FORMAT = "#,##0.00"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
+ZIP_MIMETYPE = "application/zip"
 FORMATS = ("csv", "xlsx")
 
 Cell = str | int | Decimal | date | datetime | None
@@ -97,7 +99,19 @@ def render(table: Table, file_format: str) -> bytes:
 
 
 def mimetype(file_format: str) -> str:
-    return XLSX_MIMETYPE if file_format == "xlsx" else CSV_MIMETYPE
+    return {"xlsx": XLSX_MIMETYPE, "zip": ZIP_MIMETYPE}.get(file_format, CSV_MIMETYPE)
+
+
+def to_zip(files: Sequence[tuple[str, bytes]], at: datetime) -> bytes:
+    """A .zip of ``(name, content)`` files, each dated ``at`` (naive local time, as zip keeps
+    it): the same files at the same moment give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            info = zipfile.ZipInfo(name, date_time=at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return buffer.getvalue()
 
 
 def _text(cell: Cell, column: Column) -> str:

@@ -27,6 +27,7 @@ from portal.labels.codes import (
     letter_kind_label,
     letter_status_label,
     level_label,
+    off_list_label,
     operator_label,
     outbox_kind_label,
     outbox_status_label,
@@ -62,6 +63,7 @@ __all__ = [
     "letter_kind_label",
     "letter_status_label",
     "level_label",
+    "off_list_label",
     "operator_label",
     "outbox_kind_label",
     "outbox_status_label",
@@ -107,6 +109,7 @@ def template_globals() -> dict:
         "outbox_kind_label": outbox_kind_label,
         "outbox_status_label": outbox_status_label,
         "deferral_2020_notice": deferral_2020_notice,
+        "off_list_label": off_list_label,
     }
 
 

@@ -145,6 +145,22 @@ IMPORT_STATUSES = {
     "applied": _l("Applied"),
     "refused": _l("Refused: nothing changed"),
 }
+#: Why an employer is off the 缓缴清单 (``portal.rules.exchange.off_list_reasons``): its choice
+#: or listing, else the eligibility reason it fails on the day.
+OFF_LIST_REASONS = {
+    "opted_out": _l("Opted out"),
+    "not_listed": _l("No longer on the deferral list"),
+    "no_period": _l("No deferral period applies"),
+    "reduction_program": _l("The region's program is not a deferral"),
+    "arrears": _l("Interrupted payment (中断缴费): arrears to clear first"),
+    "large_enterprise": _l("Classified as a large enterprise"),
+    "size_undetermined": _l("No size class"),
+    "out_of_scope_unit_kind": _l("Not a kind of unit the program covers"),
+    "deregistered": _l("Deregistering or deregistered (注销)"),
+    "fund_reserve": _l("The pooling region's fund reserve is too low"),
+    "fund_reserve_unknown": _l("The pooling region's fund reserve is not known"),
+    "new_business_too_late": _l("Founded or insured too late for the program"),
+}
 AMOUNT_SOURCES = {
     "assessment": _l("agency assessment"),
     "estimate": _l("estimate from the contribution base"),
@@ -228,6 +244,10 @@ def import_kind_label(code: str) -> str:
 
 def import_status_label(code: str) -> str:
     return _label(IMPORT_STATUSES, code)
+
+
+def off_list_label(code: str) -> str:
+    return _label(OFF_LIST_REASONS, code, _l("Not eligible on the day"))
 
 
 def amount_source_label(code: str) -> str:

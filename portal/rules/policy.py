@@ -397,6 +397,7 @@ _READING_CHECKS = {
     "decision_cutoff": one_of("last_day_of_first_deferred_month"),
     "reminder_days_before_deadline": as_positive_int_list,
     "early_payment_allowed": as_bool,
+    "lapsed_deferral_due": one_of("months_so_far_at_once"),
 }
 
 
@@ -454,7 +455,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
     for name, conv in _READING_CHECKS.items():
         if name in readings.data:
             readings.param(name, conv, reading=True)
-    for needed in ("decision_cutoff", "reminder_days_before_deadline"):
+    for needed in ("decision_cutoff", "reminder_days_before_deadline", "lapsed_deferral_due"):
         if needed not in readings.data:
             raise readings.error("is missing", needed)
     if new_business is not None and "new_business_earliest_start" not in readings.data:

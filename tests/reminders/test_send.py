@@ -204,11 +204,10 @@ def test_the_portals_date_is_the_default(app, smtp, deferred):
     assert json.loads(result.output)["on"] == "2022-10-24"
 
 
-def test_departures_and_deregistration_are_part_of_the_message(app, make, smtp, deferred):
+def test_departures_are_part_of_the_message(app, make, smtp, deferred):
     from portal.models import Departure, PersonAssessment
 
     employer = deferred["employer"]
-    employer.is_deregistering = True
     for month in ("2022-07", "2022-08", "2022-09"):
         db.session.add(
             PersonAssessment(
@@ -233,7 +232,20 @@ def test_departures_and_deregistration_are_part_of_the_message(app, make, smtp, 
     run(date(2022, 10, 1))
     text = smtp.inbox.text(smtp.inbox.to("owner@example.com")[0])
     assert "1" in text and "¥1,050.00" in text  # that person's three months' unit part
-    assert "注销" in text and "¥2,100.00" in text
+
+
+def test_a_deregistering_employer_is_told_the_deferral_does_not_apply(app, make, smtp, deferred):
+    """Issue 22 item 4: a deregistering employer is not deferred (鲁医保发〔2022〕21号 五: 注销前
+    缴纳): the reminder says so, why, and what is due at once, not a catch-up deadline."""
+    employer = deferred["employer"]
+    employer.is_deregistering = True
+    db.session.commit()
+    run(date(2022, 10, 1))
+    message = smtp.inbox.to("owner@example.com")[0]
+    text = smtp.inbox.text(message)
+    assert "不再适用" in text or "does not apply" in text
+    assert "注销" in text and "鲁医保发〔2022〕21号 五" in text
+    assert "¥2,100.00" in text and "2022-07, 2022-08, 2022-09" in text
 
 
 def test_concurrent_runs_send_each_message_once(app, make, smtp, deferred):

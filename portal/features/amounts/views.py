@@ -16,6 +16,7 @@ from portal.features.amounts.operations import DepartureError, record_departure
 from portal.features.amounts.queries import persons
 from portal.features.amounts.schedule import schedule_table
 from portal.labels import put_error
+from portal.labels.standing import reason_texts
 from portal.util.clock import today
 from portal.util.formatting import day
 from portal.web.forms import SelectChoice, entered
@@ -38,6 +39,7 @@ def schedule(employer):
         what_if=what_if,
         deregistration=standing.deregistration,
         due_now=due_at_once(employer, standing),
+        reasons=reason_texts(standing, employer) if standing.is_lapsed else [],
     )
 
 

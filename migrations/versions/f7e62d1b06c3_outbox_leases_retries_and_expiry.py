@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f7e62d1b06c3"
-down_revision = "b252b586e750"
+down_revision = "3a690b773cf3"
 branch_labels = None
 depends_on = None
 

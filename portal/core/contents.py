@@ -75,9 +75,9 @@ WEB_SCHEMES = (b"http://", b"https://")
 #: they are decoded: a small file can expand to gigabytes of pixels.
 MAX_PIXELS = 50_000_000
 #: All the images of one request together: five 12-megapixel phone photos, or one A4 page at
-#: 600 dpi with others at 300 dpi (8.7 million each). Decoding is about 3 bytes a pixel and
-#: 25 ms a million pixels here: the battery's five 49-megapixel PNGs (245 million) took 6-11
-#: s and 347 MB of a worker.
+#: 600 dpi with others at 300 dpi (8.7 million each). Decoding takes 3 bytes a pixel and
+#: encoding again most of the time: the battery's five 49-megapixel PNGs (245 million) cost
+#: 6-11 s and 347 MB of a worker.
 MAX_PIXELS_PER_REQUEST = 60_000_000
 _SIGNATURE_GAP = re.compile(rb"<[0-9A-Fa-f\s]*>")
 _UNSEEN_IN_ADDRESSES = re.compile(rb"[\x00-\x20\x7f]")

@@ -209,8 +209,8 @@ def _only_goes_to(action: object, depth: int = 0) -> bool:
     if following is None:
         return True
     if isinstance(following, pikepdf.Dictionary):
-        following = [following]
-    if not isinstance(following, pikepdf.Array | list):
+        return _only_goes_to(following, depth + 1)
+    if not isinstance(following, pikepdf.Array):
         return False
     return all(_only_goes_to(step, depth + 1) for step in following)
 

@@ -40,7 +40,7 @@ class EvidenceError(DomainError):
     kind = "evidence"
 
     def __init__(self, code: str, filename: str = "", **details: object) -> None:
-        super().__init__(code, filename=filename, **details)
+        super().__init__(code, None, filename=filename, **details)
         self.filename = filename
 
 

@@ -91,7 +91,7 @@ def parts_of_their_kind(form, formdata):
     if formdata is None:
         return None
     file_names = {field.name for field in form if isinstance(field, FileField)}
-    kept = MultiDict()
+    kept: MultiDict = MultiDict()
     for name, values in formdata.lists():
         wanted = FileStorage if name in file_names else str
         for value in values:
@@ -158,7 +158,7 @@ class BaseForm(FlaskForm):
         csrf_class = _KeptCSRF
 
         def wrap_formdata(self, form, formdata):
-            return parts_of_their_kind(form, super().wrap_formdata(form, formdata))
+            return parts_of_their_kind(form, FlaskForm.Meta.wrap_formdata(self, form, formdata))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

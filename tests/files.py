@@ -22,7 +22,11 @@ def jpeg(size: tuple[int, int] = (40, 30), color: tuple[int, int, int] = (30, 30
 
 
 def pdf(pages: int = 1, **root: object) -> bytes:
-    """A PDF with blank pages; ``root`` adds entries to its catalogue (``OpenAction=...``)."""
+    """A PDF with blank pages; ``root`` adds entries to its catalogue (``OpenAction=...``).
+
+    As the portal would keep it (portal.core.contents.clean_pdf writes an upload again the
+    same way): storing it gives the same bytes.
+    """
     document = pikepdf.new()
     for _ in range(pages):
         document.add_blank_page()
@@ -30,4 +34,7 @@ def pdf(pages: int = 1, **root: object) -> bytes:
         document.Root[f"/{key}"] = value
     out = io.BytesIO()
     document.save(out, static_id=True)
-    return out.getvalue()
+    with pikepdf.open(io.BytesIO(out.getvalue())) as again:
+        kept = io.BytesIO()
+        again.save(kept, deterministic_id=True, encryption=False, fix_metadata_version=False)
+    return kept.getvalue()

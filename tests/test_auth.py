@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from portal.core.extensions import db
 from portal.models import ActivationCode, AuditEntry, Membership, User
@@ -46,6 +47,36 @@ def test_sign_in_and_out(client, make):
     response = post_form(client, "/logout", token_from="/login")
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 302
+    assert "/login" in client.get("/dashboard").location
+
+
+SIGN_OUT_EXPIRED = "您仍处于登录状态：退出按钮已失效，什么也没有改变。请点击下方的“退出”。"
+
+
+def test_sign_out_with_a_bad_or_missing_token_shows_the_page_again_and_stays_signed_in(
+    client, make
+):
+    user = make.user(employer=make.employer())
+    make.commit()
+    assert _login(client, user.username, PASSWORD).status_code == 302
+    audit = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    for data in ({"csrf_token": "not-a-token"}, {}, {"csrf_token": csrf_token(client)[:-2]}):
+        response = client.post("/logout", data=data)
+        assert response.status_code == 200
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        assert (
+            page.select_one(".error-summary").get_text(" ", strip=True).endswith(SIGN_OUT_EXPIRED)
+        )
+        assert page.select_one("main form button").get_text(strip=True) == "退出"
+        assert "portal_session" not in response.headers.get("Set-Cookie", "")
+        assert client.get("/dashboard").status_code == 302  # still to the employer's home
+        assert "/login" not in client.get("/dashboard").location
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit
+    # The page's own button signs out.
+    assert client.get("/logout").status_code == 200
+    response = post_form(client, "/logout", token_from="/logout")
+    assert response.status_code == 302
     assert "/login" in client.get("/dashboard").location
 
 

@@ -39,8 +39,8 @@ class EvidenceError(DomainError):
 
     kind = "evidence"
 
-    def __init__(self, code: str, filename: str = "") -> None:
-        super().__init__(code, filename=filename)
+    def __init__(self, code: str, filename: str = "", **details: object) -> None:
+        super().__init__(code, None, filename=filename, **details)
         self.filename = filename
 
 
@@ -70,10 +70,12 @@ def sniff(data: bytes) -> str | None:
 def check_uploads(uploads: list[Upload], *, already: int) -> list[Accepted]:
     """Check every upload before any is stored; return them as they are to be kept.
 
-    Images come back re-encoded, PDFs as uploaded (``portal.core.contents``).
+    Images come back re-encoded, PDFs written again (``portal.core.contents``). The images'
+    pixels are counted from their headers before any is decoded.
 
     :raise EvidenceError: no file, too many files, an empty or too large file, a file that is
-        not a PDF, JPEG or PNG by its content, or one that could act when opened.
+        not a PDF, JPEG or PNG by its content, one that could act when opened or needs a
+        password, or images with more pixels than one request may decode.
     """
     if not uploads:
         raise EvidenceError("none")
@@ -88,12 +90,28 @@ def check_uploads(uploads: list[Upload], *, already: int) -> list[Accepted]:
         mime = sniff(upload.data)
         if mime is None:
             raise EvidenceError("wrong_type", upload.filename)
+        types.append(mime)
+    _within_the_pixel_budget(uploads, types)
+    accepted = []
+    for upload, mime in zip(uploads, types, strict=True):
         try:
             data = contents.clean(upload.data, mime)
         except contents.UnsafeContent as error:
             raise EvidenceError(error.code, upload.filename) from error
-        types.append(Accepted(upload.filename, data, mime))
-    return types
+        accepted.append(Accepted(upload.filename, data, mime))
+    return accepted
+
+
+def _within_the_pixel_budget(uploads: list[Upload], types: list[str]) -> None:
+    """:raise EvidenceError: an image, or all of them together, has too many pixels."""
+    total = 0
+    for upload, mime in zip(uploads, types, strict=True):
+        try:
+            total += contents.pixels(upload.data, mime)
+        except contents.UnsafeContent as error:
+            raise EvidenceError(error.code, upload.filename) from error
+    if total > contents.MAX_PIXELS_PER_REQUEST:
+        raise EvidenceError("too_many_pixels_together", pixels=total)
 
 
 def clean_name(filename: str, mime: str) -> str:

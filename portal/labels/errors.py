@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal.rules.errors import DomainError
@@ -65,6 +66,19 @@ def _too_many_pixels(error: DomainError, context: dict[str, Any]) -> str:
         "resolution and upload it again; nothing was saved.",
         name=_filename(error),
         n=MAX_PIXELS // 1_000_000,
+    )
+
+
+def _too_many_pixels_together(error: DomainError, context: dict[str, Any]) -> str:
+    from portal.core.contents import MAX_PIXELS_PER_REQUEST
+
+    pixels = int(str(error.details.get("pixels", 0)))
+    return _(
+        "Together these images have %(count)s million pixels; one upload can take at most "
+        "%(n)d million. Upload them a few at a time, or scan or photograph them at a lower "
+        "resolution; nothing was saved.",
+        count=format_decimal(round(pixels / 1_000_000, 1)),
+        n=MAX_PIXELS_PER_REQUEST // 1_000_000,
     )
 
 
@@ -136,15 +150,21 @@ MESSAGES: dict[str, Message] = {
         "%(name)s is larger than 10 MB. Upload a smaller file.", name=_filename(error)
     ),
     "evidence.active_content": lambda error, context: _(
-        "%(name)s contains scripts, automatic actions, embedded files or extra data that "
-        "could run when it is opened. Print it to a new PDF, or scan the paper, and upload "
-        "that; nothing was saved.",
+        "%(name)s contains scripts, automatic actions, embedded files, or links that open "
+        "programs, other files or addresses other than web pages. Print it to a new PDF, or "
+        "scan the paper, and upload that; nothing was saved.",
+        name=_filename(error),
+    ),
+    "evidence.encrypted": lambda error, context: _(
+        "%(name)s needs a password to open, so a reviewer could not read it. Save or print "
+        "it as a PDF without a password and upload that; nothing was saved.",
         name=_filename(error),
     ),
     "evidence.too_many_pixels": _too_many_pixels,
+    "evidence.too_many_pixels_together": _too_many_pixels_together,
     "evidence.damaged": lambda error, context: _(
-        "%(name)s cannot be opened: it may be damaged, need a password, or not really be a "
-        "PDF, JPEG or PNG. Save it again and upload the new file; nothing was saved.",
+        "%(name)s cannot be opened: it may be damaged, or not really be a PDF, JPEG or PNG. "
+        "Save it again and upload the new file; nothing was saved.",
         name=_filename(error),
     ),
     "evidence.*": lambda error, context: _(

@@ -1,6 +1,8 @@
 """The base form: CSRF on every form, with a plain message when the token is missing or stale.
 
-Every form also refuses control characters and text-direction overrides in what was typed
+Every form also refuses a part of the wrong kind (a file where text is expected, text where a
+file is expected: ``curl -F email=@any.txt``) as an error on that field, never handing it to
+a validator; refuses control characters and text-direction overrides in what was typed
 (``portal.util.text``), refuses text longer than the field keeps (its ``Length(max=...)``, else
 ``LINE_MAX`` or ``TEXT_MAX``: never cut silently), and holds only what was submitted: a
 field missing from the request (a page from before a change, a hand-made request) is empty,
@@ -19,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import BooleanField, Field, FileField, PasswordField, TextAreaField
 
 # WTForms 3.3's choice of a SelectField, for every form here; types-WTForms (3.2) lacks it.
@@ -34,6 +37,9 @@ CONTROL_MESSAGE = _l(
     "Remove the invisible control or text-direction character (it often comes with pasted "
     "text), then submit again"
 )
+
+WRONG_FILE_MESSAGE = _l("Enter this on the page itself: a file cannot be sent in its place")
+WRONG_TEXT_MESSAGE = _l("Choose a file to upload here: text cannot be sent in its place")
 
 
 # The most a field keeps when it declares no Length(max=...) of its own: a line is as long as
@@ -72,6 +78,34 @@ def refuse_control_characters(form, field) -> None:
         if isinstance(value, str) and forbidden_character(value, multiline=multiline):
             field.errors[:] = []
             raise StopValidation(CONTROL_MESSAGE)
+
+
+def parts_of_their_kind(form, formdata):
+    """``formdata`` with only the parts a field of ``form`` can read: files for its file fields,
+    text for the others; the names of the fields sent something else in ``form.wrong_parts``.
+
+    A text field handed a ``FileStorage`` (or a JSON body's number or list) would reach its
+    validators and the view, which expect ``str``; a file field handed text, the upload checks.
+    """
+    form.wrong_parts = set()
+    if formdata is None:
+        return None
+    file_names = {field.name for field in form if isinstance(field, FileField)}
+    kept: MultiDict = MultiDict()
+    for name, values in formdata.lists():
+        wanted = FileStorage if name in file_names else str
+        for value in values:
+            if isinstance(value, wanted):
+                kept.add(name, value)
+            else:
+                form.wrong_parts.add(name)
+    return kept
+
+
+def refuse_wrong_part(form, field) -> None:
+    """Stop validating a field that was sent a file for text, or text for a file."""
+    field.errors[:] = []
+    raise StopValidation(WRONG_TEXT_MESSAGE if isinstance(field, FileField) else WRONG_FILE_MESSAGE)
 
 
 # Fields whose submitted values are not text kept by the portal: a password is only hashed,
@@ -118,8 +152,13 @@ class _KeptCSRF(_FlaskFormCSRF):
 
 
 class BaseForm(FlaskForm):
+    wrong_parts: set[str]
+
     class Meta:
         csrf_class = _KeptCSRF
+
+        def wrap_formdata(self, form, formdata):
+            return parts_of_their_kind(form, FlaskForm.Meta.wrap_formdata(self, form, formdata))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -130,6 +169,13 @@ class BaseForm(FlaskForm):
             field.validators = [refuse_control_characters, refuse_long_text, *field.validators]
             if field.raw_data == []:  # submitted without this field
                 field.data = None
+        self._refuse_wrong_parts()
+
+    def _refuse_wrong_parts(self) -> None:
+        """Make a part of the wrong kind the first error of its field (the part was dropped)."""
+        for field in self:
+            if field.name in self.wrong_parts and field.type != "CSRFTokenField":
+                field.validators = [refuse_wrong_part, *field.validators]
 
     def validate(self, extra_validators=None) -> bool:
         is_valid = super().validate(extra_validators=extra_validators)

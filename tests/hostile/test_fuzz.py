@@ -3,7 +3,9 @@
 Hypothesis picks a route, a method, path arguments (real ids, ids past the column, hostile
 text) and a form of hostile values (exponents, NaN, huge digit strings, NUL, text-direction
 overrides, CJK, 10,000 characters, hostile files; fields missing, repeated or unknown),
-with a real CSRF token most of the time so that validation runs to the end.
+with a real CSRF token most of the time so that validation runs to the end. Every field of a
+form is also sent as a part of the wrong kind, one at a time: a file for a text field, text for
+a file field (``curl -F email=@any.txt``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import FileField
 from wtforms.fields.core import UnboundField
 
 from portal.core.extensions import db
@@ -116,21 +119,28 @@ EXTRA_NAMES = [
     "scan",
     "letter",
 ]
-FILE_NAMES = {"files", "scan", "letter", "pdf"}
 EXAMPLES_PER_ROUTE = 12  # about 80 routes: some 1,000 requests, well under a minute
 SKIP = {"static", "auth.logout"}  # signing out would leave the rest of the run anonymous
 
 
-def _field_names() -> list[str]:
-    names, todo = set(), [BaseForm]
+def _unbound_fields() -> dict[str, UnboundField]:
+    """Every field of every form, by name."""
+    fields, todo = {}, [BaseForm]
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        names.update(name for name in dir(cls) if isinstance(getattr(cls, name), UnboundField))
-    return sorted(names | set(EXTRA_NAMES))
+        fields.update(
+            (name, getattr(cls, name))
+            for name in dir(cls)
+            if isinstance(getattr(cls, name), UnboundField)
+        )
+    return fields
 
 
-NAMES = _field_names()
+NAMES = sorted(set(_unbound_fields()) | set(EXTRA_NAMES))
+FILE_NAMES = {
+    name for name, field in _unbound_fields().items() if issubclass(field.field_class, FileField)
+} | {"files", "scan", "letter", "pdf"}
 texts = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=30))
 
 
@@ -221,7 +231,9 @@ def test_no_hostile_request_gets_a_server_error(app, fuzz_client, world, endpoin
         extra=st.lists(st.tuples(st.sampled_from(NAMES), texts), max_size=4),
         with_token=st.integers(min_value=0, max_value=9),
         files=st.lists(
-            st.tuples(st.sampled_from(sorted(FILE_NAMES)), st.sampled_from(HOSTILE_FILES)),
+            st.tuples(
+                st.sampled_from(sorted(FILE_NAMES | set(names))), st.sampled_from(HOSTILE_FILES)
+            ),
             max_size=3,
         ),
     )
@@ -239,3 +251,19 @@ def test_no_hostile_request_gets_a_server_error(app, fuzz_client, world, endpoin
         assert response.status_code < 500, (endpoint, method, url, dict(data.lists()))
 
     check()
+    if method == "POST":
+        _each_field_as_the_wrong_kind(client, url_with(0, ""), on_page, token)
+
+
+def _each_field_as_the_wrong_kind(client, url: str, on_page: list[str], token: str) -> None:
+    """POST each of the page's fields alone as a part of the wrong kind (a file for a text
+    field, text for a file field), with a real token; without a page, every name at once."""
+    for names in [[name] for name in on_page] or [[n for n in NAMES if n != "csrf_token"]]:
+        data = MultiDict({"csrf_token": token})
+        for name in names:
+            if name in FILE_NAMES:
+                data.add(name, "not a file")
+            else:
+                data.add(name, FileStorage(io.BytesIO(b"x"), filename="any.txt"))
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code < 500, (url, names)

@@ -1,13 +1,20 @@
-"""Control characters and text-direction overrides: refused with a message, never stored."""
+"""Control characters, text-direction overrides and (in a line) line breaks: refused with a
+message, never stored."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import example, given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.models import AuditEntry, ServiceHall
+from portal.features.imports.operations import run
+from portal.features.imports.reader import Source
+from portal.models import AuditEntry, Employer, ServiceHall, User
 from portal.util.text import forbidden_character
 from tests.applications.helpers import base, errors, walk_to_sign
 from tests.conftest import post_form, sign_in
@@ -49,13 +56,18 @@ def soup(response) -> BeautifulSoup:
         "\u2069",
         "\t",
         "\n",
+        "\r",
+        "\x0b",
+        "\x0c",
+        "\u2028",
+        "\u2029",
     ],
 )
 def test_one_line_text_refuses_control_and_direction_characters(char):
     assert forbidden_character(f"聊城{char}市") == char
 
 
-@pytest.mark.parametrize("char", ["\n", "\r", "\t"])
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\u2028", "\u2029"])
 def test_multi_line_text_keeps_line_breaks_and_tabs(char):
     assert forbidden_character(f"第一行{char}第二行", multiline=True) is None
     assert forbidden_character(f"第一行{char}\x00", multiline=True) == "\x00"
@@ -64,6 +76,33 @@ def test_multi_line_text_keeps_line_breaks_and_tabs(char):
 @pytest.mark.parametrize("text", ["聊城市东昌府区柳园南路1号", "Zhāng Sān", "ﾃｽﾄ", "😀", "\u200f"])
 def test_ordinary_text_is_clean(text):
     assert forbidden_character(text) is None
+
+
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _refused(char: str, *, multiline: bool) -> bool:
+    """The rule in Unicode's words: controls (Cc), line and paragraph separators (Zl, Zp) and
+    the direction embeddings, overrides and isolates; a text area keeps its line breaks."""
+    if multiline and char in "\n\r\t\u2028\u2029":
+        return False
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI_CONTROLS
+
+
+EDGES = sorted(
+    BIDI_CONTROLS | set("\x00\t\n\x0b\x0c\r\x1f\x7f\x85\x9f\xa0\u200f\u2028\u2029\u3000")
+)
+
+
+@given(
+    st.text(st.sampled_from(EDGES), max_size=3) | st.text(st.characters(codec="utf-8")),
+    st.booleans(),
+)
+@example("甲\u2028乙", False)
+@example("甲\u2029乙", False)
+def test_the_first_refused_character_is_found_in_any_text(text, multiline):
+    refused = [c for c in text if _refused(c, multiline=multiline)]
+    assert forbidden_character(text, multiline=multiline) == (refused[0] if refused else None)
 
 
 def test_a_nul_in_the_username_is_a_message_not_a_500(client, make):
@@ -192,3 +231,41 @@ def test_a_staff_search_takes_percent_and_underscore_as_typed(client, make):
     for q in ("%", "_", "示例%"):
         page = client.get("/staff/employers", query_string={"q": q})
         assert "聊城市示例商贸有限公司" not in page.get_data(as_text=True)
+
+
+STAFF_USER = {
+    "username": "clerk-2",
+    "staff_role": "hall",
+    "password": "a-long-enough-password-2022",
+}
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
+def test_a_staff_display_name_with_a_line_separator_is_refused(client, make, char):
+    admin = make.user(staff_role="admin", agency=make.agency())
+    make.commit()
+    sign_in(client, admin)
+    before = db.session.scalar(select(func.count()).select_from(User))
+    form = {**STAFF_USER, "agency_id": str(admin.agency_id), "display_name": f"张三{char}李四"}
+    response = post_form(client, "/admin/users/new", form, token_from="/admin/users/new")
+    assert response.status_code == 200
+    assert errors(response) == [CONTROL]
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+
+
+LIST_HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办机构代码,企业划型,是否纳入缓缴名单"
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
+def test_an_imported_name_with_a_line_separator_is_refused(app, make, char):
+    from tests.factories import credit_code
+
+    make.agency(make.region("liaocheng-2022"), code="LC01")
+    make.commit()
+    rows = f"{LIST_HEADER}\n{credit_code()},甲{char}公司,U1,LC01,小型,是\n"
+    source = Source.from_bytes("list.csv", rows.encode())
+    outcome = run("list", source, scope_agency_id=None, apply=True)
+    assert [(p.line, p.column, p.code) for p in outcome.problems] == [
+        (2, "单位名称", "control_characters")
+    ]
+    assert db.session.scalar(select(func.count()).select_from(Employer)) == 0

@@ -28,6 +28,11 @@ TOO_MANY_ACTIVATIONS = _l(
     "code on the letter from the service hall and try again."
 )
 
+SIGN_OUT_EXPIRED = _l(
+    "You are still signed in: the sign-out button had expired, so nothing changed. Select "
+    "Sign out below."
+)
+
 
 @bp.route("/login", methods=["GET", "POST"])
 @permission(PUBLIC)
@@ -50,7 +55,7 @@ def login():
     return render_template("auth/login.html", form=form, next=request_next())
 
 
-@bp.route("/logout", methods=["POST"])
+@bp.route("/logout", methods=["GET", "POST"])
 @permission(SIGNED_IN)
 def logout():
     form = ConfirmForm()
@@ -59,7 +64,10 @@ def logout():
         logout_user()
         session.clear()
         flash(_("You have signed out."), "success")
-    return redirect(url_for("main.index"))
+        return redirect(url_for("main.index"))
+    if form.is_submitted():  # a stale or missing token: still signed in, and told so
+        form.csrf_token.errors = [SIGN_OUT_EXPIRED]
+    return render_template("auth/logout.html", form=form)
 
 
 @bp.route("/activate", methods=["GET", "POST"])

@@ -18,10 +18,10 @@ from portal.rules import INDUSTRIES, InvalidCreditCode, RulesError, industry_for
 from portal.rules.errors import DomainError
 from portal.rules.uscc import normalise_uscc, parse_uscc, unit_kind_data
 from portal.util.numbers import INTEGER_DIGITS, NumberError, parse_decimal, parse_integer
+from portal.util.text import forbidden_character
 
 _MONTH = re.compile(r"([0-9]{4})-?([0-9]{2})")
 _DAY = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 YES = {"是", "y", "yes", "true", "1"}
 NO = {"否", "n", "no", "false", "0"}
@@ -61,7 +61,7 @@ def text(value: str, *, limit: int) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if not value:
         raise CellError("required")
-    if _CONTROL.search(value):
+    if forbidden_character(value):  # a form's one-line rule: no control or line break
         raise CellError("control_characters")
     if value[:1] in ("=", "+", "@"):
         raise CellError("formula")  # would run as a formula when a spreadsheet opens an export

@@ -39,7 +39,7 @@ def upgrade():
     conn.execute(
         sa.text(
             "INSERT INTO fund_reserves (region_id, month, months, created_at, updated_at)"
-            " SELECT id, :month, fund_reserve_months, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+            " SELECT id, CAST(:month AS VARCHAR(7)), fund_reserve_months, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
             " FROM pooling_regions WHERE fund_reserve_months IS NOT NULL AND NOT EXISTS"
             " (SELECT 1 FROM fund_reserves f WHERE f.region_id = pooling_regions.id"
             " AND f.month = :month)"
@@ -52,7 +52,7 @@ def upgrade():
         sa.text(
             "INSERT INTO region_rates"
             " (region_id, start_month, unit_medical_rate, maternity_rate, created_at, updated_at)"
-            " SELECT id, :start, COALESCE(unit_medical_rate, 0), COALESCE(maternity_rate, 0),"
+            " SELECT id, CAST(:start AS VARCHAR(7)), COALESCE(unit_medical_rate, 0), COALESCE(maternity_rate, 0),"
             " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
             " FROM pooling_regions WHERE unit_medical_rate IS NOT NULL AND NOT EXISTS"
             " (SELECT 1 FROM region_rates r WHERE r.region_id = pooling_regions.id"

@@ -142,9 +142,14 @@ def test_an_agency_moves_to_another_region_and_a_region_is_renamed(app, tmp_path
         "371502",
     )
     [renamed] = _audits("region.update")
-    assert (
-        renamed.details["before"]["name"] == "聊城" and renamed.details["after"]["name"] == "聊城市"
+    assert (renamed.details["before"]["name"], renamed.details["after"]["name"]) == (
+        "聊城",
+        "聊城市",
     )
+    # Only the region's name differs: the row changes the region, not the agency.
+    code, data = _cli(app, tmp_path, "agencies", AGENCY_HEADER, "LC02,乙,371500,聊城市区,,,,")
+    assert code == 0 and (data["updated"], data["unchanged"]) == (1, 0)
+    assert len(_audits("region.update")) == 2 and len(_audits("agency.update")) == 1
 
 
 def test_every_bad_agency_cell_is_refused_in_words_and_nothing_is_written(app, tmp_path):
@@ -274,7 +279,10 @@ def test_every_bad_fund_reserve_cell_is_refused_in_words(app, regions):
         "150300,2022-08,9.5",
         "150300,2022-11,",
     )
-    reserve = "请填写统筹基金累计结存可支付月数：不小于 0 的数字，最多 2 位小数，如 6.5（不带正负号或指数）"
+    reserve = (
+        "请填写统筹基金累计结存可支付月数："
+        "不小于 0 的数字，最多 2 位小数，如 6.5（不带正负号或指数）"
+    )
     assert _errors(outcome) == [
         (2, "年月", "请按 YYYYMM 或 YYYY-MM 填写年月"),
         (2, "可支付月数", reserve),

@@ -109,22 +109,26 @@ def _agency_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
             for column, key in AGENCY_VALUES.items()
             if row[key] is not None or agency is None
         }
-        moves = agency is not None and (region is None or agency.region_id != region.id)
-        if agency is None:
-            tally.created += 1
-        elif (
-            changes_region or moves or not all(same(getattr(agency, k), v) for k, v in new.items())
-        ):
-            tally.updated += 1
-        else:
+        changes_agency = (
+            agency is None
+            or region is None
+            or agency.region_id != region.id
+            or not all(same(getattr(agency, k), v) for k, v in new.items())
+        )
+        if not (changes_region or changes_agency):
             tally.unchanged += 1
             continue
+        if agency is None:
+            tally.created += 1
+        else:
+            tally.updated += 1
         if apply and not tally.refused_rows:
             if changes_region:
                 region = _save_region(region, row, line, context)
                 regions[region.code] = region
             assert region is not None  # noqa: S101 - a new region was saved just above
-            agencies[row["agency_code"]] = _save_agency(agency, region, new, row, line, context)
+            if changes_agency:
+                agencies[row["agency_code"]] = _save_agency(agency, region, new, row, line, context)
 
 
 def _save_region(region: PoolingRegion | None, row: Row, line: int, context: Context):

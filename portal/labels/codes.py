@@ -138,8 +138,8 @@ IMPORT_KINDS = {
     "persons": _l("Assessments per insured person"),
     "payments": _l("Payments (from the tax bureau)"),
     "agencies": _l("Agencies and their pooling regions"),
-    "fund-reserve": _l("Fund reserve of each pooling region (months of payouts), by month"),
-    "rates": _l("Unit medical and maternity rates of each pooling region, from a month"),
+    "fund-reserve": _l("Fund reserve in months of payouts, by region and month"),
+    "rates": _l("Unit medical and maternity rates, by region from a month"),
 }
 IMPORT_STATUSES = {
     "checked": _l("Checked, not applied yet"),

@@ -96,7 +96,7 @@ def run(
     context = Context.load(
         scope_agency_id,
         actor=actor,
-        audit={
+        audit_details={
             "import": kind_name,
             "file": source.name[:255],
             "sha256": outcome.sha256,

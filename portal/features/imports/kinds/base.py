@@ -66,15 +66,16 @@ class Tally:
 class Context:
     """What every batch needs: the agencies by code and the importer's agency (None: all).
 
-    ``actor`` and ``audit`` (the file, for the audit rows of a kind that writes one per row:
-    the reference data); ``state``: what a kind keeps from batch to batch of one pass.
+    ``actor`` and ``audit_details`` (the file) name who and what in the audit rows of a kind
+    that writes one per row (the reference data); ``state``: what a kind keeps from batch to
+    batch of one pass.
     """
 
     scope_agency_id: int | None
     agencies: dict[str, int]
     stage: ListStage | None = None  # where a kind stages the file's rows (list)
     actor: User | None = None
-    audit: dict[str, Any] = field(default_factory=dict)
+    audit_details: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
 
     def discard_stage(self) -> None:
@@ -95,10 +96,10 @@ class Context:
         scope_agency_id: int | None,
         *,
         actor: User | None = None,
-        audit: dict[str, Any] | None = None,
+        audit_details: dict[str, Any] | None = None,
     ) -> Context:
         agencies = dict(db.session.execute(select(Agency.code, Agency.id)).all())
-        return cls(scope_agency_id, agencies, actor=actor, audit=audit or {})
+        return cls(scope_agency_id, agencies, actor=actor, audit_details=audit_details or {})
 
     def scope_region_id(self) -> int | None:
         """The pooling region of the importer's agency (None: every region), read once."""
@@ -299,7 +300,7 @@ def audit_change(
         action,
         obj=obj,
         details={
-            **context.audit,
+            **context.audit_details,
             "line": line,
             "before": None if before is None else {k: plain(v) for k, v in before.items()},
             "after": {k: plain(v) for k, v in after.items()},

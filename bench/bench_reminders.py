@@ -38,9 +38,12 @@ ON = date(2022, 10, 1)
 MAX_SECONDS, MAX_STATEMENTS = 20.0, 20
 
 POPULATE = """
-INSERT INTO pooling_regions (code, name, province, program_id, fund_reserve_months,
-                             unit_medical_rate, maternity_rate)
-VALUES ('371500', '聊城市', '山东省', 'liaocheng-2022', 1420, 600, 100);
+INSERT INTO pooling_regions (code, name, province) VALUES ('371500', '聊城市', '山东省');
+INSERT INTO fund_reserves (region_id, month, months, created_at, updated_at)
+SELECT id, '2022-01', 1420, now(), now() FROM pooling_regions;
+INSERT INTO region_rates (region_id, start_month, unit_medical_rate, maternity_rate, created_at,
+                          updated_at)
+SELECT id, '2020-01', 600, 100, now(), now() FROM pooling_regions;
 INSERT INTO agencies (code, name, region_id)
 SELECT 'LC01', '聊城市医疗保障服务中心', id FROM pooling_regions;
 INSERT INTO employers (credit_code, name, unit_kind, insurance_unit_number, agency_id, industry,

@@ -6,12 +6,35 @@ import itertools
 from decimal import Decimal
 from functools import cache
 
+from sqlalchemy import select
 from stdnum.cn import uscc
 
 from portal.core.extensions import db
-from portal.models import Agency, DeferralDecision, Employer, Membership, PoolingRegion, User
+from portal.models import (
+    Agency,
+    DeferralDecision,
+    Employer,
+    FundReserve,
+    Membership,
+    PoolingRegion,
+    RegionRate,
+    User,
+)
+from portal.rules.regions import region_programs
 
 _serial = itertools.count(1)
+#: A city whose code runs each program (GB/T 2260; rules/data/regions.yaml): a region made for
+#: a program gets one of that city's county codes.
+REGION_CODE_PREFIX = {
+    "liaocheng-2022": "3715",  # 聊城市
+    "shandong-2022": "3701",  # 济南市
+    "linyi-2020": "3713",  # 临沂市: linyi-2020, then shandong-2022
+    "wuxi-2020": "3202",  # 无锡市: wuxi-2020, then jiangsu-2022
+    "jiangsu-2022": "3207",  # 连云港市
+    "inner-mongolia-2022": "1503",  # 乌海市
+}
+#: The month the factories' fund reserve and rates are in force from.
+SINCE = "2000-01"
 PASSWORD = "correct horse battery"  # noqa: S105 - test password
 
 
@@ -33,20 +56,54 @@ def credit_code(prefix: str = "91", serial: int | None = None) -> str:
     return first17 + uscc.calc_check_digit(first17)
 
 
+def _free_code(prefix: str, n: int) -> str:
+    """A county code of the city ``prefix`` no region has yet (a test that makes a region per
+    Hypothesis example makes more than a hundred)."""
+    used = set(
+        db.session.scalars(select(PoolingRegion.code).where(PoolingRegion.code.like(f"{prefix}%")))
+    )
+    for i in range(100):
+        code = f"{prefix}{(n + i) % 100:02d}"
+        if code not in used:
+            return code
+    raise AssertionError(f"no free county code in {prefix}xx")  # noqa: EM102
+
+
 class Factory:
     def region(
-        self, program_id: str = "liaocheng-2022", reserve: str = "12", **kw
+        self,
+        program_id: str = "liaocheng-2022",
+        reserve: str | None = "12",
+        *,
+        code: str | None = None,
+        unit_medical_rate: Decimal | None = None,
+        maternity_rate: Decimal | None = None,
+        **kw,
     ) -> PoolingRegion:
+        """A region whose code runs ``program_id`` (the program follows from the code:
+        rules/data/regions.yaml), with its fund reserve and rates in force since 2000."""
         n = next(_serial)
+        code = code or _free_code(REGION_CODE_PREFIX[program_id], n)
+        assert program_id in region_programs(code).program_ids, (code, program_id)  # noqa: S101
         region = PoolingRegion(
-            code=kw.pop("code", f"R{n}"),
+            code=code,
             name=kw.pop("name", f"地区{n}"),
             province=kw.pop("province", "山东省"),
-            program_id=program_id,
-            fund_reserve_months=Decimal(reserve),
             **kw,
         )
         db.session.add(region)
+        db.session.flush()
+        if reserve is not None:
+            db.session.add(FundReserve(region_id=region.id, month=SINCE, months=Decimal(reserve)))
+        if unit_medical_rate is not None or maternity_rate is not None:
+            db.session.add(
+                RegionRate(
+                    region_id=region.id,
+                    start_month=SINCE,
+                    unit_medical_rate=unit_medical_rate or Decimal(0),
+                    maternity_rate=maternity_rate or Decimal(0),
+                )
+            )
         db.session.flush()
         return region
 

@@ -8,30 +8,50 @@ from portal import create_app
 from portal.cli.demo import DEMO_PASSWORD, load_demo_data
 from portal.config import ProductionConfig
 from portal.core.extensions import db
-from portal.models import Employer, PoolingRegion, User
+from portal.models import (
+    Agency,
+    AuditEntry,
+    Employer,
+    FundReserve,
+    ImportRecord,
+    PoolingRegion,
+    RegionRate,
+    User,
+)
 
 
 def test_demo_data_is_idempotent(app):
+    """The reference data goes through the imports, once: a second run imports nothing."""
+    models = (Employer, User, Agency, FundReserve, RegionRate, ImportRecord, AuditEntry)
     assert load_demo_data() > 0
     db.session.commit()
-    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)]
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in models]
+    imported = db.session.execute(select(ImportRecord.kind, ImportRecord.status)).all()
+    assert sorted(imported) == [
+        ("agencies", "applied"),
+        ("fund-reserve", "applied"),
+        ("rates", "applied"),
+    ]
     assert load_demo_data() == 0
     db.session.commit()
-    assert [
-        db.session.scalar(select(func.count()).select_from(m)) for m in (Employer, User)
-    ] == counts
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in models] == counts
 
 
 def test_demo_data_covers_programs_situations_and_roles(app):
     load_demo_data()
     db.session.commit()
-    programs = set(db.session.scalars(select(PoolingRegion.program_id)))
+    programs = {
+        term.program_id
+        for region in db.session.scalars(select(PoolingRegion))
+        for term in region.programs.terms
+    }
     assert programs == {
         "shandong-2022",
         "liaocheng-2022",
         "jiangsu-2022",
         "inner-mongolia-2022",
         "linyi-2020",
+        "wuxi-2020",
     }
     employers = list(db.session.scalars(select(Employer)))
     assert any(e.list_status == "listed" for e in employers)

@@ -99,7 +99,7 @@ def test_uploaded_files_move_from_the_folder_into_the_database_and_back(tmp_path
 
 
 @pytest.fixture
-def scratch_url(tmp_path):
+def scratch_url(tmp_path, worker_id):
     """An empty database of its own: a SQLite file, or a new PostgreSQL database."""
     if not IS_POSTGRES:
         yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
@@ -111,16 +111,18 @@ def scratch_url(tmp_path):
     admin = create_engine(
         make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
     )
+    # one per xdist worker: two tests using it may run at once on two workers
+    name = f"portal_test_scratch_{worker_id}"
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "portal_test_halls"'))
-        conn.execute(text('CREATE DATABASE "portal_test_halls"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield (
         make_url(PG_URL)
-        .set(drivername="postgresql+psycopg", database="portal_test_halls")
+        .set(drivername="postgresql+psycopg", database=name)
         .render_as_string(hide_password=False)
     )
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "portal_test_halls" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -178,4 +180,60 @@ def test_linyis_halls_go_to_linyis_agency(scratch_url):
             columns = conn.execute(text("SELECT * FROM service_halls")).keys()
             assert "agency_id" not in columns
             assert conn.execute(text("SELECT count(*) FROM service_halls")).scalar() == 15
+        db.engine.dispose()
+
+
+def test_the_region_figures_become_dated_rows_and_come_back(scratch_url):
+    """8a1c2b48ba87: the fund reserve goes to fund_reserves at 2022-01 and the rates to
+    region_rates from 2020-01 (stored integers as they are: both scaled alike); the program
+    column goes, as the code names it; a downgrade puts the latest of each back."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = scratch_url
+
+    app = create_app(Config)
+    migrations = str(REPO_ROOT / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations, revision="b252b586e750")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO pooling_regions (code, name, province, program_id, "
+                    "fund_reserve_months, unit_medical_rate, maternity_rate) VALUES "
+                    "('320700', '连云港市', '江苏省', 'jiangsu-2022', 580, 700, 80), "
+                    "('150300', '乌海市', '内蒙古自治区', 'inner-mongolia-2022', NULL, NULL, NULL)"
+                )
+            )
+        upgrade(directory=migrations)
+        with db.engine.connect() as conn:
+            reserves = conn.execute(
+                text("SELECT region_id, month, months FROM fund_reserves")
+            ).all()
+            rates = conn.execute(
+                text("SELECT start_month, unit_medical_rate, maternity_rate FROM region_rates")
+            ).all()
+            columns = set(conn.execute(text("SELECT * FROM pooling_regions")).keys())
+        assert [tuple(r[1:]) for r in reserves] == [("2022-01", 580)]
+        assert [tuple(r) for r in rates] == [("2020-01", 700, 80)]
+        assert columns == {"id", "code", "name", "province"}
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO fund_reserves (region_id, month, months, created_at, updated_at) "
+                    "VALUES (:region, '2022-07', 710, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"region": reserves[0][0]},
+            )
+        downgrade(directory=migrations, revision="b252b586e750")
+        with db.engine.connect() as conn:
+            back = conn.execute(
+                text(
+                    "SELECT code, program_id, fund_reserve_months, unit_medical_rate, "
+                    "maternity_rate FROM pooling_regions ORDER BY code"
+                )
+            ).all()
+        assert [tuple(r) for r in back] == [
+            ("150300", "inner-mongolia-2022", None, None, None),
+            ("320700", "jiangsu-2022", 710, 700, 80),  # the latest month's reserve
+        ]
         db.engine.dispose()

@@ -136,12 +136,18 @@ def compile_translations_command() -> None:
 
 
 @portal_cli.command("import")
-@click.argument("kind", type=click.Choice(["list", "assessments", "persons", "payments"]))
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["list", "assessments", "persons", "payments", "agencies", "fund-reserve", "rates"]
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what it would do.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
-    """Import the departments' list, assessments, persons or payments (CSV or .xlsx).
+    """Import the departments' list, assessments, persons or payments, or the reference data:
+    agencies (with their pooling regions), fund-reserve or rates (CSV or .xlsx).
 
     FILE may be "-" (or /dev/stdin, a pipe) for standard input. The whole file or nothing:
     exit 0 when it was applied (with --dry-run: would be), 1 when it was refused, with every

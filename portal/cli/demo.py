@@ -12,6 +12,8 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.features.auth.passwords import hash_password
 from portal.features.hall.operations import adopt_halls
+from portal.features.imports.operations import import_file, run
+from portal.features.imports.reader import Source
 from portal.models import (
     Agency,
     Assessment,
@@ -19,7 +21,6 @@ from portal.models import (
     Membership,
     Payment,
     PersonAssessment,
-    PoolingRegion,
     User,
 )
 from portal.models.base import Base
@@ -55,15 +56,21 @@ DEMO_ADDRESSES = {
 DEMO_CONFIRMED_AT = datetime(2022, 8, 1, 2, 0, tzinfo=UTC)
 
 REGIONS = [
-    # code, name, province, program, fund reserve months, unit medical rate, maternity rate
-    # (the rates are demonstration values: the 2022 notices do not set them)
-    ("371500", "聊城市", "山东省", "liaocheng-2022", "14.2", "0.06", "0.01"),
-    ("370100", "济南市", "山东省", "shandong-2022", "11.0", "0.065", "0.01"),
-    ("320200", "无锡市", "江苏省", "jiangsu-2022", "9.5", "0.07", "0.008"),
-    ("320700", "连云港市", "江苏省", "jiangsu-2022", "5.8", "0.07", "0.008"),
-    ("150300", "乌海市", "内蒙古自治区", "inner-mongolia-2022", "8.1", "0.065", "0.006"),
-    ("371300", "临沂市", "山东省", "linyi-2020", "10.0", "0.06", "0.01"),
+    # code, name, fund reserve months, unit medical rate, maternity rate (the province and the
+    # programs follow from the code: rules/data/regions.yaml; the rates are demonstration
+    # values: the 2022 notices do not set them)
+    ("371500", "聊城市", "14.2", "0.06", "0.01"),
+    ("370100", "济南市", "11.0", "0.065", "0.01"),
+    ("320200", "无锡市", "9.5", "0.07", "0.008"),
+    ("320700", "连云港市", "5.8", "0.07", "0.008"),
+    ("150300", "乌海市", "8.1", "0.065", "0.006"),
+    ("371300", "临沂市", "10.0", "0.06", "0.01"),
 ]
+#: The month the demonstration's fund reserve is reported for (in force from then on: the
+#: 2022 programs that read it begin 2022-07) and the month its rates apply from (the 2020
+#: programs' months are estimated with them too).
+RESERVE_MONTH = "2022-01"
+RATES_FROM = "2020-01"
 AGENCIES = [
     ("LC01", "聊城市医疗保障服务中心", "371500"),
     ("JN01", "济南市医疗保障服务中心", "370100"),
@@ -232,30 +239,51 @@ def _get_or_create(
     return row, True
 
 
+def reference_files() -> dict[str, str]:
+    """The demonstration's agencies, fund reserve and rates as the files an agency imports."""
+    names = {code: name for code, name, *_figures in REGIONS}
+    return {
+        "agencies": _csv(
+            ("医保经办机构代码", "经办机构名称", "统筹地区代码", "统筹地区名称"),
+            [(code, name, region, names[region]) for code, name, region in AGENCIES],
+        ),
+        "fund-reserve": _csv(
+            ("统筹地区代码", "年月", "可支付月数"),
+            [(code, RESERVE_MONTH, reserve) for code, _name, reserve, _m, _n in REGIONS],
+        ),
+        "rates": _csv(
+            ("统筹地区代码", "起始年月", "单位医疗费率", "生育费率"),
+            [
+                (code, RATES_FROM, medical, maternity)
+                for code, _n, _r, medical, maternity in REGIONS
+            ],
+        ),
+    }
+
+
+def _csv(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    return "\n".join(",".join(cells) for cells in (header, *rows)) + "\n"
+
+
+def _import_reference() -> int:
+    """Import the reference files through the imports' own operation (as ``flask portal import``
+    does); a file that would change nothing is not imported again. Return the rows created."""
+    created = 0
+    for kind, text in reference_files().items():
+        source = Source.from_bytes(f"demo-{kind}.csv", text.encode("utf-8"))
+        if run(kind, source, scope_agency_id=None, apply=False).changes_nothing:
+            continue
+        outcome, _record = import_file(kind, source, dry_run=False)
+        if not outcome.applied:
+            raise RuntimeError(f"the demonstration's {kind} file was refused: {outcome.problems}")
+        created += outcome.created
+    return created
+
+
 def load_demo_data() -> int:
     """Create what is missing; return how many rows were created (0 on a second run)."""
-    created = 0
-    regions = {}
-    for code, name, province, program, reserve, medical, maternity in REGIONS:
-        regions[code], new = _get_or_create(
-            PoolingRegion,
-            {"code": code},
-            {
-                "name": name,
-                "province": province,
-                "program_id": program,
-                "fund_reserve_months": Decimal(reserve),
-                "unit_medical_rate": Decimal(medical),
-                "maternity_rate": Decimal(maternity),
-            },
-        )
-        created += new
-    agencies = {}
-    for code, name, region in AGENCIES:
-        agencies[code], new = _get_or_create(
-            Agency, {"code": code}, {"name": name, "region_id": regions[region].id}
-        )
-        created += new
+    created = _import_reference()
+    agencies = {a.code: a for a in db.session.scalars(select(Agency))}
     # Linyi's halls, loaded by the migrations before any agency existed, are LY01's.
     adopt_halls(agencies["LY01"])
     employers = {}

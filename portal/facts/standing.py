@@ -2,10 +2,15 @@
 
 The decisions are made by ``portal.rules.standing`` (pure); this module only reads. One
 employer (a page): the employer row is already loaded with its agency and region by the
-permission check, so three prepared statements remain (decision, assessments, payments), and
-a fourth for an employer not on the list (its latest commitment application). Many employers
-(an agency, a region, all of them: the monthly report, the 缓缴清单, reminders): five
-set-based statements whatever their number.
+permission check, so four prepared statements remain (the region's fund reserve and rates in
+force on the day, decision, assessments, payments), and a fifth for an employer not on the list
+(its latest commitment application). Many employers (an agency, a region, all of them: the
+monthly report, the 缓缴清单, reminders): five set-based statements whatever their number.
+
+The fund reserve (统筹基金累计结存可支付月数) in force on a day is the region's row of the latest
+month on or before the day's month; the rates, the row with the latest start month on or before
+it (``FundReserve``, ``RegionRate``: both change over time, and a page of 2022-08 must not read
+a figure reported for 2022-09).
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Final, Literal
 
 from sqlalchemy import (
     Select,
+    and_,
     bindparam,
     case,
     exists,
@@ -39,8 +46,10 @@ from portal.models import (
     CommitmentApplication,
     DeferralDecision,
     Employer,
+    FundReserve,
     Payment,
     PoolingRegion,
+    RegionRate,
     ReturnChoice,
 )
 from portal.rules.standing import (
@@ -53,6 +62,7 @@ from portal.rules.standing import (
     program_months,
     standing,
 )
+from portal.util import clock
 
 # Built once: every employer page runs them (building a statement and its cache key costs
 # about as much as running it; bench/bench_pages.py).
@@ -95,17 +105,53 @@ PAYMENTS = (
 )
 
 
+def _latest(column, dated, month_column):
+    """``column`` of the region's row dated latest on or before the month (one value)."""
+    return (
+        select(column)
+        .where(dated.region_id == bindparam("region_id"), month_column <= bindparam("month"))
+        .order_by(month_column.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+#: The region's fund reserve and rates in force in a month, in one statement.
+REGION_FIGURES = select(
+    _latest(FundReserve.months, FundReserve, FundReserve.month),
+    _latest(RegionRate.unit_medical_rate, RegionRate, RegionRate.start_month),
+    _latest(RegionRate.maternity_rate, RegionRate, RegionRate.start_month),
+)
+
+
+def region_figures(
+    region_id: int, on: date
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """The fund reserve, unit medical rate and maternity rate of a region in force on ``on``."""
+    reserve, medical, maternity = plain_rows(
+        REGION_FIGURES, region_id=region_id, month=month_of(on)
+    )[0]
+    return reserve, medical, maternity
+
+
+def month_of(on: date) -> str:
+    return f"{on:%Y-%m}"
+
+
 # ------------------------------------------------------------------------------ one employer
 
 
 def employer_facts(
     employer: Employer, on: date | None = None, *, program_id: str | None = None
 ) -> EmployerFacts:
-    """The facts of an employer whose agency and region are loaded (no statement runs), under
-    ``program_id``, else the program its region shows on ``on`` (else the portal's date)."""
+    """The facts of an employer whose agency and region are loaded, under ``program_id``, else
+    the program its region shows on ``on`` (else the portal's date); one statement reads the
+    region's fund reserve and rates in force that day."""
     region = employer.agency.region
+    on = on if on is not None else clock.today()
     if program_id is None:
-        program_id = region.program_on(on) if on is not None else employer.program_id
+        program_id = region.program_on(on)
+    fund_reserve_months, unit_medical_rate, maternity_rate = region_figures(region.id, on)
     return EmployerFacts(
         employer_id=employer.id,
         program_id=program_id,
@@ -120,9 +166,9 @@ def employer_facts(
         first_insured_month=employer.first_insured_month,
         founded_month=employer.founded_month,
         contribution_base=employer.contribution_base_amount,
-        fund_reserve_months=region.fund_reserve_months,
-        unit_medical_rate=region.unit_medical_rate,
-        maternity_rate=region.maternity_rate,
+        fund_reserve_months=fund_reserve_months,
+        unit_medical_rate=unit_medical_rate,
+        maternity_rate=maternity_rate,
     )
 
 
@@ -237,6 +283,21 @@ def employers_where(*, agency_id: int | None = None, region_id: int | None = Non
     return ids
 
 
+def _in_force(model, month_column, on: date):
+    """Each region's rows of ``model`` ranked latest first among those dated on or before the
+    month of ``on`` (rank 1: in force): a window over the small table, joined once."""
+    return (
+        select(
+            model,
+            func.row_number()
+            .over(partition_by=model.region_id, order_by=month_column.desc())
+            .label("rank"),
+        )
+        .where(month_column <= month_of(on))
+        .subquery()
+    )
+
+
 def standings(
     on: date,
     *,
@@ -256,11 +317,12 @@ def standings(
     ids = employers_where(agency_id=agency_id, region_id=region_id)
     db.session.flush()
     connection = db.session.connection()
+    reserve = _in_force(FundReserve, FundReserve.month, on)
+    rates = _in_force(RegionRate, RegionRate.start_month, on)
     facts_rows = connection.execute(
         select(
             Employer.id,
             PoolingRegion.code,
-            PoolingRegion.program_id,
             Employer.credit_code,
             Employer.unit_kind,
             Employer.size_class,
@@ -272,12 +334,14 @@ def standings(
             Employer.first_insured_month,
             Employer.founded_month,
             Employer.contribution_base_amount,
-            PoolingRegion.fund_reserve_months,
-            PoolingRegion.unit_medical_rate,
-            PoolingRegion.maternity_rate,
+            reserve.c.months,
+            rates.c.unit_medical_rate,
+            rates.c.maternity_rate,
         )
         .join(Agency, Agency.id == Employer.agency_id)
         .join(PoolingRegion, PoolingRegion.id == Agency.region_id)
+        .outerjoin(reserve, and_(reserve.c.region_id == PoolingRegion.id, reserve.c.rank == 1))
+        .outerjoin(rates, and_(rates.c.region_id == PoolingRegion.id, rates.c.rank == 1))
         .where(Employer.id.in_(ids))
         .order_by(Employer.id)
     )
@@ -288,7 +352,6 @@ def standings(
     for (
         employer_id,
         region_code,
-        region_program_id,
         credit_code,
         unit_kind,
         size_class,
@@ -307,7 +370,7 @@ def standings(
         facts[employer_id] = EmployerFacts(
             employer_id=employer_id,
             # the program the region shows on ``on`` (rules/data/regions.yaml)
-            program_id=rules.program_on(region_code, region_program_id, on),
+            program_id=rules.program_on(region_code, on),
             credit_code=credit_code,
             unit_kind=unit_kind,
             size_class=size_class,

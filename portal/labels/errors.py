@@ -361,6 +361,46 @@ MESSAGES: dict[str, Message] = {
     "import_cell.payment_differs": _static(
         lambda: _("This payment number was imported before with another date or amount")
     ),
+    # The reference data: agencies, fund reserve, rates (kinds/agencies.py, fund_reserve.py ...)
+    "import_cell.region_code": _static(
+        lambda: _(
+            "Enter the pooling region's 6-digit administrative code (GB/T 2260), such as 371500"
+        )
+    ),
+    "import_cell.uncovered_region": lambda error, context: _(
+        "No program of the portal covers the region %(region)s: its code must lie in a province "
+        "that runs one (%(provinces)s). Check the code",
+        region=error.details.get("region"),
+        provinces=error.details.get("provinces"),
+    ),
+    "import_cell.unknown_region": _static(
+        lambda: _("No pooling region has this code: import its agencies first")
+    ),
+    "import_cell.other_region": _static(
+        lambda: _(
+            "This row is another pooling region's: you may import only your own agency's region"
+        )
+    ),
+    "import_cell.region_name_differs": lambda error, context: _(
+        "Line %(first)s names this region %(name)s: give one region one name",
+        first=error.details.get("first"),
+        name=error.details.get("name"),
+    ),
+    "import_cell.phone": _static(
+        lambda: _("Enter the phone number in digits, with - ( ) or 转 for an extension if needed")
+    ),
+    "import_cell.reserve_months": _static(
+        lambda: _(
+            "Enter the months of payouts the fund reserve covers as a number of 0 or more with "
+            "at most 2 decimals, such as 6.5 (no sign or exponent)"
+        )
+    ),
+    "import_cell.rate": _static(
+        lambda: _(
+            "Enter the rate as a decimal between 0 and 1 with at most 4 decimals, such as 0.065 "
+            "for 6.5%"
+        )
+    ),
     "import_file.no_header": _static(lambda: _("The file has no header row naming its columns")),
     "import_file.duplicate_column": lambda error, context: _(
         "The column %(column)s appears twice", column=error.details.get("column")
@@ -463,6 +503,9 @@ MESSAGES: dict[str, Message] = {
     "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),
     "import.unknown_kind": _static(lambda: _("Choose what the file holds")),
     "import.not_checked": _static(lambda: _("This file was applied or refused already")),
+    "import.every_agency_only": _static(
+        lambda: _("Only an administrator imports the agencies: choose what else the file holds")
+    ),
     "import.other_file": _static(
         lambda: _("The confirmation does not match the checked file. Upload it again")
     ),

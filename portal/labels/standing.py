@@ -42,7 +42,8 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
             text = arrears_text(program)
             ref = refs.get("arrears", "")
         elif code in ("fund_reserve", "fund_reserve_unknown"):
-            months = employer.agency.region.fund_reserve_months
+            # the figure in force on the standing's day (portal/facts/standing.py)
+            months = standing.facts.fund_reserve_months if standing.facts else None
             limit = program.fund_reserve_months_above
             text = _(
                 "In %(region)s the medical insurance fund reserve covers %(months)s months of "

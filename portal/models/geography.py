@@ -13,10 +13,10 @@ from portal.rules.regions import RegionPrograms, region_programs
 
 
 class PoolingRegion(Base):
-    """A 统筹地区: the programs that apply there and its fund reserve.
+    """A 统筹地区: its administrative code, which names the programs that apply there.
 
-    ``program_id`` is the program of a region without a timeline in the policy data
-    (``portal/rules/data/regions.yaml``); a region with one runs its programs by date.
+    The programs follow from the code (``portal/rules/data/regions.yaml``), never from a stored
+    value; the fund reserve and the rates are dated rows (``FundReserve``, ``RegionRate``).
     """
 
     __tablename__ = "pooling_regions"
@@ -25,20 +25,16 @@ class PoolingRegion(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     province: Mapped[str] = mapped_column(String(50))
-    program_id: Mapped[str] = mapped_column(String(40))
-    # 统筹基金累计结存可支付月数 (months of payouts the fund reserve covers)
-    fund_reserve_months: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
-    # The region's own unit rates (not in the 2022 notices): used to estimate a month's unit
-    # amount from the contribution base when the agency has not assessed it yet.
-    unit_medical_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
-    maternity_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
 
     agencies: Mapped[list[Agency]] = relationship(back_populates="region")
 
     @property
     def programs(self) -> RegionPrograms:
-        """The region's programs with the dates they apply."""
-        return region_programs(self.code, self.program_id)
+        """The region's programs with the dates they apply.
+
+        :raise UncoveredRegion: no program covers the region's code.
+        """
+        return region_programs(self.code)
 
     def program_on(self, on: date) -> str:
         """The id of the program the region shows on ``on``."""

@@ -1,4 +1,5 @@
-"""Files imported by the back office: the departments' list, assessments, persons, payments."""
+"""Files imported by the back office: the departments' list, assessments, persons, payments,
+and the reference data (agencies, fund reserve, rates)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
 
-IMPORT_KINDS = ("list", "assessments", "persons", "payments")
+IMPORT_KINDS = (
+    "list",
+    "assessments",
+    "persons",
+    "payments",
+    "agencies",
+    "fund-reserve",
+    "rates",
+)
 IMPORT_STATUSES = ("checked", "applied", "refused")
 
 

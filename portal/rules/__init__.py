@@ -80,7 +80,15 @@ from .reductions import (
     unit_rate,
     unit_type_for,
 )
-from .regions import ProgramTerm, RegionPrograms, program_on, region_programs
+from .regions import (
+    ProgramTerm,
+    RegionPrograms,
+    UncoveredRegion,
+    covering,
+    program_on,
+    province_of,
+    region_programs,
+)
 from .uscc import CreditCode, normalise_uscc, parse_uscc
 from .workdays import add_working_days, is_working_day, review_due_date
 
@@ -157,6 +165,9 @@ __all__ = [
     "parse_uscc",
     "program_ids",
     "program_on",
+    "province_of",
+    "covering",
+    "UncoveredRegion",
     "rate_months",
     "rate_table",
     "return_decision",

@@ -1,4 +1,4 @@
-"""The facts loader: one employer in three statements, many in five, the same answers."""
+"""The facts loader: one employer in four statements, many in five, the same answers."""
 
 from __future__ import annotations
 
@@ -115,13 +115,14 @@ def test_many_employers_cost_five_statements_whatever_their_number(make):
     assert len(few) == len(more) == 5
 
 
-def test_one_employer_costs_three_statements(make):
+def test_one_employer_costs_four_statements(make):
+    """The region's figures in force on the day, the decision, assessments and payments."""
     _, employers = _employers(make, 2)
     employer = db.session.get(Employer, employers[1].id)
     employer.agency.region  # loaded with the employer on a page (the permission check)
     with counted_statements() as statements:
         employer_standing(employer, ON)
-    assert len(statements) == 3
+    assert len(statements) == 4
 
 
 def test_all_regions_at_once(make):
@@ -143,10 +144,12 @@ def test_a_2020_program_and_an_application_load_the_same_both_ways(make):
     submitted_application(applicant, round=1, status="rejected")
     submitted_application(applicant, round=2, status="submitted")
     make.commit()
-    many = {**standings(ON, agency_id=linyi.id), **standings(ON, agency_id=shandong.id)}
-    for employer in (listed_2020, applicant):
-        one = employer_standing(db.session.get(Employer, employer.id), ON)
+    in_2020 = date(2020, 3, 20)  # Linyi runs linyi-2020 then (rules/data/regions.yaml)
+    many = {**standings(in_2020, agency_id=linyi.id), **standings(ON, agency_id=shandong.id)}
+    for employer, on in ((listed_2020, in_2020), (applicant, ON)):
+        one = employer_standing(db.session.get(Employer, employer.id), on)
         assert _answer(many[employer.id]) == _answer(one)
         assert many[employer.id].application == one.application
+    assert many[listed_2020.id].program.id == "linyi-2020"
     assert many[listed_2020.id].is_deferred is False and many[listed_2020.id].decision is None
     assert many[applicant.id].next_step == "await_review"

@@ -36,9 +36,7 @@ def _database(make, tmp_path, database_url) -> str:
     db.metadata.create_all(engine)
     with engine.begin() as connection:
         region = connection.execute(
-            insert(PoolingRegion).values(
-                code="R", name="聊城", province="山东省", program_id="liaocheng-2022"
-            )
+            insert(PoolingRegion).values(code="371500", name="聊城", province="山东省")
         ).inserted_primary_key[0]
         connection.execute(insert(Agency).values(code="LC01", name="聊城", region_id=region))
     engine.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.features.reports.operations import export_tax_list
 from portal.features.reports.tax_list import TAX_LIST_HEADERS, tax_list_rows
-from portal.models import Assessment, AuditEntry, TaxListExport, TaxListExportRow
+from portal.models import Assessment, AuditEntry, RegionRate, TaxListExport, TaxListExportRow
 from portal.rules.exchange import tax_list_format
 from portal.util import clock
 from tests.deferral.test_loader import counted_statements
@@ -262,8 +262,14 @@ def test_other_systems_read_each_column_by_its_position(make, fixed_now, file_fo
 def _unassessed_employer(make, world):
     """E6: listed in agency A, a contribution base and the region's rates, August not assessed
     (the estimate would be 20,000.00 x 7% = 1,400.00)."""
-    region = world.agency.region
-    region.unit_medical_rate, region.maternity_rate = Decimal("0.06"), Decimal("0.01")
+    db.session.add(
+        RegionRate(
+            region_id=world.agency.region_id,
+            start_month="2022-01",
+            unit_medical_rate=Decimal("0.06"),
+            maternity_rate=Decimal("0.01"),
+        )
+    )
     e6 = make.employer(
         world.agency, name="甲六有限公司", contribution_base_amount=Decimal("20000.00")
     )

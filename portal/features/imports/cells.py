@@ -14,8 +14,15 @@ from datetime import date
 from decimal import Decimal
 
 from portal.features.imports.reader import DateCell
-from portal.rules import INDUSTRIES, InvalidCreditCode, RulesError, industry_for_code
+from portal.rules import (
+    INDUSTRIES,
+    InvalidCreditCode,
+    RulesError,
+    covering,
+    industry_for_code,
+)
 from portal.rules.errors import DomainError
+from portal.rules.regions import timelines
 from portal.rules.uscc import normalise_uscc, parse_uscc, unit_kind_data
 from portal.util.numbers import INTEGER_DIGITS, NumberError, parse_decimal, parse_integer
 from portal.util.text import forbidden_character
@@ -214,3 +221,76 @@ def reference(value: str, *, limit: int) -> str:
     if not _REFERENCE.fullmatch(value):
         raise CellError("reference")
     return value
+
+
+_REGION_CODE = re.compile(r"[0-9]{6}")
+
+
+def region_code(value: str) -> str:
+    """A pooling region's administrative code (GB/T 2260): six digits."""
+    code = _fold(value)
+    if not _REGION_CODE.fullmatch(code):
+        raise CellError("region_code")
+    return code
+
+
+def covered_region_code(value: str) -> str:
+    """A region code that a program covers (rules/data/regions.yaml): a region whose code none
+    covers would run no program, so it is refused before it is stored."""
+    code = region_code(value)
+    if covering(code) is None:
+        provinces = timelines().provinces.values()
+        raise CellError(
+            "uncovered_region",
+            region=code,
+            provinces="、".join(f"{p.name} ({p.code})" for p in provinces),
+        )
+    return code
+
+
+PHONE_CHARS = 40  # agencies.phone, agencies.report_contact_phone
+_PHONE = re.compile(r"[0-9 ()+\-/,、转]+")
+
+
+def phone(value: str) -> str:
+    """A telephone number as people write it: digits, with - ( ) + / , 、 or 转 (extension);
+    full-width digits and brackets are folded."""
+    folded = " ".join(_fold(value).split())
+    if not folded:
+        raise CellError("required")
+    digits = sum(ch.isdigit() for ch in folded)
+    if not _PHONE.fullmatch(folded) or digits < 5:
+        raise CellError("phone")
+    if len(folded) > PHONE_CHARS:
+        raise CellError("too_long", limit=PHONE_CHARS)
+    return folded
+
+
+#: 统筹基金累计结存可支付月数: up to 9999.99 (fund_reserves.months keeps two places).
+RESERVE_DIGITS, RESERVE_PLACES = 4, 2
+#: A rate such as 0.065, to four places (region_rates keep four).
+RATE_PLACES = 4
+
+
+def reserve_months(value: str) -> Decimal:
+    """Months of payouts the fund reserve covers: a number of at least 0, two decimals at most."""
+    try:
+        parsed = parse_decimal(value, max_digits=RESERVE_DIGITS, max_places=RESERVE_PLACES)
+    except NumberError as error:
+        raise CellError("reserve_months", digits=RESERVE_DIGITS, places=RESERVE_PLACES) from error
+    if parsed is None:
+        raise CellError("required")
+    return parsed
+
+
+def rate(value: str) -> Decimal:
+    """A contribution rate as a decimal fraction (0.065 for 6.5%): at least 0, below 1."""
+    try:
+        parsed = parse_decimal(value, max_digits=1, max_places=RATE_PLACES)
+    except NumberError as error:
+        raise CellError("rate", places=RATE_PLACES) from error
+    if parsed is None:
+        raise CellError("required")
+    if parsed >= 1:
+        raise CellError("rate", places=RATE_PLACES)
+    return parsed

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField
@@ -22,6 +24,14 @@ class ImportForm(BaseForm):
             "the columns, in Chinese or by the English names below."
         ),
     )
+
+
+def import_form(kinds: Iterable[str], **kwargs) -> ImportForm:
+    """The upload form offering only ``kinds`` (what the importer may import)."""
+    form = ImportForm(**kwargs)
+    allowed = set(kinds)
+    form.kind.choices = [SelectChoice(k, v) for k, v in IMPORT_KINDS.items() if k in allowed]
+    return form
 
 
 class ApplyImportForm(BaseForm):

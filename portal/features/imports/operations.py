@@ -78,23 +78,40 @@ def run(
     scope_agency_id: int | None,
     apply: bool,
     progress: Callable[[int], None] | None = None,
+    actor: User | None = None,
 ) -> Outcome:
-    """Check ``source`` as a ``kind_name`` import; with ``apply``, write it if no row is refused."""
+    """Check ``source`` as a ``kind_name`` import; with ``apply``, write it if no row is refused.
+
+    ``actor`` (None: the command line) is named in the audit rows of the kinds that write one
+    per row (the reference data).
+
+    :raise ImportError_: no such kind, or one the importer's scope may not import.
+    """
     kind = KINDS.get(kind_name)
     if kind is None:
         raise ImportError_("unknown_kind")
+    if kind.every_agency_only and scope_agency_id is not None:
+        raise ImportError_("every_agency_only", kind=kind_name)
     outcome = Outcome(kind_name, source.name, sha256_of(source))
+    context = Context.load(
+        scope_agency_id,
+        actor=actor,
+        audit_details={
+            "import": kind_name,
+            "file": source.name[:255],
+            "sha256": outcome.sha256,
+            **({"via": "command line"} if actor is None else {}),
+        },
+    )
     if not apply:
-        _fill(
-            outcome, _pass(kind, source, scope_agency_id, outcome, apply=False, progress=progress)
-        )
+        _fill(outcome, _pass(kind, source, context, outcome, apply=False, progress=progress))
         return outcome
     # One pass: each batch is checked, then written while no row so far is refused; from the
     # first refused row on nothing more is written but every row is still checked (every
     # problem is reported), and the savepoint takes back what was written: all or nothing.
     savepoint = db.session.begin_nested()
     try:
-        tally = _pass(kind, source, scope_agency_id, outcome, apply=True, progress=progress)
+        tally = _pass(kind, source, context, outcome, apply=True, progress=progress)
     except BaseException:
         savepoint.rollback()
         raise
@@ -121,9 +138,8 @@ def _fill(outcome: Outcome, tally: Tally | None) -> None:
 
 
 def _pass(
-    kind, source, scope_agency_id, outcome: Outcome, *, apply: bool, progress
+    kind, source, context: Context, outcome: Outcome, *, apply: bool, progress
 ) -> Tally | None:
-    context = Context.load(scope_agency_id)
     tally = Tally()
     # Keys seen so far -> their line: a million of them, kept small (Kind.key: a list row's
     # credit code as one number, not a string or a one-element tuple).
@@ -226,7 +242,7 @@ def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRe
     if stored is None or hashlib.sha256(stored.data).hexdigest() != record.sha256:
         raise ImportError_("other_file")
     source = Source.from_bytes(record.file_name, stored.data)
-    outcome = run(record.kind, source, scope_agency_id=record.agency_id, apply=True)
+    outcome = run(record.kind, source, scope_agency_id=record.agency_id, apply=True, actor=actor)
     _update(record, outcome)
     record.status = "applied" if outcome.applied else "refused"
     record.applied_at = utcnow() if outcome.applied else None

@@ -11,8 +11,8 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.features.imports import bp
-from portal.features.imports.forms import ApplyImportForm, ImportForm
-from portal.features.imports.kinds import KINDS
+from portal.features.imports.forms import ApplyImportForm, ImportForm, import_form
+from portal.features.imports.kinds import KINDS, kinds_for
 from portal.features.imports.operations import ImportError_, apply_checked, check_upload
 from portal.features.imports.presenting import conflict_message, errors_csv, record_errors
 from portal.features.imports.queries import get_import_or_404, recent_imports
@@ -30,7 +30,7 @@ SHOWN_PROBLEMS = 50
 @bp.route("/", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def index():
-    form = ImportForm()
+    form = import_form(kinds_for(agency_scope(current_user)))
     if form.validate_on_submit():
         upload = request.files.get(form.file.name)
         file_name = upload.filename if upload is not None else None
@@ -85,7 +85,10 @@ def problems_csv(record_id: int):
 
 def _render_index(form: ImportForm):
     return render_template(
-        "imports/index.html", form=form, kinds=KINDS, records=recent_imports(current_user)
+        "imports/index.html",
+        form=form,
+        kinds=kinds_for(agency_scope(current_user)),
+        records=recent_imports(current_user),
     )
 
 
@@ -100,6 +103,8 @@ def _render_record(record, apply_form: ApplyImportForm | None = None):
             conflict_message(c, applied=record.status == "applied") for c in record.conflicts
         ],
         apply_form=apply_form or ApplyImportForm(formdata=None, sha256=record.sha256),
-        upload_form=ImportForm(formdata=None, kind=record.kind),
+        upload_form=import_form(
+            kinds_for(agency_scope(current_user)), formdata=None, kind=record.kind
+        ),
         kind=KINDS[record.kind],
     )

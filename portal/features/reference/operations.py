@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from stdnum import numdb
 
 from portal.core import audit
 from portal.core.extensions import db
 from portal.models import Agency, FundReserve, PoolingRegion, RegionRate, User
 from portal.models.base import utcnow
 from portal.rules.errors import DomainError
+from portal.rules.regions import covering
+from portal.rules.regions import province_of as province_of_code
 
 
 class ReferenceError(DomainError):
@@ -34,12 +35,12 @@ class ReferenceError(DomainError):
 
 
 def province_of(code: str) -> str | None:
-    """The province of a region's six-digit administrative code (GB/T 2260: its first two
-    digits), None when no province has them."""
-    if len(code) != 6 or not code.isascii() or not code.isdigit():
+    """The province's name of a region that a program covers (the code's first two digits,
+    ``portal/rules/data/regions.yaml``); None for a code no program covers."""
+    if covering(code) is None:
         return None
-    (_part, props), *_rest = numdb.get("cn/loc").info(code[:2])
-    return props.get("province")
+    province = province_of_code(code)
+    return province.name if province is not None else None
 
 
 def ensure_region(code: str, name: str, *, actor: User | None) -> PoolingRegion:
@@ -62,7 +63,7 @@ def ensure_region(code: str, name: str, *, actor: User | None) -> PoolingRegion:
         else:
             audit.record(
                 actor,
-                "pooling_region.create",
+                "region.create",
                 obj=region,
                 details={"before": {}, "after": {"code": code, "name": name}},
             )

@@ -1,9 +1,10 @@
-"""The four imports: their columns, how a row is read, and how a batch meets the database.
+"""The imports: their columns, how a row is read, and how a batch meets the database.
 
 One module per kind: ``deferral_list`` (the list, written to the register), ``assessments``,
-``persons`` (persons' assessments) and ``payments``; what they share (the ``Kind``, the row
-reading, the ``Tally``, the upsert) is in ``base``. ``KINDS`` names them, in the order the pages
-show them.
+``persons`` (persons' assessments) and ``payments``, and the reference data: ``agencies`` (with
+their pooling regions), ``fund_reserve`` and ``rates`` (per region, dated); what they share
+(the ``Kind``, the row reading, the ``Tally``, the upserts) is in ``base``. ``KINDS`` names
+them, in the order the pages show them; ``kinds_for`` those someone may import.
 
 Every kind checks a batch of rows against what is stored in a few set-based statements and,
 when applying, writes the batch with one executemany per statement; the list, a million rows
@@ -15,7 +16,15 @@ contradicts one is applied and reported as a conflict for staff.
 
 from __future__ import annotations
 
-from portal.features.imports.kinds import assessments, deferral_list, payments, persons
+from portal.features.imports.kinds import (
+    agencies,
+    assessments,
+    deferral_list,
+    fund_reserve,
+    payments,
+    persons,
+    rates,
+)
 from portal.features.imports.kinds.base import Context, Kind, Problem, RowErrors, Tally
 
 KINDS: dict[str, Kind] = {
@@ -23,6 +32,19 @@ KINDS: dict[str, Kind] = {
     "assessments": assessments.KIND,
     "persons": persons.KIND,
     "payments": payments.KIND,
+    "agencies": agencies.KIND,
+    "fund-reserve": fund_reserve.KIND,
+    "rates": rates.KIND,
 }
 
-__all__ = ["KINDS", "Context", "Kind", "Problem", "RowErrors", "Tally"]
+
+def kinds_for(scope_agency_id: int | None) -> dict[str, Kind]:
+    """The kinds someone may import: agency staff (``scope_agency_id``) not the agencies."""
+    return {
+        name: kind
+        for name, kind in KINDS.items()
+        if scope_agency_id is None or not kind.every_agency_only
+    }
+
+
+__all__ = ["KINDS", "Context", "Kind", "Problem", "RowErrors", "Tally", "kinds_for"]

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from portal.core import audit
 from portal.core.extensions import db
 from portal.features.imports.bulk import insert_rows
 from portal.features.imports.cells import CellError
 from portal.features.imports.reader import Column
-from portal.models import Agency, Employer
+from portal.models import Agency, Employer, PoolingRegion, User
 from portal.models.base import utcnow
 
 if TYPE_CHECKING:
@@ -63,11 +64,19 @@ class Tally:
 
 @dataclass
 class Context:
-    """What every batch needs: the agencies by code and the importer's agency (None: all)."""
+    """What every batch needs: the agencies by code and the importer's agency (None: all).
+
+    ``actor`` and ``audit_details`` (the file) name who and what in the audit rows of a kind
+    that writes one per row (the reference data); ``state``: what a kind keeps from batch to
+    batch of one pass.
+    """
 
     scope_agency_id: int | None
     agencies: dict[str, int]
     stage: ListStage | None = None  # where a kind stages the file's rows (list)
+    actor: User | None = None
+    audit_details: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
 
     def discard_stage(self) -> None:
         """Stop staging and drop the stage (the file is read, or refused as a whole)."""
@@ -82,8 +91,25 @@ class Context:
             self.stage.close()
 
     @classmethod
-    def load(cls, scope_agency_id: int | None) -> Context:
-        return cls(scope_agency_id, dict(db.session.execute(select(Agency.code, Agency.id)).all()))
+    def load(
+        cls,
+        scope_agency_id: int | None,
+        *,
+        actor: User | None = None,
+        audit_details: dict[str, Any] | None = None,
+    ) -> Context:
+        agencies = dict(db.session.execute(select(Agency.code, Agency.id)).all())
+        return cls(scope_agency_id, agencies, actor=actor, audit_details=audit_details or {})
+
+    def scope_region_id(self) -> int | None:
+        """The pooling region of the importer's agency (None: every region), read once."""
+        if self.scope_agency_id is None:
+            return None
+        if "scope_region_id" not in self.state:
+            self.state["scope_region_id"] = db.session.scalar(
+                select(Agency.region_id).where(Agency.id == self.scope_agency_id)
+            )
+        return self.state["scope_region_id"]
 
 
 #: Reads one row's cells (as the file has them, maybe fewer than the header's); raises
@@ -103,6 +129,8 @@ class Kind:
     finish: Callable[[Context, Tally, bool], None] | None = None
     key_column: str = "credit_code"  # where a repeated row is reported
     batch_rows: int = 2000  # rows handed to ``batch`` together (compared and written, or staged)
+    #: Only for who works for every agency (administrators, the command line): the agencies.
+    every_agency_only: bool = False
 
     def column(self, key: str) -> str:
         return next(c.zh for c in self.columns if c.key == key)
@@ -212,7 +240,7 @@ def upsert(model, *, keys, values, stamp, mine, tally: Tally, apply: bool) -> No
         if current is None:
             tally.created += 1
             inserts.append({"employer_id": employer_id, **{k: row[k] for k in keys}, **now, **new})
-        elif all(_same(getattr(current, k), v) for k, v in new.items()):
+        elif all(same(getattr(current, k), v) for k, v in new.items()):
             tally.unchanged += 1
         else:
             tally.updated += 1
@@ -224,7 +252,109 @@ def upsert(model, *, keys, values, stamp, mine, tally: Tally, apply: bool) -> No
             db.session.execute(update(model), updates)
 
 
-def _same(stored: Any, new: Any) -> bool:
+def same(stored: Any, new: Any) -> bool:
     if isinstance(new, Decimal) and stored is not None:
         return Decimal(stored) == new
     return stored == new
+
+
+# ------------------------------------------------------------------------------ reference data
+
+
+def region_rows(
+    kind: Kind, batch: list[tuple[int, Row]], context: Context, tally: Tally
+) -> list[tuple[int, Row, int]]:
+    """The batch's rows with their region id; unknown regions, and for agency staff other
+    regions than their agency's, refused (``own_rows`` for rows keyed by 统筹地区代码)."""
+    codes = {row["region_code"] for _, row in batch}
+    known = dict(
+        db.session.execute(
+            select(PoolingRegion.code, PoolingRegion.id).where(PoolingRegion.code.in_(codes))
+        ).all()
+    )
+    scope = context.scope_region_id()
+    column = kind.column("region_code")
+    mine = []
+    for line, row in batch:
+        region_id = known.get(row["region_code"])
+        if region_id is None:
+            tally.refuse(Problem(line, column, "unknown_region", value=row["region_code"]))
+        elif scope is not None and region_id != scope:
+            tally.refuse(Problem(line, column, "other_region", value=row["region_code"]))
+        else:
+            mine.append((line, row, region_id))
+    return mine
+
+
+def plain(value: Any) -> Any:
+    """A value as an audit row's JSON keeps it (Decimal as its text)."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def audit_change(
+    context: Context, action: str, obj: Any, line: int, before: Row | None, after: Row
+) -> None:
+    """The audit row of one reference row an import created (``before`` None) or changed."""
+    audit.record(
+        context.actor,
+        action,
+        obj=obj,
+        details={
+            **context.audit_details,
+            "line": line,
+            "before": None if before is None else {k: plain(v) for k, v in before.items()},
+            "after": {k: plain(v) for k, v in after.items()},
+        },
+    )
+
+
+def dated_upsert(
+    model,
+    *,
+    action: str,
+    date_key: str,
+    values: dict[str, str],
+    mine: list[tuple[int, Row, int]],
+    context: Context,
+    tally: Tally,
+    apply: bool,
+) -> None:
+    """Insert or update a region's dated rows (``model`` by region and ``date_key``), each
+    created or changed row audited with what it held before and after."""
+    if not mine:
+        return
+    dated = getattr(model, date_key)
+    stored = {
+        (r.region_id, getattr(r, date_key)): r
+        for r in db.session.scalars(
+            select(model).where(
+                model.region_id.in_({region_id for _, _, region_id in mine}),
+                dated.in_({row[date_key] for _, row, _ in mine}),
+            )
+        )
+    }
+    for line, row, region_id in mine:
+        new = {column: row[key] for column, key in values.items()}
+        current = stored.get((region_id, row[date_key]))
+        if current is not None and all(same(getattr(current, k), v) for k, v in new.items()):
+            tally.unchanged += 1
+            continue
+        if current is None:
+            tally.created += 1
+        else:
+            tally.updated += 1
+        if not apply or tally.refused_rows:
+            continue
+        key = {"region_code": row["region_code"], date_key: row[date_key]}
+        if current is None:
+            current = model(region_id=region_id, **{date_key: row[date_key]}, **new)
+            db.session.add(current)
+            db.session.flush()
+            audit_change(context, f"{action}.create", current, line, None, {**key, **new})
+            continue
+        before = {k: getattr(current, k) for k in new}
+        for k, v in new.items():
+            setattr(current, k, v)
+        current.updated_at = utcnow()
+        db.session.flush()
+        audit_change(context, f"{action}.update", current, line, {**key, **before}, {**key, **new})

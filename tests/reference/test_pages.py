@@ -48,8 +48,10 @@ def audit_rows(action: str) -> list[AuditEntry]:
 
 @pytest.fixture
 def world(make):
-    region = make.region(code="371500", name="聊城市")
-    other_region = make.region(code="150300", name="乌海市", province="内蒙古自治区")
+    region = make.region("liaocheng-2022", None, code="371500", name="聊城市")
+    other_region = make.region(
+        "inner-mongolia-2022", None, code="150300", name="乌海市", province="内蒙古自治区"
+    )
     agency = make.agency(region, code="LC01", name="聊城市医疗保障服务中心")
     other_agency = make.agency(other_region, code="WH01", name="乌海市医疗保障服务中心")
     users = {

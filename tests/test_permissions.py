@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.core.extensions import db
-from portal.models import Employer, ImportRecord, ServiceHall
+from portal.models import Employer, HeldChange, ImportRecord, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -131,6 +131,9 @@ EXPECTED = {
     "imports.record": ("GET", OWN_AGENCY_BACK_OFFICE),
     "imports.apply": ("POST", OWN_AGENCY_BACK_OFFICE),
     "imports.problems_csv": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "held.queue": ("GET", BACK_OFFICE),
+    "held.change": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "held.decide": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a decision: the form again
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -201,8 +204,19 @@ def world(app, make):
         conflicts=[],
     )
     db.session.add(import_record)
+    db.session.flush()
+    held_change = HeldChange(
+        import_id=import_record.id,
+        employer_id=employer_a.id,
+        line=2,
+        column="size_class",
+        before="small",
+        after="large",
+    )
+    db.session.add(held_change)
     make.commit()
     return {
+        "change_id": held_change.id,
         "employer_b_id": employer_b.id,
         "visit_id": visit.id,
         "hall_id": service_hall.id,

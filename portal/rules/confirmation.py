@@ -168,7 +168,8 @@ class EndedDeferral:
     not_assessed: list[str]
     deadline: date
     late_fee_from: date
-    ref: str
+    ref: str  # the catch-up deadline's clause
+    reading_ref: str = ""  # that it applies to a deferral ended early: the portal's reading
 
 
 @dataclass(frozen=True)
@@ -251,14 +252,14 @@ def ended_deferral(before: Standing) -> EndedDeferral:
     principal = sum((amounts[m] for m in months if m in amounts), ZERO)
     paid = sum((p.amount for p in before.payments), ZERO)
     reading = before.program.reading("ended_deferral_due")
-    ref = reading.ref if reading is not None else period.refs.get("deadline", "")
     return EndedDeferral(
         months=months,
         amount=max(principal - paid, ZERO),
         not_assessed=[m for m in months if m not in amounts],
         deadline=period.deadline,
         late_fee_from=period.late_fee_from,
-        ref=ref,
+        ref=period.refs.get("deadline", ""),
+        reading_ref=reading.ref if reading is not None else "",
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.features.imports.kinds import deferral_list
 from portal.features.imports.operations import import_file
 from portal.features.imports.reader import Source
 from portal.models import Assessment, AuditEntry, Employer, HeldChange, OutboxMessage
@@ -143,3 +144,25 @@ def test_a_stale_change_is_not_applied(client, world):
     db.session.expire_all()
     assert db.session.get(Employer, employer.id).size_class == "medium"
     assert db.session.get(HeldChange, change.id).status == "pending"
+
+
+@pytest.mark.skipif(
+    "has_arrears" not in deferral_list.LIST_FIELDS, reason="the list carries no 是否中断缴费 yet"
+)
+def test_arrears_are_held_once_the_list_carries_them(app, make):
+    """鲁医保发〔2022〕21号 一: arrears stop a Shandong deferral; a deferring employer's arrears
+    from the list wait for the agency like its size class."""
+    agency = make.agency(make.region("liaocheng-2022"), code="LC01")
+    employer = make.employer(agency)
+    make.commit()
+    header = f"{HEADER},是否中断缴费"
+    row = f"{employer.credit_code},{employer.name},{employer.insurance_unit_number},LC01,小型,是,是"
+    outcome, _record = import_file(
+        "list", Source.from_bytes("l.csv", f"{header}\n{row}\n".encode()), dry_run=False
+    )
+    db.session.commit()
+    assert [(h.column, h.before, h.after) for h in outcome.held] == [
+        ("has_arrears", "false", "true")
+    ]
+    assert db.session.get(Employer, employer.id).has_arrears is False
+    assert deferral_list.held_header("has_arrears") == "是否中断缴费"

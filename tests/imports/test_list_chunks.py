@@ -27,6 +27,7 @@ HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办�
 def small_chunks(monkeypatch):
     monkeypatch.setattr(deferral_list, "LIST_CHUNK_ROWS", 3)
     monkeypatch.setattr(deferral_list, "LIST_BATCHES_AHEAD", 2)
+    monkeypatch.setattr(deferral_list, "SETTLE_ROWS", 2)  # held rows decided two at a time
     monkeypatch.setitem(KINDS, "list", dataclasses.replace(KINDS["list"], batch_rows=2))
 
 

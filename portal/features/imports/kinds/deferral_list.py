@@ -234,6 +234,8 @@ def _blank() -> NoReturn:
 #: Staged rows compared with the register and written together. On PostgreSQL a chunk is
 #: compared and written by a second thread while the main one reads the next rows.
 LIST_CHUNK_ROWS = 100_000
+#: Rows set aside for a held column decided together (their employers' standings in memory).
+SETTLE_ROWS = 20_000
 #: Batches of COPY text the reading thread may be ahead of the writing one (~1 MB each).
 LIST_BATCHES_AHEAD = 10
 
@@ -513,29 +515,46 @@ class ListStage:
         register as it was before the file: an employer whose classification is confirmed
         keeps each held column the row would change (a ``Held`` for staff; none where staff
         rejected that very change before) and takes the rest of its row; any other takes the
-        whole row. In the reading thread, once every chunk is compared."""
+        whole row. In the reading thread, once every chunk is compared; ``SETTLE_ROWS`` rows
+        at a time (their standings in memory), then one UPDATE of the register."""
         table = self.held_table
         if table is None:
             return
-        connection, register, tally = self.connection, Employer.__table__, self.tally
+        connection, register = self.connection, Employer.__table__
         known = register.c.credit_code == table.c.credit_code
+        joined = table.join(register, known)
         changed, sets, _other, _held = _compared(table.c, register.c, self.context.scope_agency_id)
         rest = [c for c in LIST_FIELDS if c not in HELD_COLUMNS and c != "size_source"]
-        rows = connection.execute(
-            select(
-                table.c.line,
-                table.c.credit_code,
-                register.c.id,
-                or_(*(sets[c].is_distinct_from(register.c[c]) for c in rest)),
-                sets["size_source"],
-                register.c.size_source,
-                *(register.c[column] for column in HELD_COLUMNS),
-                *(sets[column] for column in HELD_COLUMNS),
-            )
-            .select_from(table.join(register, known))
+        columns = (
+            table.c.line,
+            table.c.credit_code,
+            register.c.id,
+            or_(*(sets[c].is_distinct_from(register.c[c]) for c in rest)),
+            sets["size_source"],
+            register.c.size_source,
+            *(register.c[column] for column in HELD_COLUMNS),
+            *(sets[column] for column in HELD_COLUMNS),
+        )
+        last = 0
+        while rows := connection.execute(
+            select(*columns)
+            .select_from(joined)
+            .where(table.c.line > last)
             .order_by(table.c.line)
-        ).all()
-        among = select(register.c.id).select_from(table.join(register, known))
+            .limit(SETTLE_ROWS)
+        ).all():
+            first, last = rows[0][0], rows[-1][0]
+            among = select(register.c.id).select_from(joined)
+            self._settle(rows, among.where(table.c.line.between(first, last)))
+        if self._writing():
+            connection.execute(update(register).where(known, changed).values(sets))
+        table.drop(connection)
+        self.held_table = None
+
+    def _settle(self, rows, among) -> None:
+        """Decide one batch of set-aside rows (``among``: their employers' ids)."""
+        table, tally = self.held_table, self.tally
+        assert table is not None  # noqa: S101 - settling the held stage
         confirmed, _standings = confirmations(among, clock.today())
         rejected = _rejected(among)
         kept: list[dict[str, Any]] = []
@@ -562,17 +581,14 @@ class ListStage:
                 tally.updated -= 1
                 tally.unchanged += 1
         if kept:
-            columns = (*HELD_COLUMNS, "size_source")
-            connection.execute(
+            self.connection.execute(
                 update(table)
                 .where(table.c.line == bindparam("b_line"))
-                .values({column: bindparam(f"b_{column}") for column in columns}),
+                .values(
+                    {column: bindparam(f"b_{column}") for column in (*HELD_COLUMNS, "size_source")}
+                ),
                 kept,
             )
-        if self._writing():
-            connection.execute(update(register).where(known, changed).values(sets))
-        table.drop(connection)
-        self.held_table = None
 
     def _insert_all(self, rows: int) -> _Chunk:
         if self._writing():

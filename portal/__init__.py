@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.features.deferral import bp as deferral_bp
     from portal.features.employer import bp as employer_bp
     from portal.features.hall import bp as hall_bp
+    from portal.features.held import bp as held_bp
     from portal.features.imports import bp as imports_bp
     from portal.features.lookup import bp as lookup_bp
     from portal.features.main import bp as main_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         applications_bp,
         review_bp,
+        held_bp,
         verify_bp,
         staff_bp,
         hall_bp,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from portal.core.extensions import db
-from portal.models import Employer, FundReserve, ImportRecord, RegionRate, ServiceHall
+from portal.models import Employer, FundReserve, HeldChange, ImportRecord, RegionRate, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -133,6 +133,9 @@ EXPECTED = {
     "imports.record": ("GET", OWN_AGENCY_BACK_OFFICE),
     "imports.apply": ("POST", OWN_AGENCY_BACK_OFFICE),
     "imports.problems_csv": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "held.queue": ("GET", BACK_OFFICE),
+    "held.change": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "held.decide": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a decision: the form again
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -223,12 +226,23 @@ def world(app, make):
         maternity_rate=Decimal("0.008"),
     )
     db.session.add_all([reserve, rate])
+    db.session.flush()
+    held_change = HeldChange(
+        import_id=import_record.id,
+        employer_id=employer_a.id,
+        line=2,
+        column="size_class",
+        before="small",
+        after="large",
+    )
+    db.session.add(held_change)
     make.commit()
     return {
         "agency_id": agency.id,
         "region_id": agency.region_id,
         "reserve_id": reserve.id,
         "rate_id": rate.id,
+        "change_id": held_change.id,
         "employer_b_id": employer_b.id,
         "visit_id": visit.id,
         "hall_id": service_hall.id,

@@ -304,6 +304,7 @@ def standings(
     agency_id: int | None = None,
     region_id: int | None = None,
     recorded_before: datetime | None = None,
+    among: Select | None = None,
 ) -> dict[int, Standing]:
     """The standing of every employer of one agency, one region, or all, by employer id.
 
@@ -313,8 +314,10 @@ def standings(
     ``recorded_before`` (a past month's report): the standing as it was then, from what had
     been recorded by that moment: decisions made before it, applications begun before it (a
     decision taken later is still pending), payments made before it.
+
+    ``among``: the ids of the employers wanted (a subquery), instead of an agency or region.
     """
-    ids = employers_where(agency_id=agency_id, region_id=region_id)
+    ids = employers_where(agency_id=agency_id, region_id=region_id) if among is None else among
     db.session.flush()
     connection = db.session.connection()
     reserve = _in_force(FundReserve, FundReserve.month, on)

@@ -42,16 +42,28 @@ from portal.labels.codes import (
     unit_kind_name,
 )
 from portal.labels.errors import error_message, put_error
+from portal.labels.held import (
+    confirmation_label,
+    held_column_label,
+    held_effect_text,
+    held_status_label,
+    held_value_label,
+)
 from portal.labels.standing import deferral_2020_notice
 
 __all__ = [
     "action_label",
     "amount_source_label",
     "capacity_label",
+    "confirmation_label",
     "error_message",
     "deferral_2020_notice",
     "deferred_part_label",
     "explanation",
+    "held_column_label",
+    "held_effect_text",
+    "held_status_label",
+    "held_value_label",
     "import_kind_label",
     "import_status_label",
     "indicator_in_sentence",
@@ -110,6 +122,11 @@ def template_globals() -> dict:
         "outbox_status_label": outbox_status_label,
         "deferral_2020_notice": deferral_2020_notice,
         "off_list_label": off_list_label,
+        "held_column_label": held_column_label,
+        "held_value_label": held_value_label,
+        "held_effect_text": held_effect_text,
+        "held_status_label": held_status_label,
+        "confirmation_label": confirmation_label,
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from portal.labels.held import held_column_label, held_value_label
 from portal.rules.errors import DomainError
 from portal.util.formatting import day
 
@@ -89,6 +90,19 @@ def _filename(error: DomainError) -> str:
 def _date(error: DomainError, key: str) -> date | None:
     value = error.details.get(key)
     return value if isinstance(value, date) else None
+
+
+def _held_stale(error: DomainError) -> str:
+    column = str(error.details.get("column", ""))
+    current, before = error.details.get("current"), error.details.get("before")
+    return _(
+        "The employer's %(column)s is now %(current)s, not %(before)s as when the list was "
+        "imported: it changed meanwhile, so this change was not applied. Reject it, or import a "
+        "current list.",
+        column=held_column_label(column),
+        current=held_value_label(column, current if isinstance(current, str) else None),
+        before=held_value_label(column, before if isinstance(before, str) else None),
+    )
 
 
 def _static(message: Callable[[], str]) -> Message:
@@ -227,6 +241,18 @@ MESSAGES: dict[str, Message] = {
         status=context.get("status", "—"),
         name=context.get("name", "—"),
     ),
+    # Changes from the list held for the agency (portal/features/held/operations.py)
+    "held.reason_required": _static(
+        lambda: _("Enter the reason for your decision: it is kept with the change")
+    ),
+    "held.already_decided": lambda error, context: _(
+        "This change was already decided (%(status)s by %(name)s on %(date)s). It cannot be "
+        "decided again; your decision was not saved.",
+        status=context.get("status", "—"),
+        name=context.get("name", "—"),
+        date=context.get("date", "—"),
+    ),
+    "held.stale": lambda error, context: _held_stale(error),
     # Visitors at the service hall (portal/features/hall/operations.py)
     "visitor.name_missing": _static(
         lambda: _("Enter the visitor's full name, as on the identity card")

@@ -4,11 +4,16 @@ and the reference data (agencies, fund reserve, rates)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.employers import Employer
+    from portal.models.users import User
 
 IMPORT_KINDS = (
     "list",
@@ -57,7 +62,8 @@ class ImportRecord(Base):
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-HELD_STATUSES = ("pending", "accepted", "rejected")
+# superseded: a later list's word on the same employer's column replaced it while pending
+HELD_STATUSES = ("pending", "accepted", "rejected", "superseded")
 
 
 class HeldChange(Base):
@@ -79,3 +85,7 @@ class HeldChange(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    record: Mapped[ImportRecord] = relationship()
+    employer: Mapped[Employer] = relationship()
+    decided_by: Mapped[User | None] = relationship()

@@ -391,7 +391,20 @@ def _any_value(value: Any, error: Any, key: str) -> Any:
     return value
 
 
+#: What confirms an employer's size classification (``classification_confirmed_when``,
+#: portal/rules/confirmation.py): deferring on the list by default and not opted out, its own
+#: "defer" decision, an approved application, a held change agency staff decided on.
+CONFIRMED_WHEN = (
+    "listed_not_opted_out",
+    "decided_defer",
+    "approved_application",
+    "agency_decision",
+)
+
 _READING_CHECKS = {
+    "classification_confirmed_when": subset_of(CONFIRMED_WHEN),
+    "classification_confirmed_by": as_date,
+    "ended_deferral_due": one_of("catch_up_deadline"),
     "new_business_months": as_positive_int,
     "new_business_earliest_start": as_month,
     "decision_cutoff": one_of("last_day_of_first_deferred_month"),

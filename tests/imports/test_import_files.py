@@ -19,7 +19,7 @@ from portal.core.extensions import db
 from portal.features.imports.operations import run
 from portal.features.imports.presenting import outcome_errors
 from portal.features.imports.reader import Source
-from portal.models import Assessment, AuditEntry, Employer, ImportRecord, Payment
+from portal.models import Assessment, AuditEntry, Employer, HeldChange, ImportRecord, Payment
 from tests.factories import credit_code
 
 LIST_HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办机构代码,企业划型,是否纳入缓缴名单"
@@ -63,6 +63,7 @@ def test_a_good_list_creates_then_changes_nothing_on_reimport(app, agencies, tmp
         "unchanged": 0,
         "applied": True,
         "errors": [],
+        "held": [],
     }
     employer = db.session.scalar(select(Employer).where(Employer.credit_code == a))
     assert (employer.name, employer.size_class, employer.list_status) == (
@@ -401,19 +402,79 @@ def test_the_fast_credit_code_check_agrees_with_python_stdnum(first17, last):
     assert accepted == (canonical and uscc.calc_check_digit(first17) == last)
 
 
-def test_a_list_row_that_contradicts_a_confirmed_deferral_applies_and_is_listed(app, make):
+def test_a_confirmed_employers_change_is_held_while_the_rest_applies(app, make, tmp_path):
+    """Issue 22 item 3: a list row that would move a deferring employer to 大型 does not
+    apply that column; the rest of its row and of the file applies, the command exits 0."""
     agency = make.agency(make.region("liaocheng-2022"), code="LC01")
-    employer = make.employer(agency)
-    make.decision(employer, make.user(employer=employer))
+    deferring = make.employer(agency, list_status="not_listed")  # confirmed by its decision
+    make.decision(deferring, make.user(employer=deferring))
+    free = make.employer(agency, list_status="not_listed")  # not confirmed: applies
     make.commit()
-    source = _csv(LIST_HEADER, f"{employer.credit_code},{employer.name},U1,LC01,大型,是")
-    outcome = run("list", source, scope_agency_id=None, apply=True)
-    assert outcome.applied and outcome.updated == 1
-    assert outcome.conflicts == [
-        {"line": 2, "credit_code": employer.credit_code, "code": "confirmed"}
+    path = tmp_path / "list.csv"
+    path.write_text(
+        f"{LIST_HEADER}\n{deferring.credit_code},新名称,U1,LC01,大型,否\n"
+        f"{free.credit_code},{free.name},{free.insurance_unit_number},LC01,大型,否\n",
+        encoding="utf-8",
+    )
+    result = _cli(app, "list", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["updated"], data["unchanged"], data["applied"]) == (2, 0, True)
+    assert data["held"] == [
+        {
+            "line": 2,
+            "credit_code": deferring.credit_code,
+            "column": "企业划型",
+            "before": "small",
+            "after": "large",
+        }
     ]
-    assert db.session.get(Employer, employer.id).size_class == "large"
-    assert len(employer.decisions) == 1  # the employer's decision is never undone
+    db.session.expire_all()
+    kept, moved = db.session.get(Employer, deferring.id), db.session.get(Employer, free.id)
+    assert (kept.name, kept.insurance_unit_number, kept.size_class) == ("新名称", "U1", "small")
+    assert moved.size_class == "large"
+    assert len(kept.decisions) == 1  # the employer's decision is never undone
+    record = db.session.scalars(select(ImportRecord)).one()
+    assert record.held == [{**data["held"][0], "column": "size_class"}]
+    change = db.session.scalars(select(HeldChange)).one()
+    assert (change.import_id, change.employer_id, change.line, change.status) == (
+        record.id,
+        deferring.id,
+        2,
+        "pending",
+    )
+    assert (change.column, change.before, change.after) == ("size_class", "small", "large")
+    # The same file again: the pending change is replaced by this file's (not asked twice)
+    again = json.loads(_cli(app, "list", str(path), "--json").output)
+    assert (again["updated"], again["unchanged"], len(again["held"])) == (0, 2, 1)
+    statuses = db.session.scalars(select(HeldChange.status).order_by(HeldChange.id)).all()
+    assert statuses == ["superseded", "pending"]
+    # A list that agrees with the register again withdraws the pending change
+    path.write_text(
+        f"{LIST_HEADER}\n{deferring.credit_code},新名称,U1,LC01,小型,否\n", encoding="utf-8"
+    )
+    withdrawn = json.loads(_cli(app, "list", str(path), "--json").output)
+    assert withdrawn["held"] == [] and withdrawn["unchanged"] == 1
+    statuses = db.session.scalars(select(HeldChange.status).order_by(HeldChange.id)).all()
+    assert statuses == ["superseded", "superseded"]
+
+
+def test_inner_mongolia_classifications_hold_from_the_agencies_confirmation(app, make):
+    """内医保办发〔2022〕19号 三（一）2: confirmed by 2022-07-28, then fixed in principle; before
+    that day a change to an employer that does nothing yet applies."""
+    agency = make.agency(make.region("inner-mongolia-2022"), code="WH01")
+    employer = make.employer(agency, list_status="not_listed", size_class="micro")
+    make.commit()
+    row = f"{employer.credit_code},{employer.name},{employer.insurance_unit_number},WH01,小型,否"
+    app.config["PORTAL_TODAY"] = "2022-08-01"
+    after = run("list", _csv(LIST_HEADER, row), scope_agency_id=None, apply=True)
+    assert [(h.column, h.before, h.after) for h in after.held] == [("size_class", "micro", "small")]
+    assert db.session.get(Employer, employer.id).size_class == "micro"
+    app.config["PORTAL_TODAY"] = "2022-07-27"
+    before = run("list", _csv(LIST_HEADER, row), scope_agency_id=None, apply=True)
+    assert before.held == [] and before.updated == 1
+    db.session.expire_all()
+    assert db.session.get(Employer, employer.id).size_class == "small"
 
 
 def test_xml_entities_in_an_xlsx_are_refused(app, agencies):

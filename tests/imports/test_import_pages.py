@@ -112,7 +112,8 @@ def test_the_refusals_are_in_line_order_each_with_the_cell_as_in_the_file(client
 
 
 def test_the_check_page_says_what_applying_will_do_not_what_it_did(client, make):
-    """Issue 28 item 14: before anything was applied the check page said 已按文件更新."""
+    """Issue 28 item 14: the check page says what applying will do; issue 22 item 3: a change
+    to a confirmed employer is listed under "needs a decision", not applied."""
     agency, _other, reviewer = _world(make)
     employer = make.employer(agency)
     make.decision(employer, make.user(employer=employer))
@@ -120,15 +121,18 @@ def test_the_check_page_says_what_applying_will_do_not_what_it_did(client, make)
     sign_in(client, reviewer)
     body = f"{HEADER}\n{employer.credit_code},{employer.name},U1,LC01,大型,是\n".encode()
     page = client.get(_upload(client, "list", "名单.csv", body).location)
-    conflict = soup(page).select_one("#conflicts").get_text(" ", strip=True)
-    assert "应用此文件将按文件更新" in conflict and "已按文件更新" not in conflict, conflict
-    assert employer.credit_code in conflict
+    held = soup(page).select_one("#needs-decision").get_text(" ", strip=True)
+    assert "将不会应用" in held and "未应用" not in held, held
+    assert employer.credit_code in held and "小型企业 → 大型企业" in held, held
+    assert "缓缴终止" in held and "内医保办发〔2022〕19号 三（一）2" in held, held
     form = soup(page).select_one("form[action$='/apply']")
     sha = form.select_one("input[name=sha256]")["value"]
     token = csrf_token(client, "/imports/")
     applied = client.post(form["action"], data={"csrf_token": token, "sha256": sha})
-    done = soup(client.get(applied.location)).select_one("#conflicts").get_text(" ", strip=True)
-    assert "已按文件更新" in done, done
+    done = soup(client.get(applied.location)).select_one("#needs-decision")
+    assert "未应用" in done.get_text(" ", strip=True), done
+    assert done.select_one(".held-card a[href^='/held/']").get_text(strip=True) == "等待决定"
+    assert db.session.get(Employer, employer.id).size_class == "small"
 
 
 def test_another_agencys_record_is_a_404(client, make):

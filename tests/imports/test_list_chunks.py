@@ -27,6 +27,7 @@ HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办�
 def small_chunks(monkeypatch):
     monkeypatch.setattr(deferral_list, "LIST_CHUNK_ROWS", 3)
     monkeypatch.setattr(deferral_list, "LIST_BATCHES_AHEAD", 2)
+    monkeypatch.setattr(deferral_list, "SETTLE_ROWS", 2)  # held rows decided two at a time
     monkeypatch.setitem(KINDS, "list", dataclasses.replace(KINDS["list"], batch_rows=2))
 
 
@@ -57,29 +58,31 @@ def _snapshot() -> list[tuple]:
 
 def test_new_changed_and_unchanged_rows_across_chunks(app, make, agencies):
     liaocheng = agencies[0]
-    stored = [make.employer(liaocheng) for _ in range(5)]
+    # Not on the list and no decision: their classification is not confirmed, a change applies
+    stored = [make.employer(liaocheng, list_status="not_listed") for _ in range(5)]
     make.commit()
     new = [credit_code() for _ in range(6)]
     rows = [
         f"{new[0]},新一,N1,LC01,小型,是",
-        _row(stored[0]),  # unchanged
-        _row(stored[1], size="中型"),  # changed
+        _row(stored[0], listed="否"),  # unchanged
+        _row(stored[1], size="中型", listed="否"),  # changed
         f"{new[1]},新二,N2,WH01,微型,否",
         f"{new[2]},新三,N3,LC01,小型,是",
-        _row(stored[2], listed="否"),  # changed
-        _row(stored[3]),  # unchanged
+        _row(stored[2]),  # changed: now on the list
+        _row(stored[3], listed="否"),  # unchanged
         f"{new[3]},新四,N4,LC01,中型,是",
         f"{new[4]},新五,N5,LC01,小型,是",
         f"{new[5]},新六,N6,LC01,小型,是",
-        _row(stored[4]),  # unchanged
+        _row(stored[4], listed="否"),  # unchanged
     ]
     outcome = run("list", _file(*rows), scope_agency_id=None, apply=True)
     assert outcome.applied and outcome.rows == 11
     assert (outcome.created, outcome.updated, outcome.unchanged) == (6, 2, 3)
+    assert outcome.held == []
     assert db.session.scalar(select(func.count()).select_from(Employer)) == 11
     changed = db.session.get(Employer, stored[1].id)
     assert changed.size_class == "medium"
-    assert db.session.get(Employer, stored[2].id).list_status == "not_listed"
+    assert db.session.get(Employer, stored[2].id).list_status == "listed"
     again = run("list", _file(*rows), scope_agency_id=None, apply=True)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 11)
 
@@ -116,23 +119,26 @@ def test_a_check_across_chunks_writes_nothing(app, make, agencies):
     assert db.session.scalar(select(func.count()).select_from(Employer)) == 0
 
 
-def test_conflicts_of_every_chunk_are_listed_in_line_order(app, make, agencies):
+def test_held_changes_of_every_chunk_are_listed_in_line_order(app, make, agencies):
     liaocheng = agencies[0]
-    deferred = [make.employer(liaocheng) for _ in range(3)]
-    for employer in deferred:
+    deferred = [make.employer(liaocheng, list_status="not_listed") for _ in range(3)]
+    for employer in deferred:  # deferring by its own decision: its classification is confirmed
         make.decision(employer, make.user(employer=employer))
     make.commit()
     rows = [f"{credit_code()},新{i},N{i},LC01,小型,是" for i in range(6)]
-    rows.insert(1, _row(deferred[2], size="大型"))  # line 3
-    rows.insert(4, _row(deferred[0], listed="否"))  # line 6
-    rows.append(_row(deferred[1], size="大型"))  # line 10
+    rows.insert(1, _row(deferred[2], size="大型", listed="否"))  # line 3
+    rows.insert(4, _row(deferred[0]))  # line 6: onto the list
+    rows.append(_row(deferred[1], size="中型", listed="否"))  # line 10
     outcome = run("list", _file(*rows), scope_agency_id=None, apply=True)
-    assert outcome.applied and outcome.updated == 3
-    assert [(c["line"], c["credit_code"], c["code"]) for c in outcome.conflicts] == [
-        (3, deferred[2].credit_code, "confirmed"),
-        (6, deferred[0].credit_code, "confirmed"),
-        (10, deferred[1].credit_code, "confirmed"),
+    assert outcome.applied and (outcome.created, outcome.updated, outcome.unchanged) == (6, 0, 3)
+    assert [(h.line, h.credit_code, h.column, h.before, h.after) for h in outcome.held] == [
+        (3, deferred[2].credit_code, "size_class", "small", "large"),
+        (6, deferred[0].credit_code, "list_status", "not_listed", "listed"),
+        (10, deferred[1].credit_code, "size_class", "small", "medium"),
     ]
+    assert outcome.conflicts == []
+    stored = [db.session.get(Employer, e.id) for e in deferred]
+    assert [(e.size_class, e.list_status) for e in stored] == [("small", "not_listed")] * 3
 
 
 def test_a_first_list_into_an_empty_register(app, agencies):

@@ -12,6 +12,7 @@ from portal.features.employer import bp
 from portal.features.employer.forms import InviteForm
 from portal.features.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.features.employer.queries import get_membership_or_404, history_page, members_of
+from portal.features.held.queries import ended_deferrals
 from portal.features.reminders.queries import employer_notices
 from portal.labels import error_message
 from portal.labels.standing import next_step_text, reason_texts
@@ -46,6 +47,7 @@ def home(employer):
         reasons=reason_texts(standing, employer),
         history=history_page(employer, page_number(request.args)),
         due_now=due_at_once(employer, standing),
+        changes=ended_deferrals(employer, standing, on),
     )
 
 

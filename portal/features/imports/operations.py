@@ -19,12 +19,14 @@ from sqlalchemy import CursorResult, update
 
 from portal.core import audit
 from portal.core.extensions import db
+from portal.features.held.operations import hold_changes
 from portal.features.imports import reader
 from portal.features.imports.kinds import KINDS
 from portal.features.imports.kinds.base import Context, Problem, RowErrors, Tally
 from portal.features.imports.reader import FileRefused, Source
 from portal.models import ImportRecord, UploadedFile, User
 from portal.models.base import utcnow
+from portal.rules.confirmation import Held
 from portal.rules.errors import DomainError
 
 #: A file with more data rows is refused before anything is compared.
@@ -51,6 +53,9 @@ class Outcome:
     refused_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # Changes to confirmed employers not applied, waiting for agency staff (the list only)
+    held: list[Held] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)  # pending held changes replaced
     file_error: FileRefused | None = None
     applied: bool = False
 
@@ -130,6 +135,7 @@ def _fill(outcome: Outcome, tally: Tally | None) -> None:
     outcome.created, outcome.updated = tally.created, tally.updated
     outcome.unchanged = tally.unchanged
     outcome.conflicts = tally.conflicts
+    outcome.held, outcome.superseded = tally.held, tally.superseded
     # By line, as in the file: a row's cells are checked as it is read, its employer and
     # duplicates with its batch, after later rows' cells (sorted is stable: a line's problems
     # keep their column order).
@@ -249,6 +255,8 @@ def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRe
     record.stored_name = None
     db.session.delete(stored)
     db.session.flush()
+    if outcome.applied:
+        hold_changes(record, outcome.held, outcome.superseded, actor=actor)
     audit.record(actor, f"import.{record.status}", obj=record, details=_summary(record))
     return record
 
@@ -264,6 +272,7 @@ def import_file(
     )
     if outcome.applied:
         record.applied_at = utcnow()
+        hold_changes(record, outcome.held, outcome.superseded, actor=None)
     audit.record(
         None, f"import.{status}", obj=record, details={**_summary(record), "via": "command line"}
     )
@@ -325,6 +334,7 @@ def _update(record: ImportRecord, outcome: Outcome) -> None:
         )
     record.errors = errors
     record.conflicts = outcome.conflicts
+    record.held = [held.as_json() for held in outcome.held]
 
 
 def _summary(record: ImportRecord) -> dict[str, Any]:
@@ -338,4 +348,5 @@ def _summary(record: ImportRecord) -> dict[str, Any]:
         "unchanged": record.unchanged,
         "refused": record.refused,
         "conflicts": len(record.conflicts),
+        "held": len(record.held),
     }

@@ -9,10 +9,13 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.features.imports.cells import CellError
+from portal.features.imports.kinds.deferral_list import held_header
 from portal.features.imports.operations import Outcome
 from portal.features.imports.reader import FileRefused
 from portal.labels import error_message
+from portal.labels.held import held_column_label, held_value_label
 from portal.models import ImportRecord
+from portal.rules.confirmation import Held
 
 
 def problem_message(code: str, details: dict[str, Any]) -> str:
@@ -52,6 +55,19 @@ def conflict_message(conflict: dict[str, Any], *, applied: bool) -> str:
         "The change was applied; check it with the employer.",
         line=conflict["line"],
         code=conflict["credit_code"],
+    )
+
+
+def held_message(held: Held) -> str:
+    """A change held for the agency (the employer's classification is confirmed)."""
+    return _(
+        "Line %(line)s: %(code)s, %(column)s %(before)s → %(after)s: not applied, the "
+        "classification is confirmed; it waits for the agency's decision.",
+        line=held.line,
+        code=held.credit_code,
+        column=held_column_label(held.column),
+        before=held_value_label(held.column, held.before),
+        after=held_value_label(held.column, held.after),
     )
 
 
@@ -103,21 +119,33 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "unchanged": outcome.unchanged,
         "applied": outcome.applied,
         "errors": outcome_errors(outcome),
+        # Changes to confirmed employers not applied, for agency staff to decide: the column
+        # by its Chinese header as "errors" name it, values as the register keeps them
+        "held": [{**held.as_json(), "column": held_header(held.column)} for held in outcome.held],
     }
 
 
 def problem_lines(outcome: Outcome) -> list[str]:
     lines = [line_text(e["line"], e["column"], e["message"]) for e in outcome_errors(outcome)]
     lines.extend(conflict_message(c, applied=outcome.applied) for c in outcome.conflicts)
+    lines.extend(held_message(held) for held in outcome.held)
     lines.append(summary(outcome.rows, outcome.created, outcome.updated, outcome.unchanged))
     if outcome.is_refused:
         lines.append(_("Refused: nothing was changed. Correct the rows above and import again."))
     elif outcome.applied:
         lines.append(
             _("Nothing to change: the data is already as the file says.")
-            if outcome.changes_nothing
+            if outcome.changes_nothing and not outcome.held
             else _("Applied.")
         )
+        if outcome.held:
+            lines.append(
+                _(
+                    "%(n)s changes were not applied: agency staff accept or reject them on the "
+                    "page of changes waiting for a decision.",
+                    n=len(outcome.held),
+                )
+            )
     else:
         lines.append(_("Checked only: nothing was changed."))
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.features.held.queries import record_items
 from portal.features.imports import bp
 from portal.features.imports.forms import ApplyImportForm, ImportForm, import_form
 from portal.features.imports.kinds import KINDS, kinds_for
@@ -18,6 +19,7 @@ from portal.features.imports.presenting import conflict_message, errors_csv, rec
 from portal.features.imports.queries import get_import_or_404, recent_imports
 from portal.features.imports.reader import FileRefused
 from portal.labels import put_error
+from portal.util import clock
 from portal.web.forms import entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
@@ -94,6 +96,7 @@ def _render_index(form: ImportForm):
 
 def _render_record(record, apply_form: ApplyImportForm | None = None):
     problems = record_errors(record)
+    held = record_items(record, clock.today(), SHOWN_PROBLEMS)
     return render_template(
         "imports/record.html",
         record=record,
@@ -107,4 +110,6 @@ def _render_record(record, apply_form: ApplyImportForm | None = None):
             kinds_for(agency_scope(current_user)), formdata=None, kind=record.kind
         ),
         kind=KINDS[record.kind],
+        held_items=held,
+        more_held=max(len(record.held) - len(held), 0),
     )

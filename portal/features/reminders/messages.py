@@ -22,6 +22,7 @@ KINDS = (
     "application_draft",
     "review_queue",
     "email_confirmation",
+    "classification_changed",
 )
 
 
@@ -92,6 +93,11 @@ def subject_of(kind: str, context: dict[str, Any]) -> str:
             "Applications to review: %(tomorrow)d due tomorrow, %(overdue)d overdue",
             tomorrow=len(context["due_tomorrow"]),
             overdue=len(context["overdue"]),
+        )
+    if kind == "classification_changed":
+        return _(
+            "%(employer)s: the deferral has ended after a change the agency accepted",
+            **_e(context),
         )
     if kind == "email_confirmation":
         return _("Confirm your e-mail address for the deferral portal")

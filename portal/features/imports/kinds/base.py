@@ -23,6 +23,7 @@ from portal.features.imports.cells import CellError
 from portal.features.imports.reader import Column
 from portal.models import Agency, Employer, PoolingRegion, User
 from portal.models.base import utcnow
+from portal.rules.confirmation import Held
 
 if TYPE_CHECKING:
     from portal.features.imports.kinds.deferral_list import ListStage
@@ -50,6 +51,9 @@ class Tally:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
+    # Pending held changes this file replaces (a later list's word on the same employer's column)
+    superseded: list[int] = field(default_factory=list)
     refused_rows: int = 0
     _last_refused: int = -1
 

@@ -1,9 +1,12 @@
 """The list import (缓缴名单, DOMAIN.md §8.1): one row per employer, written to the register.
 
 A million rows long, the list is staged (COPY on PostgreSQL) and compared and written a chunk at
-a time, on PostgreSQL in a second thread while the next rows are read (``ListStage``). Nothing
-an employer did is undone: a list row that contradicts a decision or an approved application
-is applied and reported as a conflict for staff.
+a time, on PostgreSQL in a second thread while the next rows are read (``ListStage``). A row
+that would change the size class, list status or arrears of an employer whose classification
+is confirmed (内医保办发〔2022〕19号 三（一）2: 一经确认，原则上不再变更;
+``portal.rules.confirmation``) does not apply those columns: the rest of the row and of the
+file applies, and each such change waits for agency staff (``Held``, then ``held_changes``;
+portal/features/held).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    bindparam,
     case,
+    delete,
     exists,
     false,
     func,
@@ -33,12 +38,34 @@ from sqlalchemy import (
 )
 
 from portal.core.extensions import db
+from portal.facts.confirmation import DECIDED, confirmations
 from portal.features.imports import cells
 from portal.features.imports.bulk import copy_rows
 from portal.features.imports.cells import CellError
-from portal.features.imports.kinds.base import Context, Kind, Problem, RowErrors, RowReader, Tally
+from portal.features.imports.kinds.base import (
+    Context,
+    Kind,
+    Problem,
+    RowErrors,
+    RowReader,
+    Tally,
+)
 from portal.features.imports.reader import Column
-from portal.models import CommitmentApplication, DeferralDecision, Employer
+from portal.models import (
+    CommitmentApplication,
+    DeferralDecision,
+    Employer,
+    HeldChange,
+    PoolingRegion,
+)
+from portal.rules import load_program
+from portal.rules.confirmation import (
+    HELD_FACTS,
+    ConfirmationFacts,
+    Held,
+    classification_confirmed,
+)
+from portal.util import clock
 
 LIST_COLUMNS = (
     Column("credit_code", "统一社会信用代码"),
@@ -207,6 +234,8 @@ def _blank() -> NoReturn:
 #: Staged rows compared with the register and written together. On PostgreSQL a chunk is
 #: compared and written by a second thread while the main one reads the next rows.
 LIST_CHUNK_ROWS = 100_000
+#: Rows set aside for a held column decided together (their employers' standings in memory).
+SETTLE_ROWS = 20_000
 #: Batches of COPY text the reading thread may be ahead of the writing one (~1 MB each).
 LIST_BATCHES_AHEAD = 10
 
@@ -225,6 +254,7 @@ def _list_finish(context: Context, tally: Tally, apply: bool) -> None:
     if stage is None:
         return
     stage.finish()
+    stage.settle_held()
     context.discard_stage()
     if apply and not tally.refused_rows:
         # Written behind the ORM's back: employers already loaded are read again when used.
@@ -242,6 +272,7 @@ class _Chunk:
     unchanged: int = 0
     refused_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, credit code)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)  # pending held changes this file replaces
 
 
 class ListStage:
@@ -279,6 +310,13 @@ class ListStage:
             else None
         )
         self.pending: deque[Future] = deque()
+        # Rows that would change a held column of an employer whose classification may be
+        # confirmed wait here until the file is read (``settle_held``).
+        self.held_table: Table | None = None
+        self.has_pending_held = bool(
+            self.connection.scalar(select(exists().where(HeldChange.status == "pending")))
+        )
+        self.confirmed_agencies = _agencies_all_confirmed(clock.today())
 
     def add(self, batch: list[tuple[int, tuple]]) -> None:
         self.rows += len(batch)
@@ -326,6 +364,7 @@ class ListStage:
         for line, code in chunk.refused_lines:
             tally.refuse(Problem(line, "统一社会信用代码", "other_agency", value=code))
         tally.conflicts.extend(chunk.conflicts)
+        tally.superseded.extend(chunk.superseded)
 
     # -- in the worker (PostgreSQL) or inline: only self.connection, never db.session
 
@@ -363,7 +402,7 @@ class ListStage:
         else:
             stored, compared = register.c, stage.outerjoin(register, known)
         scope = self.context.scope_agency_id
-        changed, _sets, other, contested = _compared(staged, stored, scope)
+        changed, _sets, other, held = _compared(staged, stored, scope)
         mine = and_(stored.id.is_not(None), ~other, changed)
         counts = connection.execute(
             select(
@@ -371,14 +410,14 @@ class ListStage:
                 func.count(stored.id),
                 *(
                     func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-                    for condition in (mine, other, and_(stored.id.is_not(None), contested))
+                    for condition in (mine, other, and_(stored.id.is_not(None), ~other, held))
                 ),
             ).select_from(compared)
         ).one()
-        rows, existing, updated, refused, contested_rows = (int(n) for n in counts)
+        rows, existing, updated, refused, held_rows = (int(n) for n in counts)
         chunk = _Chunk(rows - existing, updated, existing - updated - refused)
-        changed, sets, other, contested = _compared(staged, register.c, scope)
-        if self.postgres and (refused or contested_rows or updated):
+        changed, sets, other, held = _compared(staged, register.c, scope)
+        if self.postgres and (refused or held_rows or updated):
             connection.exec_driver_sql(f"ANALYZE {stage.name}")  # joins to come
         if refused:
             self.refused = True
@@ -391,8 +430,10 @@ class ListStage:
                     .order_by(staged.line)
                 )
             ]
-        if contested_rows:
-            chunk.conflicts = _list_conflicts(connection, stage, register, known, contested)
+        if self.has_pending_held:
+            chunk.superseded = self._superseded(known)
+        if held_rows:
+            self._set_aside(known, other, held)
         if self._writing():
             if updated:
                 connection.execute(update(register).where(known, changed).values(sets))
@@ -400,6 +441,154 @@ class ListStage:
                 self._insert(None if not existing else ~exists().where(known))
         self._empty_stage()
         return chunk
+
+    def _superseded(self, known) -> list[int]:
+        """The pending held changes of this chunk's employers for a column the file gives a
+        value of: the later list's word replaces them (a new held change, the change applied,
+        or withdrawn where the list now agrees with the register)."""
+        stage, register, held = self.table, Employer.__table__, HeldChange.__table__
+        return list(
+            self.connection.scalars(
+                select(held.c.id)
+                .select_from(
+                    stage.join(register, known).join(held, held.c.employer_id == register.c.id)
+                )
+                .where(
+                    held.c.status == "pending",
+                    or_(
+                        *(
+                            and_(held.c.column == column, stage.c[column].is_not(None))
+                            for column in HELD_COLUMNS
+                        )
+                    ),
+                )
+            )
+        )
+
+    def _set_aside(self, known, other, held) -> None:
+        """Move the chunk's rows that would change a held column of an employer whose
+        classification may be confirmed (``_maybe_confirmed``, a cheap superset of the rule)
+        from the stage to the held stage, where ``settle_held`` decides them by the rule once
+        the file is read; the rest of the chunk is written now."""
+        connection, stage, register = self.connection, self.table, Employer.__table__
+        if self.held_table is None:
+            self.held_table = _list_stage("import_list_held")
+            self.held_table.drop(connection, checkfirst=True)
+            self.held_table.create(connection)
+        names = ("line", *LIST_STAGED)
+        connection.execute(
+            insert(self.held_table).from_select(
+                names,
+                select(*(stage.c[name] for name in names))
+                .select_from(stage.join(register, known))
+                .where(~other, held, self._maybe_confirmed(register)),
+            )
+        )
+        connection.execute(delete(stage).where(stage.c.line.in_(select(self.held_table.c.line))))
+
+    def _maybe_confirmed(self, register: Table):
+        """Every employer whose classification the rules may find confirmed (and a few more):
+        listed, deferring by its decision, approved, decided on by staff, or in a region whose
+        program confirmed every classification by today (Inner Mongolia)."""
+        r = register.c
+        conditions = [
+            r.list_status == "listed",
+            exists()
+            .where(DeferralDecision.employer_id == r.id, DeferralDecision.choice == "defer")
+            .correlate(register),
+            exists()
+            .where(
+                CommitmentApplication.employer_id == r.id,
+                CommitmentApplication.status == "approved",
+            )
+            .correlate(register),
+            exists()
+            .where(HeldChange.employer_id == r.id, HeldChange.status.in_(DECIDED))
+            .correlate(register),
+        ]
+        if self.confirmed_agencies:
+            conditions.append(r.agency_id.in_(self.confirmed_agencies))
+        return or_(*conditions)
+
+    def settle_held(self) -> None:
+        """Decide the rows set aside, by the rules (``portal.rules.confirmation``) on the
+        register as it was before the file: an employer whose classification is confirmed
+        keeps each held column the row would change (a ``Held`` for staff; none where staff
+        rejected that very change before) and takes the rest of its row; any other takes the
+        whole row. In the reading thread, once every chunk is compared; ``SETTLE_ROWS`` rows
+        at a time (their standings in memory), then one UPDATE of the register."""
+        table = self.held_table
+        if table is None:
+            return
+        connection, register = self.connection, Employer.__table__
+        known = register.c.credit_code == table.c.credit_code
+        joined = table.join(register, known)
+        changed, sets, _other, _held = _compared(table.c, register.c, self.context.scope_agency_id)
+        rest = [c for c in LIST_FIELDS if c not in HELD_COLUMNS and c != "size_source"]
+        columns = (
+            table.c.line,
+            table.c.credit_code,
+            register.c.id,
+            or_(*(sets[c].is_distinct_from(register.c[c]) for c in rest)),
+            sets["size_source"],
+            register.c.size_source,
+            *(register.c[column] for column in HELD_COLUMNS),
+            *(sets[column] for column in HELD_COLUMNS),
+        )
+        last = 0
+        while rows := connection.execute(
+            select(*columns)
+            .select_from(joined)
+            .where(table.c.line > last)
+            .order_by(table.c.line)
+            .limit(SETTLE_ROWS)
+        ).all():
+            first, last = rows[0][0], rows[-1][0]
+            among = select(register.c.id).select_from(joined)
+            self._settle(rows, among.where(table.c.line.between(first, last)))
+        if self._writing():
+            connection.execute(update(register).where(known, changed).values(sets))
+        table.drop(connection)
+        self.held_table = None
+
+    def _settle(self, rows, among) -> None:
+        """Decide one batch of set-aside rows (``among``: their employers' ids)."""
+        table, tally = self.held_table, self.tally
+        assert table is not None  # noqa: S101 - settling the held stage
+        confirmed, _standings = confirmations(among, clock.today())
+        rejected = _rejected(among)
+        kept: list[dict[str, Any]] = []
+        width = len(HELD_COLUMNS)
+        for line, code, employer_id, others, new_source, old_source, *values in rows:
+            if confirmed.get(employer_id) is None:
+                continue  # not confirmed: the whole row applies (counted as changed)
+            stored, new = values[:width], values[width:]
+            setting = {"b_line": line, "b_size_source": new_source}
+            applied = others
+            for column, before, after in zip(HELD_COLUMNS, stored, new, strict=True):
+                setting[f"b_{column}"] = after
+                if before is None or before == after:
+                    applied = applied or before != after
+                    continue
+                change = (employer_id, column, _text(before), _text(after))
+                tally.held.append(Held(line, code, *change, rejected_id=rejected.get(change)))
+                setting[f"b_{column}"] = before
+                if column == "size_class":  # the class's source stays with the class
+                    setting["b_size_source"] = old_source
+            applied = applied or setting["b_size_source"] != old_source
+            kept.append(setting)
+            if not applied:  # only held changes: nothing of the row is written
+                tally.updated -= 1
+                tally.unchanged += 1
+        if kept:
+            self.connection.execute(
+                update(table)
+                .where(table.c.line == bindparam("b_line"))
+                .values(
+                    {column: bindparam(f"b_{column}") for column in (*HELD_COLUMNS, "size_source")}
+                ),
+                kept,
+            )
 
     def _insert_all(self, rows: int) -> _Chunk:
         if self._writing():
@@ -437,8 +626,8 @@ class ListStage:
 def _compared(staged, stored, scope: int | None) -> tuple[Any, dict[str, Any], Any, Any]:
     """A staged row against its stored employer (the register's columns, or a lookup's):
     whether it changes it, what it sets (an optional column left blank or absent keeps what
-    is stored), whether the employer is another agency's, and whether it is contested (a
-    listed employer now off the list or large: a conflict if it deferred or was approved)."""
+    is stored), whether the employer is another agency's, and whether it changes a held
+    column (``HELD_COLUMNS``; a first size class, where none is stored, is not a change)."""
     sets = {
         column: func.coalesce(staged[column], stored[column])
         if key in LIST_OPTIONAL
@@ -447,12 +636,13 @@ def _compared(staged, stored, scope: int | None) -> tuple[Any, dict[str, Any], A
     }
     changed = or_(*(value.is_distinct_from(stored[column]) for column, value in sets.items()))
     other = stored.agency_id != scope if scope is not None else false()
-    contested = and_(
-        changed,
-        stored.list_status == "listed",
-        or_(staged.list_status != "listed", staged.size_class == "large"),
+    held = or_(
+        *(
+            and_(stored[column].is_not(None), sets[column].is_distinct_from(stored[column]))
+            for column in HELD_COLUMNS
+        )
     )
-    return changed, sets, other, contested
+    return changed, sets, other, held
 
 
 def _copy_text(batch: list[tuple[int, tuple]], encoding: str) -> bytes:
@@ -478,12 +668,12 @@ def _copy_text(batch: list[tuple[int, tuple]], encoding: str) -> bytes:
 _NULL = "\\N"
 
 
-def _list_stage() -> Table:
+def _list_stage(name: str = "import_list_stage") -> Table:
     """A temporary table of the file's rows: the register's own column types, plus the line
     and the unit kind a new employer's credit code shows."""
     register = Employer.__table__.c
     return Table(
-        "import_list_stage",
+        name,
         MetaData(),
         SqlColumn("line", Integer, nullable=False),
         SqlColumn("credit_code", register.credit_code.type, nullable=False),
@@ -499,33 +689,49 @@ def _list_stage() -> Table:
 LIST_OPTIONAL = {"unit_kind", "industry", "first_insured_month", "founded_month", "is_july_paid"}
 
 
-def _list_conflicts(connection, stage: Table, register: Table, known, contested) -> list[dict]:
-    """A listed employer that took the deferral or was approved, now off the list or large:
-    applied, and listed for staff (nothing an employer did is undone)."""
-    staged = stage.c
-    deferred = (
-        exists()
-        .where(DeferralDecision.employer_id == register.c.id, DeferralDecision.choice == "defer")
-        .correlate(register)
+#: The employer's columns a list does not change silently once its classification is confirmed
+#: (内医保办发〔2022〕19号 三（一）2; portal/rules/confirmation.py), those of them the list carries.
+HELD_COLUMNS = tuple(column for column in HELD_FACTS if column in LIST_FIELDS)
+
+
+#: The file's column of each held column (the list says 是否纳入缓缴名单 for the list status).
+HELD_FILE_COLUMNS = {"size_class": "size_class", "list_status": "on_list"}
+
+
+def held_header(column: str) -> str:
+    """The Chinese header of the file's column that gives a held column (as errors name it)."""
+    key = HELD_FILE_COLUMNS.get(column, column)
+    return next((c.zh for c in LIST_COLUMNS if c.key == key), column)
+
+
+def _text(value: Any) -> str | None:
+    """A held column's stored value as ``held_changes`` keeps it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
+
+
+def _agencies_all_confirmed(on) -> list[int]:
+    """The agencies whose region's program has every classification confirmed on ``on`` (the
+    agencies' first confirmation, 内医保办发〔2022〕19号 三（一）2), whatever the employer did."""
+    nothing = ConfirmationFacts(is_listed=False, is_eligible=False, decision=None)
+    found: list[int] = []
+    for region in db.session.scalars(select(PoolingRegion)):
+        if classification_confirmed(load_program(region.program_on(on)), nothing, on):
+            found.extend(agency.id for agency in region.agencies)
+    return found
+
+
+def _rejected(among) -> dict[tuple[int, str, str | None, str | None], int]:
+    """Changes agency staff rejected for the employers of ``among``, by (employer, column,
+    before, after): the same change again is not asked again."""
+    held = HeldChange.__table__.c
+    rows = db.session.connection().execute(
+        select(held.employer_id, held.column, held.before, held.after, held.id)
+        .where(held.employer_id.in_(among), held.status == "rejected")
+        .order_by(held.id)
     )
-    approved = (
-        exists()
-        .where(
-            CommitmentApplication.employer_id == register.c.id,
-            CommitmentApplication.status == "approved",
-        )
-        .correlate(register)
-    )
-    found = connection.execute(
-        select(staged.line, staged.credit_code, deferred.label("deferred"))
-        .select_from(stage.join(register, known))
-        .where(contested, or_(deferred, approved))
-        .order_by(staged.line)
-    )
-    return [
-        {"line": line, "credit_code": code, "code": "confirmed" if is_deferred else "approved"}
-        for line, code, is_deferred in found
-    ]
+    return {(e, c, b, a): i for e, c, b, a, i in rows}
 
 
 KIND = Kind(

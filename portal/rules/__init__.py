@@ -36,7 +36,14 @@ from .errors import (
     UnknownIndustry,
     UnknownProgram,
 )
-from .periods import Eligibility, Period, check_eligibility, deferral_period
+from .periods import (
+    ArrearsToClear,
+    Eligibility,
+    Period,
+    arrears_to_clear,
+    check_eligibility,
+    deferral_period,
+)
 from .policy import Program, load_program, program_ids
 from .quote import (
     LateSlice,
@@ -89,6 +96,8 @@ from .workdays import add_working_days, is_working_day, review_due_date
 INDUSTRIES: dict[str, Industry] = industries()
 
 __all__ = [
+    "ArrearsToClear",
+    "arrears_to_clear",
     "INDUSTRIES",
     "AssessedMonth",
     "ReductionTotals",

@@ -63,6 +63,7 @@ from .reductions import (
     MonthFact,
     OffsetMonth,
     OverCollection,
+    ProvisionalSettlement,
     Rate,
     RateMonth,
     RateTable,
@@ -78,6 +79,7 @@ from .reductions import (
     offset_schedule,
     open_to_some_route,
     over_collected,
+    provisional_settlement,
     rate_months,
     rate_table,
     reduction_totals,
@@ -96,6 +98,8 @@ from .workdays import add_working_days, is_working_day, review_due_date
 INDUSTRIES: dict[str, Industry] = industries()
 
 __all__ = [
+    "ProvisionalSettlement",
+    "provisional_settlement",
     "ArrearsToClear",
     "arrears_to_clear",
     "INDUSTRIES",

@@ -96,7 +96,11 @@ __all__ = [
 
 def template_globals() -> dict:
     """Every label function templates call, registered once for the whole app."""
+    from portal.rules import provisional_settlement
+
     return {
+        # 多退少补 of a provisional 2020 class (鲁医保发〔2020〕23号 三), for the application pages.
+        "provisional_settlement": provisional_settlement,
         "size_label": size_label,
         "source_label": source_label,
         "role_label": role_label,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from portal import rules
 from portal.labels.codes import percent
 from portal.rules.standing import Standing
 from portal.util.formatting import day, money
@@ -39,7 +40,7 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
             )
             ref = refs.get("sizes", "")
         elif code == "arrears":
-            text = arrears_text(program)
+            text = arrears_text(program, employer)
             ref = refs.get("arrears", "")
         elif code in ("fund_reserve", "fund_reserve_unknown"):
             # the figure in force on the standing's day (portal/facts/standing.py)
@@ -69,19 +70,37 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
     return texts
 
 
-def arrears_text(program) -> str:
-    """What an employer with arrears pays first: up to the month the program names, or
-    everything where its text sets no limit (聊医保发〔2022〕39号 一)."""
-    through = program.arrears.through_month if program.arrears else None
+def arrears_text(program, employer=None) -> str:
+    """What an employer with arrears pays first: up to the month the program names or the
+    employer's last month in arrears, or everything where neither is known
+    (聊医保发〔2022〕39号 一); and that the amount owed is the agency's to give."""
+    to_clear = rules.arrears_to_clear(program, getattr(employer, "arrears_until", None))
+    through = to_clear.through if to_clear is not None else None
     if through is None:
-        return _(
+        text = _(
             "Your employer has unpaid contributions. Pay everything owed first, whatever months "
             "it is for; then the deferral can start."
         )
-    return _(
-        "Your employer has unpaid contributions. Pay everything owed for %(month)s and "
-        "earlier first; then the deferral can start.",
-        month=through.value,
+    else:
+        text = _(
+            "Your employer has unpaid contributions. Pay everything owed for %(month)s and "
+            "earlier first; then the deferral can start.",
+            month=through,
+        )
+    if employer is None:
+        return text
+    if to_clear is not None and to_clear.arrears_until is not None:
+        text += " " + _(
+            "The agency's list shows contributions unpaid up to %(month)s.",
+            month=to_clear.arrears_until,
+        )
+    return (
+        text
+        + " "
+        + _(
+            "The amount owed is not known to the portal: ask %(agency)s for it.",
+            agency=employer.agency.name,
+        )
     )
 
 

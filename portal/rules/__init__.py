@@ -36,7 +36,14 @@ from .errors import (
     UnknownIndustry,
     UnknownProgram,
 )
-from .periods import Eligibility, Period, check_eligibility, deferral_period
+from .periods import (
+    ArrearsToClear,
+    Eligibility,
+    Period,
+    arrears_to_clear,
+    check_eligibility,
+    deferral_period,
+)
 from .policy import Program, load_program, program_ids
 from .quote import (
     LateSlice,
@@ -56,6 +63,7 @@ from .reductions import (
     MonthFact,
     OffsetMonth,
     OverCollection,
+    ProvisionalSettlement,
     Rate,
     RateMonth,
     RateTable,
@@ -71,6 +79,7 @@ from .reductions import (
     offset_schedule,
     open_to_some_route,
     over_collected,
+    provisional_settlement,
     rate_months,
     rate_table,
     reduction_totals,
@@ -97,6 +106,10 @@ from .workdays import add_working_days, is_working_day, review_due_date
 INDUSTRIES: dict[str, Industry] = industries()
 
 __all__ = [
+    "ProvisionalSettlement",
+    "provisional_settlement",
+    "ArrearsToClear",
+    "arrears_to_clear",
     "INDUSTRIES",
     "AssessedMonth",
     "ReductionTotals",

@@ -386,6 +386,40 @@ def check_eligibility(
     return Eligibility(program.id, not reasons, reasons, review, refs)
 
 
+@dataclass(frozen=True)
+class ArrearsToClear:
+    """What an employer in arrears (中断缴费) pays before it can defer, as far as the portal knows.
+
+    ``through`` is the last contribution month whose arrears must be cleared first: the month the
+    program names (鲁医保发〔2022〕21号 一: 2022-06) or the employer's last month in arrears
+    (欠费所属期止, from the agency's list), whichever is earlier; None where neither is known (every
+    month owed, 聊医保发〔2022〕39号 一). The amount owed is not a fact the portal holds: the list
+    gives only the last month in arrears, and the portal records payments of deferred amounts only,
+    not the ordinary monthly ones, so assessments minus payments would not be what is owed.
+    """
+
+    through: str | None
+    arrears_until: str | None
+    ref: str
+
+
+def arrears_to_clear(program: Program, arrears_until: str | None) -> ArrearsToClear | None:
+    """The arrears to clear first under ``program`` (None when it sets no such precondition)."""
+    rule = program.arrears
+    if rule is None or rule.rule.value != "clear_first":
+        return None
+    if arrears_until is not None:
+        try:
+            check_month(arrears_until)
+        except InvalidInput:  # not a month: as good as unknown (the import checks it)
+            arrears_until = None
+    limit = rule.through_month.value if rule.through_month is not None else None
+    known = [m for m in (limit, arrears_until) if m is not None]
+    return ArrearsToClear(
+        through=min(known) if known else None, arrears_until=arrears_until, ref=rule.rule.ref
+    )
+
+
 def _window_closes(
     program: Program,
     *,

@@ -265,6 +265,41 @@ def deferral_size(
     return DeferralSize(None, "provisional", provisional.ref)
 
 
+@dataclass(frozen=True)
+class ProvisionalSettlement:
+    """多退少补 of a 2020 deferral granted on a provisional class (鲁医保发〔2020〕23号 三).
+
+    ``outcome``: "pending" (no confirmed class yet), "stands" (confirmed a small or medium-sized
+    enterprise: the deferral was due; the 2020 rates depend on the unit type only, 临医保发〔2020〕
+    28号 操作细则 一（一）, so nothing was over- or under-collected) or "not_entitled" (confirmed
+    outside the sizes: the deferral was not due, so the deferred amount, ``amount``, is owed at
+    once and the exemption from late fees of 操作细则 一（二） does not apply to it).
+    """
+
+    outcome: str
+    confirmed_size: str | None
+    amount: Decimal | None
+    ref: str
+
+
+def provisional_settlement(
+    program_id: str, *, size_basis: str | None, confirmed_size: str | None, deferred: Decimal | None
+) -> ProvisionalSettlement | None:
+    """Settle a provisional class once confirmed; None unless ``size_basis`` is "provisional".
+    ``deferred``: the application's deferred total where known."""
+    if size_basis != "provisional":
+        return None
+    program = reduction_program(program_id)
+    reading = program.reading("provisional_classification")
+    ref = reading.ref if reading is not None else ""
+    if confirmed_size is None or confirmed_size == "undetermined":
+        return ProvisionalSettlement("pending", None, None, ref)
+    sizes = program.scope.sizes.value
+    if confirmed_size in sizes:
+        return ProvisionalSettlement("stands", confirmed_size, Decimal("0.00"), ref)
+    return ProvisionalSettlement("not_entitled", confirmed_size, deferred, ref)
+
+
 #: The refusals of the SME route that are about the size class (工信部联企业〔2011〕300号): the
 #: other routes of 鲁医保发〔2020〕23号 三 do not test the size.
 SIZE_REFUSALS = ("size_undetermined", "large_enterprise")

@@ -407,3 +407,49 @@ def test_the_reminder_mails_of_a_2020_deferral_name_it_and_its_months(app, clien
     assert "2020 deferral" in mail.subject and "commitment" not in mail.subject
     assert "2020-03 to 2020-06" in mail.text and "31 Jul 2020" in mail.text
     assert "commitment" not in mail.text and "deferral list" not in mail.html
+
+
+@pytest.mark.parametrize(("confirmed", "expected"), [("small", "stands"), ("large", "owed")])
+def test_a_provisional_class_is_settled_once_the_agency_confirms_it(
+    app, client, world, make, confirmed, expected
+):
+    """Issue 28 item 9, 鲁医保发〔2020〕23号 三 (按最终确认单位类型对已征收费用多退少补): the
+    2020 rates depend on the unit type only, so a confirmed SME owes nothing more; a unit
+    confirmed large was not due the deferral: the deferred amount is owed at once, without the
+    exemption from late fees. Employer and reviewer see it on the application."""
+    from portal import rules
+
+    assert (
+        rules.provisional_settlement(
+            "linyi-2020", size_basis="headcount", confirmed_size="large", deferred=None
+        )
+        is None
+    )
+    employers, users = world
+    employer = make.employer(
+        employers["linyi"].agency,
+        size_class=None,
+        size_source=None,
+        industry=None,
+        contribution_base_amount=Decimal("10000.00"),
+    )
+    owner = make.user(employer=employer, role="owner")
+    make.commit()
+    sign_in(client, owner)
+    assert _apply(client, employer).status_code == 302
+    assert _upload_and_send(client, employer).status_code == 302
+    application = db.session.scalar(select(CommitmentApplication))
+    page = f"/e/{employer.id}/applications/{application.id}"
+    assert "多退少补" in _soup(client.get(page)).select_one("#size-basis").get_text()
+    employer.size_class, employer.size_source = confirmed, "list"  # the list import confirms it
+    db.session.commit()
+    for viewer, path in ((owner, page), (users["reviewer"], f"/review/{application.id}")):
+        sign_in(client, viewer)
+        settled = _soup(client.get(path))
+        basis = settled.select_one("#size-basis").get_text(" ", strip=True)
+        assert "鲁医保发〔2020〕23号 三" in basis
+        if expected == "stands":
+            assert "暂定划型成立" in basis and settled.select_one("#settlement-amount") is None
+        else:
+            amount = settled.select_one("#settlement-amount").get_text(strip=True)
+            assert "少补" in basis and "2,800.00" in amount  # 4 months × 700.00 (7 % of 10,000)

@@ -297,3 +297,38 @@ def test_the_home_page_follows_the_employers_application(client, make):
     rejected = text(client.get(f"/e/{employer.id}/"), "#next-step")
     assert "did not approve your application: 营业收入与报表不符。" in rejected
     assert "Correct it and apply again" in rejected
+
+
+@pytest.mark.parametrize(
+    ("program", "until", "clear", "shown"),
+    [
+        ("shandong-2022", "2022-04", "2022-04", "2022-04"),  # earlier than 鲁21 一's 2022-06
+        ("shandong-2022", "2022-07", "2022-06", "2022-07"),  # the program's month caps it
+        ("shandong-2022", None, "2022-06", None),
+        ("liaocheng-2022", "2022-05", "2022-05", "2022-05"),
+    ],
+)
+def test_arrears_name_the_months_and_who_knows_the_amount(
+    client, make, program, until, clear, shown
+):
+    """Issue 28 item 16(c): the arrears refusal names the months (欠费所属期止 from the agency's
+    list, capped by the program's month) and says that the amount owed is the agency's to give:
+    the portal records only payments of deferred amounts, so it cannot compute what is owed."""
+    from portal import rules
+
+    to_clear = rules.arrears_to_clear(rules.load_program(program), until)
+    assert (to_clear.through, to_clear.arrears_until) == (clear, until)
+    assert rules.arrears_to_clear(rules.load_program(program), "2022-13").arrears_until is None
+    region = make.region(program, reserve="12")
+    agency = make.agency(region, name="示例医疗保障服务中心")
+    employer = make.employer(agency, has_arrears=True, arrears_until=until)
+    owner = make.user(employer=employer)
+    make.commit()
+    sign_in(client, owner)
+    reasons = text(client.get(f"/e/{employer.id}/"), "#reasons")
+    assert f"请先缴清 {clear} 及以前的全部欠费" in reasons
+    assert "本平台不掌握欠费金额，请向示例医疗保障服务中心查询。" in reasons
+    assert (f"欠费所属期止 {shown}" in reasons) == (shown is not None)
+    english(client)
+    reasons = text(client.get(f"/e/{employer.id}/deferral/"), "#reasons")
+    assert "The amount owed is not known to the portal: ask 示例医疗保障服务中心 for it." in reasons

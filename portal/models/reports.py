@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -26,6 +26,9 @@ class TaxListExport(Base):
     file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx
     row_count: Mapped[int] = mapped_column(Integer)
     file_sha256: Mapped[str] = mapped_column(String(64))
+    # The file as sent, so that the page that sent it can give it again (a double click answers
+    # like the first: portal/web/submissions.py). None: exported before it was kept.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The file's 传输时间, too.
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None: a command (flask portal export tax-list), like the demo loader's audit row.

@@ -53,6 +53,7 @@ def export_tax_list(
         file_format=file_format,
         row_count=len(rows),
         file_sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
         exported_at=at,
         exported_by_id=actor.id if actor is not None else None,
     )
@@ -81,7 +82,11 @@ def export_tax_list(
             "sha256": export.file_sha256,
         },
     )
+    return ExportedFile(content, file_name(export, agency), mimetype(file_format), export)
+
+
+def file_name(export: TaxListExport, agency: Agency | None) -> str:
+    """The name the export's file is sent with: its agency, date, kind and number."""
     scope = agency.code if agency is not None else "all"
-    suffix = "-changes" if since_last else ""
-    filename = f"tax-list-{scope}-{on:%Y%m%d}{suffix}-{export.id}.{file_format}"
-    return ExportedFile(content, filename, mimetype(file_format), export)
+    suffix = "-changes" if export.is_since_last else ""
+    return f"tax-list-{scope}-{export.on_date:%Y%m%d}{suffix}-{export.id}.{export.file_format}"

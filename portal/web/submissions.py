@@ -42,7 +42,7 @@ from flask import current_app, g, redirect, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.exceptions import Conflict, HTTPException
@@ -140,7 +140,7 @@ def once(view: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     key_hash = hashlib.sha256(key.encode()).hexdigest()
     request_hash = _request_digest()
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    claimed = db.session.execute(
+    claimed = db.session.scalar(
         insert(Submission)
         .values(
             key_hash=key_hash,
@@ -150,9 +150,9 @@ def once(view: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["key_hash"])
+        .returning(Submission.id)  # none when the key was taken
     )
-    assert isinstance(claimed, CursorResult)  # noqa: S101 - what an INSERT returns
-    if claimed.rowcount == 1:
+    if claimed is not None:
         g.submission = key_hash
         g.database_written = False  # the claim alone changes nothing: see ``settle``
         return view(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import delete
 
 from portal.core import audit
 from portal.core.extensions import db
@@ -43,9 +43,10 @@ def remove_member(employer: Employer, membership: Membership, *, actor: User) ->
         raise MemberError("cannot_remove_owner")
     details = {"user_id": membership.user_id, "role": membership.role}
     # A conditional DELETE: of two at once, the second waits for the first and removes nothing.
-    removed = db.session.execute(delete(Membership).where(Membership.id == membership.id))
-    assert isinstance(removed, CursorResult)  # noqa: S101 - what a DELETE returns
-    if removed.rowcount != 1:
+    removed = db.session.scalar(
+        delete(Membership).where(Membership.id == membership.id).returning(Membership.id)
+    )
+    if removed is None:
         return False
     audit.record(actor, "member.remove", employer_id=employer.id, obj=membership, details=details)
     return True

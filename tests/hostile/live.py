@@ -41,7 +41,15 @@ def free_port() -> int:
 class Server:
     """``gunicorn wsgi:app`` on a free port of 127.0.0.1, as ``make run`` starts it."""
 
-    def __init__(self, database_url: str, log: Path, *, workers: int = 3, threads: int = 4):
+    def __init__(
+        self,
+        database_url: str,
+        log: Path,
+        *,
+        workers: int = 3,
+        threads: int = 4,
+        preload: bool = False,
+    ):
         self.port = free_port()
         self.log = log
         self.env = {
@@ -68,6 +76,7 @@ class Server:
             "--graceful-timeout",
             "5",
             "--no-control-socket",  # gunicorn's default socket is one per user, in ~/.gunicorn
+            *(["--preload"] if preload else []),  # the app built once, not once per worker
             "wsgi:app",
         ]
         self.process: subprocess.Popen | None = None

@@ -148,7 +148,7 @@ def same_text(answers: list[Response], pattern: str) -> str:
 
 
 def _server(url: str, log, today: str) -> Server:
-    server = Server(url, log, workers=3, threads=4)
+    server = Server(url, log, workers=3, threads=4, preload=True)
     server.env["PORTAL_TODAY"] = today
     # Every browser here is 127.0.0.1, and 20 requests at once are more than a person sends:
     # each is counted (a repeat too), and the limits are not what these tests are about.
@@ -168,6 +168,7 @@ def servers(request, tmp_path_factory):
             started[today] = _server(url, log, today)
         return started[today]
 
+    get.started = started  # type: ignore[attr-defined]
     yield get
     for server in started.values():
         server.stop()
@@ -184,9 +185,9 @@ def world(servers, database_url):
         yield World(server, lambda: servers("2020-03-20"), Factory())
         db.session.remove()
         db.engine.dispose()
-    for live in [server]:
+    for live in servers.started.values():
         print(live.tail())  # shown when the test fails
-        assert "Exception on" not in live.log.read_text()
+        assert "Exception on" not in live.log.read_text()  # no error left unhandled
 
 
 # --------------------------------------------------------------------------- the cases

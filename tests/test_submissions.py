@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.models import ActivationCode, AuditEntry, ServiceHall, Submission, User
+from portal.models import ActivationCode, AuditEntry, Membership, ServiceHall, Submission, User
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
 
@@ -133,3 +133,19 @@ def test_a_sign_in_sent_again_signs_that_browser_in_too_and_a_refusal_counts_onc
     assert answer.status_code == 302
     assert second.get("/admin/users").status_code == 200
     assert count(AuditEntry, AuditEntry.action == "auth.login") == 1
+
+
+def test_a_member_removed_twice_is_removed_once_with_one_audit_row(client, make):
+    employer = make.employer()
+    owner = make.user(employer=employer)
+    finance = make.user(employer=employer, role="finance")
+    make.commit()
+    sign_in(client, owner)
+    page = f"/e/{employer.id}/members"
+    membership_id = db.session.scalar(select(Membership.id).where(Membership.user_id == finance.id))
+    action = f"{page}/{membership_id}/remove"
+    fields = form(client, page, action)
+    answers = [client.post(action, data=fields) for _ in range(2)]
+    assert [(a.status_code, a.location) for a in answers] == [(302, page)] * 2
+    assert count(Membership, Membership.user_id == finance.id) == 0
+    assert count(AuditEntry, AuditEntry.action == "member.remove") == 1

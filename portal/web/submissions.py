@@ -25,6 +25,15 @@ A POST without a key (a page from before keys, a hand-made request) is served as
 key protects what the portal's own pages send, and refusing it would turn every page open
 across an upgrade into an error. tests/hostile/test_double_submit.py lists every endpoint that
 accepts a POST and fails for one without a double-submit test.
+
+Why a key per form rather than a lock on the row a change is about: many changes have no row
+before they happen (a hall, an invitation, an export, a visit), a lock would be a fix per form,
+and only a key tells a repeat (answer it as before) from a second, different request (decide
+it anew). What stays beside it is for two different requests at once (two tabs, two people):
+a deferral decision's ``submission_token`` (the same choice from the same starting point is one
+decision), an application's version column (its StaleDataError is a 409), the savepoints that
+catch a lost race's IntegrityError, the activation code claimed by a conditional UPDATE, a
+member removed by a conditional DELETE. The return-choice form's own token is this key now.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from portal.models.imports import HeldChange, ImportRecord
 from portal.models.reductions import ReturnChoice
 from portal.models.reminders import OutboxMessage
 from portal.models.reports import TaxListExport, TaxListExportRow
+from portal.models.submissions import Submission
 from portal.models.users import ActivationCode, User
 
 facts_version.attach(Base.metadata.tables)
@@ -47,6 +48,7 @@ __all__ = [
     "ReturnChoice",
     "ServiceHall",
     "StoredLetter",
+    "Submission",
     "TaxListExport",
     "TaxListExportRow",
     "UploadedFile",

@@ -36,7 +36,7 @@ class ReturnChoice(Base):
     offset_from: Mapped[str | None] = mapped_column(String(7))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    # One form submission records one choice, however often it is sent.
+    # The SHA-256 of the key of the form that sent it (portal/web/submissions.py).
     submission_token: Mapped[str] = mapped_column(String(64), unique=True)
 
     decided_by: Mapped[User] = relationship()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -31,6 +40,9 @@ class TaxListExport(Base):
     removal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The removals' own file (CSV), when there are removals; an .xlsx carries them as a sheet.
     removals_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The file as sent, so that the page that sent it can give it again (a double click answers
+    # like the first: portal/web/submissions.py). None: exported before it was kept.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The file's 传输时间, too.
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None: a command (flask portal export tax-list), like the demo loader's audit row.

@@ -7,6 +7,8 @@
   statement runs, on every database, with a 400.
 - ``OperationalError`` (PostgreSQL restarting, a fail-over, a dropped connection) becomes a
   503 with Retry-After instead of a 500: the request did nothing, trying again is right.
+- ``StaleDataError`` (a row changed by another request between its reading and its writing)
+  becomes a 409: nothing was saved, the page shows what is there now.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
     BadRequest,
+    Conflict,
     HTTPException,
     InternalServerError,
     ServiceUnavailable,
@@ -34,6 +38,10 @@ MESSAGES = {
     403: _l("You do not have permission to see this page."),
     404: _l("Page not found. Check the address, or go back to the start."),
     405: _l("This page cannot be used that way."),
+    409: _l(
+        "This was changed by another request at the same moment, so nothing was saved. Open "
+        "the page again to see it as it is now."
+    ),
     413: _l("The upload is too large."),
     429: _l("Too many requests. Wait a minute and try again."),
     500: _l("Sorry, something went wrong on our side. Try again later."),
@@ -46,6 +54,7 @@ TITLES = {
     403: _l("Permission denied"),
     404: _l("Page not found"),
     405: _l("Not allowed"),
+    409: _l("Not saved"),
     413: _l("Too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
@@ -99,6 +108,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_away)
     app.register_error_handler(PoolTimeout, handle_database_away)  # every connection busy
+    app.register_error_handler(StaleDataError, handle_changed_meanwhile)
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
@@ -129,6 +139,13 @@ def handle_database_away(error: OperationalError | PoolTimeout):
     g._login_user = AnonymousUserMixin()
     g.acting = None
     return _respond(503, DatabaseUnavailable())
+
+
+def handle_changed_meanwhile(error: StaleDataError):
+    """Answer 409: a row changed under this request (its version moved on, another request
+    deleted it). Two different requests at once, e.g. two tabs; the same form sent twice never
+    gets here (``portal.web.submissions``)."""
+    return _respond(409, Conflict())
 
 
 def handle_unexpected_error(error: Exception):

@@ -21,14 +21,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 from itsdangerous import URLSafeTimedSerializer
+from markupsafe import Markup
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import BooleanField, Field, FileField, PasswordField, TextAreaField
 
 # WTForms 3.3's choice of a SelectField, for every form here; types-WTForms (3.2) lacks it.
 from wtforms.fields.choices import SelectChoice as SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length, StopValidation
+from wtforms.widgets import HiddenInput
 
 from portal.util.text import forbidden_character
+from portal.web.submissions import key_input
 
 CSRF_MESSAGE = _l(
     "This form had expired, so nothing was saved. Check your answers and submit again."
@@ -149,6 +152,17 @@ class _KeptCSRF(_FlaskFormCSRF):
 
     def generate_csrf_token(self, csrf_token_field) -> str:
         return csrf_token()
+
+    def setup_form(self, form):
+        fields = super().setup_form(form)
+        for _name, unbound in fields:  # the form's key rides with its token (web/submissions)
+            unbound.kwargs["widget"] = _token_and_form_key
+        return fields
+
+
+def _token_and_form_key(field, **kwargs) -> Markup:
+    """The CSRF token's hidden field, and a new key for this rendering of the form."""
+    return HiddenInput()(field, **kwargs) + key_input()
 
 
 class BaseForm(FlaskForm):

@@ -25,12 +25,13 @@ from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.core.extensions import db
 from portal.core.writes import note_write, request_is_read_only
 from portal.util import clock
-from portal.web import errors
+from portal.web import errors, submissions
 from portal.web.errors import UnstorableText
 
 CSP = (
@@ -108,9 +109,13 @@ def commit_or_rollback(response: Response) -> Response:
 
     A commit that fails because the database went away (a restart, a fail-over: the connection
     is cut between the view and its commit) is the same 503 as anywhere else, and a NUL met
-    only by the commit's flush the same 400. Raised from here, either would reach Flask's
+    only by the commit's flush the same 400, and a row changed meanwhile by another request
+    (``StaleDataError``) the same 409. Raised from here, any of them would reach Flask's
     ``handle_exception``, which answers through the error handlers too but first logs an
     unhandled exception with its traceback, as for a 500.
+
+    A form's key is kept with its answer, or freed, in the same transaction
+    (``portal.web.submissions.settle``): the change and its answer commit together.
     """
     if response.status_code >= 400:
         db.session.rollback()
@@ -123,11 +128,16 @@ def commit_or_rollback(response: Response) -> Response:
         g.has_committed = True  # nothing written: nothing lost
         return response
     try:
+        if not submissions.settle(response):  # a repeat answered from the first: nothing done
+            db.session.rollback()
+            return response
         db.session.commit()
     except (OperationalError, PoolTimeout) as error:
         answer = errors.handle_database_away(error)
     except UnstorableText as error:
         answer = errors.handle_http_error(error)
+    except StaleDataError as error:  # a row changed under it by another request: 409
+        answer = errors.handle_changed_meanwhile(error)
     else:
         g.has_committed = True
         return response

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from portal.core.extensions import login_manager
 from portal.web.access import ACTING_ROLE, employer_role_or_404
+from portal.web.submissions import once
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,17 +70,21 @@ EMPLOYER_SCOPED = frozenset(
 
 
 def permission(name: str) -> Callable[[F], F]:
-    """Declare who may use a view; the route table test fails on a view without this."""
+    """Declare who may use a view; the route table test fails on a view without this.
+
+    Once access is checked, the view runs through ``portal.web.submissions.once``: a form
+    sent again is answered like the first time, without running the view again.
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if name == PUBLIC:
-                return view(*args, **kwargs)
+                return once(view, *args, **kwargs)
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if name == SIGNED_IN:
-                return view(*args, **kwargs)
+                return once(view, *args, **kwargs)
             if name in EMPLOYER_SCOPED:
                 employer, role = employer_role_or_404(
                     current_user, kwargs.pop("employer_id"), acting=g.get("acting")
@@ -87,10 +92,10 @@ def permission(name: str) -> Callable[[F], F]:
                 if name not in EMPLOYER_ROLE_PERMISSIONS.get(role, frozenset()):
                     abort(403)
                 g.employer_role = role
-                return view(*args, employer=employer, **kwargs)
+                return once(view, *args, employer=employer, **kwargs)
             if name not in STAFF_ROLE_PERMISSIONS.get(current_user.staff_role or "", frozenset()):
                 abort(403)
-            return view(*args, **kwargs)
+            return once(view, *args, **kwargs)
 
         wrapped.permission = name  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]

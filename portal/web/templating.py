@@ -17,6 +17,7 @@ from portal.util import clock
 from portal.util.formatting import DEFAULT_LOCALE, _day, day, moment, money, number
 from portal.web.forms import csrf_token
 from portal.web.permissions import can
+from portal.web.submissions import key_input
 
 
 class PortalEnvironment(Environment):
@@ -127,5 +128,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(labels.template_globals())
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["form_key"] = key_input  # beside csrf_token() in a hand-written form
     if not any(app.url_default_functions.values()):
         app.jinja_env.globals["url_for"] = built_url

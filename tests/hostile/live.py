@@ -41,7 +41,15 @@ def free_port() -> int:
 class Server:
     """``gunicorn wsgi:app`` on a free port of 127.0.0.1, as ``make run`` starts it."""
 
-    def __init__(self, database_url: str, log: Path, *, workers: int = 3, threads: int = 4):
+    def __init__(
+        self,
+        database_url: str,
+        log: Path,
+        *,
+        workers: int = 3,
+        threads: int = 4,
+        preload: bool = False,
+    ):
         self.port = free_port()
         self.log = log
         self.env = {
@@ -68,6 +76,7 @@ class Server:
             "--graceful-timeout",
             "5",
             "--no-control-socket",  # gunicorn's default socket is one per user, in ~/.gunicorn
+            *(["--preload"] if preload else []),  # the app built once, not once per worker
             "wsgi:app",
         ]
         self.process: subprocess.Popen | None = None
@@ -227,10 +236,13 @@ class Cluster:
     """A PostgreSQL 15 cluster of the test's own, which it may stop and start under load.
 
     Like scripts/with-postgres.sh: a Unix socket in its own directory only, run as the postgres
-    user when the tests run as root. Commits are synchronous (the default), so an acknowledged
-    commit survives an immediate stop; fsync is off, which only an operating-system crash
-    would show.
+    user when the tests run as root. Unlike the suite's cluster (fsync, synchronous commit and
+    full-page writes off, for speed), this one is durable: PostgreSQL's defaults, named here
+    so that no configuration file can turn them off. An acknowledged commit is on disk before
+    its answer, and survives a crash.
     """
+
+    DURABLE = ("fsync=on", "synchronous_commit=on", "full_page_writes=on")
 
     PGBIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -265,7 +277,8 @@ class Cluster:
         return self.start()
 
     def start(self) -> Cluster:
-        options = f"-c listen_addresses='' -k {self.dir} -p {self.port} -c fsync=off"
+        durable = " ".join(f"-c {setting}" for setting in self.DURABLE)
+        options = f"-c listen_addresses='' -k {self.dir} -p {self.port} {durable}"
         self._run(
             str(self.PGBIN / "pg_ctl"),
             "-D",

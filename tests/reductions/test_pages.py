@@ -98,8 +98,8 @@ def test_choose_offset_then_see_it_month_by_month_audited_once(app, client, liny
     employer, owner = linyi
     sign_in(client, owner)
     form = _soup(client.get(f"/e/{employer.id}/reductions/return"))
-    token = form.select_one("input[name=token]")["value"]
-    data = {"choice": "offset", "account": "", "token": token}
+    key = form.select_one("input[name=form_key]")["value"]  # portal.web.submissions
+    data = {"choice": "offset", "account": "", "form_key": key}
     path = f"/e/{employer.id}/reductions/return"
     first = post_form(client, path, data, token_from=path)
     again = post_form(client, path, data, token_from=path)  # a double click
@@ -118,15 +118,16 @@ def test_refund_needs_an_account_unless_the_agency_has_one(app, client, linyi):
     employer, owner = linyi
     sign_in(client, owner)
     path = f"/e/{employer.id}/reductions/return"
-    token = _soup(client.get(path)).select_one("input[name=token]")["value"]
-    refused = post_form(client, path, {"choice": "refund", "token": token}, token_from=path)
+    key = _soup(client.get(path)).select_one("input[name=form_key]")["value"]
+    refused = post_form(client, path, {"choice": "refund", "form_key": key}, token_from=path)
     assert refused.status_code == 400
     assert "Enter the account" in refused.get_data(as_text=True) or "退费" in refused.get_data(
         as_text=True
     )
     employer.refund_account = "中国工商银行临沂分行 6222 0000 0000 0000"
     db.session.commit()
-    done = post_form(client, path, {"choice": "refund", "token": token}, token_from=path)
+    # The refusal changed nothing, so the same form's key is free to send it again corrected.
+    done = post_form(client, path, {"choice": "refund", "form_key": key}, token_from=path)
     assert done.status_code == 302
     choice = db.session.scalar(select(ReturnChoice))
     assert choice.needs_application is False and choice.account is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from portal.models.users import new_session_nonce
 from portal.rules.errors import DomainError
 
 ACTIVATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#: What the bytes that make a code shown on a page are for (``portal.web.submissions.secret``).
+ACTIVATION_SEED = "activation-code"
 
 
 class AuthError(DomainError):
@@ -89,12 +92,32 @@ def hash_activation_code(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+def activation_code_text(seed: bytes | None = None) -> str:
+    """A new code: 16 characters of ``ACTIVATION_ALPHABET`` (80 bits) in groups of four, at
+    random, or made from ``seed`` (at least 16 random bytes: the same seed, the same code)."""
+    if seed is None:
+        raw = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(16))
+    else:  # 32 letters: each byte modulo 32 is as likely as any other
+        raw = "".join(ACTIVATION_ALPHABET[byte % 32] for byte in seed[:16])
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
 def issue_activation_code(
-    employer: Employer, role: str, *, actor: User, valid_days: int, email: str | None = None
+    employer: Employer,
+    role: str,
+    *,
+    actor: User,
+    valid_days: int,
+    email: str | None = None,
+    seed: bytes | None = None,
 ) -> tuple[ActivationCode, str]:
-    """Create a one-time code for ``employer`` and ``role``; the plain code is returned once."""
-    raw = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(16))
-    plain = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    """Create a one-time code for ``employer`` and ``role``; the plain code is returned once.
+
+    ``seed``: secret random bytes to make the code from (``activation_code_text``), which the
+    page that issued it can make again to show the same code to a repeat of its request
+    (``portal.web.submissions.secret``); only the code's hash is kept.
+    """
+    plain = activation_code_text(seed)
     code = ActivationCode(
         employer_id=employer.id,
         role=role,
@@ -107,6 +130,22 @@ def issue_activation_code(
     db.session.flush()
     details = {"role": role, **({"email": code.email} if code.email else {})}
     audit.record(actor, "activation.issue", employer_id=employer.id, obj=code, details=details)
+    return code, plain
+
+
+def code_again(
+    code_id: int | None, seed: bytes | None, *, employer_id: int
+) -> tuple[ActivationCode, str] | None:
+    """The code ``issue_activation_code`` made from ``seed`` (row ``code_id``) and its text,
+    for a repeat of the page that issued it; None when that seed did not make that code."""
+    if code_id is None or seed is None:
+        return None
+    code = db.session.get(ActivationCode, code_id)
+    plain = activation_code_text(seed)
+    if code is None or code.employer_id != employer_id:
+        return None
+    if not hmac.compare_digest(code.code_hash, hash_activation_code(plain)):
+        return None
     return code, plain
 
 

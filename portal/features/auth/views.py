@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from portal.core.extensions import db
 from portal.core.ratelimit import enforce
 from portal.features.auth import bp
 from portal.features.auth.forms import ActivateForm, LoginForm
@@ -16,7 +17,9 @@ from portal.features.auth.operations import (
     end_sessions,
 )
 from portal.labels import put_error
+from portal.models import User
 from portal.util import clock
+from portal.web import submissions
 from portal.web.forms import ConfirmForm, add_error, entered
 from portal.web.permissions import PUBLIC, SIGNED_IN, permission, request_next
 
@@ -34,25 +37,49 @@ SIGN_OUT_EXPIRED = _l(
 )
 
 
+@bp.before_request
+def limit_attempts() -> None:
+    """Count each sign-in and activation sent, before its view (and before its form's key is
+    claimed: on SQLite the count's own transaction would wait for the request's).
+
+    :raise 429: too many from this client this minute.
+    """
+    if request.method != "POST":
+        return
+    if request.endpoint == "auth.login":
+        enforce("login", "LOGIN_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_SIGN_INS)
+    elif request.endpoint == "auth.activate":
+        enforce("activate", "ACTIVATE_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ACTIVATIONS)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @permission(PUBLIC)
 def login():
-    if request.method == "POST":
-        enforce("login", "LOGIN_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_SIGN_INS)
     form = LoginForm()
     if form.validate_on_submit():
         policy = LoginPolicy(
             current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
         )
         user = authenticate(entered(form.username.data), entered(form.password.data), policy)
+        submissions.answered(user.id if user is not None else None)
         if user is not None:
             _start_session(user)
             return redirect(request_next() or url_for("main.dashboard"))
-        add_error(
-            form.password,
-            _("The username or password is not right, or the account is locked for now."),
-        )
+        add_error(form.password, _refused())
     return render_template("auth/login.html", form=form, next=request_next())
+
+
+@submissions.replays("auth.login")
+def _login_again(answer: submissions.Answer):
+    """The same sign-in sent again: signed in as the first was (this browser may not have kept
+    the first's cookie), or refused as it was, without counting another try."""
+    user = db.session.get(User, answer.ref) if answer.ref is not None else None
+    if user is None or answer.location is None or not user.is_enabled:
+        form = LoginForm()
+        add_error(form.password, _refused())
+        return render_template("auth/login.html", form=form, next=request_next())
+    _start_session(user)
+    return redirect(answer.location)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -73,8 +100,6 @@ def logout():
 @bp.route("/activate", methods=["GET", "POST"])
 @permission(PUBLIC)
 def activate():
-    if request.method == "POST":
-        enforce("activate", "ACTIVATE_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ACTIVATIONS)
     form = ActivateForm()
     if form.validate_on_submit():
         try:
@@ -89,10 +114,26 @@ def activate():
         except AuthError as error:
             put_error(form, error)
         else:
+            submissions.answered(user.id)
             _start_session(user)
             flash(_("Your account is ready."), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/activate.html", form=form)
+
+
+@submissions.replays("auth.activate")
+def _activated_again(answer: submissions.Answer):
+    """The same activation sent again: signed in to the account the first made."""
+    user = db.session.get(User, answer.ref) if answer.ref is not None else None
+    if user is None or answer.location is None:
+        raise submissions.SentAlready()
+    _start_session(user)
+    flash(_("Your account is ready."), "success")
+    return redirect(answer.location)
+
+
+def _refused() -> str:
+    return _("The username or password is not right, or the account is locked for now.")
 
 
 def _start_session(user) -> None:

@@ -8,6 +8,7 @@ from portal import rules
 from portal.core.paging import page_number
 from portal.facts.departures import due_at_once
 from portal.facts.standing import employer_programs, employer_standing
+from portal.features.auth.operations import ACTIVATION_SEED, code_again
 from portal.features.employer import bp
 from portal.features.employer.forms import InviteForm
 from portal.features.employer.operations import MemberError, invite_finance_staff, remove_member
@@ -17,6 +18,7 @@ from portal.features.reminders.queries import employer_notices
 from portal.labels import error_message
 from portal.labels.standing import next_step_text, reason_texts
 from portal.util.clock import today
+from portal.web import submissions
 from portal.web.forms import ConfirmForm
 from portal.web.permissions import (
     EMPLOYER_APPLY,
@@ -78,7 +80,19 @@ def invite(employer):
         actor=current_user,
         valid_days=current_app.config["ACTIVATION_CODE_DAYS"],
         email=form.email.data,
+        seed=submissions.secret(ACTIVATION_SEED),
     )
+    submissions.answered(code.id)
+    return render_template("employer/invite_code.html", employer=employer, code=code, plain=plain)
+
+
+@submissions.replays("employer.invite")
+def _invite_again(answer: submissions.Answer, employer):
+    """The same invitation sent again: its code, made again from the form's key."""
+    again = code_again(answer.ref, submissions.secret(ACTIVATION_SEED), employer_id=employer.id)
+    if again is None:
+        raise submissions.SentAlready()
+    code, plain = again
     return render_template("employer/invite_code.html", employer=employer, code=code, plain=plain)
 
 
@@ -89,7 +103,7 @@ def remove(employer, membership_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            remove_member(employer, membership, actor=current_user)
+            remove_member(employer, membership, actor=current_user)  # False: removed meanwhile
         except MemberError as error:
             flash(error_message(error), "error")
         else:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import uploads as files
+from portal.core.extensions import db
 from portal.core.paging import page_number
 from portal.features.applications.operations import missing_answers
 from portal.features.applications.queries import current_draft
@@ -24,7 +25,7 @@ from portal.features.hall.forms import PaperSignatureForm, VisitorForm
 from portal.features.hall.operations import (
     PaperSignatureError,
     VisitorError,
-    end_acting,
+    end_open_visits,
     record_paper_signature,
     start_acting,
 )
@@ -40,7 +41,9 @@ from portal.labels import put_error
 from portal.letters.codes import verify_url_for
 from portal.letters.stored import period_label
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
+from portal.models import ActingSession
 from portal.util import clock
+from portal.web import submissions
 from portal.web.downloads import send_upload
 from portal.web.forms import ConfirmForm, SelectChoice, entered
 from portal.web.permissions import ACT_FOR_EMPLOYER, EMPLOYER_PAPER_SIGN, PUBLIC, STAFF, permission
@@ -80,10 +83,24 @@ def visit(employer_id: int):
         except files.EvidenceError as error:
             put_error(form, error, default="letter")
         else:
+            submissions.answered(visit.id)
             session[SESSION_KEY] = visit.id
             flash(_("You are now acting for %(employer)s.", employer=employer.name), "success")
             return redirect(url_for("employer.home", employer_id=employer.id))
     return render_template("hall/visit.html", employer=employer, form=form)
+
+
+@submissions.replays("hall.visit")
+def _visit_again(answer: submissions.Answer, employer_id: int):
+    """The same visit sent again: this browser's session acts in the visit the first opened
+    (one visit, however many clicks)."""
+    visit = db.session.get(ActingSession, answer.ref) if answer.ref is not None else None
+    if visit is None or answer.location is None or visit.staff_id != current_user.id:
+        raise submissions.SentAlready()
+    if visit.is_open:
+        session[SESSION_KEY] = visit.id
+        flash(_("You are now acting for %(employer)s.", employer=visit.employer.name), "success")
+    return redirect(answer.location)
 
 
 def _letter_upload(form: VisitorForm) -> files.Upload | None:
@@ -98,7 +115,9 @@ def _letter_upload(form: VisitorForm) -> files.Upload | None:
 def stop():
     visit = g.get("acting")
     if visit is not None and ConfirmForm().validate_on_submit():
-        end_acting(visit, reason="stopped", actor=current_user)
+        # Every visit of this staff member ends, not only this session's: one left open by
+        # another tab or browser must not outlive the stop.
+        end_open_visits(current_user, reason="stopped", actor=current_user)
         session.pop(SESSION_KEY, None)
         g.acting = None
         flash(

@@ -7,6 +7,7 @@ from portal.features.auth.operations import set_locale
 from portal.features.employer.queries import memberships_of
 from portal.features.main import bp
 from portal.features.main.forms import LanguageForm
+from portal.web import submissions
 from portal.web.permissions import PUBLIC, SIGNED_IN, is_safe_next, permission
 
 
@@ -44,6 +45,15 @@ def language():
             set_locale(current_user._get_current_object(), locale)
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
+
+
+@submissions.replays("main.language")
+def _language_again(answer: submissions.Answer):
+    """The same choice sent again: this browser's session gets the language too."""
+    locale = LanguageForm().locale.data
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+    return redirect(answer.location or url_for("main.index"))
 
 
 @bp.route("/healthz")

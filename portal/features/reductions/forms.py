@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms import RadioField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from portal.web.forms import BaseForm, SelectChoice
 
@@ -22,7 +22,4 @@ class ReturnChoiceForm(BaseForm):
             Optional(),
             Length(max=100, message=_l("Enter the account in 100 characters or fewer")),
         ],
-    )
-    token = HiddenField(
-        validators=[InputRequired(), Regexp(r"^[0-9a-f]{32}$", message=_l("Submit the form again"))]
     )

@@ -15,7 +15,7 @@ from portal.features.reductions.operations import ReturnChoiceError, record_retu
 from portal.features.reductions.queries import latest_deferral, offsets, return_choices
 from portal.labels import put_error
 from portal.util.clock import today
-from portal.web.forms import entered
+from portal.web import submissions
 from portal.web.permissions import EMPLOYER_DECIDE, EMPLOYER_FINANCE, permission
 
 # The figures of a row the page cites, in the order of its columns (and the personal part).
@@ -70,7 +70,9 @@ def choose_return(employer):
                 table,
                 form.choice.data,
                 account=form.account.data,
-                token=entered(form.token.data),
+                # The form's key (portal.web.submissions), else one of its own: a request
+                # without a key is a submission of its own.
+                token=submissions.claimed() or secrets.token_hex(32),
                 today=today(),
                 actor=current_user,
             )
@@ -83,8 +85,6 @@ def choose_return(employer):
             return redirect(
                 url_for("reductions.rates", employer_id=employer.id, program=program_id)
             )
-    elif request.method == "GET":
-        form.token.data = secrets.token_hex(16)
     return render_template(
         "reductions/choose.html",
         employer=employer,

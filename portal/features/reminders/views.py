@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.core.extensions import db
 from portal.core.ratelimit import enforce
 from portal.features.reminders import bp
 from portal.features.reminders.addresses import (
@@ -22,7 +23,9 @@ from portal.features.reminders.queries import (
     undelivered_page,
 )
 from portal.labels import error_message
+from portal.models import User
 from portal.models.reminders import OUTBOX_STATUSES
+from portal.web import submissions
 from portal.web.permissions import ADMIN, PUBLIC, SIGNED_IN, permission
 
 TOO_MANY_ADDRESSES = _l(
@@ -30,11 +33,21 @@ TOO_MANY_ADDRESSES = _l(
 )
 
 
+@bp.before_request
+def limit_addresses() -> None:
+    """Count each change of address sent: each sends a message, and must not be a way to flood
+    an inbox. Before the view, and before its form's key is claimed (on SQLite the count's own
+    transaction would wait for the request's).
+
+    :raise 429: too many from this client this minute.
+    """
+    if request.method == "POST" and request.endpoint == "reminders.settings":
+        enforce("email", "EMAIL_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ADDRESSES)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @permission(SIGNED_IN)
 def settings():
-    if request.method == "POST":  # each change sends a message: not a way to flood an inbox
-        enforce("email", "EMAIL_RATE_LIMIT_PER_MINUTE", message=TOO_MANY_ADDRESSES)
     form = EmailForm()
     if request.method == "GET":
         form.email.data = current_user.email
@@ -83,8 +96,18 @@ def confirm(token: str):
             return render_template(
                 "reminders/confirm.html", form=form, error=error_message(error)
             ), 400
+        submissions.answered(user.id)
         return render_template("reminders/confirmed.html", email=user.email)
     return render_template("reminders/confirm.html", form=form, error=None)
+
+
+@submissions.replays("reminders.confirm")
+def _confirmed_again(answer: submissions.Answer, token: str):
+    """The same confirmation sent again: the address it confirmed."""
+    user = db.session.get(User, answer.ref) if answer.ref is not None else None
+    if user is None:
+        raise submissions.SentAlready()
+    return render_template("reminders/confirmed.html", email=user.email)
 
 
 @bp.route("/outbox")

@@ -128,10 +128,8 @@ def export_tax_list(
             "sha256": export.file_sha256,
         },
     )
-    scope = agency.code if agency is not None else "all"
-    suffix = "-changes" if since_last else ""
-    base = f"tax-list-{scope}-{on:%Y%m%d}{suffix}-{export.id}"
-    return ExportedFile(
+    base = file_base(export, agency)
+    exported = ExportedFile(
         content,
         f"{base}.{file_format}",
         mimetype(file_format),
@@ -139,3 +137,23 @@ def export_tax_list(
         removals_content,
         f"{base}-removals.csv" if removals_content is not None else None,
     )
+    # What the page hands out, kept: the same request sent again is given it again
+    # (portal/web/submissions.py), not a second export.
+    export.content = exported.download()[0]
+    return exported
+
+
+def file_base(export: TaxListExport, agency: Agency | None) -> str:
+    """The name the export's files share: its agency, date, kind and number."""
+    scope = agency.code if agency is not None else "all"
+    suffix = "-changes" if export.is_since_last else ""
+    return f"tax-list-{scope}-{export.on_date:%Y%m%d}{suffix}-{export.id}"
+
+
+def download_name(export: TaxListExport, agency: Agency | None) -> tuple[str, str]:
+    """The name and format of what the page hands out (``ExportedFile.download``): the list,
+    or a .zip of the list's .csv and its removals'."""
+    base = file_base(export, agency)
+    if export.file_format == "csv" and export.removals_sha256 is not None:
+        return f"{base}.zip", "zip"
+    return f"{base}.{export.file_format}", export.file_format

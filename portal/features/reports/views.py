@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from portal.core.extensions import db
 from portal.core.tables import mimetype, render
 from portal.features.reports import bp
 from portal.features.reports.forms import MonthlyReportForm, StatisticsForm, TaxListForm
 from portal.features.reports.monthly import MonthlyReport, bar_chart, monthly_report, monthly_table
-from portal.features.reports.operations import export_tax_list
+from portal.features.reports.operations import download_name, export_tax_list
 from portal.features.reports.queries import agencies, scoped_agency_or_404
 from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
 from portal.features.reports.wuxi_2020 import (
@@ -20,9 +21,10 @@ from portal.features.reports.wuxi_2020 import (
     statistics_cells,
     statistics_table,
 )
-from portal.models import Agency
+from portal.models import Agency, TaxListExport
 from portal.rules.months import add_months
 from portal.util.clock import today
+from portal.web import submissions
 from portal.web.forms import SelectChoice, entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
@@ -61,8 +63,21 @@ def tax_list():
             file_format=form.file_format.data,
             actor=current_user,
         )
+        submissions.answered(exported.export.id)
         return _download(*exported.download())
     return _render_tax_list(form, scope)
+
+
+@submissions.replays("reports.tax_list")
+def _tax_list_again(answer: submissions.Answer):
+    """The same export sent again: the file the first one recorded, not a second export (whose
+    "changes since the last" would be empty)."""
+    export = db.session.get(TaxListExport, answer.ref) if answer.ref is not None else None
+    scope = agency_scope(current_user)
+    if export is None or export.content is None or scope not in (None, export.agency_id):
+        raise submissions.SentAlready()
+    agency = db.session.get(Agency, export.agency_id) if export.agency_id is not None else None
+    return _download(export.content, *download_name(export, agency))
 
 
 def _render_tax_list(form: TaxListForm, scope: int | None) -> str:

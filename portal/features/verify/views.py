@@ -35,10 +35,20 @@ def lookup():
     return render_template("verify/lookup.html", form=form)
 
 
+@bp.before_request
+def limit_guesses() -> None:
+    """Count each look at a letter, before its view (and before a form's key is claimed: on
+    SQLite the count's own transaction would wait for the request's).
+
+    :raise 429: too many from this client this minute.
+    """
+    if request.endpoint == "verify.letter":
+        ratelimit.enforce("verify", "VERIFY_RATE_LIMIT_PER_MINUTE")
+
+
 @bp.route("/<code>", methods=["GET", "POST"])
 @permission(PUBLIC)
 def letter(code: str):
-    ratelimit.enforce("verify", "VERIFY_RATE_LIMIT_PER_MINUTE")
     stored = letter_by_code(code)
     if stored is None:
         return _unknown(code)

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from portal.rules.employer_facts import facts_policy
 from portal.rules.errors import DomainError
 from portal.util.formatting import day
 
@@ -75,6 +76,21 @@ def _filename(error: DomainError) -> str:
 def _date(error: DomainError, key: str) -> date | None:
     value = error.details.get(key)
     return value if isinstance(value, date) else None
+
+
+def _july() -> str:
+    """The month 7月是否已缴费 asks about (portal/rules/data/employer_facts.yaml)."""
+    return facts_policy().july_month.value
+
+
+def _facts(error: DomainError, message: str) -> str:
+    """A message about two facts, saying so when the other one is the stored value."""
+    if not error.details.get("stored"):
+        return message
+    return _(
+        "%(message)s (the other value is the one stored: a blank cell keeps it)",
+        message=message,
+    )
 
 
 def _static(message: Callable[[], str]) -> Message:
@@ -295,6 +311,61 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_cell.month": _static(lambda: _("Enter the month as YYYYMM or YYYY-MM")),
     "import_cell.day": _static(lambda: _("Enter the date as YYYY-MM-DD or YYYYMMDD")),
+    "import_cell.day_range": lambda error, context: _(
+        "Enter a date from %(first)s to %(last)s",
+        first=error.details.get("first"),
+        last=error.details.get("last"),
+    ),
+    "import_cell.account": _static(
+        lambda: _("Enter the account number in digits (spaces between groups are fine)")
+    ),
+    "import_cell.account_length": lambda error, context: _(
+        "Enter an account number of %(low)s to %(high)s digits",
+        low=error.details.get("low"),
+        high=error.details.get("high"),
+    ),
+    # Facts that cannot all be true (portal/rules/employer_facts.py)
+    "import_cell.july_paid_before_founded": lambda error, context: _facts(
+        error,
+        _(
+            "成立年月 is %(month)s, after %(july)s: an employer founded then cannot have paid "
+            "the contribution of %(july)s. Correct 7月是否已缴费 or 成立年月",
+            month=error.details.get("month"),
+            july=_july(),
+        ),
+    ),
+    "import_cell.july_paid_before_insured": lambda error, context: _facts(
+        error,
+        _(
+            "参保年月 is %(month)s, after %(july)s: an employer first insured then cannot have "
+            "paid the contribution of %(july)s. Correct 7月是否已缴费 or 参保年月",
+            month=error.details.get("month"),
+            july=_july(),
+        ),
+    ),
+    "import_cell.founded_after_insured": lambda error, context: _facts(
+        error,
+        _(
+            "成立年月 is after 参保年月 (%(month)s): an employer is insured only once it exists. "
+            "Correct one of the two",
+            month=error.details.get("month"),
+        ),
+    ),
+    "import_cell.deregistered_before_founded": lambda error, context: _facts(
+        error,
+        _(
+            "The deregistration date is before the founding month (%(month)s). Correct 注销日期 "
+            "or 成立年月",
+            month=error.details.get("month"),
+        ),
+    ),
+    "import_cell.arrears_month_without_arrears": lambda error, context: _facts(
+        error,
+        _(
+            "A month in arrears (欠费所属期止) needs 是否中断缴费 = 是. Leave it blank for an "
+            "employer not in arrears, or correct 是否中断缴费"
+        ),
+    ),
     "import_cell.amount": _static(
         lambda: _("Enter yuan with at most 2 decimals, in digits only (no sign or exponent)")
     ),

@@ -347,12 +347,15 @@ def deregistration_due(
     chosen_start: str | None = None,
     first_insured_month: str | None = None,
     founded_month: str | None = None,
+    as_of: date | None = None,
 ) -> Settlement:
     """The deferred months up to the month of deregistration, less what is paid, due before
     the employer deregisters (鲁医保发〔2022〕21号 五: 应在注销前缴纳缓缴的缴费).
 
     A month after deregistration has no contribution to defer, so only the months up to it need
-    an amount; a month up to it without one is refused (``missing_month``).
+    an amount; a month up to it without one is refused (``missing_month``). The payments and
+    the late fee are counted on ``as_of`` (default: the deregistration day; a later day for an
+    employer deregistered already that still owes).
     """
     program = deferral_program(program_id)
     if program.deregistration is None:  # pragma: no cover - validated as required
@@ -378,7 +381,7 @@ def deregistration_due(
     principal = sum((amounts[m] for m in months), ZERO)
     rate = program.late_fee.daily_rate.value
     _, remaining, _, _, fee, _ = _settle(
-        period, principal, _checked_payments(payments), deregister_on, rate
+        period, principal, _checked_payments(payments), as_of or deregister_on, rate
     )
     cap = program.late_fee.cap_at_principal
     if cap is not None and cap.value:

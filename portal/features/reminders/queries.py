@@ -356,9 +356,9 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
     names = {
         row[0]: row[1:]
         for row in db.session.execute(
-            select(
-                Employer.id, Employer.name, Employer.credit_code, Employer.is_deregistering
-            ).where(Employer.id.in_(ids))
+            select(Employer.id, Employer.name, Employer.credit_code, Employer.deregisters).where(
+                Employer.id.in_(ids)
+            )
         )
     }
     catch_up: dict[int, Standing] = {}
@@ -490,7 +490,7 @@ def employer_notices(employer: Employer, standing: Standing, on: date) -> list[N
         on=on,
         name=employer.name,
         credit_code=employer.credit_code,
-        deregistering=employer.is_deregistering,
+        deregistering=employer.deregisters,
     )
     if context is not None:
         notices.append(Notice("catch_up", context))

@@ -476,6 +476,14 @@ MESSAGES: dict[str, Message] = {
     "return_choice.nothing_over_collected": _static(
         lambda: _("Nothing was over-collected, so there is nothing to refund or offset")
     ),
+    # Agency staff correcting an employer's facts (portal/features/staff)
+    "employer_facts.reason_required": _static(lambda: _("Say why you are changing these facts")),
+    "employer_facts.changed": _static(
+        lambda: _(
+            "Someone changed these facts since you opened the page. Check the values and save "
+            "again"
+        )
+    ),
     "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),
     "import.unknown_kind": _static(lambda: _("Choose what the file holds")),
     "import.not_checked": _static(lambda: _("This file was applied or refused already")),

@@ -480,8 +480,7 @@ MESSAGES: dict[str, Message] = {
     "employer_facts.reason_required": _static(lambda: _("Say why you are changing these facts")),
     "employer_facts.changed": _static(
         lambda: _(
-            "Someone changed these facts since you opened the page. Check the values and save "
-            "again"
+            "Someone changed these facts since you opened the page. Check the values and save again"
         )
     ),
     "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),

@@ -139,6 +139,10 @@ def test_a_reason_is_required_and_bad_values_are_refused_as_the_import_refuses_t
         group = soup.select_one(f"#{field}").find_parent(class_="form-group")
         assert words in group.get_text(), (changes, group.get_text())
         assert words in soup.select_one(".error-summary").get_text()
+    # Every problem at once: the reason and the facts.
+    both = _form(client, employer, reason="", has_arrears="no", arrears_until="2022-06")
+    summary = _soup(_post(client, employer, both)).select_one(".error-summary").get_text()
+    assert "请说明更正原因" in summary and "是否中断缴费须为“是”" in summary
     assert _edits() == []
     db.session.expire_all()
     assert db.session.get(Employer, employer.id).deregistered_on is None

@@ -37,7 +37,7 @@ class FactsEditError(DomainError):
 class FactsTyped:
     """What staff typed: yes/no for arrears and texts ("" for none), parsed here."""
 
-    has_arrears: bool
+    has_arrears: bool | None  # None: not chosen (then the facts are checked without it)
     arrears_until: str = ""
     deregistered_on: str = ""
     refund_bank: str = ""
@@ -56,25 +56,40 @@ def facts_fingerprint(employer: Employer) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def parse_facts(typed: FactsTyped) -> dict[str, Any]:
-    """The typed facts as the import reads them (``cells``).
+#: Each typed text's parser: the list import's (``cells``).
+PARSERS = {
+    "arrears_until": cells.month,
+    "deregistered_on": cells.deregistration_day,
+    "refund_bank": cells.bank,
+    "refund_account": cells.account,
+}
 
-    :raise CellError: on the field that is wrong.
-    """
-    parsers = {
-        "arrears_until": cells.month,
-        "deregistered_on": cells.deregistration_day,
-        "refund_bank": cells.bank,
-        "refund_account": cells.account,
-    }
+
+def read_facts(employer: Employer, typed: FactsTyped) -> tuple[dict[str, Any], list[CellError]]:
+    """The typed facts as the list import reads them, and every problem with them (each on its
+    field): a text ``cells`` refuses, else facts that cannot all be true with the employer's
+    stored founding month, first insured month and July (``incoherences``)."""
     facts: dict[str, Any] = {"has_arrears": typed.has_arrears}
-    for name, parse in parsers.items():
+    problems = []
+    for name, parse in PARSERS.items():
         text = getattr(typed, name).strip()
         try:
             facts[name] = parse(text) if text else None
         except CellError as error:
-            raise CellError(error.code, name, **error.details) from error
-    return facts
+            problems.append(CellError(error.code, name, **error.details))
+    if not problems:
+        problems = [
+            CellError(incoherence.code, incoherence.field, **incoherence.details)
+            for incoherence in incoherences(
+                founded_month=employer.founded_month,
+                first_insured_month=employer.first_insured_month,
+                july_paid=employer.is_july_paid,
+                has_arrears=facts["has_arrears"],
+                arrears_until=facts["arrears_until"],
+                deregistered_on=facts["deregistered_on"],
+            )
+        ]
+    return facts, problems
 
 
 def edit_employer_facts(
@@ -91,7 +106,8 @@ def edit_employer_facts(
     reason = reason.strip()
     if not reason:
         raise FactsEditError("reason_required", "reason")
-    wanted = parse_facts(typed)
+    if typed.has_arrears is None:
+        raise CellError("yes_no", "has_arrears")
     # The row locked until the request commits (PostgreSQL): a second click waits, then finds
     # its edit made and changes nothing.
     employer = db.session.scalars(
@@ -100,15 +116,9 @@ def edit_employer_facts(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    for incoherence in incoherences(
-        founded_month=employer.founded_month,
-        first_insured_month=employer.first_insured_month,
-        july_paid=employer.is_july_paid,
-        has_arrears=wanted["has_arrears"],
-        arrears_until=wanted["arrears_until"],
-        deregistered_on=wanted["deregistered_on"],
-    ):
-        raise CellError(incoherence.code, incoherence.field, **incoherence.details)
+    wanted, problems = read_facts(employer, typed)
+    if problems:
+        raise problems[0]
     before = stored_facts(employer)
     changes = {
         name: (before[name], wanted[name]) for name in EDITED_FACTS if before[name] != wanted[name]

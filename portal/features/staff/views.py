@@ -13,6 +13,7 @@ from portal.features.staff.operations import (
     FactsTyped,
     edit_employer_facts,
     facts_fingerprint,
+    read_facts,
 )
 from portal.features.staff.queries import (
     facts_edits,
@@ -69,7 +70,7 @@ def employer(employer_id: int):
 def edit_facts(employer_id: int):
     employer = get_employer_for_staff_or_404(current_user, employer_id)
     form = EmployerFactsForm()
-    if form.validate_on_submit():
+    if _checked(form, employer):
         try:
             changes = edit_employer_facts(
                 employer,
@@ -91,9 +92,23 @@ def edit_facts(employer_id: int):
     return render_template("staff/edit_facts.html", employer=employer, form=form), status
 
 
+def _checked(form: EmployerFactsForm, employer) -> bool:
+    """Validate a submitted form, the facts as the list import checks them included: every
+    problem at once, each beside its field (the operation checks them again)."""
+    if request.method != "POST":
+        return False
+    is_valid = form.validate_on_submit()
+    _facts, problems = read_facts(employer, _typed(form))
+    for problem in problems:
+        if not getattr(form, problem.field or "").errors:
+            put_error(form, problem)
+    return is_valid and not problems
+
+
 def _typed(form: EmployerFactsForm) -> FactsTyped:
+    chosen = form.has_arrears.data
     return FactsTyped(
-        has_arrears=form.has_arrears.data == "yes",
+        has_arrears=None if chosen not in ("yes", "no") else chosen == "yes",
         arrears_until=form.arrears_until.data or "",
         deregistered_on=form.deregistered_on.data or "",
         refund_bank=form.refund_bank.data or "",

@@ -129,6 +129,9 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
     i_code, i_name, i_unit = header["credit_code"], header["name"], header["insurance_unit_number"]
     i_agency, i_kind = header["agency_code"], header.get("unit_kind")
     i_account = header.get("refund_account")
+    # Facts to check together only where the file has a column of them (a list of the
+    # required columns alone has none).
+    has_facts = any(key in header for key in LIST_FACTS.values())
     small: tuple[tuple[int, str, int, bool, Callable[[str], Any], dict[str, Any]], ...] = tuple(
         (position, key, header[key], key in optional, parse, {})
         for position, (key, parse) in enumerate(LIST_SMALL)
@@ -202,7 +205,7 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
                     if len(kinds) < MEMO_TEXTS:
                         kinds[named, code[:2]] = kind
         industry, size, on_list, first, founded, july, arrears, until, gone, bank = values
-        if good:
+        if good and has_facts:
             facts = (founded, first, july, arrears, until, gone)
             found = checked.get(facts)
             if found is None:

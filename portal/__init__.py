@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.features.lookup import bp as lookup_bp
     from portal.features.main import bp as main_bp
     from portal.features.reductions import bp as reductions_bp
+    from portal.features.reference import bp as reference_bp
     from portal.features.reminders import bp as reminders_bp
     from portal.features.reports import bp as reports_bp
     from portal.features.review import bp as review_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         reports_bp,
         reminders_bp,
+        reference_bp,
     ):
         app.register_blueprint(bp)
 

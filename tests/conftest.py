@@ -31,6 +31,44 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and not IS_POSTGRES:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (make test runs it there)"))
+    if IS_POSTGRES:
+        # The second run is for the database: a test that never opens one (the rules, the
+        # parsers, the templates' checks) ran on SQLite already and would only run again.
+        same = [item for item in items if not _uses_database(item)]
+        if same:
+            config.hook.pytest_deselected(items=same)
+            items[:] = [item for item in items if _uses_database(item)]
+
+
+#: Fixtures through which a test reaches the database under test.
+DATABASE_FIXTURES = {"app", "database_url"}
+
+
+def _uses_database(item) -> bool:
+    """Whether the test reaches the database: through a fixture, by being PostgreSQL's own, or
+    because its module reads the PostgreSQL address itself (it starts servers or commands)."""
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if "postgres_only" in item.keywords:
+        return True
+    module = getattr(item, "module", None)
+    source = getattr(module, "__file__", None)
+    if source is None:
+        return True
+    return _reads_database_address(source)
+
+
+_address_readers: dict[str, bool] = {}
+
+
+def _reads_database_address(path: str) -> bool:
+    if path not in _address_readers:
+        with open(path, encoding="utf-8") as module:
+            text = module.read()
+        _address_readers[path] = any(
+            name in text for name in ("IS_POSTGRES", "PG_URL", "TEST_DATABASE_URL")
+        )
+    return _address_readers[path]
 
 
 def pytest_configure(config):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from portal.core.extensions import db
-from portal.models import Employer, ImportRecord, ServiceHall
+from portal.models import Employer, FundReserve, ImportRecord, RegionRate, ServiceHall
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -143,6 +145,18 @@ EXPECTED = {
     "reminders.switch": ("POST", SIGNED_IN),
     "reminders.confirm": ("GET", EVERYONE),
     "reminders.outbox": ("GET", ADMIN_ONLY),
+    # Reference data: agencies are the administrators'; a region's fund reserve and rates are
+    # also its own agency's reviewers' (another region's is a 404).
+    "reference.agencies": ("GET", BACK_OFFICE),
+    "reference.new_agency": ("GET", ADMIN_ONLY),
+    "reference.edit_agency": ("GET", ADMIN_ONLY),
+    "reference.regions": ("GET", BACK_OFFICE),
+    "reference.region": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "reference.new_fund_reserve": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "reference.edit_fund_reserve": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "reference.new_rates": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "reference.edit_rates": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "reminders.undelivered": ("GET", ADMIN_ONLY),
     "moved.decision": ("GET", MOVED_FOR_ALL),
     "moved.commitment": ("GET", MOVED_FOR_ALL),
 }
@@ -204,8 +218,20 @@ def world(app, make):
         conflicts=[],
     )
     db.session.add(import_record)
+    reserve = FundReserve(region_id=agency.region_id, month="2022-07", months=Decimal("12.5"))
+    rate = RegionRate(
+        region_id=agency.region_id,
+        start_month="2022-01",
+        unit_medical_rate=Decimal("0.065"),
+        maternity_rate=Decimal("0.008"),
+    )
+    db.session.add_all([reserve, rate])
     make.commit()
     return {
+        "agency_id": agency.id,
+        "region_id": agency.region_id,
+        "reserve_id": reserve.id,
+        "rate_id": rate.id,
         "employer_b_id": employer_b.id,
         "visit_id": visit.id,
         "hall_id": service_hall.id,

@@ -60,6 +60,53 @@ def demo_command() -> None:
         click.echo(f"  {username:<12} {password:<18} {role}")
 
 
+@portal_cli.command("create-admin")
+@click.argument("username")
+@click.option("--name", "display_name", help="The full name shown to others (default: USERNAME).")
+def create_admin_command(username: str, display_name: str | None) -> None:
+    """Create an administrator account, e.g. the first one of a new database.
+
+    The password is asked twice on the terminal, never taken from the command line (where the
+    shell's history and the process list would keep it). Exit 1 when the username is taken.
+    """
+    import re
+
+    from portal.core.extensions import db
+    from portal.features.admin.operations import (
+        USERNAME_PATTERN,
+        create_staff_user,
+        username_owner,
+    )
+    from portal.features.auth.passwords import MIN_LENGTH
+
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise click.ClickException(
+            f"{username!r} is no username: use 3 to 40 letters, digits, dots, dashes or underscores"
+        )
+    if username_owner(username) is not None:
+        raise click.ClickException(f"the username {username} is taken: choose another")
+
+    def long_enough(password: str) -> str:
+        if len(password) < MIN_LENGTH:
+            raise click.BadParameter(f"use at least {MIN_LENGTH} characters")
+        return password
+
+    password = click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True, value_proc=long_enough
+    )
+    user = create_staff_user(
+        username=username,
+        display_name=(display_name or username).strip() or username,
+        staff_role="admin",
+        agency_id=None,
+        password=password,
+        actor=None,
+        via="command line",
+    )
+    db.session.commit()
+    click.echo(f"administrator {user.username} created: sign in at /login")
+
+
 @portal_cli.command("check-deploy")
 def check_deploy_command() -> None:
     """Report unsafe settings for a production deployment; exit 1 when there are any."""

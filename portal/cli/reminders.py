@@ -1,7 +1,8 @@
 """``flask portal reminders send``: once a day from cron or a systemd timer.
 
 The command commits, not the operations it runs (CONTRIBUTING.md): the queue in one
-transaction, then each batch sent in one of its own (``run``).
+transaction, then each step of the sending in one of its own (``run``; what a step is, and
+why, portal/features/reminders/outbox.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> Run
     """Queue every reminder due on ``on`` and send what is queued; a second run sends nothing
     new.
 
-    The queue is committed before anything is sent; then each batch is committed as soon as
-    it is sent, before the next is claimed: a message sent stays recorded as sent whatever
-    happens later in the run, and one the server could not take is failed, to retry.
+    The queue is committed before anything is sent; then each step of ``deliver``: the
+    messages past their last day marked expired, each batch's claim, and each message's
+    outcome as soon as the server has answered, before the next is sent. A run killed at any
+    point repeats at most the one message it was sending.
     """
     dues, report = due_messages(on, dry_run=dry_run, agency_id=agency_id)
     if dry_run:
@@ -37,8 +39,8 @@ def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> Run
     report.queued = queue(dues, on, skip=report.existing)
     db.session.commit()
     del dues
-    with closing(deliver(report)) as batches:
-        for _batch in batches:
+    with closing(deliver(report)) as steps:
+        for _step in steps:
             db.session.commit()
     return report
 
@@ -56,7 +58,8 @@ def send_command(on, dry_run: bool, as_json: bool) -> None:
     """Queue the reminders due today and send what is queued; a second run sends nothing new.
 
     Exit 0, unless the mail server could not be reached (1): what it did not take is tried
-    again by the next run.
+    again by the next run. A message the server refused is tried again after a pause, until
+    its last day; then it is marked expired (the outbox page lists both).
     """
     report = run(on.date() if on else today(), dry_run=dry_run)
     if as_json:
@@ -66,7 +69,7 @@ def send_command(on, dry_run: bool, as_json: bool) -> None:
         click.echo(
             f"{report.on.isoformat()}: {report.due} due, {verb} {report.due - report.skipped}, "
             f"skipped {report.skipped} (already queued), sent {report.sent}, "
-            f"failed {report.failed}"
+            f"failed {report.failed}, expired {report.expired}"
         )
     if report.unreachable:
         click.echo(f"the mail server could not be reached: {report.unreachable}", err=True)

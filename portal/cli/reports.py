@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.core.extensions import db
-from portal.features.reports.files import FORMATS, render
+from portal.core.tables import FORMATS, render
 from portal.features.reports.monthly import monthly_report, monthly_table
 from portal.features.reports.operations import export_tax_list
 from portal.features.reports.queries import agency_by_code
@@ -53,11 +53,15 @@ def _agency(code: str | None) -> Agency | None:
 @click.option(
     "--since-last",
     is_flag=True,
-    help="Only rows new or changed since the bureau last received them.",
+    help="Only rows new or changed since the bureau last received them (removals go either way).",
 )
 @click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
 def tax_list_command(on, agency_code: str | None, since_last: bool, output: str) -> None:
-    """Write the 缓缴清单 for the tax bureau and record the export."""
+    """Write the 缓缴清单 for the tax bureau and record the export.
+
+    Employers sent before that have left the list go once as removals (移出清单): a second
+    sheet of an .xlsx, or FILE-removals.csv beside FILE.csv.
+    """
     file_format = _format_of(output)
     exported = export_tax_list(
         on.date(),
@@ -67,8 +71,20 @@ def tax_list_command(on, agency_code: str | None, since_last: bool, output: str)
         actor=None,
     )
     Path(output).write_bytes(exported.content)
+    removals_path = None
+    if exported.removals is not None:  # a .csv: the removals (移出清单) go in a file of their own
+        removals_path = Path(output).with_name(Path(output).stem + "-removals.csv")
+        removals_path.write_bytes(exported.removals)
     db.session.commit()
-    click.echo(f"{output}: {exported.export.row_count} rows, sha256 {exported.export.file_sha256}")
+    export = exported.export
+    click.echo(f"{output}: {export.row_count} rows, sha256 {export.file_sha256}")
+    if export.removal_count and removals_path is not None:
+        click.echo(
+            f"{removals_path}: {export.removal_count} removals (移出清单), "
+            f"sha256 {export.removals_sha256}"
+        )
+    elif export.removal_count:
+        click.echo(f"{output}: {export.removal_count} removals in the sheet 移出清单")
 
 
 @report_cli.command("monthly")

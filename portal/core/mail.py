@@ -2,14 +2,20 @@
 
 Flask-Mailman is Django's e-mail code for Flask: correct MIME for Chinese subjects and
 addresses, a plain-text message with an HTML alternative, and an explicit connection that a
-run opens once for all its messages, so that "the server could not be reached" (the run fails)
-is told apart from "the server refused this message" (that message is retried next run).
+run opens once for all its messages, so that "the server could not be reached" (the run stops,
+its messages wait for the next) is told apart from "the server refused this message" (that
+message is tried again later, portal/features/reminders/outbox.py).
 Without MAIL_SERVER (development) the messages are written to the log.
+
+A header is one line: a subject made from a name another system wrote (with a CR/LF in it)
+is put on one line (``one_line``) rather than refused; Flask-Mailman refuses what is left
+(an address with a line break: ``ValueError``), and the outbox fails that message alone.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 
 from flask import Flask, current_app
@@ -19,6 +25,8 @@ from flask_mailman.backends.smtp import EmailBackend as SMTPBackend
 
 log = logging.getLogger("portal.mail")
 mail = Mail()
+#: What ends a line: str.splitlines()'s separators (CR, LF, VT, FF, FS, GS, RS, NEL, LS, PS).
+LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 class Unreachable(Exception):
@@ -70,14 +78,20 @@ def open_connection(backend: BaseEmailBackend) -> None:
         raise Unreachable(f"{type(error).__name__}: {error}") from error
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: each run of line breaks becomes a space (a subject, a name)."""
+    return LINE_BREAKS.sub(" ", text).strip()
+
+
 def send(backend: BaseEmailBackend, *, to: str, subject: str, text: str, html: str) -> None:
-    """Send one message on an open connection.
+    """Send one message on an open connection (the subject put on one line).
 
     :raise Unreachable: the connection is lost (the rest of the run cannot be sent either).
     :raise smtplib.SMTPException: the server refused this message.
+    :raise ValueError: the message cannot be written (a line break in the address …).
     """
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=one_line(subject),
         body=text,
         from_email=current_app.config["MAIL_FROM"],
         to=[to],
@@ -86,5 +100,18 @@ def send(backend: BaseEmailBackend, *, to: str, subject: str, text: str, html: s
     message.attach_alternative(html, "text/html")
     try:
         backend.send_messages([message])
-    except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as error:
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
         raise Unreachable(f"{type(error).__name__}: {error}") from error
+    except smtplib.SMTPException:  # an OSError too: the server answered, and refused
+        raise
+    except OSError as error:  # refused, reset, timed out, no route: the connection is gone
+        raise Unreachable(f"{type(error).__name__}: {error}") from error
+
+
+def reset(backend: BaseEmailBackend) -> None:
+    """Drop the connection (reopened by the next ``send``): after a message failed half-way
+    through its SMTP transaction, the next one starts on a clean connection."""
+    try:
+        backend.close()
+    except (OSError, smtplib.SMTPException):
+        log.warning("closing the mail connection failed", exc_info=True)

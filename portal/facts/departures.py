@@ -142,7 +142,9 @@ def _settle(standing: Standing, departure: DepartureFact) -> DueDeparture:
 
 
 def _is_deferred(standing: Standing) -> bool:
-    return standing.period is not None and not standing.has_opted_out
+    """Deferred on the standing's day: an employer that no longer qualifies owes its deferred
+    months at once anyway (``Standing.lapse``), its departed persons' share with them."""
+    return standing.is_deferred
 
 
 # ------------------------------------------------------------------------------ one employer

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.rules import INDUSTRIES, Classification, load_program, program_ids
+from portal.rules.policy import IndustryGround
 from portal.rules.uscc import unit_kind_data, unit_kind_label
 
 SIZES = {
@@ -75,6 +76,13 @@ ACTIONS = {
     "hall.acting_end": _l("Service-hall visit ended"),
     "service_hall.create": _l("Service hall added"),
     "service_hall.update": _l("Service hall changed"),
+    "agency.create": _l("Agency added"),
+    "agency.update": _l("Agency changed"),
+    "pooling_region.create": _l("Pooling region added"),
+    "fund_reserve.create": _l("Fund reserve added for a month"),
+    "fund_reserve.update": _l("Fund reserve of a month changed"),
+    "region_rate.create": _l("Regional rates added"),
+    "region_rate.update": _l("Regional rates changed"),
     "commitment.paper_sign": _l("Commitment letter signed on paper at the service hall"),
     "email.change": _l("E-mail address changed (waiting for confirmation)"),
     "email.remove": _l("E-mail address removed"),
@@ -94,8 +102,10 @@ OUTBOX_KINDS = {
 }
 OUTBOX_STATUSES = {
     "queued": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
     "sent": _l("Handed to the mail server"),
-    "failed": _l("Failed: retried by the next run"),
+    "failed": _l("Failed: tried again later"),
+    "expired": _l("Expired: not sent before its last day"),
 }
 CAPACITIES = {
     "legal_representative": _l("legal representative"),
@@ -135,6 +145,22 @@ IMPORT_STATUSES = {
     "checked": _l("Checked, not applied yet"),
     "applied": _l("Applied"),
     "refused": _l("Refused: nothing changed"),
+}
+#: Why an employer is off the 缓缴清单 (``portal.rules.exchange.off_list_reasons``): its choice
+#: or listing, else the eligibility reason it fails on the day.
+OFF_LIST_REASONS = {
+    "opted_out": _l("Opted out"),
+    "not_listed": _l("No longer on the deferral list"),
+    "no_period": _l("No deferral period applies"),
+    "reduction_program": _l("The region's program is not a deferral"),
+    "arrears": _l("Interrupted payment (中断缴费): arrears to clear first"),
+    "large_enterprise": _l("Classified as a large enterprise"),
+    "size_undetermined": _l("No size class"),
+    "out_of_scope_unit_kind": _l("Not a kind of unit the program covers"),
+    "deregistered": _l("Deregistering or deregistered (注销)"),
+    "fund_reserve": _l("The pooling region's fund reserve is too low"),
+    "fund_reserve_unknown": _l("The pooling region's fund reserve is not known"),
+    "new_business_too_late": _l("Founded or insured too late for the program"),
 }
 AMOUNT_SOURCES = {
     "assessment": _l("agency assessment"),
@@ -245,6 +271,10 @@ def import_status_label(code: str) -> str:
     return _label(IMPORT_STATUSES, code)
 
 
+def off_list_label(code: str) -> str:
+    return _label(OFF_LIST_REASONS, code, _l("Not eligible on the day"))
+
+
 def amount_source_label(code: str) -> str:
     return _label(AMOUNT_SOURCES, code, AMOUNT_SOURCES["missing"])
 
@@ -299,6 +329,23 @@ def industry_name(key: str | None) -> str:
         return "—"
     industry = INDUSTRIES[key]
     return industry.en if is_english() else industry.zh
+
+
+def route_label(key: str | None) -> str:
+    """A 2020 deferral application's ground (鲁医保发〔2020〕23号 三)."""
+    labels = {
+        "sme": _("A small or medium-sized enterprise (鲁医保发〔2020〕5号)"),
+        "industry": _("An industry hit hard by the epidemic (鲁政办发〔2020〕5号)"),
+        "social_organisation": _("A social organisation on the civil-affairs (民政) list"),
+    }
+    return labels.get(key or "", "—")
+
+
+def industry_ground_label(ground: IndustryGround | None) -> str:
+    """An industry of 鲁政办发〔2020〕5号, as the policy file names it, in the reader's language."""
+    if ground is None:
+        return "—"
+    return ground.en if is_english() else ground.zh
 
 
 def unit_kind_name(key: str | None) -> str:

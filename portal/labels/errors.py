@@ -273,6 +273,28 @@ MESSAGES: dict[str, Message] = {
         )
     ),
     "staff_user.username_taken": _static(lambda: _("That username is taken. Choose another")),
+    # Reference data (portal/features/reference)
+    "reference.agency_code_taken": lambda error, context: _(
+        "Another agency has the code %(code)s. Check the code: each agency has its own",
+        code=error.details.get("agency_code", ""),
+    ),
+    "reference.region_code_taken": lambda error, context: _(
+        "The pooling region %(code)s exists already, as %(name)s: choose it from the list",
+        code=error.details.get("region_code", ""),
+        name=error.details.get("name", ""),
+    ),
+    "reference.region_code_unknown": lambda error, context: _(
+        "No province has a region code starting %(digits)s. Enter the region's 6-digit "
+        "administrative code, like 371500",
+        digits=str(error.details.get("region_code", ""))[:2],
+    ),
+    "reference.region_unknown": _static(lambda: _("Choose the agency's pooling region")),
+    "reference.month_taken": lambda error, context: _(
+        "%(month)s has a figure already (%(value)s). To change it, choose it in the list "
+        "and change it there",
+        month=error.details.get("month", ""),
+        value=error.details.get("value", ""),
+    ),
     "member.cannot_remove_owner": _static(lambda: _("The owner cannot be removed.")),
     "reminders.confirmation_expired": _static(
         lambda: _(
@@ -448,6 +470,19 @@ MESSAGES: dict[str, Message] = {
     ),
     "application.reason_required": _static(
         lambda: _("Say why your employer cannot pay the contributions in full now")
+    ),
+    "application.route_required": _static(
+        lambda: _("Choose the ground on which your employer applies")
+    ),
+    "application.ground_required": _static(
+        lambda: _("Choose your employer's industry from the list")
+    ),
+    "application.not_social_organisation": _static(
+        lambda: _(
+            "Only a social organisation on the civil-affairs (民政) list — a social group, a "
+            "private non-enterprise unit or a foundation — can apply on this ground. Choose "
+            "another ground."
+        )
     ),
     "application.employees_agreement": _static(
         lambda: _(

@@ -52,6 +52,12 @@ def reason_texts(standing: Standing, employer) -> list[tuple[str, str]]:
                 limit=format_decimal(limit.value) if limit is not None else "—",
             )
             ref = refs.get("fund_reserve", "")
+        elif code == "deregistered":
+            text = _(
+                "Your employer is deregistering (注销). A deregistering employer pays what it "
+                "deferred before deregistration, and nothing more is deferred."
+            )
+            ref = refs.get("deregistration", "")
         elif code == "window_closed":
             text = _("The time to decide on this program has passed.")
             ref = refs.get("window", "")
@@ -148,6 +154,14 @@ def next_step_text(standing: Standing, *, may_decide: bool = True, may_apply: bo
             "Pay the deferred amount by %(date)s to avoid late fees. "
             "You can pay earlier at any time.",
             date=day(standing.quote.deadline),
+        )
+    if step == "pay_now":
+        lapse = standing.lapse
+        assert lapse is not None  # noqa: S101 - the step is about it
+        return _(
+            "Your employer cannot defer now: pay %(amount)s for the months so far at once, and "
+            "the later months every month as usual.",
+            amount=money(lapse.total_due),
         )
     if step == "not_eligible":
         return _("Your employer cannot defer: pay the unit contributions every month as usual.")

@@ -52,6 +52,11 @@ class CommitmentApplication(Base):
     defer_months: Mapped[int | None] = mapped_column(Integer)
     defer_reason: Mapped[str | None] = mapped_column(Text)
     employees_agreed: Mapped[bool | None] = mapped_column(Boolean)
+    # A 2020 deferral's ground (portal.rules DEFERRAL_ROUTES, 鲁医保发〔2020〕23号 三): "sme",
+    # "industry" (with the industry of 鲁政办发〔2020〕5号 in defer_ground) or
+    # "social_organisation"; None where the program has one ground.
+    defer_route: Mapped[str | None] = mapped_column(String(30))
+    defer_ground: Mapped[str | None] = mapped_column(String(30))
     unit_kind: Mapped[str | None] = mapped_column(String(40))
     industry: Mapped[str | None] = mapped_column(String(40))
     industry_code: Mapped[str | None] = mapped_column(String(10))

@@ -6,19 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Boolean,
-    ColumnElement,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    or_,
-)
-from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Money, UTCDateTime, utcnow
@@ -78,17 +66,6 @@ class Employer(Base):
     decisions: Mapped[list[DeferralDecision]] = relationship(
         back_populates="employer", order_by="DeferralDecision.decided_at"
     )
-
-    @hybrid_property
-    def deregisters(self) -> bool:
-        """Deregistering or deregistered: announced (``is_deregistering``) or with its 注销日期.
-        What the rules and reminders read (鲁医保发〔2022〕21号 五: 应在注销前缴纳缓缴的缴费)."""
-        return self.is_deregistering or self.deregistered_on is not None
-
-    @deregisters.inplace.expression
-    @classmethod
-    def _deregisters_expression(cls) -> ColumnElement[bool]:
-        return or_(cls.is_deregistering, cls.deregistered_on.is_not(None))
 
     @property
     def program_id(self) -> str:

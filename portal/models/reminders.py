@@ -11,7 +11,9 @@ from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.employers import Employer
 from portal.models.users import User
 
-OUTBOX_STATUSES = ("queued", "sent", "failed")
+#: queued -> sending (claimed by a run, under a lease) -> sent; failed (retried later, with a
+#: pause); expired (not sent by its last day: shown to administrators). See outbox.py.
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "expired")
 
 
 class OutboxMessage(Base):
@@ -43,6 +45,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The run that claimed it to send (host:pid:random) and when: a lease that a later run may
+    # take over once it has run out (the run died). Kept once sent: which run sent it.
+    claimed_by: Mapped[str | None] = mapped_column(String(60))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A failed message is tried again from then on (None: by the next run).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last day it is worth sending (its deadline, its link's last day …); then "expired".
+    expires_on: Mapped[date | None] = mapped_column(Date)
 
     recipient: Mapped[User] = relationship()
     employer: Mapped[Employer | None] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -13,7 +13,9 @@ from portal.models.base import Base, UTCDateTime, utcnow
 class TaxListExport(Base):
     """One 缓缴清单 file handed to the tax bureau (内医保办发〔2022〕19号 五).
 
-    Its rows' fingerprints tell the next ``since_last`` export what the bureau already has.
+    Its rows' fingerprints tell the next ``since_last`` export what the bureau already has;
+    its removals (移出清单: employers sent before that have left the list) go in a sheet or a
+    file of their own, so that the list itself keeps its format.
     """
 
     __tablename__ = "tax_list_exports"
@@ -26,6 +28,9 @@ class TaxListExport(Base):
     file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx
     row_count: Mapped[int] = mapped_column(Integer)
     file_sha256: Mapped[str] = mapped_column(String(64))
+    removal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The removals' own file (CSV), when there are removals; an .xlsx carries them as a sheet.
+    removals_sha256: Mapped[str | None] = mapped_column(String(64))
     # The file's 传输时间, too.
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None: a command (flask portal export tax-list), like the demo loader's audit row.
@@ -37,7 +42,8 @@ class TaxListExport(Base):
 
 
 class TaxListExportRow(Base):
-    """An employer's row in one export: the SHA-256 of its cells (without 传输时间)."""
+    """An employer's row in one export: the SHA-256 of its cells (without 传输时间), on the
+    list or, ``is_removal``, on the removals (the employer left the list since it was sent)."""
 
     __tablename__ = "tax_list_export_rows"
     __table_args__ = (UniqueConstraint("export_id", "employer_id"),)
@@ -46,5 +52,6 @@ class TaxListExportRow(Base):
     export_id: Mapped[int] = mapped_column(ForeignKey("tax_list_exports.id"), index=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
+    is_removal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     export: Mapped[TaxListExport] = relationship(back_populates="rows")

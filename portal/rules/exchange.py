@@ -24,16 +24,28 @@ def is_on_tax_list(s: Standing) -> bool:
     """Say whether the employer is a row of the 缓缴清单 sent to the tax bureau.
 
     The 缓缴清单 is the list of 符合缓缴条件的中小微企业 (内医保办发〔2022〕19号 三（二）2),
-    shared with the tax bureau under 五 (DOMAIN.md §8.3): an employer of a deferral program,
-    listed, deferred and not opted out, with a period (its 缓缴所属期起/止 and 缓缴期限).
+    shared with the tax bureau under 五 (DOMAIN.md §8.3): an employer deferred on the day
+    (``Standing.is_deferred``: of a deferral program, listed, not opted out, with a period —
+    its 缓缴所属期起/止 and 缓缴期限 — and eligible on the day, whatever it recorded).
     """
-    return (
-        s.is_deferral_program
-        and s.is_listed
-        and s.is_deferred
-        and not s.has_opted_out
-        and s.period is not None
-    )
+    return s.is_deferred
+
+
+def off_list_reasons(s: Standing) -> list[str]:
+    """Why the employer is not a row of the 缓缴清单, as codes (empty when it is one): its
+    program, listing or choice, else each eligibility reason it fails on the day (in arrears,
+    a large enterprise, deregistering…)."""
+    if is_on_tax_list(s):
+        return []
+    if not s.is_deferral_program:
+        return ["reduction_program"]
+    if not s.is_listed:
+        return ["not_listed"]
+    if s.has_opted_out:
+        return ["opted_out"]
+    if s.period is None:
+        return ["no_period"]
+    return [code for code, _message in s.lapse_reasons]
 
 
 @dataclass(frozen=True)

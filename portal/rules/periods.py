@@ -280,13 +280,18 @@ def check_eligibility(
     size: str | None,
     fund_reserve_months: Decimal | int | None = None,
     has_arrears: bool = False,
+    deregistered: bool = False,
     on: date | None = None,
     july_paid: bool = False,
     chosen_start: str | None = None,
     first_insured_month: str | None = None,
     founded_month: str | None = None,
 ) -> Eligibility:
-    """Say whether a unit may defer under the program, and why not."""
+    """Say whether a unit may defer under the program, and why not.
+
+    ``deregistered``: the employer is deregistering or deregistered (注销): what it deferred is
+    due before deregistration (鲁医保发〔2022〕21号 五 and the like), so nothing more is deferred.
+    """
     program = load_program(program_id)
     if unit_kind not in UNIT_KINDS:
         raise InvalidInput(
@@ -340,6 +345,12 @@ def check_eligibility(
         ref = program.arrears.rule.ref
         reasons.append(("arrears", f"Pay everything owed {owed}first ({ref})."))
         refs["arrears"] = program.arrears.rule.ref
+    if deregistered and program.deregistration is not None:
+        ref = program.deregistration.ref
+        reasons.append(
+            ("deregistered", f"A deregistering employer pays what it deferred before ({ref}).")
+        )
+        refs["deregistration"] = ref
     if program.fund_reserve_months_above is not None:
         limit = program.fund_reserve_months_above
         refs["fund_reserve"] = limit.ref

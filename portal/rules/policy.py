@@ -21,6 +21,7 @@ from ._schema import (
     as_positive_int_list,
     as_rate,
     as_text,
+    as_text_list,
     one_of,
     read_yaml,
     subset_of,
@@ -147,6 +148,45 @@ class DeferralByApplication:
     review_working_days: Param[int] | None = None
     # The last month a deferral may start with, where the window has no end (a reading).
     last_start_month: Param[str] | None = None
+    # The grounds an application may name (Linyi: SME, an industry of 鲁政办发〔2020〕5号, or a
+    # social organisation on the civil-affairs list); None: the program has one ground.
+    routes: DeferralRoutes | None = None
+
+
+#: The grounds a 2020 deferral application may name (鲁医保发〔2020〕23号 三), in the form's order.
+DEFERRAL_ROUTES = ("sme", "industry", "social_organisation")
+
+
+@dataclass(frozen=True)
+class IndustryGround:
+    """One industry of 鲁政办发〔2020〕5号 as 鲁医保发〔2020〕23号 三 defines it: its GB/T 4754-2017
+    codes where the text goes by that standard (none for 生活服务, defined by 财税〔2016〕36号)."""
+
+    key: str
+    zh: str
+    en: str
+    gbt4754: tuple[str, ...]
+    ref: str
+
+
+@dataclass(frozen=True)
+class DeferralRoutes:
+    sme: Param[bool]
+    industry: Param[tuple[IndustryGround, ...]] | None  # the industries, with the route's ref
+    social_organisation: Param[tuple[str, ...]] | None  # the unit kinds on the 民政 list
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        present = {
+            "sme": self.sme.value,
+            "industry": self.industry is not None,
+            "social_organisation": self.social_organisation is not None,
+        }
+        return tuple(key for key in DEFERRAL_ROUTES if present[key])
+
+    def ground(self, key: str | None) -> IndustryGround | None:
+        grounds = () if self.industry is None else self.industry.value
+        return next((g for g in grounds if g.key == key), None)
 
 
 #: What an application may be required to carry before it is sent: the signed commitment letter
@@ -357,6 +397,7 @@ _READING_CHECKS = {
     "decision_cutoff": one_of("last_day_of_first_deferred_month"),
     "reminder_days_before_deadline": as_positive_int_list,
     "early_payment_allowed": as_bool,
+    "lapsed_deferral_due": one_of("months_so_far_at_once"),
 }
 
 
@@ -414,7 +455,7 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
     for name, conv in _READING_CHECKS.items():
         if name in readings.data:
             readings.param(name, conv, reading=True)
-    for needed in ("decision_cutoff", "reminder_days_before_deadline"):
+    for needed in ("decision_cutoff", "reminder_days_before_deadline", "lapsed_deferral_due"):
         if needed not in readings.data:
             raise readings.error("is missing", needed)
     if new_business is not None and "new_business_earliest_start" not in readings.data:
@@ -496,6 +537,7 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             "catch_up_by",
             "review_working_days",
             "last_start_month",
+            "routes",
         }
     )
     if deferral.data.get("window_end") is None and not deferral.has("last_start_month"):
@@ -533,8 +575,38 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             deferral.param("last_start_month", as_month, reading=True)
             if deferral.has("last_start_month")
             else None,
+            _routes(deferral.child("routes")) if deferral.has("routes") else None,
         ),
     )
+
+
+def _routes(node: Node) -> DeferralRoutes:
+    node.only(DEFERRAL_ROUTES)
+    industry = None
+    if node.has("industry"):
+        route = node.child("industry")
+        route.only({"ref", "explanation", "grounds"})
+        grounds_node = route.child("grounds")
+        grounds = []
+        for key in grounds_node.data:
+            ground = grounds_node.child(str(key))
+            ground.only({"zh", "en", "gbt4754", "ref"})
+            codes = ground.value("gbt4754", as_text_list)
+            for code in codes:
+                if not (code.isdigit() and 2 <= len(code) <= 4):
+                    raise ground.error(f"{code!r} is not a GB/T 4754 division, group or class")
+            grounds.append(
+                IndustryGround(
+                    str(key), ground.text("zh"), ground.text("en"), codes, ground.text("ref")
+                )
+            )
+        if not grounds:
+            raise route.error("must name at least one industry", "grounds")
+        industry = Param(tuple(grounds), route.text("ref"), route.text("explanation"))
+    social = None
+    if node.has("social_organisation"):
+        social = node.param("social_organisation", subset_of(UNIT_KINDS), reading=True)
+    return DeferralRoutes(node.param("sme", as_bool), industry, social)
 
 
 def _maybe(node: Node, key: str, conv: Any) -> Param[Any] | None:

@@ -347,15 +347,12 @@ def deregistration_due(
     chosen_start: str | None = None,
     first_insured_month: str | None = None,
     founded_month: str | None = None,
-    as_of: date | None = None,
 ) -> Settlement:
     """The deferred months up to the month of deregistration, less what is paid, due before
     the employer deregisters (鲁医保发〔2022〕21号 五: 应在注销前缴纳缓缴的缴费).
 
     A month after deregistration has no contribution to defer, so only the months up to it need
-    an amount; a month up to it without one is refused (``missing_month``). The payments and
-    the late fee are counted on ``as_of`` (default: the deregistration day; a later day for an
-    employer deregistered already that still owes).
+    an amount; a month up to it without one is refused (``missing_month``).
     """
     program = deferral_program(program_id)
     if program.deregistration is None:  # pragma: no cover - validated as required
@@ -381,7 +378,7 @@ def deregistration_due(
     principal = sum((amounts[m] for m in months), ZERO)
     rate = program.late_fee.daily_rate.value
     _, remaining, _, _, fee, _ = _settle(
-        period, principal, _checked_payments(payments), as_of or deregister_on, rate
+        period, principal, _checked_payments(payments), deregister_on, rate
     )
     cap = program.late_fee.cap_at_principal
     if cap is not None and cap.value:
@@ -402,3 +399,82 @@ def deregistration_due(
 def settled_months(period: Period, deregister_on: date) -> list[str]:
     """The deferred months a deregistration on ``deregister_on`` settles: up to its month."""
     return [m for m in period.months if m <= month_of(deregister_on)]
+
+
+@dataclass(frozen=True)
+class LapsedDue:
+    """What falls due when a deferral stops applying before its end: the employer no longer
+    qualifies on the day (in arrears to clear first, a large enterprise, deregistering)."""
+
+    program_id: str
+    due_on: date
+    months: list[str]  # the deferred months up to the month the deferral ends: due now
+    later_months: list[str]  # the period's months after it: paid every month as usual
+    amount: Decimal  # the unit amounts of ``months`` known, less what is paid
+    late_fee: Decimal  # counted as for the catch-up: nothing before the late-fee start
+    not_assessed: list[str]  # months of ``months`` without an amount yet, not in ``amount``
+    ref: str  # the reading it rests on (readings.lapsed_deferral_due)
+    explanation: str
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.amount + self.late_fee
+
+
+def lapsed_due(
+    program_id: str,
+    *,
+    monthly_unit_amount: Mapping[str, Decimal],
+    ends_on: date,
+    due_on: date,
+    as_of: date,
+    payments: Sequence[tuple[date, Decimal]] = (),
+    july_paid: bool = False,
+    chosen_start: str | None = None,
+    first_insured_month: str | None = None,
+    founded_month: str | None = None,
+) -> LapsedDue:
+    """What an employer whose deferral stops applying on ``ends_on`` pays, and by when.
+
+    The deferred months up to the month of ``ends_on`` fall due at once (by ``due_on``), less
+    what is paid; the period's later months are not deferred and are paid every month as
+    usual. The late fee is counted as for the catch-up (``catchup_quote``) as of ``as_of``: the
+    deferral applied while the employer qualified. The reading is the program's
+    ``readings.lapsed_deferral_due``; a month without an amount yet is named, not counted.
+    """
+    program = deferral_program(program_id)
+    reading = program.readings.get("lapsed_deferral_due")
+    if reading is None:  # pragma: no cover - validated as required
+        raise NotApplicable(f"{program_id} has no reading for a deferral that stops applying")
+    for name, day in (("ends_on", ends_on), ("due_on", due_on), ("as_of", as_of)):
+        if not isinstance(day, date):
+            raise InvalidInput(f"{name} must be a date", code="bad_date", field=name)
+    period = deferral_period(
+        program_id,
+        july_paid=july_paid,
+        chosen_start=chosen_start,
+        first_insured_month=first_insured_month,
+        founded_month=founded_month,
+    )
+    amounts = month_amounts(period, monthly_unit_amount, require_all=False)
+    months = settled_months(period, ends_on)
+    principal = sum((amounts[m] for m in months if m in amounts), ZERO)
+    rate = program.late_fee.daily_rate.value
+    _, remaining, _, _, fee, _ = _settle(
+        period, principal, _checked_payments(payments), as_of, rate
+    )
+    cap = program.late_fee.cap_at_principal
+    if cap is not None and cap.value:
+        fee = min(fee, principal)
+    return LapsedDue(
+        program.id,
+        due_on,
+        months,
+        [m for m in period.months if m not in months],
+        to_fen(remaining),
+        to_fen(fee),
+        [m for m in months if m not in amounts],
+        reading.ref,
+        "The deferral no longer applies: the deferred months so far are due at once, less what "
+        "is paid; the later months are paid every month as usual.",
+    )

@@ -11,7 +11,7 @@ from ._schema import Param
 from .classification import classify
 from .errors import InvalidInput, NotApplicable
 from .months import add_months, check_month, last_day, month_of, month_span
-from .policy import DeferralByApplication, Program, load_program
+from .policy import DeferralByApplication, DeferralRoutes, Program, load_program
 from .quote import ZERO, _amount, to_fen
 
 RETURN_OPTIONS = {
@@ -263,6 +263,55 @@ def deferral_size(
     if provisional is None or not provisional.value:
         return DeferralSize(None, "undetermined", last.ref)
     return DeferralSize(None, "provisional", provisional.ref)
+
+
+#: The refusals of the SME route that are about the size class (工信部联企业〔2011〕300号): the
+#: other routes of 鲁医保发〔2020〕23号 三 do not test the size.
+SIZE_REFUSALS = ("size_undetermined", "large_enterprise")
+
+
+def deferral_routes(program_id: str) -> DeferralRoutes | None:
+    """The grounds a 2020 deferral application of the program may name (None: one ground)."""
+    return _deferral_rule(reduction_program(program_id)).routes
+
+
+def route_refusals(
+    program_id: str, route: str, sme_refusals: Iterable[tuple[str, str]], *, unit_kind: str
+) -> list[tuple[str, str]]:
+    """The reasons an application on ``route`` is refused, given the SME route's
+    (``check_eligibility``'s): an industry of 鲁政办发〔2020〕5号, or a social organisation on the
+    civil-affairs list, applies whatever its size class (鲁医保发〔2020〕23号 三); a social
+    organisation's route needs a unit kind on that list."""
+    refusals = list(sme_refusals)
+    routes = deferral_routes(program_id)
+    if routes is None or route == "sme":
+        return refusals
+    if route not in routes.keys:
+        raise InvalidInput(
+            f"route {route!r} is not one of {', '.join(routes.keys)}", code="route", field="route"
+        )
+    refusals = [r for r in refusals if r[0] not in SIZE_REFUSALS]
+    social = routes.social_organisation
+    if route == "social_organisation" and social is not None and unit_kind not in social.value:
+        refusals.append(
+            (
+                "not_social_organisation",
+                f"Only units on the civil-affairs list ({', '.join(social.value)}) apply "
+                f"as social organisations ({social.ref}).",
+            )
+        )
+    return refusals
+
+
+def open_to_some_route(
+    program_id: str, sme_refusals: list[tuple[str, str]], *, unit_kind: str
+) -> list[tuple[str, str]]:
+    """No refusal when the unit may apply on at least one route; else the SME route's."""
+    routes = deferral_routes(program_id)
+    keys = ("sme",) if routes is None else routes.keys
+    if any(not route_refusals(program_id, k, sme_refusals, unit_kind=unit_kind) for k in keys):
+        return []
+    return sme_refusals
 
 
 def deferral_request(

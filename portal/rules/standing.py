@@ -29,11 +29,13 @@ from .periods import (
 )
 from .policy import Program
 from .quote import (
+    LapsedDue,
     Quote,
     Settlement,
     catchup_quote,
     departure_due,
     deregistration_due,
+    lapsed_due,
     settled_months,
 )
 from .uscc import parse_uscc
@@ -67,10 +69,11 @@ class EmployerFacts:
     is_listed: bool
     july_paid: bool = False
     has_arrears: bool = False
+    # 注销 (鲁医保发〔2022〕21号 五): deregistering now, or the day it was (or will be) done
+    is_deregistering: bool = False
+    deregistered_on: date | None = None
     first_insured_month: str | None = None
     founded_month: str | None = None
-    # 注销日期: deregistered (or to be) on that day (鲁医保发〔2022〕21号 五)
-    deregistered_on: date | None = None
     contribution_base: Decimal | None = None
     # The pooling region's figures (统筹地区)
     fund_reserve_months: Decimal | None = None
@@ -164,10 +167,55 @@ class Standing:
         return self.eligibility is not None and self.eligibility.eligible
 
     @property
+    def would_defer(self) -> bool:
+        """Listed, not opted out and with a period: deferred by default (免申即享) or by its
+        recorded decision, if it qualifies on the day."""
+        return (
+            self.is_deferral_program
+            and self.is_listed
+            and not self.has_opted_out
+            and self.period is not None
+        )
+
+    @property
     def is_deferred(self) -> bool:
-        """Listed and eligible employers are deferred unless they opt out (免申即享)."""
-        return (self.is_listed and self.is_eligible and not self.has_opted_out) or bool(
-            self.is_listed and self.decision and self.decision.choice == "defer"
+        """Deferred on the day: listed, not opted out, and eligible on the day. A recorded
+        "defer" does not keep an employer deferred once it no longer qualifies (in arrears to
+        clear first, a large enterprise, deregistering: ``lapse_reasons`` say which)."""
+        return self.would_defer and self.is_eligible
+
+    @property
+    def is_lapsed(self) -> bool:
+        """Listed and not opted out, so deferred but for a reason it does not qualify on the
+        day: its deferral does not apply (``lapse_reasons``, ``lapse``)."""
+        return self.would_defer and not self.is_eligible
+
+    @property
+    def lapse_reasons(self) -> list[tuple[str, str]]:
+        """(code, message) of each reason a lapsed employer's deferral does not apply; empty
+        for any other employer."""
+        if not self.is_lapsed or self.eligibility is None:
+            return []
+        return list(self.eligibility.reasons)
+
+    @cached_property
+    def lapse(self) -> LapsedDue | None:
+        """What a lapsed employer pays now instead: the deferred months so far at once, the
+        later ones as usual (``rules.quote.lapsed_due``). None for any other employer."""
+        if not self.is_lapsed or self.facts is None:
+            return None
+        ends_on = due_on = self.on
+        if deregistering(self.facts, self.on) and self.facts.deregistered_on is not None:
+            # 注销前缴纳 (鲁医保发〔2022〕21号 五): the months up to deregistration, before it
+            ends_on = due_on = self.facts.deregistered_on
+        return lapsed_due(
+            self.program.id,
+            monthly_unit_amount=self.month_amounts,
+            ends_on=ends_on,
+            due_on=due_on,
+            as_of=self.on,
+            payments=[(p.paid_on, p.amount) for p in self.payments],
+            **self.period_args,
         )
 
     @property
@@ -232,6 +280,9 @@ class Standing:
             reasons = {code for code, _ in self.eligibility.reasons}
             if reasons & {"arrears"}:
                 return "clear_arrears"
+            lapse = self.lapse
+            if lapse is not None and (lapse.total_due > 0 or lapse.not_assessed):
+                return "pay_now"
             if not self.is_listed and reasons <= PENDING_FIGURES:
                 return self._application_step()
             return "not_eligible"
@@ -262,9 +313,9 @@ class Standing:
     def deregistration(self) -> Settlement | None:
         """What deregistering makes due at once: the deferred months up to the month of
         deregistration, less what is paid (鲁医保发〔2022〕21号 五), on the employer's 注销日期
-        (counted on ``on`` once that day has passed), else were it to deregister on ``on``.
-        None when nothing is deferred, or while one of those months has no amount yet
-        (``not_assessed`` says which)."""
+        where the agency has one still to come, else were it to deregister on ``on`` (one that
+        has come makes the deferral lapse: ``lapse``). None when nothing is deferred, or while
+        one of those months has no amount yet (``not_assessed`` says which)."""
         if self.period is None or self.has_opted_out or not self.is_eligible:
             return None
         deregister_on = self.deregistered_on or self.on
@@ -276,7 +327,6 @@ class Standing:
             monthly_unit_amount=amounts,
             deregister_on=deregister_on,
             payments=[(p.paid_on, p.amount) for p in self.payments],
-            as_of=max(deregister_on, self.on),
             **self.period_args,
         )
 
@@ -326,8 +376,19 @@ def refusals(
         size=size,
         fund_reserve_months=facts.fund_reserve_months,
         has_arrears=facts.has_arrears,
+        # a deregistration on any day, past or to come: nothing is deferred to pay at once
+        deregistered=facts.is_deregistering or facts.deregistered_on is not None,
     )
     return [(c, text) for c, text in eligibility.reasons if c not in PENDING_FIGURES]
+
+
+def deregistering(facts: EmployerFacts, on: date) -> bool:
+    """Whether the employer is deregistering on ``on`` (注销): flagged as deregistering, or
+    deregistered on or before that day. A deregistration dated later leaves the days before
+    it as they were (a past month's report counts it as it stood)."""
+    return facts.is_deregistering or (
+        facts.deregistered_on is not None and facts.deregistered_on <= on
+    )
 
 
 def period_arguments(program: Program, facts: EmployerFacts) -> PeriodArgs:
@@ -373,6 +434,7 @@ def standing(
         size=facts.size_class,
         fund_reserve_months=facts.fund_reserve_months,
         has_arrears=facts.has_arrears,
+        deregistered=deregistering(facts, on),
         # No window: a listed employer is deferred by default and the decision cut-off
         # (DOMAIN §7.2) limits only changing its decision (``options``); no source sets a
         # deadline for an unlisted SME to apply (鲁医保发〔2022〕21号 四; 江苏实施方案 三（一）;

@@ -70,7 +70,7 @@ def test_a_good_file_sets_the_facts_a_blank_keeps_them_and_no_arrears_clears_the
         "中国工商银行聊城分行",
         "6222000011112222333",
     )
-    assert employer.deregisters and not employer.is_deregistering  # the date is the fact
+    assert not employer.is_deregistering  # the date is the fact (rules.standing.deregistering)
     # English aliases, every new cell blank: nothing changes.
     aliases = "credit_code,name,insurance_unit_number,agency_code,size_class,on_list"
     blank = _import(
@@ -267,13 +267,18 @@ def test_a_deregistered_employer_owes_its_months_up_to_the_deregistration(app, m
         email_confirmed_at=datetime(2022, 7, 1, tzinfo=UTC),
     )
     make.commit()
-    on = date(2022, 10, 1)
-    settlement = employer_standing(employer, on).deregistration
+    # Before the date: deferred, and the months up to it due before then.
+    app.config["PORTAL_TODAY"] = "2022-08-01"
+    settlement = employer_standing(employer, date(2022, 8, 1)).deregistration
     assert settlement.months == ["2022-07", "2022-08"] and settlement.amount == Decimal("1400.00")
-    # The catch-up reminder says it, though nobody set is_deregistering.
-    (due,) = [d for d in due_reminders(on) if d.employer_id == employer.id]
-    assert due.context["deregistration_amount"] == Decimal("1400.00")
-    app.config["PORTAL_TODAY"] = "2022-10-01"
     sign_in(client, owner)
     page = client.get(f"/e/{employer.id}/amounts/").get_data(as_text=True)
     assert "2022年8月20日" in page and "2022-07–2022-08" in page and "¥1,400.00" in page
+    # Once it has come: the deferral lapses and the same months are due (rules: lapse), which
+    # the catch-up reminder says, though nobody set is_deregistering.
+    on = date(2022, 10, 1)
+    standing = employer_standing(employer, on)
+    assert not standing.is_deferred and standing.lapse.months == ["2022-07", "2022-08"]
+    assert standing.lapse.due_on == date(2022, 8, 20)
+    (due,) = [d for d in due_reminders(on) if d.employer_id == employer.id]
+    assert due.context["lapsed"] and due.context["outstanding"] == Decimal("1400.00")

@@ -1,12 +1,15 @@
-"""A real SMTP server in the test process (aiosmtpd), and an employer that is due reminders."""
+"""A real SMTP server in the test process (aiosmtpd), a clock the test moves, and an employer
+that is due reminders."""
 
 from __future__ import annotations
 
 import email
 import socket
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email.policy import default
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,6 +27,8 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.refuse: set[str] = set()
+        #: Called with each message received, before the server answers it.
+        self.on_message: Callable[[email.message.EmailMessage], None] | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -32,7 +37,10 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        message = email.message_from_bytes(envelope.content, policy=default)
+        self.messages.append(message)
+        if self.on_message is not None:
+            self.on_message(message)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
@@ -81,6 +89,40 @@ def smtp_down(app):
     server = SMTPServer(app)
     yield server
     server.stop()
+
+
+class Clock:
+    """The portal's clock (``portal.util.clock``), set by the test: no PORTAL_TODAY, and "now"
+    a moment the test chooses and moves."""
+
+    def __init__(self, app, monkeypatch) -> None:
+        from portal.util import clock
+
+        self.zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+        self.moment = datetime(2022, 8, 15, 1, 0, tzinfo=UTC)
+        self.apply(app)
+        monkeypatch.setattr(clock, "_utcnow", lambda: self.moment)
+
+    @staticmethod
+    def apply(app) -> None:
+        """Make ``app`` read this clock (another app than the test's, too)."""
+        app.config["PORTAL_TODAY"] = None
+
+    def at(self, day: date, hour: int = 9) -> date:
+        """Set the clock to ``hour`` o'clock on ``day`` in China; returns ``day``."""
+        self.moment = datetime.combine(day, time(hour), self.zone).astimezone(UTC)
+        return day
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app, monkeypatch) -> Clock:
+    return Clock(app, monkeypatch)
 
 
 def confirmed(make, **kw):

@@ -10,7 +10,12 @@ from decimal import Decimal
 import pytest
 
 from portal import rules
-from portal.rules.exchange import CurrentFigures, current_figures, is_on_tax_list
+from portal.rules.exchange import (
+    CurrentFigures,
+    current_figures,
+    is_on_tax_list,
+    off_list_reasons,
+)
 from portal.rules.standing import AssessmentFact, DecisionFact, EmployerFacts, standing
 
 #: A listed small enterprise in a region with a reserve of 10 months (内19 一).
@@ -89,6 +94,39 @@ CASES = [
         None,
         True,
     ),
+    # Deferred means eligible (issue 22 item 4): a recorded "defer" is not enough.
+    (
+        "confirmed, then in arrears in Shandong",
+        "鲁医保发〔2022〕21号 一: 须补缴……欠费后，方可享受缓缴政策",
+        "shandong-2022",
+        replace(LISTED, program_id="shandong-2022", has_arrears=True),
+        DEFER,
+        False,
+    ),
+    (
+        "confirmed, then reclassified large",
+        "内19 一: 不包括机关事业单位和大型企业",
+        "inner-mongolia-2022",
+        replace(LISTED, size_class="large"),
+        DEFER,
+        False,
+    ),
+    (
+        "confirmed, then deregistered",
+        "内19 三（四）1: 注销前缴纳",
+        "inner-mongolia-2022",
+        replace(LISTED, deregistered_on=date(2022, 8, 1)),
+        DEFER,
+        False,
+    ),
+    (
+        "confirmed, deregistration dated after the list's day",
+        "内19 三（四）1",
+        "inner-mongolia-2022",
+        replace(LISTED, deregistered_on=date(2022, 9, 1)),
+        DEFER,
+        True,
+    ),
     (
         "a 2020 reduction program has no 缓缴清单",
         "锡医保服务〔2020〕11号: a reduction, not a deferral",
@@ -109,6 +147,21 @@ def test_who_is_on_the_tax_list(name, clause, program_id, facts, decision, expec
     assert clause, "every case cites its clause"
     s = standing(rules.load_program(program_id), facts, decision, [], [], ON)
     assert is_on_tax_list(s) is expected, name
+    assert (off_list_reasons(s) == []) is expected, name
+
+
+def test_the_reasons_an_employer_is_off_the_list_say_why():
+    """What the 缓缴清单 page says of a removal: the eligibility reasons of a lapsed employer,
+    else its own choice or listing."""
+    program = rules.load_program("shandong-2022")
+    facts = replace(LISTED, program_id="shandong-2022")
+    arrears = standing(
+        program, replace(facts, has_arrears=True, size_class="large"), DEFER, [], [], ON
+    )
+    assert off_list_reasons(arrears) == ["large_enterprise", "arrears"]
+    assert off_list_reasons(standing(program, facts, OPT_OUT, [], [], ON)) == ["opted_out"]
+    unlisted = replace(facts, is_listed=False)
+    assert off_list_reasons(standing(program, unlisted, None, [], [], ON)) == ["not_listed"]
 
 
 def test_a_deferred_employer_without_a_period_is_not_on_the_list():
@@ -121,8 +174,9 @@ def test_a_deferred_employer_without_a_period_is_not_on_the_list():
         [],
         ON,
     )
-    assert s.is_deferred and s.period is None
+    assert not s.is_deferred and s.period is None
     assert not is_on_tax_list(s)
+    assert off_list_reasons(s) == ["no_period"]
 
 
 def test_the_figures_sent_are_the_assessed_ones_never_an_estimate():

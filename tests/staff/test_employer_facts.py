@@ -90,7 +90,7 @@ def test_agency_staff_correct_the_facts_with_a_reason_audited_before_and_after(a
         "2022-06",
         date(2022, 12, 31),
     )
-    assert stored.refund_account == "6217000033334444" and stored.deregisters
+    assert stored.refund_account == "6217000033334444"
     (entry,) = _edits()
     assert entry.details["reason"] == "单位来函更正" and entry.acting_for_employer_id == employer.id
     assert entry.details["before"] == {

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from portal.features.admin.operations import USERNAME_PATTERN
 from portal.features.auth.passwords import MIN_LENGTH
 from portal.util import numbers
 from portal.web.forms import BaseForm, SelectChoice
@@ -37,7 +38,7 @@ class StaffUserForm(BaseForm):
         validators=[
             DataRequired(_l("Choose a username")),
             Regexp(
-                r"^[A-Za-z0-9._-]{3,40}$",
+                USERNAME_PATTERN,
                 message=_l("Use 3 to 40 letters, digits, dots, dashes or underscores"),
             ),
         ],

@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import rules
+from portal.core.tables import XLSX_MIMETYPE, to_csv, to_xlsx
 from portal.facts.departures import due_at_once
 from portal.facts.standing import employer_standing
 from portal.features.amounts import bp
 from portal.features.amounts.forms import DepartureForm, PayOnForm
 from portal.features.amounts.operations import DepartureError, record_departure
 from portal.features.amounts.queries import persons
-from portal.features.amounts.schedule import schedule_rows, to_csv, to_xlsx
+from portal.features.amounts.schedule import schedule_table
 from portal.labels import put_error
+from portal.labels.standing import reason_texts
 from portal.util.clock import today
 from portal.util.formatting import day
 from portal.web.forms import SelectChoice, entered
@@ -37,6 +39,7 @@ def schedule(employer):
         what_if=what_if,
         deregistration=standing.deregistration,
         due_now=due_at_once(employer, standing),
+        reasons=reason_texts(standing, employer) if standing.is_lapsed else [],
     )
 
 
@@ -44,16 +47,14 @@ def schedule(employer):
 @permission(EMPLOYER_FINANCE)
 def schedule_csv(employer):
     standing = _standing_with_amounts(employer)
-    return _download(to_csv(schedule_rows(standing)), "text/csv", employer, "csv")
+    return _download(to_csv(schedule_table(standing)), "text/csv", employer, "csv")
 
 
 @bp.route("/schedule.xlsx")
 @permission(EMPLOYER_FINANCE)
 def schedule_xlsx(employer):
     standing = _standing_with_amounts(employer)
-    content = to_xlsx(schedule_rows(standing), _("Deferred amounts"))
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(content, mimetype, employer, "xlsx")
+    return _download(to_xlsx(schedule_table(standing)), XLSX_MIMETYPE, employer, "xlsx")
 
 
 @bp.route("/departures", methods=["GET", "POST"])

@@ -27,8 +27,14 @@ from portal.features.applications.operations import (
 )
 from portal.features.applications.queries import evidence_of_employer, latest_round
 from portal.features.applications.views import receive_uploads
-from portal.labels import error_message, put_error
-from portal.rules import deferral_lengths, deferral_start_months, deferred_months, load_program
+from portal.labels import error_message, industry_ground_label, put_error, route_label
+from portal.rules import (
+    deferral_lengths,
+    deferral_routes,
+    deferral_start_months,
+    deferred_months,
+    load_program,
+)
 from portal.util import clock
 from portal.util.numbers import parse_id
 from portal.web.forms import ConfirmForm, SelectChoice
@@ -41,11 +47,20 @@ def _program_or_none(employer) -> str | None:
 
 
 def _form(program_id: str, formdata=...) -> Deferral2020Form:
-    """The form, offering the start months and lengths the program accepts (portal.rules)."""
+    """The form, offering the grounds, start months and lengths the program accepts
+    (portal.rules); without several grounds, no ground is asked."""
     form = Deferral2020Form() if formdata is ... else Deferral2020Form(formdata=formdata)
     program = load_program(program_id)
     form.start_month.choices = [SelectChoice(m, m) for m in deferral_start_months(program)]
     form.months.choices = [SelectChoice(str(n), str(n)) for n in deferral_lengths(program)]
+    routes = deferral_routes(program_id)
+    if routes is None:
+        del form.route
+        del form.ground
+    else:
+        form.route.choices = [SelectChoice(key, route_label(key)) for key in routes.keys]
+        grounds = () if routes.industry is None else routes.industry.value
+        form.ground.choices = [SelectChoice(g.key, industry_ground_label(g)) for g in grounds]
     return form
 
 
@@ -65,6 +80,9 @@ def deferral_2020(employer):
         form.months.data = str(latest.defer_months) if latest.defer_months else None
         form.reason.data = latest.defer_reason
         form.employees_agreed.data = bool(latest.employees_agreed)
+        if "route" in form:
+            form.route.data = latest.defer_route
+            form.ground.data = latest.defer_ground
     if not refused and form.validate_on_submit():
         try:
             application = open_deferral_draft(
@@ -78,6 +96,8 @@ def deferral_2020(employer):
                 employees_agreed=bool(form.employees_agreed.data),
                 actor=current_user,
                 today=clock.today(),
+                route=form.route.data if "route" in form else None,
+                ground=(form.ground.data or None) if "ground" in form else None,
             )
         except ApplicationError as error:
             db.session.rollback()

@@ -208,8 +208,18 @@ def industry_choices(names: dict[str, str], code_label: str) -> list[tuple[str, 
 
 
 class Deferral2020Form(BaseForm):
-    """The 2020 deferral by application: months, reason, and (Wuxi) the employees' agreement."""
+    """The 2020 deferral by application: (Linyi) the ground, months, reason, and (Wuxi) the
+    employees' agreement."""
 
+    # Offered where the program has several grounds (鲁医保发〔2020〕23号 三); removed otherwise.
+    route = RadioField(
+        _l("On what ground does your employer apply?"),
+        validators=[InputRequired(_l("Choose the ground on which your employer applies"))],
+        choices=[],
+        validate_choice=True,
+    )
+    # On the industry ground: which industry of 鲁政办发〔2020〕5号 (checked by the operation).
+    ground = RadioField(_l("Which industry?"), choices=[], validate_choice=False)
     start_month = RadioField(
         _l("From which contribution month?"),
         validators=[InputRequired(_l("Choose the first month to defer"))],

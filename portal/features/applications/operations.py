@@ -44,12 +44,15 @@ from portal.rules import (
     check_eligibility,
     classify,
     deferral_request,
+    deferral_routes,
     deferral_size,
     load_program,
     missing_documents,
+    open_to_some_route,
     parse_uscc,
     review_due_date,
     review_working_days,
+    route_refusals,
 )
 from portal.rules import standing as standing_rules
 from portal.rules.errors import DomainError
@@ -170,6 +173,8 @@ def _check_deferral_answers(application: CommitmentApplication, today: date) -> 
         reason=application.defer_reason,
         employees_agreed=bool(application.employees_agreed),
         today=today,
+        route=application.defer_route,
+        ground=application.defer_ground,
     )
 
 
@@ -182,7 +187,14 @@ COMMITMENT_ANSWERS = (
     "assets_amount",
     "computed_size",
 )
-DEFERRAL_ANSWERS = ("defer_start", "defer_months", "defer_reason", "employees_agreed")
+DEFERRAL_ANSWERS = (
+    "defer_start",
+    "defer_months",
+    "defer_reason",
+    "employees_agreed",
+    "defer_route",
+    "defer_ground",
+)
 
 COMMITMENT = ApplicationKind(
     key="commitment",
@@ -613,17 +625,22 @@ def deferral_size_of(employer: Employer, program_id: str) -> DeferralSize | None
     )
 
 
-def deferral_refusals(employer: Employer, program_id: str) -> list[tuple[str, str]]:
+def deferral_refusals(
+    employer: Employer, program_id: str, route: str | None = None
+) -> list[tuple[str, str]]:
     """(code, rules' message) of every reason the employer may not apply for the 2020 deferral
-    (Linyi: SMEs only, 操作细则 一（二）, classified as 鲁医保发〔2020〕23号 三 asks; Wuxi:
-    enterprises, not 机关事业单位, 锡 一)."""
+    (Linyi: SMEs only, 操作细则 一（二）, classified as 鲁医保发〔2020〕23号 三 asks, or on another
+    of its grounds, ``route_refusals``; Wuxi: enterprises, not 机关事业单位, 锡 一). ``route``
+    None: none while at least one ground is open to the employer."""
     found = deferral_size_of(employer, program_id)
     size = found.size if found is not None and found.basis == "headcount" else employer.size_class
     eligibility = check_eligibility(program_id, unit_kind=employer.unit_kind, size=size)
     reasons = list(eligibility.reasons)
     if found is not None and found.is_provisional:  # 告知承诺: the unit applies as an SME
         reasons = [r for r in reasons if r[0] != "size_undetermined"]
-    return reasons
+    if route is None:
+        return open_to_some_route(program_id, reasons, unit_kind=employer.unit_kind)
+    return route_refusals(program_id, route, reasons, unit_kind=employer.unit_kind)
 
 
 def open_deferral_draft(
@@ -654,12 +671,16 @@ def check_deferral(
     reason: str | None,
     employees_agreed: bool,
     today: date,
+    route: str | None = None,
+    ground: str | None = None,
 ) -> DeferralRequest:
     """The program's answer to what the employer asks for.
 
-    :raise ApplicationError: a month, count, reason or the employees' agreement is missing or
-        refused by the program (too many months, outside the window, applications closed).
+    :raise ApplicationError: a month, count, reason, the employees' agreement or (Linyi) the
+        ground is missing or refused by the program (too many months, outside the window,
+        applications closed, not open to the employer on that ground).
     """
+    check_route(application, route, ground)
     if not start_month:
         raise ApplicationError("start_month_required", field="start_month")
     if not months:
@@ -677,6 +698,25 @@ def check_deferral(
     return request
 
 
+def check_route(application: CommitmentApplication, route: str | None, ground: str | None) -> None:
+    """The ground the application names, where the program has several (鲁医保发〔2020〕23号 三):
+    named, with the industry on the industry ground, and open to the employer.
+
+    :raise ApplicationError: missing, unknown, or refused on that ground.
+    """
+    program_id = _program_id(application)
+    routes = deferral_routes(program_id)
+    if routes is None:
+        return
+    if route not in routes.keys:
+        raise ApplicationError("route_required", field="route")
+    if route == "industry" and routes.ground(ground) is None:
+        raise ApplicationError("ground_required", field="ground")
+    refused = deferral_refusals(application.employer, program_id, route)
+    if refused:
+        raise ApplicationError(refused[0][0], field="route", detail=refused[0][1])
+
+
 def set_deferral_answers(
     application: CommitmentApplication,
     *,
@@ -686,8 +726,11 @@ def set_deferral_answers(
     employees_agreed: bool,
     actor: User,
     today: date,
+    route: str | None = None,
+    ground: str | None = None,
 ) -> DeferralRequest:
-    """Record the months, the reason and (Wuxi) the employees' agreement of a draft.
+    """Record the months, the reason, (Wuxi) the employees' agreement and (Linyi) the ground of
+    a draft.
 
     :raise ApplicationError: see ``check_deferral``; not a draft.
     """
@@ -699,12 +742,17 @@ def set_deferral_answers(
         reason=reason,
         employees_agreed=employees_agreed,
         today=today,
+        route=route,
+        ground=ground,
     )
+    has_routes = deferral_routes(_program_id(application)) is not None
     changes = {
         "defer_start": request.start,
         "defer_months": len(request.months),
         "defer_reason": (reason or "").strip(),
         "employees_agreed": employees_agreed if request.needs_employee_agreement else None,
+        "defer_route": route if has_routes else None,
+        "defer_ground": ground if has_routes and route == "industry" else None,
     }
     changed = sorted(k for k, v in changes.items() if getattr(application, k) != v)
     for name, value in changes.items():

@@ -64,6 +64,11 @@ def link_context() -> Iterator[None]:
 
 def subject_of(kind: str, context: dict[str, Any]) -> str:
     if kind == "catch_up":
+        if context.get("lapsed"):
+            return _(
+                "%(employer)s: the deferral does not apply any more, an amount is due now",
+                employer=context["employer_name"],
+            )
         if context["is_late"]:
             return _(
                 "%(employer)s: the catch-up deadline has passed, late fees are charged",

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
@@ -86,18 +87,17 @@ def catch_up_context(
     name: str,
     credit_code: str,
     departures: Sequence[tuple[str, Decimal]] = (),
-    deregistering: bool = False,
 ) -> dict[str, Any] | None:
-    """What a catch-up reminder says, or None when none is due (not deferred, all paid,
-    before the first milestone)."""
-    quote, period = standing.quote, standing.period
-    if not standing.is_deferred or quote is None or period is None or not _owes(quote):
+    """What a catch-up reminder says, or None when none is due (nothing owed, before the first
+    milestone). A listed employer that no longer qualifies (``Standing.lapse``) is told that
+    the deferral does not apply, why, and what is due at once instead."""
+    quote, period, lapse = standing.quote, standing.period, standing.lapse
+    if period is None or not _owing(standing):
         return None
     milestone = due_milestone(period, on)
     if milestone is None:
         return None
-    deregistration = standing.deregistration if deregistering else None
-    return {
+    context: dict[str, Any] = {
         "employer_id": standing.facts.employer_id if standing.facts else None,
         "employer_name": name,
         "credit_code": credit_code,
@@ -110,10 +110,31 @@ def catch_up_context(
         "deadline": period.deadline,
         "late_fee_from": period.late_fee_from,
         "late_fee_rate": standing.program.late_fee.daily_rate.value,
-        "late_fee_ref": quote.refs.get("late_fee_from", ""),
-        "deadline_ref": quote.refs.get("deadline", ""),
         "period_start": period.start,
         "period_end": period.end,
+        "funds_ready_ref": _funds_ready_ref(standing),
+        "lapsed": lapse is not None,
+    }
+    if lapse is not None:
+        refs = standing.eligibility.refs if standing.eligibility else {}
+        return {
+            **context,
+            "lapse_reasons": [code for code, _message in standing.lapse_reasons],
+            "lapse_refs": sorted({ref for key, ref in refs.items() if key != "scope"}),
+            "lapse_ref": lapse.ref,
+            "due_on": lapse.due_on,
+            "lapse_months": list(lapse.months),
+            "later_months": list(lapse.later_months),
+            "outstanding": lapse.amount,
+            "late_fee": lapse.late_fee,
+            "total_due": lapse.total_due,
+            "not_assessed": list(lapse.not_assessed),
+        }
+    assert quote is not None  # noqa: S101 - checked above for a deferred employer
+    return {
+        **context,
+        "late_fee_ref": quote.refs.get("late_fee_from", ""),
+        "deadline_ref": quote.refs.get("deadline", ""),
         "deferred_total": quote.deferred_total,
         "paid": quote.paid,
         "outstanding": quote.outstanding,
@@ -121,9 +142,7 @@ def catch_up_context(
         "total_due": quote.total_due,
         "departures": list(departures),
         "departures_total": sum((amount for _ref, amount in departures), ZERO),
-        "deregistration_amount": deregistration.amount if deregistration else None,
         "not_assessed": list(quote.not_assessed),
-        "funds_ready_ref": _funds_ready_ref(standing),
     }
 
 
@@ -131,6 +150,14 @@ def _funds_ready_ref(standing: Standing) -> str | None:
     """The clause that asks the reminder to say 备足资金 (内医保办发〔2022〕19号 六（二）)."""
     funds = standing.program.reminder_funds_ready
     return funds.ref if funds is not None and funds.value else None
+
+
+def _owing(standing: Standing) -> bool:
+    """A deferred employer with something to catch up, or a lapsed one with something due."""
+    if standing.is_deferred:
+        return standing.quote is not None and _owes(standing.quote)
+    lapse = standing.lapse
+    return lapse is not None and (lapse.total_due > 0 or bool(lapse.not_assessed))
 
 
 def _owes(quote: Quote) -> bool:
@@ -356,33 +383,24 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
     names = {
         row[0]: row[1:]
         for row in db.session.execute(
-            select(Employer.id, Employer.name, Employer.credit_code, Employer.deregisters).where(
-                Employer.id.in_(ids)
-            )
+            select(Employer.id, Employer.name, Employer.credit_code).where(Employer.id.in_(ids))
         )
     }
     catch_up: dict[int, Standing] = {}
     for employer_id, standing in all_standings.items():
-        quote, period = standing.quote, standing.period
-        if (
-            standing.is_deferred
-            and quote is not None
-            and period is not None
-            and _owes(quote)
-            and due_milestone(period, on) is not None
-        ):
+        period = standing.period
+        if period is not None and _owing(standing) and due_milestone(period, on) is not None:
             catch_up[employer_id] = standing
     departures = dues_at_once(catch_up, agency_id=agency_id) if catch_up else {}
     dues: list[Due] = []
     for employer_id, standing in catch_up.items():
-        name, code, deregistering = names[employer_id]
+        name, code = names[employer_id]
         context = catch_up_context(
             standing,
             on=on,
             name=name,
             credit_code=code,
             departures=_owed(departures.get(employer_id)),
-            deregistering=bool(deregistering),
         )
         if context is not None:
             dues.append(Due("catch_up", context["milestone"], employer_id, context))
@@ -421,6 +439,24 @@ def outbox_page(*, status: str | None = None, limit: int = 200) -> list[OutboxMe
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(db.session.scalars(query))
+
+
+#: What did not reach its recipient: failed (tried again later) and expired (not any more).
+UNDELIVERED = ("failed", "expired")
+
+
+def undelivered_page(*, limit: int = 200) -> list[OutboxMessage]:
+    """The latest messages failed or expired, newest first, with their recipient and
+    employer (two statements more, whatever the number)."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_(UNDELIVERED))
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+            .options(selectinload(OutboxMessage.recipient), selectinload(OutboxMessage.employer))
+        )
+    )
 
 
 def outbox_counts() -> dict[str, int]:
@@ -490,7 +526,6 @@ def employer_notices(employer: Employer, standing: Standing, on: date) -> list[N
         on=on,
         name=employer.name,
         credit_code=employer.credit_code,
-        deregistering=employer.deregisters,
     )
     if context is not None:
         notices.append(Notice("catch_up", context))

@@ -14,8 +14,13 @@ from portal.features.reminders.addresses import (
     set_reminders,
 )
 from portal.features.reminders.forms import ConfirmEmailForm, EmailForm, RemindersForm
-from portal.features.reminders.outbox import MAX_ATTEMPTS
-from portal.features.reminders.queries import outbox_counts, outbox_page
+from portal.features.reminders.outbox import BACKOFF
+from portal.features.reminders.queries import (
+    UNDELIVERED,
+    outbox_counts,
+    outbox_page,
+    undelivered_page,
+)
 from portal.labels import error_message
 from portal.models.reminders import OUTBOX_STATUSES
 from portal.web.permissions import ADMIN, PUBLIC, SIGNED_IN, permission
@@ -93,5 +98,16 @@ def outbox():
         counts=outbox_counts(),
         status=status,
         statuses=OUTBOX_STATUSES,
-        max_attempts=MAX_ATTEMPTS,
+    )
+
+
+@bp.route("/outbox/undelivered")
+@permission(ADMIN)
+def undelivered():
+    counts = outbox_counts()
+    return render_template(
+        "reminders/undelivered.html",
+        messages=undelivered_page(),
+        counts={status: counts.get(status, 0) for status in UNDELIVERED},
+        pauses=[int(pause.total_seconds() // 3600) for pause in BACKOFF],
     )

@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from portal.core.extensions import db
+from portal.core.tables import Column, Table
 from portal.facts.standing import employers_where, standings
-from portal.features.reports.files import Column, Table
 from portal.features.reports.queries import agencies
 from portal.models import Agency, CommitmentApplication, Employer
 from portal.rules import catchup_quote

@@ -5,23 +5,43 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
 from portal.core import audit
 from portal.core.extensions import db
-from portal.features.reports.files import FORMATS, mimetype, render
-from portal.features.reports.tax_list import last_sent_fingerprints, tax_list_rows, tax_list_table
+from portal.core.tables import FORMATS, mimetype, render, to_csv, to_xlsx, to_zip
+from portal.features.reports.tax_list import REMOVALS_TITLE, tax_list_state, tax_list_table
 from portal.models import Agency, TaxListExport, TaxListExportRow, User
+from portal.rules.exchange import tax_list_format
 from portal.util import clock
 
 
 @dataclass(frozen=True)
 class ExportedFile:
+    """What an export hands to the bureau: the list (a .csv, or an .xlsx whose second sheet,
+    移出清单, holds the removals) and, for a .csv with removals, the removals' own .csv."""
+
     content: bytes
     filename: str
     mimetype: str
     export: TaxListExport
+    removals: bytes | None = None
+    removals_filename: str | None = None
+
+    def download(self) -> tuple[bytes, str, str]:
+        """One file to download (content, name, format): the list itself, or a .zip of the
+        list's .csv and the removals' .csv, each byte for byte as ``content``/``removals``."""
+        if self.removals is None or self.removals_filename is None:
+            return self.content, self.filename, self.export.file_format
+        # dated 传输时间, in the list's time zone: the same export zips to the same bytes
+        zone = ZoneInfo(tax_list_format().time_zone.value)
+        zipped = to_zip(
+            [(self.filename, self.content), (self.removals_filename, self.removals)],
+            self.export.exported_at.astimezone(zone),
+        )
+        return zipped, self.filename.rsplit(".", 1)[0] + ".zip", "zip"
 
 
 def export_tax_list(
@@ -35,17 +55,28 @@ def export_tax_list(
     """Build the 缓缴清单 of ``agency`` (None: every agency) on ``on`` and record it.
 
     ``since_last``: only the rows new or changed since what the bureau last received for each
-    employer (日常共享, 内医保办发〔2022〕19号 五 1). ``actor`` None: a command.
+    employer (日常共享, 内医保办发〔2022〕19号 五 1). Either way, every employer the bureau last
+    received on the list that is off it now (not deferred on ``on``: opted out, no longer
+    listed, or no longer eligible — in arrears, a large enterprise, deregistering) goes once as
+    a removal (移出清单), in the list's columns: a second sheet of the .xlsx, a file of its own
+    beside the .csv. The list's own sheet or file keeps its format. ``actor`` None: a command.
     """
     if file_format not in FORMATS:
         raise ValueError(f"file_format must be one of {FORMATS}")
     agency_id = agency.id if agency is not None else None
-    rows = tax_list_rows(on, agency_id=agency_id)
-    if since_last:
-        sent = last_sent_fingerprints(agency_id=agency_id)
-        rows = [row for row in rows if sent.get(row.employer_id) != row.fingerprint]
+    state = tax_list_state(on, agency_id=agency_id)
+    rows = state.changed() if since_last else state.rows
+    removals = state.removals
     at = clock.now()
-    content = render(tax_list_table(rows, at), file_format)
+    table = tax_list_table(rows, at)
+    removals_table = tax_list_table(removals, at, REMOVALS_TITLE) if removals else None
+    removals_content = None
+    if file_format == "xlsx" and removals_table is not None:
+        content = to_xlsx(table, removals_table)
+    else:
+        content = render(table, file_format)
+        if removals_table is not None:
+            removals_content = to_csv(removals_table)
     export = TaxListExport(
         agency_id=agency_id,
         on_date=on,
@@ -53,17 +84,27 @@ def export_tax_list(
         file_format=file_format,
         row_count=len(rows),
         file_sha256=hashlib.sha256(content).hexdigest(),
+        removal_count=len(removals),
+        removals_sha256=(
+            hashlib.sha256(removals_content).hexdigest() if removals_content is not None else None
+        ),
         exported_at=at,
         exported_by_id=actor.id if actor is not None else None,
     )
     db.session.add(export)
     db.session.flush()
-    if rows:
+    sent = [(r, False) for r in rows] + [(r, True) for r in removals]
+    if sent:
         db.session.execute(
             insert(TaxListExportRow),
             [
-                {"export_id": export.id, "employer_id": r.employer_id, "fingerprint": r.fingerprint}
-                for r in rows
+                {
+                    "export_id": export.id,
+                    "employer_id": r.employer_id,
+                    "fingerprint": r.fingerprint,
+                    "is_removal": is_removal,
+                }
+                for r, is_removal in sent
             ],
         )
     audit.record(
@@ -77,11 +118,24 @@ def export_tax_list(
             "rows": len(rows),
             # rows sent with 缓缴人数 and 缓缴金额 blank for want of an assessment (五 1)
             "awaiting_assessment": sum(row.is_awaiting_assessment for row in rows),
+            # employers sent before that have left the list, and why (移出清单)
+            "removals": len(removals),
+            "removal_reasons": {
+                reason: sum(reason in r.reasons for r in removals)
+                for reason in sorted({reason for r in removals for reason in r.reasons})
+            },
             "format": file_format,
             "sha256": export.file_sha256,
         },
     )
     scope = agency.code if agency is not None else "all"
     suffix = "-changes" if since_last else ""
-    filename = f"tax-list-{scope}-{on:%Y%m%d}{suffix}-{export.id}.{file_format}"
-    return ExportedFile(content, filename, mimetype(file_format), export)
+    base = f"tax-list-{scope}-{on:%Y%m%d}{suffix}-{export.id}"
+    return ExportedFile(
+        content,
+        f"{base}.{file_format}",
+        mimetype(file_format),
+        export,
+        removals_content,
+        f"{base}-removals.csv" if removals_content is not None else None,
+    )

@@ -16,15 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.tables import Column, Table
 from portal.facts.standing import employers_where, standings
-from portal.features.reports.files import Column, Table
 from portal.models import Agency, Employer, TaxListExportRow
 from portal.rules.exchange import (
     TaxListFormat,
     current_figures,
     is_on_tax_list,
+    off_list_reasons,
     tax_list_format,
 )
+from portal.rules.standing import Standing
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,13 @@ class TaxListRow:
     month: str  # the contribution month of 当期数
     headcount: int | None
     unit_amount: Decimal | None
-    period_start: str
+    period_start: str  # "" for a removal whose program gives it no period any more
     period_end: str
-    deadline: date
+    deadline: date | None  # None only for such a removal
     # The month is deferred but not assessed yet: 缓缴人数 and 缓缴金额 go blank.
     is_awaiting_assessment: bool = False
+    # A removal (移出清单): why the employer is off the list (``rules.exchange.off_list_reasons``).
+    reasons: tuple[str, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -60,18 +64,71 @@ class TaxListRow:
             amount,
             self.period_start,
             self.period_end,
-            self.deadline.isoformat(),
+            self.deadline.isoformat() if self.deadline is not None else "",
         )
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the tax bureau last received for an employer: its row's fingerprint, on the list
+    or as a removal."""
+
+    fingerprint: str
+    is_removal: bool
+
+
+@dataclass(frozen=True)
+class TaxList:
+    """The 缓缴清单 on a day and what it takes to tell the bureau: the rows on the list, the
+    removals due (employers it last received on the list that are off it now), and what it
+    last received of each employer."""
+
+    month: str  # the contribution month of 当期数
+    rows: list[TaxListRow]
+    removals: list[TaxListRow]
+    sent: dict[int, Sent]
+
+    def changed(self) -> list[TaxListRow]:
+        """The rows the bureau does not have as they are (日常共享, 内医保办发〔2022〕19号 五 1):
+        never sent, sent and removed since, or sent with other cells."""
+        rows = []
+        for row in self.rows:
+            last = self.sent.get(row.employer_id)
+            if last is None or last.is_removal or last.fingerprint != row.fingerprint:
+                rows.append(row)
+        return rows
 
 
 def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]:
     """The whole 缓缴清单 on ``on``, by agency code and credit code: the standings' statements
     and one more (names, unit numbers, agency codes)."""
+    return _rows(on, standings(on, agency_id=agency_id), {}, agency_id)[0]
+
+
+def tax_list_state(on: date, *, agency_id: int | None = None) -> TaxList:
+    """The 缓缴清单 on ``on`` with its removals due: the standings' statements and two more
+    (what the bureau last received; names, unit numbers, agency codes)."""
     answers = standings(on, agency_id=agency_id)
+    sent = last_sent(agency_id=agency_id)
+    leaving = {
+        employer_id: answers[employer_id]
+        for employer_id, last in sent.items()
+        if not last.is_removal
+        and employer_id in answers
+        and not is_on_tax_list(answers[employer_id])
+    }
+    rows, removals = _rows(on, answers, leaving, agency_id)
+    return TaxList(f"{on:%Y-%m}", rows, removals, sent)
+
+
+def _rows(
+    on: date, answers: dict[int, Standing], leaving: dict[int, Standing], agency_id: int | None
+) -> tuple[list[TaxListRow], list[TaxListRow]]:
+    """The list's rows and the removals' rows (``leaving``), one statement for their details."""
     listed = {employer_id: s for employer_id, s in answers.items() if is_on_tax_list(s)}
-    if not listed:
-        return []
+    if not listed and not leaving:
+        return [], []
     details = db.session.connection().execute(
         select(
             Employer.id,
@@ -84,34 +141,58 @@ def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]
         .where(Employer.id.in_(employers_where(agency_id=agency_id)))
     )
     month = f"{on:%Y-%m}"
-    rows = []
+    rows, removals = [], []
     for employer_id, credit_code, name, agency_code, unit_number in details:
         s = listed.get(employer_id)
-        if s is None:
-            continue
-        assert s.period is not None  # noqa: S101 - is_on_tax_list requires a period
-        # 当期数: the agency's assessment of the month, never an estimate (blank until assessed).
-        figures = current_figures(s, month)
-        rows.append(
-            TaxListRow(
-                employer_id=employer_id,
-                credit_code=credit_code,
-                name=name,
-                agency_code=agency_code,
-                unit_number=unit_number or "",
-                month=month,
-                headcount=figures.headcount,
-                unit_amount=figures.unit_amount,
-                period_start=s.period.start,
-                period_end=s.period.end,
-                deadline=s.period.deadline,
-                is_awaiting_assessment=figures.is_awaiting_assessment,
+        if s is not None:
+            assert s.period is not None  # noqa: S101 - is_on_tax_list requires a period
+            # 当期数: the agency's assessment of the month, never an estimate (blank until then).
+            figures = current_figures(s, month)
+            rows.append(
+                TaxListRow(
+                    employer_id=employer_id,
+                    credit_code=credit_code,
+                    name=name,
+                    agency_code=agency_code,
+                    unit_number=unit_number or "",
+                    month=month,
+                    headcount=figures.headcount,
+                    unit_amount=figures.unit_amount,
+                    period_start=s.period.start,
+                    period_end=s.period.end,
+                    deadline=s.period.deadline,
+                    is_awaiting_assessment=figures.is_awaiting_assessment,
+                )
             )
-        )
-    return sorted(rows, key=lambda r: (r.agency_code, r.credit_code))
+        elif (gone := leaving.get(employer_id)) is not None:
+            # 移出清单: the same columns; nothing is deferred any more, so 缓缴人数 and
+            # 缓缴金额 are zero, and the period is the one the bureau holds it under.
+            period = gone.period
+            removals.append(
+                TaxListRow(
+                    employer_id=employer_id,
+                    credit_code=credit_code,
+                    name=name,
+                    agency_code=agency_code,
+                    unit_number=unit_number or "",
+                    month=month,
+                    headcount=0,
+                    unit_amount=Decimal(0),
+                    period_start=period.start if period is not None else "",
+                    period_end=period.end if period is not None else "",
+                    deadline=period.deadline if period is not None else None,
+                    reasons=tuple(off_list_reasons(gone)),
+                )
+            )
+
+    def order(row: TaxListRow) -> tuple[str, str]:
+        return (row.agency_code, row.credit_code)
+
+    return sorted(rows, key=order), sorted(removals, key=order)
 
 
-#: The page lists at most this many rows awaiting their assessment (the file has them all).
+#: The page lists at most this many rows awaiting their assessment, or removals (the file has
+#: them all).
 AWAITING_SHOWN = 200
 
 
@@ -128,18 +209,22 @@ class AwaitingAssessment:
 def awaiting_assessment(on: date, *, agency_id: int | None = None) -> AwaitingAssessment:
     """The rows of the 缓缴清单 on ``on`` whose 缓缴人数 and 缓缴金额 go blank for want of the
     agency's assessment (内医保办发〔2022〕19号 五 1): the list's statements, nothing more."""
-    rows = tax_list_rows(on, agency_id=agency_id)
+    return awaiting_of(tax_list_rows(on, agency_id=agency_id), f"{on:%Y-%m}")
+
+
+def awaiting_of(rows: Sequence[TaxListRow], month: str) -> AwaitingAssessment:
     waiting = [row for row in rows if row.is_awaiting_assessment]
-    return AwaitingAssessment(f"{on:%Y-%m}", len(rows), len(waiting), waiting[:AWAITING_SHOWN])
+    return AwaitingAssessment(month, len(rows), len(waiting), waiting[:AWAITING_SHOWN])
 
 
-def last_sent_fingerprints(*, agency_id: int | None = None) -> dict[int, str]:
-    """What the tax bureau last received for each employer in scope: its row's fingerprint in
-    the latest export that carried it (one statement)."""
+def last_sent(*, agency_id: int | None = None) -> dict[int, Sent]:
+    """What the tax bureau last received for each employer in scope: its row in the latest
+    export that carried it, on the list or as a removal (one statement)."""
     latest = (
         select(
             TaxListExportRow.employer_id,
             TaxListExportRow.fingerprint,
+            TaxListExportRow.is_removal,
             func.row_number()
             .over(
                 partition_by=TaxListExportRow.employer_id,
@@ -151,9 +236,14 @@ def last_sent_fingerprints(*, agency_id: int | None = None) -> dict[int, str]:
         .subquery()
     )
     rows = db.session.connection().execute(
-        select(latest.c.employer_id, latest.c.fingerprint).where(latest.c.rank == 1)
+        select(latest.c.employer_id, latest.c.fingerprint, latest.c.is_removal).where(
+            latest.c.rank == 1
+        )
     )
-    return {employer_id: fingerprint for employer_id, fingerprint in rows}
+    return {
+        employer_id: Sent(fingerprint, bool(is_removal))
+        for employer_id, fingerprint, is_removal in rows
+    }
 
 
 # ---------------------------------------------------------------------------------------- the table
@@ -185,7 +275,12 @@ def excel_format(strftime: str) -> str:
     return strftime
 
 
-def tax_list_table(rows: Sequence[TaxListRow], at: datetime) -> Table:
+#: The sheet (.xlsx) of the removals, or what their own file (.csv) is: employers the bureau
+#: received on the list that have left it, in the list's columns.
+REMOVALS_TITLE = "移出清单"
+
+
+def tax_list_table(rows: Sequence[TaxListRow], at: datetime, title: str = "缓缴清单") -> Table:
     """The file's rows; ``at`` (aware) is the 传输时间 of every row."""
     fmt: TaxListFormat = tax_list_format()
     day, moment = fmt.date_format.value, fmt.time_format.value
@@ -197,7 +292,7 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime) -> Table:
     columns[11] = Column(TAX_LIST_HEADERS[11], moment, excel_format(moment), widths[11])
     local = at.astimezone(ZoneInfo(fmt.time_zone.value))
     return Table(
-        "缓缴清单",
+        title,
         columns,
         [
             [
@@ -208,8 +303,8 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime) -> Table:
                 row.unit_number,
                 fmt.insurance_type.value,
                 row.headcount,
-                fmt.month(row.period_start),
-                fmt.month(row.period_end),
+                fmt.month(row.period_start) if row.period_start else None,
+                fmt.month(row.period_end) if row.period_end else None,
                 row.unit_amount,
                 row.deadline,
                 local,

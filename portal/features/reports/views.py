@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from portal.core.tables import mimetype, render
 from portal.features.reports import bp
-from portal.features.reports.files import mimetype, render
 from portal.features.reports.forms import MonthlyReportForm, StatisticsForm, TaxListForm
 from portal.features.reports.monthly import MonthlyReport, bar_chart, monthly_report, monthly_table
 from portal.features.reports.operations import export_tax_list
 from portal.features.reports.queries import agencies, scoped_agency_or_404
-from portal.features.reports.tax_list import awaiting_assessment
+from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
 from portal.features.reports.wuxi_2020 import (
     STATISTICS_HEADERS,
     reduction_statistics,
@@ -61,15 +61,21 @@ def tax_list():
             file_format=form.file_format.data,
             actor=current_user,
         )
-        return _download(exported.content, exported.filename, form.file_format.data)
+        return _download(*exported.download())
     return _render_tax_list(form, scope)
 
 
 def _render_tax_list(form: TaxListForm, scope: int | None) -> str:
-    """The form, and the rows of the list's date (today if none) still awaiting their
-    assessment in the staff member's scope."""
-    awaiting = awaiting_assessment(form.on.data or today(), agency_id=scope)
-    return render_template("reports/tax_list.html", form=form, awaiting=awaiting)
+    """The form; the rows of the list's date (today if none) still awaiting their assessment
+    in the staff member's scope, and the removals the next export carries."""
+    state = tax_list_state(form.on.data or today(), agency_id=scope)
+    return render_template(
+        "reports/tax_list.html",
+        form=form,
+        awaiting=awaiting_of(state.rows, state.month),
+        removals=state.removals[:AWAITING_SHOWN],
+        removal_count=len(state.removals),
+    )
 
 
 def _monthly_form() -> tuple[MonthlyReportForm, Agency | None]:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal import rules
 from portal.core.extensions import db
-from portal.features.reports.files import Column, Table
+from portal.core.tables import Column, Table
 from portal.features.reports.monthly import end_of_day
 from portal.models import Agency, Assessment, Employer, PoolingRegion, ReturnChoice
 from portal.rules.months import add_months, last_day

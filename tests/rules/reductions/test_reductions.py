@@ -231,3 +231,40 @@ def test_linyi_offers_six_months_from_every_start_and_runs_into_2021_at_most_to_
         for start in rules.deferral_start_months(program)
     ]
     assert max(ends) == "2021-05"  # DOMAIN §5.4: contribution months in 2020–2021
+
+
+# ------------------------------------------------------------- the grounds of a 2020 deferral
+
+
+def test_the_grounds_of_a_linyi_deferral_and_what_each_tests():
+    """Issue 28 item 20, 鲁医保发〔2020〕23号 三: an SME (sized by 工信部联企业〔2011〕300号), an
+    industry of 鲁政办发〔2020〕5号 or a social organisation on the 民政 list; Wuxi has one."""
+    from portal.rules import deferral_routes, open_to_some_route, route_refusals
+
+    routes = deferral_routes("linyi-2020")
+    assert routes is not None and routes.keys == ("sme", "industry", "social_organisation")
+    assert routes.ground("wholesale_retail").gbt4754 == ("51", "52")
+    assert routes.ground("film_screening").gbt4754 == ("876",)
+    assert routes.ground("life_services").gbt4754 == ()  # 财税〔2016〕36号, not GB/T 4754
+    assert deferral_routes("wuxi-2020") is None
+    large = [("large_enterprise", "…")]
+    assert route_refusals("linyi-2020", "sme", large, unit_kind="enterprise") == large
+    assert route_refusals("linyi-2020", "industry", large, unit_kind="enterprise") == []
+    refused = route_refusals("linyi-2020", "social_organisation", [], unit_kind="enterprise")
+    assert [code for code, _ in refused] == ["not_social_organisation"]
+    assert route_refusals("linyi-2020", "social_organisation", [], unit_kind="foundation") == []
+    assert open_to_some_route("linyi-2020", large, unit_kind="enterprise") == []
+    excluded = [("out_of_scope_unit_kind", "…")]
+    assert open_to_some_route("linyi-2020", excluded, unit_kind="government_organ") == excluded
+    assert open_to_some_route("wuxi-2020", large, unit_kind="enterprise") == large
+
+
+def test_a_ground_with_a_code_that_is_not_gbt4754_is_refused(tmp_path):
+    from portal.rules import PolicyError
+    from portal.rules.policy import PROGRAMS_DIR, parse_program
+
+    text = (PROGRAMS_DIR / "linyi-2020.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "linyi-2020.yaml"
+    broken.write_text(text.replace('gbt4754: ["876"]', 'gbt4754: ["R87x"]'), encoding="utf-8")
+    with pytest.raises(PolicyError, match="GB/T 4754"):
+        parse_program(broken)

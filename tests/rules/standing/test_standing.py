@@ -127,6 +127,7 @@ def test_every_next_step_has_a_scenario() -> None:
         "finish_application",
         "await_review",
         "apply_again",
+        "pay_now",
     }
 
 

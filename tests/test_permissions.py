@@ -72,6 +72,9 @@ EXPECTED = {
         "POST",
         row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK),
     ),
+    # The employer's facts page and their correction by hand: its agency's staff and admins.
+    "staff.employer": ("GET", OWN_AGENCY_STAFF),
+    "staff.edit_facts": ("GET", OWN_AGENCY_STAFF),
     "deferral.choose": ("GET", OWNER_ONLY),
     "deferral.confirm": ("POST", OWNER_ONLY),
     "deferral.done": ("GET", EMPLOYER_ONLY),

@@ -68,6 +68,7 @@ ACTIONS = {
     "deferral2020.submit": _l("2020 deferral application sent"),
     "deferral2020.approve": _l("2020 deferral application approved"),
     "deferral2020.reject": _l("2020 deferral application returned"),
+    "employer.facts_edit": _l("Employer's facts corrected by hand"),
     "return_choice.refund": _l("Refund chosen for the over-collected amount"),
     "return_choice.offset": _l("Offset chosen for the over-collected amount"),
     "decision.defer": _l("Deferral confirmed"),
@@ -208,6 +209,30 @@ def _label(table: dict, code: str | None, default: object = None) -> str:
     if found is not None:
         return str(found)
     return str(default) if default is not None else (code or "")
+
+
+#: The employer's facts agency staff correct by hand (portal/features/staff), as the list's
+#: columns name them.
+FACTS = {
+    "has_arrears": _l("Interrupted payment (是否中断缴费)"),
+    "arrears_until": _l("Last month in arrears (欠费所属期止)"),
+    "deregistered_on": _l("Deregistration date (注销日期)"),
+    "refund_bank": _l("Bank for refunds (退费开户行)"),
+    "refund_account": _l("Account number for refunds (退费账号)"),
+}
+
+
+def fact_label(name: str) -> str:
+    return _label(FACTS, name)
+
+
+def fact_value(name: str, value: object) -> str:
+    """A fact's value as a corrections history shows it (as stored: only staff read it)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
 
 
 def size_label(code: str | None) -> str:

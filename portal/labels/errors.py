@@ -17,6 +17,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal.labels.held import held_column_label, held_value_label
+from portal.rules.employer_facts import facts_policy
 from portal.rules.errors import DomainError
 from portal.util.formatting import day
 
@@ -102,6 +103,21 @@ def _held_stale(error: DomainError) -> str:
         column=held_column_label(column),
         current=held_value_label(column, current if isinstance(current, str) else None),
         before=held_value_label(column, before if isinstance(before, str) else None),
+    )
+
+
+def _july() -> str:
+    """The month 7月是否已缴费 asks about (portal/rules/data/employer_facts.yaml)."""
+    return facts_policy().july_month.value
+
+
+def _facts(error: DomainError, message: str) -> str:
+    """A message about two facts, saying so when the other one is the stored value."""
+    if not error.details.get("stored"):
+        return message
+    return _(
+        "%(message)s (the other value is the one stored: a blank cell keeps it)",
+        message=message,
     )
 
 
@@ -363,6 +379,61 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_cell.month": _static(lambda: _("Enter the month as YYYYMM or YYYY-MM")),
     "import_cell.day": _static(lambda: _("Enter the date as YYYY-MM-DD or YYYYMMDD")),
+    "import_cell.day_range": lambda error, context: _(
+        "Enter a date from %(first)s to %(last)s",
+        first=error.details.get("first"),
+        last=error.details.get("last"),
+    ),
+    "import_cell.account": _static(
+        lambda: _("Enter the account number in digits (spaces between groups are fine)")
+    ),
+    "import_cell.account_length": lambda error, context: _(
+        "Enter an account number of %(low)s to %(high)s digits",
+        low=error.details.get("low"),
+        high=error.details.get("high"),
+    ),
+    # Facts that cannot all be true (portal/rules/employer_facts.py)
+    "import_cell.july_paid_before_founded": lambda error, context: _facts(
+        error,
+        _(
+            "成立年月 is %(month)s, after %(july)s: an employer founded then cannot have paid "
+            "the contribution of %(july)s. Correct 7月是否已缴费 or 成立年月",
+            month=error.details.get("month"),
+            july=_july(),
+        ),
+    ),
+    "import_cell.july_paid_before_insured": lambda error, context: _facts(
+        error,
+        _(
+            "参保年月 is %(month)s, after %(july)s: an employer first insured then cannot have "
+            "paid the contribution of %(july)s. Correct 7月是否已缴费 or 参保年月",
+            month=error.details.get("month"),
+            july=_july(),
+        ),
+    ),
+    "import_cell.founded_after_insured": lambda error, context: _facts(
+        error,
+        _(
+            "成立年月 is after 参保年月 (%(month)s): an employer is insured only once it exists. "
+            "Correct one of the two",
+            month=error.details.get("month"),
+        ),
+    ),
+    "import_cell.deregistered_before_founded": lambda error, context: _facts(
+        error,
+        _(
+            "The deregistration date is before the founding month (%(month)s). Correct 注销日期 "
+            "or 成立年月",
+            month=error.details.get("month"),
+        ),
+    ),
+    "import_cell.arrears_month_without_arrears": lambda error, context: _facts(
+        error,
+        _(
+            "A month in arrears (欠费所属期止) needs 是否中断缴费 = 是. Leave it blank for an "
+            "employer not in arrears, or correct 是否中断缴费"
+        ),
+    ),
     "import_cell.amount": _static(
         lambda: _("Enter yuan with at most 2 decimals, in digits only (no sign or exponent)")
     ),
@@ -525,6 +596,13 @@ MESSAGES: dict[str, Message] = {
     ),
     "return_choice.nothing_over_collected": _static(
         lambda: _("Nothing was over-collected, so there is nothing to refund or offset")
+    ),
+    # Agency staff correcting an employer's facts (portal/features/staff)
+    "employer_facts.reason_required": _static(lambda: _("Say why you are changing these facts")),
+    "employer_facts.changed": _static(
+        lambda: _(
+            "Someone changed these facts since you opened the page. Check the values and save again"
+        )
     ),
     "import_file.empty": _static(lambda: _("Choose a CSV or .xlsx file")),
     "import.unknown_kind": _static(lambda: _("Choose what the file holds")),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 from .classification import parse_classification, parse_codes
+from .employer_facts import parse_employer_facts
 from .errors import PolicyError
 from .exchange import parse_exchange
 from .policy import RULES_DIR, parse_national, parse_program
@@ -20,6 +21,7 @@ _T = TypeVar("_T")
 
 DATA_FILES = (
     "classification.yaml",
+    "employer_facts.yaml",
     "exchange.yaml",
     "gbt4754.yaml",
     "national.yaml",
@@ -75,6 +77,8 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
                 )
                 continue
             _run(report, path, parse_codes, classification.industries)
+        elif name == "employer_facts.yaml":
+            _run(report, path, parse_employer_facts)
         elif name == "exchange.yaml":
             _run(report, path, parse_exchange)
         elif name == "national.yaml":

@@ -311,21 +311,29 @@ class Standing:
 
     @cached_property
     def deregistration(self) -> Settlement | None:
-        """What deregistering on ``on`` makes due at once: the deferred months up to this month,
-        less what is paid (鲁医保发〔2022〕21号 五). None when nothing is deferred, or while one of
-        those months has no amount yet (``not_assessed`` says which)."""
+        """What deregistering makes due at once: the deferred months up to the month of
+        deregistration, less what is paid (鲁医保发〔2022〕21号 五), on the employer's 注销日期
+        where the agency has one still to come, else were it to deregister on ``on`` (one that
+        has come makes the deferral lapse: ``lapse``). None when nothing is deferred, or while
+        one of those months has no amount yet (``not_assessed`` says which)."""
         if self.period is None or self.has_opted_out or not self.is_eligible:
             return None
+        deregister_on = self.deregistered_on or self.on
         amounts = self.month_amounts
-        if any(m not in amounts for m in settled_months(self.period, self.on)):
+        if any(m not in amounts for m in settled_months(self.period, deregister_on)):
             return None
         return deregistration_due(
             self.program.id,
             monthly_unit_amount=amounts,
-            deregister_on=self.on,
+            deregister_on=deregister_on,
             payments=[(p.paid_on, p.amount) for p in self.payments],
             **self.period_args,
         )
+
+    @property
+    def deregistered_on(self) -> date | None:
+        """The employer's 注销日期, if the agency has one."""
+        return self.facts.deregistered_on if self.facts is not None else None
 
     def departure(
         self, person_monthly_unit_amount: Mapping[str, Decimal], *, event: str, event_on: date

@@ -52,3 +52,16 @@ def moment(value: datetime | None) -> str:
 
 def number(value: Decimal | int | None) -> str:
     return "—" if value is None else format_decimal(value)
+
+
+def account_number(value: str) -> str:
+    """A bank account number in groups of four digits, as printed on a card."""
+    if not value.isdigit():
+        return value  # kept as the agency typed it (a bank's name with it, say)
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+def masked_account(value: str) -> str:
+    """A bank account number with all but its last four digits hidden: ``**** 1234``."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return f"**** {digits[-4:]}" if len(digits) > 4 else "****"

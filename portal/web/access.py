@@ -84,3 +84,12 @@ def employer_role_or_404(
     if membership is None:
         abort(404)
     return membership.employer, membership.role
+
+
+def may_see_refund_account(user: User, employer: Employer) -> bool:
+    """Whether ``user`` sees the employer's refund account (退费账号) whole: administrators and
+    the staff of the employer's agency; everyone else (the employer's own people too) sees its
+    last four digits (``portal.util.formatting.masked_account``)."""
+    if not user.is_authenticated or not user.staff_role:
+        return False
+    return user.staff_role == "admin" or user.agency_id == employer.agency_id

@@ -36,6 +36,9 @@ ISSUE_ACTIVATION = "staff.issue_activation"
 # Act for a walk-in employer at the service hall (portal/features/hall).
 ACT_FOR_EMPLOYER = "staff.act_for_employer"
 REVIEW = "staff.review"
+# Correct an employer's facts (arrears, deregistration, refund account) with a reason: the staff
+# of the employer's agency (the lookup is scoped) and administrators.
+EDIT_EMPLOYER_FACTS = "staff.employer_facts"
 # The back office (imports, the 缓缴清单, monthly reports): administrators for every agency,
 # reviewers for their own agency only (see ``agency_scope``).
 BACK_OFFICE = "staff.back_office"
@@ -53,9 +56,9 @@ EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 STAFF_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "hall": frozenset({STAFF, ISSUE_ACTIVATION, ACT_FOR_EMPLOYER}),
-    "reviewer": frozenset({STAFF, REVIEW, BACK_OFFICE}),
-    "admin": frozenset({STAFF, ISSUE_ACTIVATION, ADMIN, BACK_OFFICE}),
+    "hall": frozenset({STAFF, ISSUE_ACTIVATION, ACT_FOR_EMPLOYER, EDIT_EMPLOYER_FACTS}),
+    "reviewer": frozenset({STAFF, REVIEW, BACK_OFFICE, EDIT_EMPLOYER_FACTS}),
+    "admin": frozenset({STAFF, ISSUE_ACTIVATION, ADMIN, BACK_OFFICE, EDIT_EMPLOYER_FACTS}),
 }
 EMPLOYER_SCOPED = frozenset(
     {

@@ -14,7 +14,17 @@ from jinja2.runtime import Context
 
 from portal import labels
 from portal.util import clock
-from portal.util.formatting import DEFAULT_LOCALE, _day, day, moment, money, number
+from portal.util.formatting import (
+    DEFAULT_LOCALE,
+    _day,
+    account_number,
+    day,
+    masked_account,
+    moment,
+    money,
+    number,
+)
+from portal.web.access import may_see_refund_account
 from portal.web.forms import csrf_token
 from portal.web.permissions import can
 from portal.web.submissions import key_input
@@ -105,6 +115,17 @@ def built_url(endpoint: str, **values: Any) -> str:
     return url
 
 
+def refund_account(employer: Any) -> str:
+    """The employer's refund account as the signed-in user may see it: whole for the staff of
+    its agency and administrators, else its last four digits; "" when there is none."""
+    account = employer.refund_account
+    if not account:
+        return ""
+    if may_see_refund_account(current_user, employer):
+        return account_number(account)
+    return masked_account(account)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters.update(labels.template_filters())
@@ -127,6 +148,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(labels.template_globals())
     app.jinja_env.globals["id_url"] = id_url
+    app.jinja_env.globals["refund_account"] = refund_account
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["form_key"] = key_input  # beside csrf_token() in a hand-written form
     if not any(app.url_default_functions.values()):

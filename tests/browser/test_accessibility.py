@@ -72,7 +72,13 @@ def _pages(app, submitted) -> dict[str | None, list[str]]:
             f"/e/{a}/amounts/?pay_on=2022-12-10",
             f"/e/{a}/amounts/departures",
         ],
-        "reviewer": ["/staff/employers", "/review/", f"/review/{application_id}"],
+        "reviewer": [
+            "/staff/employers",
+            "/review/",
+            f"/review/{application_id}",
+            f"/staff/employers/{a}",
+            f"/staff/employers/{a}/facts",
+        ],
         "hall": ["/staff/employers", "/hall/my-actions"],
         "admin": ["/admin/audit", "/admin/halls", "/admin/users"],
     }

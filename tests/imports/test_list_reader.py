@@ -16,6 +16,7 @@ from portal.features.imports import cells
 from portal.features.imports.cells import CellError
 from portal.features.imports.kinds.base import Context, RowErrors
 from portal.features.imports.kinds.deferral_list import LIST_COLUMNS, LIST_FIELDS, _list_reader
+from portal.rules.employer_facts import incoherences
 from tests.factories import credit_code
 
 AGENCIES = {"LC01": 1, "WH01": 2}
@@ -33,6 +34,11 @@ def generic(raw: dict[str, str], context: Context) -> tuple:
         "first_insured_month": cells.month,
         "founded_month": cells.month,
         "july_paid": cells.yes_no,
+        "has_arrears": cells.yes_no,
+        "arrears_until": cells.month,
+        "deregistered_on": cells.deregistration_day,
+        "refund_bank": lambda v: cells.text(v, limit=100),
+        "refund_account": cells.account,
     }
     optional = {c.key for c in LIST_COLUMNS if not c.required}
     row: dict = {}
@@ -62,6 +68,16 @@ def generic(raw: dict[str, str], context: Context) -> tuple:
             kind = cells.unit_kind(raw["unit_kind"], row["credit_code"])
         except CellError as error:
             errors.append(("unit_kind", error))
+    if "credit_code" in row:  # every cell read: the row's facts together
+        for incoherence in incoherences(
+            founded_month=row["founded_month"],
+            first_insured_month=row["first_insured_month"],
+            july_paid=row["july_paid"],
+            has_arrears=row["has_arrears"],
+            arrears_until=row["arrears_until"],
+            deregistered_on=row["deregistered_on"],
+        ):
+            errors.append((incoherence.field, CellError(incoherence.code, **incoherence.details)))
     if errors:
         raise RowErrors(errors)
     values = {
@@ -76,6 +92,11 @@ def generic(raw: dict[str, str], context: Context) -> tuple:
         "first_insured_month": row["first_insured_month"],
         "founded_month": row["founded_month"],
         "is_july_paid": row["july_paid"],
+        "has_arrears": row["has_arrears"],
+        "arrears_until": row["arrears_until"],
+        "deregistered_on": row["deregistered_on"],
+        "refund_bank": row["refund_bank"],
+        "refund_account": row["refund_account"],
     }
     code = row["credit_code"]
     return (code, cells.unit_kind_of(code), *(values[column] for column in LIST_FIELDS))
@@ -118,10 +139,24 @@ SAMPLES = {
     "size_class": st.sampled_from(["大型", "中型", "小型", "微型", "Small", "巨型", " 小型", ""]),
     "on_list": st.sampled_from(["是", "否", "Y", "no", "TRUE", "0", "也许", "是 ", ""]),
     "first_insured_month": st.sampled_from(
-        ["202208", "2022-08", "2022-13", "1999-01", "２０２２０８", "2022/08", ""]
+        ["202208", "2022-08", "2022-13", "1999-01", "２０２２０８", "2022/08", "2010-01", ""]
     ),
-    "founded_month": st.sampled_from(["201003", "2010-03", "20100", "abc", ""]),
+    "founded_month": st.sampled_from(["201003", "2010-03", "20100", "abc", "2022-09", ""]),
     "july_paid": st.sampled_from(["是", "否", "yes", "N", "maybe", ""]),
+    "has_arrears": st.sampled_from(["是", "否", "Y", "0", "欠", ""]),
+    "arrears_until": st.sampled_from(["2022-06", "202205", "2022-00", "June", ""]),
+    "deregistered_on": st.sampled_from(
+        ["2023-01-31", "20230131", "2009-12-31", "2022-02-30", "1999-01-01", "2100-01-01", ""]
+    ),
+    "refund_bank": st.sampled_from(
+        ["中国工商银行聊城分行", "=HYPERLINK()", "行" * 101, "a\\b", ""]
+    ),
+    "refund_account": st.one_of(
+        st.sampled_from(
+            ["6222 0000 1111 2222", "１２３４５６７８９", "1234567", "1" * 31, "62-22", ""]
+        ),
+        st.text(alphabet="0123456789 ", max_size=34),
+    ),
 }
 OPTIONAL = [c.key for c in LIST_COLUMNS if not c.required]
 REQUIRED = [c.key for c in LIST_COLUMNS if c.required]

@@ -133,6 +133,15 @@ def test_refund_needs_an_account_unless_the_agency_has_one(app, client, linyi):
     assert choice.needs_application is False and choice.account is None
 
 
+def test_the_employer_sees_the_agencys_account_masked(app, client, linyi):
+    employer, owner = linyi
+    employer.refund_account = "6222000011112222"
+    db.session.commit()
+    sign_in(client, owner)
+    known = _soup(client.get(f"/e/{employer.id}/reductions/return")).select_one("#account-known")
+    assert "**** 2222" in known.get_text() and "1111" not in known.get_text()
+
+
 def test_an_earlier_program_stays_visible_only_with_amounts(app, client, linyi, make):
     employer, owner = linyi
     app.config["PORTAL_TODAY"] = "2022-08-15"

@@ -114,11 +114,17 @@ def test_a_row_shows_the_employer_and_offers_what_the_role_may_do(client, make):
 
     sign_in(client, reviewer)
     page = _page(client.get("/staff/employers"))
-    assert page.select("#results tbody tr") and not page.select("#results tbody a, #results form")
+    assert page.select("#results tbody tr")
+    assert not page.select("#results tbody a.button, #results form")
+    # Every role's names lead to the employer's page (its facts).
+    assert [a["href"] for a in page.select("#results tbody td:first-child a")] == [
+        f"/staff/employers/{listed.id}",
+        f"/staff/employers/{unnumbered.id}",
+    ]
 
     sign_in(client, admin)
     page = _page(client.get("/staff/employers"))
-    assert not page.select("#results tbody a")
+    assert not page.select("#results tbody a.button")
     assert [f["action"] for f in page.select("#results tbody form")] == [
         f"/staff/employers/{listed.id}/activation-code",
         f"/staff/employers/{unnumbered.id}/activation-code",

@@ -189,6 +189,46 @@ def day(value: str) -> date:
         raise CellError("day") from error
 
 
+#: Years a deregistration date (注销日期) may fall in: no register holds an earlier one, and a
+#: later one is a typo, not a plan.
+DEREGISTRATION_YEARS = (2000, 2099)
+
+
+def deregistration_day(value: str) -> date:
+    """注销日期: a date (``day``) of a year in ``DEREGISTRATION_YEARS``."""
+    parsed = day(value)
+    first, last = DEREGISTRATION_YEARS
+    if not first <= parsed.year <= last:
+        raise CellError("day_range", first=first, last=last)
+    return parsed
+
+
+#: Digits a bank account number (退费账号) has: Chinese banks' run from 8 (some rural banks'
+#: old accounts) to 30 (a sub-account number appended).
+ACCOUNT_DIGITS = (8, 30)
+_ACCOUNT = re.compile(r"[0-9 ]+")
+
+
+def account(value: str) -> str:
+    """A bank account number: digits, maybe grouped by spaces (full-width ones too), kept as
+    the digits alone."""
+    folded = _fold(value)
+    if not folded:
+        raise CellError("required")
+    if not _ACCOUNT.fullmatch(folded):
+        raise CellError("account")
+    digits = folded.replace(" ", "")
+    low, high = ACCOUNT_DIGITS
+    if not low <= len(digits) <= high:
+        raise CellError("account_length", low=low, high=high)
+    return digits
+
+
+def bank(value: str) -> str:
+    """退费开户行: the bank and branch, as text."""
+    return text(value, limit=100)
+
+
 def amount(value: str) -> Decimal:
     """Yuan with at most two decimals and fifteen integer digits (portal.util.numbers: no sign,
     exponent or NaN; thousands only in groups of three)."""

@@ -29,7 +29,7 @@ MAX_UNPACKED_BYTES = 1 << 30
 MAX_RATIO = 200
 #: A longer cell is refused (no column of any import holds more).
 MAX_CELL_CHARS = 500
-#: A row with more cells is refused (the widest import has eleven columns).
+#: A row with more cells is refused (the widest import, the list, has sixteen columns).
 MAX_COLUMNS = 200
 
 Opener = Callable[[], BinaryIO]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
-from portal.models import Agency, Employer, User
+from portal.models import Agency, AuditEntry, Employer, User
 
 
 def _in_scope(query: Select, user: User) -> Select:
@@ -78,3 +78,19 @@ def get_employer_for_staff_or_404(user: User, employer_id: int) -> Employer:
     if employer is None:
         abort(404)
     return employer
+
+
+def facts_edits(employer: Employer, limit: int = 20) -> list[AuditEntry]:
+    """The latest hand edits of the employer's facts (audit rows), newest first, with who."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.acting_for_employer_id == employer.id,
+                AuditEntry.action == "employer.facts_edit",
+            )
+            .options(joinedload(AuditEntry.actor))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,15 +1,31 @@
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.features.auth.operations import ACTIVATION_SEED, code_again, issue_activation_code
+from portal.features.imports.cells import CellError
 from portal.features.staff import bp
-from portal.features.staff.queries import get_employer_for_staff_or_404, search_employers
+from portal.features.staff.forms import EmployerFactsForm
+from portal.features.staff.operations import (
+    FactsEditError,
+    FactsTyped,
+    edit_employer_facts,
+    facts_fingerprint,
+    read_facts,
+)
+from portal.features.staff.queries import (
+    facts_edits,
+    get_employer_for_staff_or_404,
+    search_employers,
+)
+from portal.labels import put_error
+from portal.util.formatting import account_number
 from portal.util.text import forbidden_character
 from portal.web import submissions
-from portal.web.forms import CONTROL_MESSAGE, ConfirmForm
-from portal.web.permissions import ISSUE_ACTIVATION, STAFF, permission
+from portal.web.forms import CONTROL_MESSAGE, ConfirmForm, entered
+from portal.web.permissions import EDIT_EMPLOYER_FACTS, ISSUE_ACTIVATION, STAFF, permission
 
 
 @bp.route("/employers")
@@ -58,3 +74,73 @@ def _activation_code_again(answer: submissions.Answer, employer_id: int):
         raise submissions.SentAlready()
     code, plain = again
     return render_template("staff/activation_code.html", employer=employer, code=code, plain=plain)
+
+
+@bp.route("/employers/<int:employer_id>")
+@permission(STAFF)
+def employer(employer_id: int):
+    employer = get_employer_for_staff_or_404(current_user, employer_id)
+    return render_template("staff/employer.html", employer=employer, edits=facts_edits(employer))
+
+
+@bp.route("/employers/<int:employer_id>/facts", methods=["GET", "POST"])
+@permission(EDIT_EMPLOYER_FACTS)
+def edit_facts(employer_id: int):
+    employer = get_employer_for_staff_or_404(current_user, employer_id)
+    form = EmployerFactsForm()
+    if _checked(form, employer):
+        try:
+            changes = edit_employer_facts(
+                employer,
+                _typed(form),
+                reason=entered(form.reason.data),
+                seen=entered(form.seen.data),
+                actor=current_user,
+            )
+        except (CellError, FactsEditError) as error:
+            put_error(form, error)
+            if error.code == "changed":  # the page now shows what is stored: sent again, it saves
+                form.seen.data = facts_fingerprint(employer)
+        else:
+            flash(_("The facts are saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for("staff.employer", employer_id=employer.id))
+    elif request.method == "GET":
+        _fill(form, employer)
+    status = 200 if request.method == "GET" or not form.errors else 400
+    return render_template("staff/edit_facts.html", employer=employer, form=form), status
+
+
+def _checked(form: EmployerFactsForm, employer) -> bool:
+    """Validate a submitted form, the facts as the list import checks them included: every
+    problem at once, each beside its field (the operation checks them again)."""
+    if request.method != "POST":
+        return False
+    is_valid = form.validate_on_submit()
+    _facts, problems = read_facts(employer, _typed(form))
+    for problem in problems:
+        if not getattr(form, problem.field or "").errors:
+            put_error(form, problem)
+    return is_valid and not problems
+
+
+def _typed(form: EmployerFactsForm) -> FactsTyped:
+    chosen = form.has_arrears.data
+    return FactsTyped(
+        has_arrears=None if chosen not in ("yes", "no") else chosen == "yes",
+        arrears_until=form.arrears_until.data or "",
+        deregistered_on=form.deregistered_on.data or "",
+        refund_bank=form.refund_bank.data or "",
+        refund_account=form.refund_account.data or "",
+    )
+
+
+def _fill(form: EmployerFactsForm, employer) -> None:
+    """The form as stored (the account whole: only the agency's staff reach this page)."""
+    form.has_arrears.data = "yes" if employer.has_arrears else "no"
+    form.arrears_until.data = employer.arrears_until or ""
+    form.deregistered_on.data = (
+        employer.deregistered_on.isoformat() if employer.deregistered_on else ""
+    )
+    form.refund_bank.data = employer.refund_bank or ""
+    form.refund_account.data = account_number(employer.refund_account or "")
+    form.seen.data = facts_fingerprint(employer)

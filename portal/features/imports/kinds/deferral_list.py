@@ -65,6 +65,7 @@ from portal.rules.confirmation import (
     Held,
     classification_confirmed,
 )
+from portal.rules.employer_facts import Incoherence, incoherences
 from portal.util import clock
 
 LIST_COLUMNS = (
@@ -79,6 +80,11 @@ LIST_COLUMNS = (
     Column("first_insured_month", "参保年月", required=False),
     Column("founded_month", "成立年月", required=False),
     Column("july_paid", "7月是否已缴费", required=False),
+    Column("has_arrears", "是否中断缴费", required=False),
+    Column("arrears_until", "欠费所属期止", required=False),
+    Column("deregistered_on", "注销日期", required=False),
+    Column("refund_bank", "退费开户行", required=False),
+    Column("refund_account", "退费账号", required=False),
 )
 #: What a list row sets on the employer (portal column -> row key).
 LIST_FIELDS = {
@@ -93,6 +99,11 @@ LIST_FIELDS = {
     "first_insured_month": "first_insured_month",
     "founded_month": "founded_month",
     "is_july_paid": "is_july_paid",
+    "has_arrears": "has_arrears",
+    "arrears_until": "arrears_until",
+    "deregistered_on": "deregistered_on",
+    "refund_bank": "refund_bank",
+    "refund_account": "refund_account",
 }
 
 
@@ -107,9 +118,25 @@ LIST_SMALL = (
     ("first_insured_month", cells.month),
     ("founded_month", cells.month),
     ("july_paid", cells.yes_no),
+    ("has_arrears", cells.yes_no),
+    ("arrears_until", cells.month),
+    ("deregistered_on", cells.deregistration_day),
+    ("refund_bank", cells.bank),
 )
+#: The facts ``rules.incoherences`` checks together, as the employer's columns (the stored
+#: values of a row's blank cells are checked with the row's, ``ListStage._incoherent``).
+LIST_FACTS = {
+    "founded_month": "founded_month",
+    "first_insured_month": "first_insured_month",
+    "is_july_paid": "july_paid",
+    "has_arrears": "has_arrears",
+    "arrears_until": "arrears_until",
+    "deregistered_on": "deregistered_on",
+}
 #: Distinct texts kept per column (a hostile file of a million different ones stays small).
 MEMO_TEXTS = 1000
+#: Distinct combinations of the facts checked together whose verdict is kept.
+MEMO_FACTS = 10_000
 
 
 def _list_reader(header: dict[str, int], context: Context) -> RowReader:
@@ -119,13 +146,19 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
     tests/imports/test_list_reader.py holds the two equal on any cells): the credit code,
     name, unit number and ``LIST_SMALL``, a blank required cell refused, a blank or absent
     optional one None; then the agency; then the unit kind, only when every cell before was
-    good. Only the loop is specialised, for a million rows: cells by index, absent columns
-    skipped, and the few distinct texts of the small columns parsed once.
+    good, then the row's facts together (``rules.incoherences``), when every cell was good.
+    Only the loop is specialised, for a million rows: cells by index, absent columns skipped,
+    the few distinct texts of the small columns parsed once, and each combination of facts
+    checked once.
     """
     width = max(header.values()) + 1
     optional = {column.key for column in LIST_COLUMNS if not column.required}
     i_code, i_name, i_unit = header["credit_code"], header["name"], header["insurance_unit_number"]
     i_agency, i_kind = header["agency_code"], header.get("unit_kind")
+    i_account = header.get("refund_account")
+    # Facts to check together only where the file has a column of them (a list of the
+    # required columns alone has none).
+    has_facts = any(key in header for key in LIST_FACTS.values())
     small: tuple[tuple[int, str, int, bool, Callable[[str], Any], dict[str, Any]], ...] = tuple(
         (position, key, header[key], key in optional, parse, {})
         for position, (key, parse) in enumerate(LIST_SMALL)
@@ -134,6 +167,7 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
     agencies, scope = context.agencies, context.scope_agency_id
     kinds: dict[tuple[str, str], str] = {}
     defaults: dict[str, str] = {}
+    checked: dict[tuple, list[Incoherence]] = {}
     credit_code, text, reference = cells.credit_code, cells.text, cells.reference
 
     def read(row: list[str]) -> tuple:
@@ -173,6 +207,12 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
                 if len(memo) < MEMO_TEXTS:
                     memo[cell] = value
             values[position] = value
+        account = None
+        if i_account is not None and (cell := row[i_account].strip()):
+            try:
+                account = cells.account(cell)
+            except CellError as error:
+                errors.append(("refund_account", error))
         good = not errors
         agency_id = agencies.get(row[i_agency].strip())
         if agency_id is None:
@@ -191,13 +231,31 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
                 else:
                     if len(kinds) < MEMO_TEXTS:
                         kinds[named, code[:2]] = kind
+        industry, size, on_list, first, founded, july, arrears, until, gone, bank = values
+        if good and has_facts:
+            facts = (founded, first, july, arrears, until, gone)
+            found = checked.get(facts)
+            if found is None:
+                found = incoherences(
+                    founded_month=founded,
+                    first_insured_month=first,
+                    july_paid=july,
+                    has_arrears=arrears,
+                    arrears_until=until,
+                    deregistered_on=gone,
+                )
+                if len(checked) < MEMO_FACTS:
+                    checked[facts] = found
+            for incoherence in found:
+                errors.append(
+                    (incoherence.field, CellError(incoherence.code, **incoherence.details))
+                )
         if errors:
             raise RowErrors(errors)
         assert code is not None  # noqa: S101 - no cell refused: the code was read
         default = defaults.get(code[:2])
         if default is None:
             default = defaults[code[:2]] = cells.unit_kind_of(code)
-        industry, size, on_list, first, founded, july = values
         # None: the column is absent or the cell blank; the stored value stays (_list_finish)
         return (
             code,
@@ -213,6 +271,11 @@ def _list_reader(header: dict[str, int], context: Context) -> RowReader:
             first,
             founded,
             july,
+            arrears,
+            until,
+            gone,
+            bank,
+            account,
         )
 
     return read
@@ -273,6 +336,7 @@ class _Chunk:
     refused_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, credit code)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)  # pending held changes this file replaces
+    incoherent: list[Problem] = field(default_factory=list)  # facts against the stored ones
 
 
 class ListStage:
@@ -365,6 +429,8 @@ class ListStage:
             tally.refuse(Problem(line, "统一社会信用代码", "other_agency", value=code))
         tally.conflicts.extend(chunk.conflicts)
         tally.superseded.extend(chunk.superseded)
+        for problem in chunk.incoherent:
+            tally.refuse(problem)
 
     # -- in the worker (PostgreSQL) or inline: only self.connection, never db.session
 
@@ -430,6 +496,8 @@ class ListStage:
                     .order_by(staged.line)
                 )
             ]
+        chunk.incoherent = self._incoherent(compared, stored)
+        self.refused = self.refused or bool(chunk.incoherent)
         if self.has_pending_held:
             chunk.superseded = self._superseded(known)
         if held_rows:
@@ -590,6 +658,50 @@ class ListStage:
                 kept,
             )
 
+    def _incoherent(self, compared, stored) -> list[Problem]:
+        """The rows whose facts disagree with the stored facts their blank cells keep
+        (``rules.incoherences``; a row's own facts were checked as it was read).
+
+        Only rows that change their employer and take one of these facts from the register are
+        read: none for a file whose rows give every fact, or none at all.
+        """
+        staged = self.table.c
+        changed, sets, other, _contested = _compared(staged, stored, self.context.scope_agency_id)
+        given = [staged[column].is_not(None) for column in LIST_FACTS]
+        kept = [and_(staged[c].is_(None), stored[c].is_not(None)) for c in LIST_FACTS]
+        rows = self.connection.execute(
+            select(
+                staged.line,
+                *(staged[column] for column in LIST_FACTS),
+                *(sets[column] for column in LIST_FACTS),
+            )
+            .select_from(compared)
+            .where(or_(*given), or_(*kept), stored.id.is_not(None), ~other, changed)
+            .order_by(staged.line)
+        )
+        columns = {column.key: column.zh for column in LIST_COLUMNS}
+        problems = []
+        width = len(LIST_FACTS)
+        for line, *values in rows:
+            in_row = dict(zip(LIST_FACTS.values(), values[:width], strict=True))
+            facts = dict(zip(LIST_FACTS.values(), values[width:], strict=True))
+            for incoherence in incoherences(**facts):
+                # Said on a cell of the row; two stored facts that disagree are not the row's.
+                keys = [fact for fact in incoherence.facts if in_row[fact] is not None]
+                if not keys:
+                    continue
+                key = keys[0]
+                problems.append(
+                    Problem(
+                        line,
+                        columns[key],
+                        incoherence.code,
+                        {**incoherence.details, "stored": True},
+                        _cell_text(in_row[key]),
+                    )
+                )
+        return problems
+
     def _insert_all(self, rows: int) -> _Chunk:
         if self._writing():
             self._insert(None)
@@ -602,7 +714,11 @@ class ListStage:
     def _insert(self, where) -> None:
         """INSERT … SELECT the staged rows (``where``: those that are new)."""
         register, staged = Employer.__table__, self.table.c
-        defaults = {"unit_kind": staged.unit_kind_default, "is_july_paid": false()}
+        defaults = {
+            "unit_kind": staged.unit_kind_default,
+            "is_july_paid": false(),
+            "has_arrears": false(),
+        }
         new = select(
             staged.credit_code,
             *(
@@ -626,14 +742,10 @@ class ListStage:
 def _compared(staged, stored, scope: int | None) -> tuple[Any, dict[str, Any], Any, Any]:
     """A staged row against its stored employer (the register's columns, or a lookup's):
     whether it changes it, what it sets (an optional column left blank or absent keeps what
-    is stored), whether the employer is another agency's, and whether it changes a held
-    column (``HELD_COLUMNS``; a first size class, where none is stored, is not a change)."""
-    sets = {
-        column: func.coalesce(staged[column], stored[column])
-        if key in LIST_OPTIONAL
-        else staged[column]
-        for column, key in LIST_FIELDS.items()
-    }
+    is stored, and 是否中断缴费 = 否 clears 欠费所属期止: ``_list_set``), whether the employer is
+    another agency's, and whether it changes a held column (``HELD_COLUMNS``; a first size
+    class, where none is stored, is not a change)."""
+    sets = {column: _list_set(column, key, staged, stored) for column, key in LIST_FIELDS.items()}
     changed = or_(*(value.is_distinct_from(stored[column]) for column, value in sets.items()))
     other = stored.agency_id != scope if scope is not None else false()
     held = or_(
@@ -647,25 +759,39 @@ def _compared(staged, stored, scope: int | None) -> tuple[Any, dict[str, Any], A
 
 def _copy_text(batch: list[tuple[int, tuple]], encoding: str) -> bytes:
     """A batch of staged rows as COPY text (tab-separated, \\N for None, in ``LIST_STAGED``
-    order). Of the text, only a name can hold a backslash (escaped here): control characters
-    (tab, newline …) are refused in every text cell, and the other texts are codes, months
-    and the portal's own keys."""
+    order). Of the text, only a name and a bank can hold a backslash (escaped here): control
+    characters (tab, newline …) are refused in every text cell, and the other texts are codes,
+    months, dates, digits and the portal's own keys."""
     lines = []
     for line, (code, default, name, unit, agency, kind, industry, size, source, status,
-               first, founded, july) in batch:  # fmt: skip
+               first, founded, july, arrears, until, gone, bank, account) in batch:  # fmt: skip
         if "\\" in name:
             name = name.replace("\\", "\\\\")
+        if bank is None:
+            bank = _NULL
+        elif "\\" in bank:
+            bank = bank.replace("\\", "\\\\")
         lines.append(
             f"{line}\t{code}\t{default}\t{name}\t{unit}\t{agency}\t"
             f"{_NULL if kind is None else kind}\t{_NULL if industry is None else industry}\t"
             f"{size}\t{source}\t{status}\t{_NULL if first is None else first}\t"
             f"{_NULL if founded is None else founded}\t"
-            f"{_NULL if july is None else ('t' if july else 'f')}\n"
+            f"{_NULL if july is None else ('t' if july else 'f')}\t"
+            f"{_NULL if arrears is None else ('t' if arrears else 'f')}\t"
+            f"{_NULL if until is None else until}\t{_NULL if gone is None else gone}\t"
+            f"{bank}\t{_NULL if account is None else account}\n"
         )
     return "".join(lines).encode(encoding)
 
 
 _NULL = "\\N"
+
+
+def _cell_text(value: Any) -> str:
+    """A staged fact as the check page shows the cell."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
 
 
 def _list_stage(name: str = "import_list_stage") -> Table:
@@ -686,7 +812,30 @@ def _list_stage(name: str = "import_list_stage") -> Table:
 
 #: Optional list columns: absent or blank keeps the stored value (a new employer: the credit
 #: code's unit kind, July not paid, the rest unknown).
-LIST_OPTIONAL = {"unit_kind", "industry", "first_insured_month", "founded_month", "is_july_paid"}
+LIST_OPTIONAL = {
+    "unit_kind",
+    "industry",
+    "first_insured_month",
+    "founded_month",
+    "is_july_paid",
+    "has_arrears",
+    "arrears_until",
+    "deregistered_on",
+    "refund_bank",
+    "refund_account",
+}
+
+
+def _list_set(column: str, key: str, staged, stored):
+    """What a staged row sets ``column`` to: an optional column left blank or absent keeps
+    what is stored, except 欠费所属期止 of a row saying 是否中断缴费 = 否 (no arrears, so no
+    month in arrears: the stored one goes)."""
+    if key not in LIST_OPTIONAL:
+        return staged[column]
+    kept = func.coalesce(staged[column], stored[column])
+    if column == "arrears_until":
+        return case((staged.has_arrears == false(), staged[column]), else_=kept)
+    return kept
 
 
 #: The employer's columns a list does not change silently once its classification is confirmed

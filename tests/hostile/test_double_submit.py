@@ -472,6 +472,7 @@ def _deferral_draft(employer) -> CommitmentApplication:
         status="draft",
         kind="deferral_2020",
         program_id="linyi-2020",
+        defer_route="sme",  # Linyi asks on what ground (鲁医保发〔2020〕23号 三)
         defer_start="2020-03",
         defer_months=4,
         defer_reason="疫情停工",

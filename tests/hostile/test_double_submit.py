@@ -31,21 +31,28 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.core.extensions import db
 from portal.features.auth.operations import issue_activation_code
+from portal.features.imports.operations import import_file
+from portal.features.imports.reader import Source
 from portal.models import (
     ActingSession,
     ActivationCode,
+    Agency,
     Assessment,
     AuditEntry,
     CommitmentApplication,
     DeferralDecision,
     Departure,
+    Employer,
     EvidenceFile,
+    FundReserve,
+    HeldChange,
     ImportRecord,
     Membership,
     OutboxMessage,
     PaperSignature,
     PersonAssessment,
     PoolingRegion,
+    RegionRate,
     ReturnChoice,
     ServiceHall,
     StoredLetter,
@@ -465,6 +472,7 @@ def _deferral_draft(employer) -> CommitmentApplication:
         status="draft",
         kind="deferral_2020",
         program_id="linyi-2020",
+        defer_route="sme",  # Linyi asks on what ground (鲁医保发〔2020〕23号 三)
         defer_start="2020-03",
         defer_months=4,
         defer_reason="疫情停工",
@@ -480,7 +488,12 @@ def _deferral_2020(w: World):
     employer, owner = _linyi_2020(w)
     w.make.commit()
     path = f"/e/{employer.id}/applications/deferral-2020"
-    fields = {"start_month": "2020-03", "months": "4", "reason": "疫情停工，订单延后"}
+    fields = {
+        "route": "sme",  # Linyi's grounds: the small and medium enterprises' (鲁医保发〔2020〕23号)
+        "start_month": "2020-03",
+        "months": "4",
+        "reason": "疫情停工，订单延后",
+    }
     browser = w.browser(owner, server=w.server_2020())
 
     def check(_answers):
@@ -788,6 +801,28 @@ def _apply(w: World):
     return Shot(browser, record_path, f"{record_path}/apply"), check
 
 
+@case("held.decide")
+def _held_decide(w: World):
+    code = f"LC{next(_codes)}"
+    agency = w.make.agency(w.make.region("liaocheng-2022"), code=code)
+    employer = w.make.employer(agency)
+    reviewer = w.make.user(staff_role="reviewer", agency=agency)
+    w.make.commit()
+    row = f"{employer.credit_code},{employer.name},{employer.insurance_unit_number},{code},大型,是"
+    import_file("list", Source.from_bytes("名单.csv", f"{HEADER}\n{row}\n".encode()), dry_run=False)
+    db.session.commit()
+    change = db.session.scalar(select(HeldChange).where(HeldChange.employer_id == employer.id))
+    page = f"/held/{change.id}"
+
+    def check(_answers):
+        db.session.expire_all()
+        assert db.session.get(HeldChange, change.id).status == "accepted"
+        assert audits("held.accept", obj=change) == 1
+
+    fields = {"decision": "accept", "reason": "统计部门复核为大型"}
+    return Shot(w.browser(reviewer), page, f"{page}/decide", fields), check
+
+
 @case("main.language")
 def _language(w: World):
     user = w.make.user(staff_role="admin")
@@ -867,6 +902,110 @@ def _choose_return(w: World):
 def _with_address(w: World):
     employer, owner = _listed(w)
     return employer, owner, w.browser(owner)
+
+
+def _reference(w: World, **rates) -> tuple[PoolingRegion, Browser]:
+    """A Liaocheng region (its fund reserve and, given, its rates since 2000) and an
+    administrator signed in."""
+    region = w.make.region("liaocheng-2022", **rates)
+    admin = w.make.user(staff_role="admin")
+    w.make.commit()
+    return region, w.browser(admin)
+
+
+AGENCY = {
+    "new_region_code": "",
+    "new_region_name": "",
+    "address": "聊城市东昌府区柳园南路1号",
+    "phone": "0635-8241234",
+    "report_contact": "王统计",
+    "report_contact_phone": "0635-8241235",
+}
+
+
+@case("reference.new_agency")
+def _new_agency(w: World):
+    region, browser = _reference(w)
+    code = f"DS{next(_codes)}"
+    fields = {**AGENCY, "code": code, "name": "东昌府区医疗保障服务中心", "region": str(region.id)}
+
+    def check(_answers):
+        [agency] = db.session.scalars(select(Agency).where(Agency.code == code))
+        assert audits("agency.create", obj=agency) == 1
+
+    path = "/reference/agencies/new"
+    return Shot(browser, path, path, fields), check
+
+
+@case("reference.edit_agency")
+def _edit_agency(w: World):
+    region, browser = _reference(w)
+    agency = w.make.agency(region)
+    w.make.commit()
+    path = f"/reference/agencies/{agency.id}/edit"
+    fields = {**AGENCY, "code": agency.code, "name": "改名后的中心", "region": str(region.id)}
+    return Shot(browser, path, path, fields), _one_more(
+        Agency, Agency.name == "改名后的中心", action="agency.update", obj=agency
+    )
+
+
+@case("reference.new_fund_reserve")
+def _new_fund_reserve(w: World):
+    region, browser = _reference(w)
+    path = f"/reference/regions/{region.id}/fund-reserve/new"
+
+    def check(_answers):
+        [reserve] = db.session.scalars(
+            select(FundReserve).where(
+                FundReserve.region_id == region.id, FundReserve.month == "2022-07"
+            )
+        )
+        assert audits("fund_reserve.create", obj=reserve) == 1
+
+    return Shot(browser, path, path, {"month": "2022-07", "months": "14.2"}), check
+
+
+@case("reference.edit_fund_reserve")
+def _edit_fund_reserve(w: World):
+    region, browser = _reference(w)
+    reserve = db.session.scalar(select(FundReserve).where(FundReserve.region_id == region.id))
+    path = f"/reference/regions/{region.id}/fund-reserve/{reserve.id}"
+    changed = FundReserve.months == Decimal("9.5")
+    return Shot(browser, path, path, {"months": "9.5"}), _one_more(
+        FundReserve,
+        FundReserve.id == reserve.id,
+        changed,
+        action="fund_reserve.update",
+        obj=reserve,
+    )
+
+
+RATES = {"unit_medical_rate": "0.065", "maternity_rate": "0.008"}
+
+
+@case("reference.new_rates")
+def _new_rates(w: World):
+    region, browser = _reference(w)
+    path = f"/reference/regions/{region.id}/rates/new"
+
+    def check(_answers):
+        [rate] = db.session.scalars(select(RegionRate).where(RegionRate.region_id == region.id))
+        assert audits("region_rate.create", obj=rate) == 1
+
+    return Shot(browser, path, path, {**RATES, "start_month": "2022-01"}), check
+
+
+@case("reference.edit_rates")
+def _edit_rates(w: World):
+    region, browser = _reference(
+        w, unit_medical_rate=Decimal("0.06"), maternity_rate=Decimal("0.01")
+    )
+    rate = db.session.scalar(select(RegionRate).where(RegionRate.region_id == region.id))
+    path = f"/reference/regions/{region.id}/rates/{rate.id}"
+    changed = RegionRate.unit_medical_rate == Decimal("0.065")
+    return Shot(browser, path, path, RATES), _one_more(
+        RegionRate, RegionRate.id == rate.id, changed, action="region_rate.update", obj=rate
+    )
 
 
 @case("reminders.settings")
@@ -980,6 +1119,28 @@ def _activation_code(w: World):  # 20 activation codes before
 
     action = f"/staff/employers/{employer.id}/activation-code"
     return Shot(w.browser(staff), page, action), check
+
+
+@case("staff.edit_facts")
+def _edit_facts(w: World):
+    employer, staff = _hall_staff(w)
+    path = f"/staff/employers/{employer.id}/facts"
+    fields = {
+        "has_arrears": "yes",
+        "arrears_until": "2022-06",
+        "deregistered_on": "",
+        "refund_bank": "中国建设银行聊城分行",
+        "refund_account": "6217000033334444",
+        "reason": "单位来函更正",
+    }
+    arrears = Employer.has_arrears.is_(True)
+    return Shot(w.browser(staff), path, path, fields), _one_more(
+        Employer,
+        Employer.id == employer.id,
+        arrears,
+        action="employer.facts_edit",
+        employer=employer,
+    )
 
 
 @case("verify.letter")

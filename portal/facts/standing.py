@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
+from types import SimpleNamespace
 from enum import Enum
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import (
     Select,
@@ -33,12 +34,14 @@ from portal import rules
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
 from portal.facts.cache import kept
+from portal.models.employers import STANDING_COLUMNS
 from portal.models import (
     Agency,
     Assessment,
     CommitmentApplication,
     DeferralDecision,
     Employer,
+    EmployerFactHistory,
     Payment,
     PoolingRegion,
     ReturnChoice,
@@ -254,29 +257,34 @@ def standings(
     decision taken later is still pending), payments made before it.
     """
     ids = employers_where(agency_id=agency_id, region_id=region_id)
+    if recorded_before is not None:
+        # Not in the register yet at that moment (a list import since): not counted.
+        ids = ids.where(Employer.created_at < recorded_before)
     db.session.flush()
     connection = db.session.connection()
+    employer, facts_from = _facts_as_of(ids, recorded_before)
     facts_rows = connection.execute(
         select(
             Employer.id,
             PoolingRegion.code,
             PoolingRegion.program_id,
             Employer.credit_code,
-            Employer.unit_kind,
-            Employer.size_class,
-            Employer.list_status,
-            Employer.is_july_paid,
-            Employer.has_arrears,
-            Employer.is_deregistering,
-            Employer.deregistered_on,
-            Employer.first_insured_month,
-            Employer.founded_month,
-            Employer.contribution_base_amount,
+            employer.unit_kind,
+            employer.size_class,
+            employer.list_status,
+            employer.is_july_paid,
+            employer.has_arrears,
+            employer.is_deregistering,
+            employer.deregistered_on,
+            employer.first_insured_month,
+            employer.founded_month,
+            employer.contribution_base_amount,
             PoolingRegion.fund_reserve_months,
             PoolingRegion.unit_medical_rate,
             PoolingRegion.maternity_rate,
         )
-        .join(Agency, Agency.id == Employer.agency_id)
+        .select_from(facts_from)
+        .join(Agency, Agency.id == employer.agency_id)
         .join(PoolingRegion, PoolingRegion.id == Agency.region_id)
         .where(Employer.id.in_(ids))
         .order_by(Employer.id)
@@ -412,3 +420,35 @@ def standings(
         )
         for employer_id, f in facts.items()
     }
+
+
+def _facts_as_of(ids: Select, recorded_before: datetime | None) -> tuple[Any, Any]:
+    """The employer's standing columns and what to select them from: the register's, or, as
+    of ``recorded_before``, those of the first history row written after it (a list import
+    changed them since: they stood so until then), else the register's."""
+    register = Employer.__table__
+    if recorded_before is None:
+        return register.c, register
+    history = EmployerFactHistory.__table__.c
+    ranked = (
+        select(
+            history.employer_id,
+            *(history[column] for column in STANDING_COLUMNS),
+            func.row_number()
+            .over(partition_by=history.employer_id, order_by=(history.changed_at, history.id))
+            .label("rank"),
+        )
+        .where(history.changed_at >= recorded_before, history.employer_id.in_(ids))
+        .subquery()
+    )
+    then = select(ranked).where(ranked.c.rank == 1).subquery("then")
+    columns = {
+        column: case(
+            (then.c.employer_id.is_not(None), then.c[column]), else_=register.c[column]
+        ).label(column)
+        for column in STANDING_COLUMNS
+    }
+    return (
+        SimpleNamespace(**columns),
+        register.outerjoin(then, then.c.employer_id == register.c.id),
+    )

@@ -39,6 +39,7 @@ from portal.features.imports.cells import CellError
 from portal.features.imports.kinds.base import Context, Kind, Problem, RowErrors, RowReader, Tally
 from portal.features.imports.reader import Column
 from portal.models import CommitmentApplication, DeferralDecision, Employer
+from portal.models.history import facts_before
 
 LIST_COLUMNS = (
     Column("credit_code", "统一社会信用代码"),
@@ -395,6 +396,8 @@ class ListStage:
             chunk.conflicts = _list_conflicts(connection, stage, register, known, contested)
         if self._writing():
             if updated:
+                # What a report as of an earlier moment reads (EmployerFactHistory).
+                connection.execute(facts_before(stage.join(register, known), changed))
                 connection.execute(update(register).where(known, changed).values(sets))
             if rows > existing:
                 self._insert(None if not existing else ~exists().where(known))

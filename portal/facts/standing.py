@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
-from types import SimpleNamespace
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
@@ -34,7 +34,6 @@ from portal import rules
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
 from portal.facts.cache import kept
-from portal.models.employers import STANDING_COLUMNS
 from portal.models import (
     Agency,
     Assessment,
@@ -46,6 +45,7 @@ from portal.models import (
     PoolingRegion,
     ReturnChoice,
 )
+from portal.models.employers import STANDING_COLUMNS
 from portal.rules.standing import (
     ApplicationFact,
     AssessmentFact,

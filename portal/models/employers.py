@@ -100,7 +100,9 @@ class EmployerFactHistory(Base):
     reads the first row changed after it instead of the employer's current values."""
 
     __tablename__ = "employer_fact_history"
-    __table_args__ = (Index("ix_employer_fact_history_employer_changed", "employer_id", "changed_at"),)
+    __table_args__ = (
+        Index("ix_employer_fact_history_employer_changed", "employer_id", "changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.users import User
 
 
 class TaxListExport(Base):
@@ -88,3 +92,5 @@ class SentMonthlyReport(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # None: a command (flask portal report monthly --sent).
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    sent_by: Mapped[User | None] = relationship()

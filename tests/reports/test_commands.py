@@ -115,7 +115,7 @@ def test_report_monthly_for_one_agency_as_csv(app, make, tmp_path):
         "2",
         "200.00",
         "0.00",
-        "600.00",
+        "400.00",  # 07 and 08 due; 09 not yet
     ]
     assert len(rows) == 2
 

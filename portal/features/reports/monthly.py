@@ -333,3 +333,57 @@ def bar_chart(bars: Sequence[MonthBar]) -> Chart:
             )
         )
     return Chart(WIDTH, HEIGHT, baseline, columns, float(TOP), top)
+
+
+# ------------------------------------------------------------------------------ as it was sent
+
+_COUNTS = ("employers", "persons", "opted_out", "received", "approved", "rejected", "overdue")
+_AMOUNTS = (
+    "deferred_amount",
+    "caught_up_amount",
+    "outstanding_amount",
+    "late_fee_amount",
+)
+
+
+def _line_figures(line: ReportLine) -> dict:
+    return {
+        "agency_code": line.agency_code,
+        "agency_name": line.agency_name,
+        **{name: getattr(line, name) for name in _COUNTS},
+        **{name: str(getattr(line, name)) for name in _AMOUNTS},
+    }
+
+
+def _line_of(figures: dict) -> ReportLine:
+    return ReportLine(
+        figures["agency_code"],
+        figures["agency_name"],
+        **{name: int(figures[name]) for name in _COUNTS},
+        **{name: Decimal(figures[name]) for name in _AMOUNTS},
+    )
+
+
+def report_figures(report: MonthlyReport) -> dict:
+    """The report as JSON (amounts as exact decimal text): what is stored when it is sent."""
+    return {
+        "month": report.month,
+        "as_of": report.as_of.isoformat(),
+        "lines": [_line_figures(line) for line in report.lines],
+        "total": _line_figures(report.total),
+        "bars": [
+            [bar.month, str(bar.deferred_amount), str(bar.caught_up_amount)] for bar in report.bars
+        ],
+    }
+
+
+def report_of(figures: dict, agency: Agency | None) -> MonthlyReport:
+    """The report stored by ``report_figures``, read back as it was (nothing recomputed)."""
+    return MonthlyReport(
+        month=figures["month"],
+        as_of=date.fromisoformat(figures["as_of"]),
+        agency=agency,
+        lines=[_line_of(line) for line in figures["lines"]],
+        total=_line_of(figures["total"]),
+        bars=[MonthBar(m, Decimal(d), Decimal(c)) for m, d, c in figures["bars"]],
+    )

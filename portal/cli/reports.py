@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -133,7 +134,9 @@ def monthly_command(month: str, agency_code: str | None, output: str, mark_sent:
     click.echo(f"{output}: {len(report.lines)} agencies, as of {report.as_of.isoformat()}")
     if sent is not None:
         by = sent.sent_by.username if sent.sent_by is not None else "a command"
-        click.echo(f"as sent on {sent.sent_at.isoformat(timespec='seconds')} by {by}")
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        at = sent.sent_at.astimezone(zone).isoformat(timespec="seconds")
+        click.echo(f"as sent on {at} by {by}")
 
 
 def _wan_yuan(text: str | None, option: str):

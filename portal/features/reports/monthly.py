@@ -356,12 +356,12 @@ def _line_figures(line: ReportLine) -> dict:
 
 
 def _line_of(figures: dict) -> ReportLine:
-    return ReportLine(
-        figures["agency_code"],
-        figures["agency_name"],
-        **{name: int(figures[name]) for name in _COUNTS},
-        **{name: Decimal(figures[name]) for name in _AMOUNTS},
-    )
+    line = ReportLine(figures["agency_code"], figures["agency_name"])
+    for name in _COUNTS:
+        setattr(line, name, int(figures[name]))
+    for name in _AMOUNTS:
+        setattr(line, name, Decimal(figures[name]))
+    return line
 
 
 def report_figures(report: MonthlyReport) -> dict:

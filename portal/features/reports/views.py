@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -167,7 +168,7 @@ def monthly_sent():
         return _render_monthly(form, agency, report, sent, 400)
     if new:
         flash(_("The report of %(month)s is stored as sent.", month=month))
-    query = {"month": month, **({"agency": agency.code} if agency else {})}
+    query: dict[str, Any] = {"month": month, **({"agency": agency.code} if agency else {})}
     return redirect(url_for("reports.monthly", **query), code=303)
 
 

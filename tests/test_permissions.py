@@ -125,6 +125,7 @@ EXPECTED = {
     "reports.monthly": ("GET", BACK_OFFICE),
     "reports.monthly_csv": ("GET", BACK_OFFICE),
     "reports.monthly_xlsx": ("GET", BACK_OFFICE),
+    "reports.monthly_sent": ("POST", BACK_OFFICE),
     "reports.wuxi_2020": ("GET", BACK_OFFICE),
     "reports.wuxi_2020_xlsx": ("GET", BACK_OFFICE),
     "hall.halls": ("GET", EVERYONE),

@@ -100,6 +100,8 @@ def demo_credit_code(prefix: str, region_code: str, serial: int) -> str:
 #: The date the demonstration shows (``make run`` sets PORTAL_TODAY to it): the agency has
 #: assessed the contribution months up to this one, not later ones.
 DEMO_DATE = date(2022, 8, 15)
+#: When the demonstration's employers entered the agencies' register.
+REGISTER_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 EMPLOYERS: list[
@@ -310,6 +312,9 @@ def load_demo_data() -> int:
             "size_source": source,
             "list_status": "listed" if listed else "not_listed",
             "contribution_base_amount": Decimal("52000.00"),
+            # In the register before either program (a report as of a date counts only the
+            # employers there by then): the 2020 and 2022 demonstrations' past months show them.
+            "created_at": REGISTER_SINCE,
             **extras,
         }
         employers[key], new = _get_or_create(

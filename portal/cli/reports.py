@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -12,8 +13,13 @@ from flask.cli import AppGroup
 
 from portal.core.extensions import db
 from portal.core.tables import FORMATS, render
-from portal.features.reports.monthly import monthly_report, monthly_table
-from portal.features.reports.operations import export_tax_list
+from portal.features.reports.monthly import monthly_report, monthly_table, report_of
+from portal.features.reports.operations import (
+    NotFinished,
+    export_tax_list,
+    mark_monthly_sent,
+    sent_monthly_report,
+)
 from portal.features.reports.queries import agency_by_code
 from portal.features.reports.wuxi_2020 import reduction_statistics, statistics_table
 from portal.models import Agency
@@ -91,20 +97,46 @@ def tax_list_command(on, agency_code: str | None, since_last: bool, output: str)
 @click.option("--month", required=True, help="The month (YYYY-MM).")
 @click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
 @click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
-def monthly_command(month: str, agency_code: str | None, output: str) -> None:
-    """Write the monthly deferral report."""
+@click.option(
+    "--mark-sent",
+    is_flag=True,
+    help="Store the report as sent (按月共享): from then on it is shown as sent, never recomputed.",
+)
+def monthly_command(month: str, agency_code: str | None, output: str, mark_sent: bool) -> None:
+    """Write the monthly deferral report: the one sent, once it is marked as sent."""
     file_format = _format_of(output)
     if not MONTH_RE.match(month):
         raise click.BadParameter("write the month as YYYY-MM", param_hint="--month")
     if date.fromisoformat(f"{month}-01") > today():
         raise click.BadParameter("the month has not begun", param_hint="--month")
     agency = _agency(agency_code)
-    report = monthly_report(month, today(), agency_id=agency.id if agency else None)
     # The headers in the default language: a request of its own, with no session to choose.
     with current_app.test_request_context():
-        content = render(monthly_table(report), file_format)
+        if mark_sent:
+            try:
+                mark_monthly_sent(month, agency=agency, actor=None)
+            except NotFinished as error:
+                raise click.BadParameter(
+                    "the month has not ended: send its report from the 1st of next month",
+                    param_hint="--mark-sent",
+                ) from error
+            db.session.commit()
+        sent = sent_monthly_report(month, agency)
+        if sent is not None:
+            report = report_of(sent.figures, agency)
+            content = sent.file_bytes if file_format == "xlsx" else None
+        else:
+            report = monthly_report(month, today(), agency_id=agency.id if agency else None)
+            content = None
+        if content is None:
+            content = render(monthly_table(report), file_format)
     Path(output).write_bytes(content)
     click.echo(f"{output}: {len(report.lines)} agencies, as of {report.as_of.isoformat()}")
+    if sent is not None:
+        by = sent.sent_by.username if sent.sent_by is not None else "a command"
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        at = sent.sent_at.astimezone(zone).isoformat(timespec="seconds")
+        click.echo(f"as sent on {at} by {by}")
 
 
 def _wan_yuan(text: str | None, option: str):

@@ -20,7 +20,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Final, Literal
+from types import SimpleNamespace
+from typing import Any, Final, Literal
 
 from sqlalchemy import (
     Select,
@@ -46,12 +47,14 @@ from portal.models import (
     CommitmentApplication,
     DeferralDecision,
     Employer,
+    EmployerFactHistory,
     FundReserve,
     Payment,
     PoolingRegion,
     RegionRate,
     ReturnChoice,
 )
+from portal.models.employers import STANDING_COLUMNS
 from portal.rules.standing import (
     ApplicationFact,
     AssessmentFact,
@@ -318,30 +321,35 @@ def standings(
     ``among``: the ids of the employers wanted (a subquery), instead of an agency or region.
     """
     ids = employers_where(agency_id=agency_id, region_id=region_id) if among is None else among
+    if recorded_before is not None:
+        # Not in the register yet at that moment (a list import since): not counted.
+        ids = ids.where(Employer.created_at < recorded_before)
     db.session.flush()
     connection = db.session.connection()
     reserve = _in_force(FundReserve, FundReserve.month, on)
     rates = _in_force(RegionRate, RegionRate.start_month, on)
+    employer, facts_from = _facts_as_of(ids, recorded_before)
     facts_rows = connection.execute(
         select(
             Employer.id,
             PoolingRegion.code,
             Employer.credit_code,
-            Employer.unit_kind,
-            Employer.size_class,
-            Employer.list_status,
-            Employer.is_july_paid,
-            Employer.has_arrears,
-            Employer.is_deregistering,
-            Employer.deregistered_on,
-            Employer.first_insured_month,
-            Employer.founded_month,
-            Employer.contribution_base_amount,
+            employer.unit_kind,
+            employer.size_class,
+            employer.list_status,
+            employer.is_july_paid,
+            employer.has_arrears,
+            employer.is_deregistering,
+            employer.deregistered_on,
+            employer.first_insured_month,
+            employer.founded_month,
+            employer.contribution_base_amount,
             reserve.c.months,
             rates.c.unit_medical_rate,
             rates.c.maternity_rate,
         )
-        .join(Agency, Agency.id == Employer.agency_id)
+        .select_from(facts_from)
+        .join(Agency, Agency.id == employer.agency_id)
         .join(PoolingRegion, PoolingRegion.id == Agency.region_id)
         .outerjoin(reserve, and_(reserve.c.region_id == PoolingRegion.id, reserve.c.rank == 1))
         .outerjoin(rates, and_(rates.c.region_id == PoolingRegion.id, rates.c.rank == 1))
@@ -478,3 +486,35 @@ def standings(
         )
         for employer_id, f in facts.items()
     }
+
+
+def _facts_as_of(ids: Select, recorded_before: datetime | None) -> tuple[Any, Any]:
+    """The employer's standing columns and what to select them from: the register's, or, as
+    of ``recorded_before``, those of the first history row written after it (a list import
+    changed them since: they stood so until then), else the register's."""
+    register = Employer.__table__
+    if recorded_before is None:
+        return register.c, register
+    history = EmployerFactHistory.__table__.c
+    ranked = (
+        select(
+            history.employer_id,
+            *(history[column] for column in STANDING_COLUMNS),
+            func.row_number()
+            .over(partition_by=history.employer_id, order_by=(history.changed_at, history.id))
+            .label("rank"),
+        )
+        .where(history.changed_at >= recorded_before, history.employer_id.in_(ids))
+        .subquery()
+    )
+    then = select(ranked).where(ranked.c.rank == 1).subquery("then")
+    columns = {
+        column: case(
+            (then.c.employer_id.is_not(None), then.c[column]), else_=register.c[column]
+        ).label(column)
+        for column in STANDING_COLUMNS
+    }
+    return (
+        SimpleNamespace(**columns),
+        register.outerjoin(then, then.c.employer_id == register.c.id),
+    )

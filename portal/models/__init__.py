@@ -10,13 +10,18 @@ from portal.models.applications import (
 from portal.models.audit import AuditEntry, RateLimitWindow
 from portal.models.base import Base
 from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
-from portal.models.employers import DeferralDecision, Employer, Membership
+from portal.models.employers import (
+    DeferralDecision,
+    Employer,
+    EmployerFactHistory,
+    Membership,
+)
 from portal.models.geography import Agency, FundReserve, PoolingRegion, RegionRate
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
 from portal.models.imports import HeldChange, ImportRecord
 from portal.models.reductions import ReturnChoice
 from portal.models.reminders import OutboxMessage
-from portal.models.reports import TaxListExport, TaxListExportRow
+from portal.models.reports import SentMonthlyReport, TaxListExport, TaxListExportRow
 from portal.models.submissions import Submission
 from portal.models.users import ActivationCode, User
 
@@ -33,6 +38,7 @@ __all__ = [
     "DeferralDecision",
     "Departure",
     "Employer",
+    "EmployerFactHistory",
     "EvidenceFile",
     "FundReserve",
     "HeldChange",
@@ -46,6 +52,7 @@ __all__ = [
     "RateLimitWindow",
     "RegionRate",
     "ReturnChoice",
+    "SentMonthlyReport",
     "ServiceHall",
     "StoredLetter",
     "Submission",

@@ -77,6 +77,49 @@ class Employer(Base):
         return self.agency.region.program_on(on)
 
 
+#: The employer's columns its standing is decided from (``portal.facts.standing``): what a
+#: history row keeps as it stood before a change.
+STANDING_COLUMNS = (
+    "agency_id",
+    "unit_kind",
+    "size_class",
+    "list_status",
+    "is_july_paid",
+    "has_arrears",
+    "is_deregistering",
+    "deregistered_on",
+    "first_insured_month",
+    "founded_month",
+    "contribution_base_amount",
+)
+
+
+class EmployerFactHistory(Base):
+    """An employer's standing columns as they stood until ``changed_at``, when a list import
+    changed them (one row per changed employer per import): a report as of an earlier moment
+    reads the first row changed after it instead of the employer's current values."""
+
+    __tablename__ = "employer_fact_history"
+    __table_args__ = (
+        Index("ix_employer_fact_history_employer_changed", "employer_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    unit_kind: Mapped[str] = mapped_column(String(40))
+    size_class: Mapped[str | None] = mapped_column(String(20))
+    list_status: Mapped[str] = mapped_column(String(20))
+    is_july_paid: Mapped[bool] = mapped_column(Boolean)
+    has_arrears: Mapped[bool] = mapped_column(Boolean)
+    is_deregistering: Mapped[bool] = mapped_column(Boolean)
+    deregistered_on: Mapped[date | None] = mapped_column(Date)
+    first_insured_month: Mapped[str | None] = mapped_column(String(7))
+    founded_month: Mapped[str | None] = mapped_column(String(7))
+    contribution_base_amount: Mapped[Decimal | None] = mapped_column(Money())
+
+
 class Membership(Base):
     """A user's role at an employer: owner (legal representative) or finance staff."""
 

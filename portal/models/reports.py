@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -17,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.users import User
 
 
 class TaxListExport(Base):
@@ -67,3 +72,28 @@ class TaxListExportRow(Base):
     is_removal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     export: Mapped[TaxListExport] = relationship(back_populates="rows")
+
+
+class SentMonthlyReport(Base):
+    """A monthly deferral report as it was sent (按月共享, 内医保办发〔2022〕19号 五 2): its
+    figures and its file, kept as they were; the page and the command show this one, never a
+    recomputation. One per month and scope (an agency, or every agency: ``scope`` "" )."""
+
+    __tablename__ = "sent_monthly_reports"
+    __table_args__ = (UniqueConstraint("month", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    # The agency's code, or "" for every agency (a NULL would let two rows share a month).
+    scope: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict] = mapped_column(JSON)
+    file_name: Mapped[str] = mapped_column(String(120))
+    file_bytes: Mapped[bytes] = mapped_column(LargeBinary)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # None: a command (flask portal report monthly --sent).
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    sent_by: Mapped[User | None] = relationship()

@@ -107,7 +107,8 @@ def tax_list_format() -> TaxListFormat:
 def parse_exchange(path: Path) -> TaxListFormat:
     """Load and validate data/exchange.yaml."""
     root = Node(path.name, read_yaml(path))
-    root.only({"tax_list"})
+    root.only({"tax_list", "monthly_report"})
+    _outstanding_through(root)
     node = root.child("tax_list")
     keys = (
         "deferral_type",
@@ -120,3 +121,39 @@ def parse_exchange(path: Path) -> TaxListFormat:
     node.only(keys)
     readings = {"insurance_type", "month_format", "date_format", "time_zone"}
     return TaxListFormat(*(node.param(key, as_text, reading=key in readings) for key in keys))
+
+
+# ------------------------------------------------------------------ the monthly summary (汇总表)
+
+
+def _outstanding_through(root: Node) -> Param[str]:
+    node = root.child("monthly_report")
+    node.only({"outstanding_through"})
+    param = node.param("outstanding_through", as_text, reading=True)
+    if param.value != "report_month":
+        raise node.error("only report_month is implemented", "outstanding_through")
+    return param
+
+
+@functools.cache
+def outstanding_reading() -> Param[str]:
+    """What 月末未补缴 counts (data/exchange.yaml ``monthly_report``): a reading."""
+    return _outstanding_through(Node("exchange.yaml", read_yaml(DATA_DIR / "exchange.yaml")))
+
+
+def outstanding_at_month_end(s: Standing, month: str) -> Decimal:
+    """月末未补缴 of ``month`` ("YYYY-MM") for a deferred employer (the reading of
+    ``outstanding_reading``): the assessed unit amounts of its deferred months up to ``month``
+    (those fallen due by its end), less what it paid towards them (``s.payments``: those made
+    by the report's as-of date), never below zero. Months after ``month`` and months not
+    assessed yet are not due and not counted."""
+    due = sum(
+        (
+            line.unit_amount
+            for line in s.lines
+            if line.month <= month and line.source == "assessment" and line.unit_amount is not None
+        ),
+        Decimal(0),
+    )
+    paid = sum((p.amount for p in s.payments), Decimal(0))
+    return max(due - paid, Decimal(0))

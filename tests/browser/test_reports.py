@@ -40,3 +40,35 @@ def test_the_administrator_reads_the_report_and_downloads_the_list(live_server, 
     assert sheet.max_row > 1
     screenshot(page, "tax-list")
     context.close()
+
+
+def test_the_july_report_before_and_after_it_is_marked_sent(live_server, browser):
+    """The demo's July report (its date is 2022-08-15: July has ended) at both widths and in
+    both languages, before and after the administrator marks it sent."""
+    base_url, _app = live_server
+    shots = []
+    for state in ("unsent", "sent"):
+        for locale in ("zh", "en"):
+            for width in (1280, 360):
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900}, locale="zh-CN"
+                )
+                page = context.new_page()
+                page.set_default_timeout(15000)
+                sign_in(page, base_url, "admin", DEMO_PASSWORD)
+                page.goto(f"{base_url}/reports/monthly?month=2022-07")
+                switch = page.locator(f"button[name='locale'][value='{locale}']")
+                if switch.count():  # the choice is kept with the user
+                    switch.click()
+                page.wait_for_selector(f"html[lang='{'en' if locale == 'en' else 'zh-CN'}']")
+                if state == "sent" and page.locator("#mark-sent").count():
+                    page.click("#mark-sent")
+                    page.wait_for_selector("#sent")
+                if state == "sent":
+                    assert page.locator("#sent").count() == 1
+                    assert page.locator("#mark-sent").count() == 0
+                else:
+                    assert page.locator("#mark-sent").count() == 1
+                shots.append(screenshot(page, f"monthly-{state}-{locale}-{width}"))
+                context.close()
+    assert len(shots) == 8

@@ -54,6 +54,7 @@ from portal.models import (
     PoolingRegion,
     RegionRate,
     ReturnChoice,
+    SentMonthlyReport,
     ServiceHall,
     StoredLetter,
     Submission,
@@ -1070,6 +1071,22 @@ def _tax_list(w: World):  # 20 exports before
         assert count(AuditEntry, AuditEntry.actor_id == reviewer.id, exported) == 1
 
     return Shot(w.browser(reviewer), "/reports/tax-list", "/reports/tax-list", fields), check
+
+
+@case("reports.monthly_sent")
+def _monthly_sent(w: World):  # July's report, ended, marked sent 20 times
+    agency = _liaocheng(w.make)
+    w.make.employer(agency)
+    reviewer = w.make.user(staff_role="reviewer", agency=agency)
+    w.make.commit()
+    page = f"/reports/monthly?month=2022-07&agency={agency.code}"
+
+    def check(_answers):
+        assert count(SentMonthlyReport, SentMonthlyReport.sent_by_id == reviewer.id) == 1
+        marked = AuditEntry.action == "reports.monthly_sent"
+        assert count(AuditEntry, AuditEntry.actor_id == reviewer.id, marked) == 1
+
+    return Shot(w.browser(reviewer), page, "/reports/monthly/sent"), check
 
 
 def _review(w: World):

@@ -90,6 +90,10 @@ def application(
     return row
 
 
+#: When the world's employers entered the register: a report counts only those there by its date.
+KNOWN_SINCE = datetime(2022, 6, 1, tzinfo=UTC)
+
+
 def build_world(make) -> World:
     region = make.region("shandong-2022")
     agency = make.agency(region, code="SD-A", name="甲医保中心")
@@ -99,6 +103,8 @@ def build_world(make) -> World:
     e3 = make.employer(agency, name="甲三有限公司")
     e4 = make.employer(agency, name="甲四有限公司", list_status="not_listed")
     e5 = make.employer(other_agency, name="乙一有限公司")
+    for employer in (e1, e2, e3, e4, e5):  # in the register before the program began
+        employer.created_at = KNOWN_SINCE
     owner = make.user(employer=e3)
     make.decision(e3, owner, "opt_out").decided_at = datetime(2022, 7, 20, 2, tzinfo=UTC)
     for month, headcount, unit in (

@@ -33,7 +33,8 @@ def test_august_for_one_agency_as_worked_by_hand(make):
         "persons": 15,  # 10 + 5
         "deferred": Decimal("1500.00"),  # 1,000.00 + 500.00
         "caught_up": Decimal("400.00"),  # 300.00 on 08-10 + 100.00 on 08-20 (not 09-05)
-        "outstanding": Decimal("4300.00"),  # E1 3,100 − 300; E2 1,600 − 100
+        # due by 08-31 (07 and 08; September's is not due yet): E1 2,000 − 300; E2 500 − 100
+        "outstanding": Decimal("2100.00"),
         "late_fee": Decimal("0.00"),  # before any deadline
         "opted_out": 1,  # E3
         # received: sent 08-03 and 08-05 (not 09-01 China time); approved 08-02; rejected
@@ -51,7 +52,7 @@ def test_every_agency_adds_up_with_a_total(make):
         "persons": 2,
         "deferred": Decimal("200.00"),
         "caught_up": Decimal("0"),
-        "outstanding": Decimal("600.00"),
+        "outstanding": Decimal("400.00"),  # 07 and 08, not 09
         "late_fee": Decimal("0"),
         "opted_out": 0,
         "applications": (0, 0, 0, 0),
@@ -61,7 +62,7 @@ def test_every_agency_adds_up_with_a_total(make):
         3,
         17,
         Decimal("1700.00"),
-        Decimal("4900.00"),
+        Decimal("2500.00"),
     )
 
 

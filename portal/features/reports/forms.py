@@ -74,6 +74,11 @@ class MonthlyReportForm(BaseForm):
             raise ValidationError(_l("Enter a month that has begun"))
 
 
+class SendReportForm(BaseForm):
+    """Mark the month's report as sent: a POST with its CSRF token (the month and agency come
+    with it, as the report's filters)."""
+
+
 def _fund_amount(label) -> NumberField:
     """An optional amount of the fund in 万元, as the agency's accounts give it."""
     return NumberField(

@@ -22,6 +22,7 @@ from portal.facts.standing import employers_where, standings
 from portal.features.reports.queries import agencies
 from portal.models import Agency, CommitmentApplication, Employer
 from portal.rules import catchup_quote
+from portal.rules.exchange import outstanding_at_month_end
 from portal.rules.months import add_months, first_day, last_day, month_span
 from portal.rules.standing import Standing
 
@@ -136,7 +137,7 @@ def _add_standing(line: ReportLine, s: Standing, month: str, first: date, as_of:
         return
     if s.is_listed and s.has_opted_out:
         line.opted_out += 1
-    if not s.is_deferred:
+    if not s.is_deferred or _founded_after(s, month):
         return
     month_line = next((m for m in s.lines if m.month == month), None)
     if month_line is not None:
@@ -147,8 +148,14 @@ def _add_standing(line: ReportLine, s: Standing, month: str, first: date, as_of:
         (p.amount for p in s.payments if first <= p.paid_on <= as_of), ZERO
     )
     if s.quote is not None:
-        line.outstanding_amount += s.quote.outstanding
+        line.outstanding_amount += outstanding_at_month_end(s, month)
         line.late_fee_amount += s.quote.late_fee - _late_fee_before(s, first)
+
+
+def _founded_after(s: Standing, month: str) -> bool:
+    """Founded after the report's month: it had nothing to defer in it (nor before)."""
+    founded = s.facts.founded_month if s.facts is not None else None
+    return founded is not None and founded > month
 
 
 def _late_fee_before(s: Standing, first: date) -> Decimal:
@@ -205,7 +212,7 @@ def _bars(answers: Iterable[Standing], month: str, as_of: date) -> list[MonthBar
     deferred: dict[str, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for s in answers:
-        if not (s.is_deferral_program and s.is_deferred):
+        if not (s.is_deferral_program and s.is_deferred) or _founded_after(s, month):
             continue
         for line in s.lines:
             deferred[line.month] += line.unit_amount or ZERO
@@ -326,3 +333,57 @@ def bar_chart(bars: Sequence[MonthBar]) -> Chart:
             )
         )
     return Chart(WIDTH, HEIGHT, baseline, columns, float(TOP), top)
+
+
+# ------------------------------------------------------------------------------ as it was sent
+
+_COUNTS = ("employers", "persons", "opted_out", "received", "approved", "rejected", "overdue")
+_AMOUNTS = (
+    "deferred_amount",
+    "caught_up_amount",
+    "outstanding_amount",
+    "late_fee_amount",
+)
+
+
+def _line_figures(line: ReportLine) -> dict:
+    return {
+        "agency_code": line.agency_code,
+        "agency_name": line.agency_name,
+        **{name: getattr(line, name) for name in _COUNTS},
+        **{name: str(getattr(line, name)) for name in _AMOUNTS},
+    }
+
+
+def _line_of(figures: dict) -> ReportLine:
+    line = ReportLine(figures["agency_code"], figures["agency_name"])
+    for name in _COUNTS:
+        setattr(line, name, int(figures[name]))
+    for name in _AMOUNTS:
+        setattr(line, name, Decimal(figures[name]))
+    return line
+
+
+def report_figures(report: MonthlyReport) -> dict:
+    """The report as JSON (amounts as exact decimal text): what is stored when it is sent."""
+    return {
+        "month": report.month,
+        "as_of": report.as_of.isoformat(),
+        "lines": [_line_figures(line) for line in report.lines],
+        "total": _line_figures(report.total),
+        "bars": [
+            [bar.month, str(bar.deferred_amount), str(bar.caught_up_amount)] for bar in report.bars
+        ],
+    }
+
+
+def report_of(figures: dict, agency: Agency | None) -> MonthlyReport:
+    """The report stored by ``report_figures``, read back as it was (nothing recomputed)."""
+    return MonthlyReport(
+        month=figures["month"],
+        as_of=date.fromisoformat(figures["as_of"]),
+        agency=agency,
+        lines=[_line_of(line) for line in figures["lines"]],
+        total=_line_of(figures["total"]),
+        bars=[MonthBar(m, Decimal(d), Decimal(c)) for m, d, c in figures["bars"]],
+    )

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.extensions import db
 from portal.core.tables import FORMATS, mimetype, render, to_csv, to_xlsx, to_zip
+from portal.features.reports.monthly import monthly_report, monthly_table, report_figures
 from portal.features.reports.tax_list import REMOVALS_TITLE, tax_list_state, tax_list_table
-from portal.models import Agency, TaxListExport, TaxListExportRow, User
+from portal.models import Agency, SentMonthlyReport, TaxListExport, TaxListExportRow, User
 from portal.rules.exchange import tax_list_format
+from portal.rules.months import last_day
 from portal.util import clock
 
 
@@ -157,3 +160,80 @@ def download_name(export: TaxListExport, agency: Agency | None) -> tuple[str, st
     if export.file_format == "csv" and export.removals_sha256 is not None:
         return f"{base}.zip", "zip"
     return f"{base}.{export.file_format}", export.file_format
+
+
+# ---------------------------------------------------------------- the monthly report, as sent
+
+
+class NotFinished(ValueError):
+    """The month has not ended: its report cannot be sent yet (按月共享 follows the month)."""
+
+
+def monthly_scope(agency: Agency | None) -> str:
+    """A sent report's scope: the agency's code, "" for every agency."""
+    return agency.code if agency is not None else ""
+
+
+def sent_monthly_report(month: str, agency: Agency | None) -> SentMonthlyReport | None:
+    """The report of ``month`` for ``agency`` (None: every agency) as it was sent, if it was."""
+    return db.session.scalar(
+        select(SentMonthlyReport).where(
+            SentMonthlyReport.month == month, SentMonthlyReport.scope == monthly_scope(agency)
+        )
+    )
+
+
+def mark_monthly_sent(
+    month: str, *, agency: Agency | None, actor: User | None
+) -> tuple[SentMonthlyReport, bool]:
+    """Store the report of ``month`` as it is sent (按月共享, 内医保办发〔2022〕19号 五 2): its
+    figures and its .xlsx, who and when, and an audit row. Already sent: that one, unchanged
+    (a second click, or two at once, stores nothing more); the bool says whether it is new.
+    Needs a request context (the file's headers are translated).
+
+    :raise NotFinished: while the month runs (its figures are not final until its end).
+    """
+    already = sent_monthly_report(month, agency)
+    if already is not None:
+        return already, False
+    report = monthly_report(month, clock.today(), agency_id=agency.id if agency else None)
+    if report.as_of < last_day(month):
+        raise NotFinished(month)
+    content = to_xlsx(monthly_table(report))
+    scope = monthly_scope(agency)
+    sent = SentMonthlyReport(
+        month=month,
+        scope=scope,
+        agency_id=agency.id if agency is not None else None,
+        as_of=report.as_of,
+        figures=report_figures(report),
+        file_name=f"deferral-report-{scope or 'all'}-{month}.xlsx",
+        file_bytes=content,
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        sent_at=clock.now(),
+        sent_by_id=actor.id if actor is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(sent)
+            db.session.flush()
+    except IntegrityError:  # sent by someone else meanwhile: theirs stands
+        already = sent_monthly_report(month, agency)
+        if already is None:
+            raise
+        return already, False
+    audit.record(
+        actor,
+        "reports.monthly_sent",
+        obj=sent,
+        details={
+            "month": month,
+            "agency": agency.code if agency is not None else None,
+            "as_of": report.as_of.isoformat(),
+            "employers": report.total.employers,
+            "deferred": str(report.total.deferred_amount),
+            "outstanding": str(report.total.outstanding_amount),
+            "sha256": sent.file_sha256,
+        },
+    )
+    return sent, True

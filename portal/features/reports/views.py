@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -10,9 +11,26 @@ from werkzeug.datastructures import MultiDict
 from portal.core.extensions import db
 from portal.core.tables import mimetype, render
 from portal.features.reports import bp
-from portal.features.reports.forms import MonthlyReportForm, StatisticsForm, TaxListForm
-from portal.features.reports.monthly import MonthlyReport, bar_chart, monthly_report, monthly_table
-from portal.features.reports.operations import download_name, export_tax_list
+from portal.features.reports.forms import (
+    MonthlyReportForm,
+    SendReportForm,
+    StatisticsForm,
+    TaxListForm,
+)
+from portal.features.reports.monthly import (
+    MonthlyReport,
+    bar_chart,
+    monthly_report,
+    monthly_table,
+    report_of,
+)
+from portal.features.reports.operations import (
+    NotFinished,
+    download_name,
+    export_tax_list,
+    mark_monthly_sent,
+    sent_monthly_report,
+)
 from portal.features.reports.queries import agencies, scoped_agency_or_404
 from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
 from portal.features.reports.wuxi_2020 import (
@@ -21,8 +39,8 @@ from portal.features.reports.wuxi_2020 import (
     statistics_cells,
     statistics_table,
 )
-from portal.models import Agency, TaxListExport
-from portal.rules.months import add_months
+from portal.models import Agency, SentMonthlyReport, TaxListExport
+from portal.rules.months import add_months, last_day
 from portal.util.clock import today
 from portal.web import submissions
 from portal.web.forms import SelectChoice, entered
@@ -93,45 +111,90 @@ def _render_tax_list(form: TaxListForm, scope: int | None) -> str:
     )
 
 
-def _monthly_form() -> tuple[MonthlyReportForm, Agency | None]:
+def _monthly_form(source=None) -> tuple[MonthlyReportForm, Agency | None]:
     """The filters from the query string (default: last month), and the agency in scope.
 
     :raise 404: for an agency outside the staff member's scope.
     """
     scope = agency_scope(current_user)
-    args = request.args.to_dict()
+    args = (request.args if source is None else source).to_dict()
+    args.pop("csrf_token", None)
     args.setdefault("month", add_months(f"{today():%Y-%m}", -1))
     form = MonthlyReportForm(data=None, formdata=MultiDict(args), today=today())
     _agency_choices(form.agency, scope)
     return form, scoped_agency_or_404(args.get("agency"), scope)
 
 
-def _report(form: MonthlyReportForm, agency: Agency | None) -> MonthlyReport:
+def _report(
+    form: MonthlyReportForm, agency: Agency | None
+) -> tuple[MonthlyReport, SentMonthlyReport | None]:
+    """The month's report as it was sent, if it was (never recomputed), else as of today."""
+    month = f"{form.month.data:%Y-%m}"
+    sent = sent_monthly_report(month, agency)
+    if sent is not None:
+        return report_of(sent.figures, agency), sent
     agency_id = agency.id if agency is not None else None
-    return monthly_report(f"{form.month.data:%Y-%m}", today(), agency_id=agency_id)
+    return monthly_report(month, today(), agency_id=agency_id), None
 
 
 @bp.route("/monthly")
 @permission(BACK_OFFICE)
 def monthly():
     form, agency = _monthly_form()
-    report = _report(form, agency) if form.validate() else None
+    report, sent = _report(form, agency) if form.validate() else (None, None)
+    return _render_monthly(form, agency, report, sent)
+
+
+def _render_monthly(
+    form: MonthlyReportForm,
+    agency: Agency | None,
+    report: MonthlyReport | None,
+    sent: SentMonthlyReport | None,
+    status: int = 200,
+) -> tuple[str, int]:
     chart = bar_chart(report.bars) if report is not None else None
     query = {}
     if report is not None:
         query = {"month": report.month, **({"agency": agency.code} if agency else {})}
+    finished = report is not None and report.as_of >= last_day(report.month)
     return render_template(
-        "reports/monthly.html", form=form, report=report, chart=chart, query=query
-    )
+        "reports/monthly.html",
+        form=form,
+        report=report,
+        chart=chart,
+        query=query,
+        sent=sent,
+        send_form=SendReportForm() if finished and sent is None else None,
+    ), status
+
+
+@bp.route("/monthly/sent", methods=["POST"])
+@permission(BACK_OFFICE)
+def monthly_sent():
+    """Mark the month's report as sent (按月共享): stored as it stands, shown so from then on."""
+    form, agency = _monthly_form(request.form)
+    if not (form.validate() and SendReportForm().validate_on_submit()):
+        return _render_monthly(form, agency, None, None, 400)
+    month = f"{form.month.data:%Y-%m}"
+    try:
+        _sent, new = mark_monthly_sent(month, agency=agency, actor=current_user)
+    except NotFinished:
+        report, sent = _report(form, agency)
+        flash(_("The month has not ended: its report can be sent from the 1st of next month."))
+        return _render_monthly(form, agency, report, sent, 400)
+    if new:
+        flash(_("The report of %(month)s is stored as sent.", month=month))
+    query: dict[str, Any] = {"month": month, **({"agency": agency.code} if agency else {})}
+    return redirect(url_for("reports.monthly", **query), code=303)
 
 
 def _monthly_file(file_format: str) -> Response | tuple[str, int]:
     form, agency = _monthly_form()
     if not form.validate():
-        return render_template(
-            "reports/monthly.html", form=form, report=None, chart=None, query={}
-        ), 400
-    report = _report(form, agency)
+        return _render_monthly(form, agency, None, None, 400)
+    report, sent = _report(form, agency)
+    if sent is not None and file_format == "xlsx":
+        return _download(sent.file_bytes, sent.file_name, "xlsx")  # the very file sent
     scope = agency.code if agency is not None else "all"
     filename = f"deferral-report-{scope}-{report.month}.{file_format}"
     return _download(render(monthly_table(report), file_format), filename, file_format)

@@ -58,6 +58,7 @@ from portal.models import (
     HeldChange,
     PoolingRegion,
 )
+from portal.models.history import facts_before
 from portal.rules import load_program
 from portal.rules.confirmation import (
     HELD_FACTS,
@@ -504,6 +505,8 @@ class ListStage:
             self._set_aside(known, other, held)
         if self._writing():
             if updated:
+                # What a report as of an earlier moment reads (EmployerFactHistory).
+                connection.execute(facts_before(stage.join(register, known), changed))
                 connection.execute(update(register).where(known, changed).values(sets))
             if rows > existing:
                 self._insert(None if not existing else ~exists().where(known))
@@ -615,6 +618,7 @@ class ListStage:
             among = select(register.c.id).select_from(joined)
             self._settle(rows, among.where(table.c.line.between(first, last)))
         if self._writing():
+            connection.execute(facts_before(joined, changed))  # as _compare: the history first
             connection.execute(update(register).where(known, changed).values(sets))
         table.drop(connection)
         self.held_table = None

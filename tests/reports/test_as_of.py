@@ -33,17 +33,21 @@ def test_a_list_imported_on_08_15_leaves_liaocheng_s_july_as_it_was(app, make):
     july = figures(monthly_report("2022-07", date(2022, 8, 1), agency_id=agency.id).lines[0])
     assert (july["employers"], july["deferred"]) == (2, Decimal("3640.00"))
 
-    # The list of 08-15: three employers more, and ``dropped`` off the list.
+    # The list of 08-15: three employers more, and ``dropped`` renamed and off the list (its
+    # leaving the list is held for staff: listed and deferring, its classification holds).
     app.config["PORTAL_TODAY"] = "2022-08-15"
     rows = [f"{credit_code()},新{i},N{i},LC01,小型,是" for i in range(3)]
     rows.append(
-        f"{dropped.credit_code},{dropped.name},{dropped.insurance_unit_number},LC01,小型,否"
+        f"{dropped.credit_code},{dropped.name}（更名）,{dropped.insurance_unit_number},LC01,小型,否"
     )
     text = "\n".join((HEADER, *rows)) + "\n"
     outcome = run(
         "list", Source.from_bytes("list.csv", text.encode()), scope_agency_id=None, apply=True
     )
     assert outcome.applied and (outcome.created, outcome.updated) == (3, 1)
+    assert [(h.credit_code, h.column) for h in outcome.held] == [
+        (dropped.credit_code, "list_status")
+    ]
     history = db.session.scalars(select(EmployerFactHistory)).all()
     assert [(h.employer_id, h.list_status) for h in history] == [(dropped.id, "listed")]
 
@@ -51,9 +55,9 @@ def test_a_list_imported_on_08_15_leaves_liaocheng_s_july_as_it_was(app, make):
     for today in (date(2022, 8, 20), date(2022, 12, 31)):
         again = monthly_report("2022-07", today, agency_id=agency.id)
         assert figures(again.lines[0]) == july
-    # August's is as of 08-31: the three new ones defer, ``dropped`` does not.
+    # August's is as of 08-31: the three new ones defer, and ``dropped`` (its change held).
     august = monthly_report("2022-08", date(2022, 9, 1), agency_id=agency.id).lines[0]
-    assert august.employers == 4 and august.opted_out == 0
+    assert august.employers == 5 and august.opted_out == 0
 
 
 def test_wuhai_july_counts_no_employer_founded_in_august_and_only_months_due(app, make):

@@ -85,6 +85,11 @@ class NumberField(Field, Generic[_N]):
         if not valuelist:
             return
         self.data = None
+        if isinstance(valuelist[0], str) and not valuelist[0].strip():
+            # Spaces only: nothing entered, as InputRequired (which reads the raw text) must
+            # see, or a required number would validate as None.
+            self.raw_data = [""]
+            return
         try:
             # An int without places, else a Decimal: what the overloads of __init__ say.
             self.data = cast("_N | None", self.parse(valuelist[0]))

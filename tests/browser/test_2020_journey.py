@@ -36,6 +36,7 @@ def test_linyi_employer_sees_reduced_rates_and_chooses_offset(live_server, brows
         screenshot(page, "linyi-2020-offset")
         # the 4-month deferral by application (临医保发〔2020〕28号 操作细则 一（二）、二（二）)
         page.click("#apply-deferral")
+        page.check("input[name=route][value='sme']")
         page.check("input[name=start_month][value='2020-03']")
         page.check("input[name=months][value='4']")
         page.fill("#reason", "疫情停工，订单延后")

@@ -160,6 +160,7 @@ def queued(live_server):
 def _start_2020_deferral(page, base_url: str, employer_id: int) -> str:
     """owner-ly's 2020 deferral application, up to its upload page (临医保发〔2020〕28号)."""
     page.goto(f"{base_url}/e/{employer_id}/applications/deferral-2020")
+    page.check("input[name=route][value='sme']")  # the ground: an SME (鲁医保发〔2020〕23号 三)
     page.check("input[name=start_month][value='2020-03']")
     page.check("input[name=months][value='4']")
     page.fill("#reason", "疫情停工，订单延后")

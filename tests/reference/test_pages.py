@@ -233,6 +233,9 @@ def test_the_fund_reserve_by_month_with_its_history(client, world):
     reserve = db.session.scalar(select(FundReserve).where(FundReserve.month == "2022-07"))
     edit = f"{base}/fund-reserve/{reserve.id}"
     assert soup(client.get(edit)).select_one("#months")["value"] == "6.5"
+    # Spaces only are nothing entered: said so, not a 500 (the fuzz found one).
+    blank = post_form(client, edit, {"months": "   "}, token_from=edit)
+    assert blank.status_code == 200 and errors(blank) == ["输入月数，例如 14.2"]
     assert post_form(client, edit, {"months": "7.25"}, token_from=edit).status_code == 302
     db.session.expire_all()
     assert reserve.months == Decimal("7.25") and reserve.updated_at >= reserve.created_at

@@ -13,7 +13,14 @@ from portal.core.extensions import db
 from portal.features.imports.kinds import deferral_list
 from portal.features.imports.operations import import_file
 from portal.features.imports.reader import Source
-from portal.models import Assessment, AuditEntry, Employer, HeldChange, OutboxMessage
+from portal.models import (
+    Assessment,
+    AuditEntry,
+    Employer,
+    EmployerFactHistory,
+    HeldChange,
+    OutboxMessage,
+)
 from tests.applications.helpers import soup, text_of
 from tests.conftest import post_form, sign_in
 
@@ -74,6 +81,9 @@ def test_accept_applies_audits_and_tells_the_employer(client, world):
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Employer, employer.id).size_class == "large"
+    # what a report as of an earlier day reads: the class before the change
+    kept = db.session.scalars(select(EmployerFactHistory.size_class)).all()
+    assert kept == ["small"]
     decided = db.session.get(HeldChange, change.id)
     assert (decided.status, decided.reason, decided.decided_by_id) == (
         "accepted",

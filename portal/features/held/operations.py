@@ -23,6 +23,7 @@ from portal.features.reminders.outbox import queue_message
 from portal.features.reminders.queries import employer_recipients
 from portal.models import Employer, HeldChange, ImportRecord, User
 from portal.models.base import utcnow
+from portal.models.history import facts_before
 from portal.rules.confirmation import (
     ChangeEffect,
     Held,
@@ -119,6 +120,9 @@ def accept(change: HeldChange, reason: str, *, actor: User, on: date) -> ChangeE
     before = employer_standing(employer, on)
     effect = change_effect(before, with_change(before, change.column, change.after))
     _claim(change, "accepted", reason, actor)
+    # The facts as they stood, for a report as of an earlier day (as the list import keeps).
+    register = Employer.__table__
+    db.session.execute(facts_before(register, register.c.id == employer.id))
     setattr(employer, change.column, _typed(change.column, change.after))
     if change.column == "size_class":
         employer.size_source = "list"  # the departments' class, as the list gives it

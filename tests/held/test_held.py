@@ -156,9 +156,6 @@ def test_a_stale_change_is_not_applied(client, world):
     assert db.session.get(HeldChange, change.id).status == "pending"
 
 
-@pytest.mark.skipif(
-    "has_arrears" not in deferral_list.LIST_FIELDS, reason="the list carries no 是否中断缴费 yet"
-)
 def test_arrears_are_held_once_the_list_carries_them(app, make):
     """鲁医保发〔2022〕21号 一: arrears stop a Shandong deferral; a deferring employer's arrears
     from the list wait for the agency like its size class."""

@@ -58,7 +58,13 @@ class Departure(Base):
 
 
 class Payment(Base):
-    """A payment of deferred unit contributions, as reported by the tax bureau."""
+    """A payment recorded by the tax bureau: one contribution month (费款所属期) and one part.
+
+    Only the unit part of a deferred month reduces the deferral; the personal part, which the
+    employer keeps withholding and paying during it (鲁医保发〔2022〕21号 五, 内医保办发〔2022〕19号
+    一, 江苏 三（三）), is recorded as the withholding it is. Rows imported before the part and the
+    month were known keep ``month`` empty and count as the unit part, as they were read then.
+    """
 
     __tablename__ = "payments"
     __table_args__ = (UniqueConstraint("source_ref"),)
@@ -67,8 +73,17 @@ class Payment(Base):
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     paid_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money())
+    # The contribution month it pays (费款所属期, YYYY-MM); empty only on rows from before.
+    month: Mapped[str | None] = mapped_column(String(7))
+    part: Mapped[str] = mapped_column(String(10), default="unit", server_default="unit")
+    # 险种, where the bureau splits it: "medical" | "maternity"; empty when it does not.
+    insurance: Mapped[str | None] = mapped_column(String(20))
     settles: Mapped[str] = mapped_column(
         String(100)
     )  # what it settles, e.g. "deferred 2022-07..09"
     source_ref: Mapped[str] = mapped_column(String(64))  # the payment's id in the source system
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+PAYMENT_PARTS = ("unit", "personal")
+PAYMENT_INSURANCES = ("medical", "maternity")

@@ -76,6 +76,8 @@ def _payment_batch(batch, context: Context, tally: Tally, apply: bool) -> None:
                     "employer_id": employer_id,
                     "paid_on": row["paid_on"],
                     "amount": row["amount"],
+                    "month": month,
+                    "part": "unit",
                     "settles": f"deferred {month}" if month else "deferred",
                     "source_ref": row["source_ref"],
                     "imported_at": now,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -189,6 +189,23 @@ class DeferralRoutes:
         return next((g for g in grounds if g.key == key), None)
 
 
+#: What an agency must send on a day of each month (portal/rules/calendar.py): Jiangsu's monthly
+#: summary to the provincial fund centre (江苏省实施方案（2022） 三（五）) and Inner Mongolia's
+#: monthly sharing of last month's 缓缴清单 with the tax bureau (内医保办发〔2022〕19号 五 2).
+DUTIES = ("monthly_summary", "tax_list_monthly")
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A file the agency sends every month, by a day of the month, over a range of months."""
+
+    key: str  # one of DUTIES
+    by_day_of_month: Param[int]
+    first_month: Param[str]  # the first month it falls due in
+    last_month: Param[str]  # the last month it falls due in
+    covers: Param[str]  # "previous_month": the month before the one it falls due in
+
+
 #: What an application may be required to carry before it is sent: the signed commitment letter
 #: (承诺书, online or on paper), at least one uploaded file of supporting evidence (相关证明材料,
 #: 鲁医保发〔2022〕21号 四), or at least one uploaded application letter, commitment letter or
@@ -227,6 +244,8 @@ class Program:
     benefits: Param[str] | None = None
     # The catch-up reminder asks the employer to have the money ready (内19 六（二）).
     reminder_funds_ready: Param[bool] | None = None
+    # What the agency sends every month, by key (DUTIES); none where the text asks for nothing.
+    duties: dict[str, Duty] = field(default_factory=dict)
     # 2020 reduction programs
     unit_types: dict[str, Param[tuple[str, ...]]] | None = None
     unit_rates: dict[str, tuple[RateEntry, ...]] | None = None
@@ -281,6 +300,7 @@ _DEFERRAL_KEYS = {
     "deregistration",
     "benefits",
     "reminder_funds_ready",
+    "duties",
 }
 _REDUCTION_KEYS = {
     "unit_types",
@@ -495,7 +515,26 @@ def _deferral_parts(root: Node) -> dict[str, Any]:
         ),
         benefits=root.param("benefits", one_of("unaffected")),
         reminder_funds_ready=root.optional_param("reminder_funds_ready", as_bool),
+        duties=_duties(root.child("duties")) if root.has("duties") else {},
     )
+
+
+def _duties(node: Node) -> dict[str, Duty]:
+    node.only(DUTIES)
+    duties = {}
+    for key in node.data:
+        duty = node.child(str(key))
+        duty.only({"by_day_of_month", "first_month", "last_month", "covers"})
+        day = duty.param("by_day_of_month", as_positive_int)
+        if day.value > 28:
+            raise duty.error("must be a day every month has (1 to 28)", "by_day_of_month")
+        first = duty.param("first_month", as_month)
+        last = duty.param("last_month", as_month)
+        if last.value < first.value:
+            raise duty.error("the last month comes before the first", "last_month")
+        covers = duty.param("covers", one_of("previous_month"))
+        duties[str(key)] = Duty(str(key), day, first, last, covers)
+    return duties
 
 
 def _reduction_parts(root: Node) -> dict[str, Any]:

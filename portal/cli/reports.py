@@ -61,20 +61,35 @@ def _agency(code: str | None) -> Agency | None:
     is_flag=True,
     help="Only rows new or changed since the bureau last received them (removals go either way).",
 )
+@click.option(
+    "--monthly",
+    is_flag=True,
+    help="The monthly sharing (按月共享) made on --on: last month's list with last month's "
+    "persons and amounts (on 2022-09-01, those of 2022-08); no removals.",
+)
 @click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
-def tax_list_command(on, agency_code: str | None, since_last: bool, output: str) -> None:
+def tax_list_command(
+    on, agency_code: str | None, since_last: bool, monthly: bool, output: str
+) -> None:
     """Write the 缓缴清单 for the tax bureau and record the export.
 
     Employers sent before that have left the list go once as removals (移出清单): a second
-    sheet of an .xlsx, or FILE-removals.csv beside FILE.csv.
+    sheet of an .xlsx, or FILE-removals.csv beside FILE.csv. With --monthly, the monthly
+    sharing of 内医保办发〔2022〕19号 五 2 instead: the month before --on, for statistics.
     """
     file_format = _format_of(output)
+    if monthly and since_last:
+        raise click.BadParameter(
+            "the monthly sharing is the whole list of last month: leave out --since-last",
+            param_hint="--monthly",
+        )
     exported = export_tax_list(
         on.date(),
         agency=_agency(agency_code),
         since_last=since_last,
         file_format=file_format,
         actor=None,
+        monthly=monthly,
     )
     Path(output).write_bytes(exported.content)
     removals_path = None

@@ -55,6 +55,8 @@ class Agency(Base):
     # 统计联系人 and 联系电话: whom the monthly reports name (内医保办发〔2022〕19号 五 2)
     report_contact: Mapped[str | None] = mapped_column(String(100))
     report_contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # 手机号码: the mobile number the Wuxi 附表's footer asks for (锡医保服务〔2020〕11号 附表)
+    report_contact_mobile: Mapped[str | None] = mapped_column(String(40))
 
     region: Mapped[PoolingRegion] = relationship(back_populates="agencies")
 

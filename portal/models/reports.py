@@ -39,6 +39,9 @@ class TaxListExport(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     on_date: Mapped[date] = mapped_column(Date)
     is_since_last: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 按月共享 (内医保办发〔2022〕19号 五 2): last month's list with last month's figures, for
+    # statistics; it records no rows, so the daily sharing's changes and removals ignore it.
+    is_monthly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx
     row_count: Mapped[int] = mapped_column(Integer)
     file_sha256: Mapped[str] = mapped_column(String(64))

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ._schema import Node, Param, as_text, read_yaml
+from .months import add_months, month_of
 from .policy import DATA_DIR
 from .standing import Standing
 
@@ -46,6 +47,13 @@ def off_list_reasons(s: Standing) -> list[str]:
     if s.period is None:
         return ["no_period"]
     return [code for code, _message in s.lapse_reasons]
+
+
+def monthly_sharing_month(on: date) -> str:
+    """The contribution month a monthly sharing (按月共享) made on ``on`` carries: the month
+    before (内医保办发〔2022〕19号 五 2: 每月1日……共享一次上月……清单（含缓缴人数、缓缴金额）;
+    DOMAIN.md §8.3: its 当期数 are that month's, not the month of the 1st)."""
+    return add_months(month_of(on), -1)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.extensions import db
 from portal.core.paging import Page
@@ -79,6 +79,19 @@ def pending_page(user: User, number: int) -> Page:
         )
     )
     return Page(changes[:PER_PAGE], number, len(changes) > PER_PAGE)
+
+
+def pending_count(agency_id: int) -> int:
+    """How many held changes of the agency's employers wait for a decision (the calendar)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(HeldChange)
+            .join(Employer, Employer.id == HeldChange.employer_id)
+            .where(Employer.agency_id == agency_id, HeldChange.status == "pending")
+        )
+        or 0
+    )
 
 
 def _text(value: object) -> str | None:

@@ -50,7 +50,22 @@ class TaxListForm(BaseForm):
     since_last = BooleanField(
         _l("Only employers new or changed since the last export (daily sharing)")
     )
+    monthly = BooleanField(
+        _l(
+            "Monthly sharing (按月共享): last month's list with last month's persons and amounts,"
+            " for statistics"
+        )
+    )
     file_format = RadioField(_l("File format"), choices=FORMAT_CHOICES, default="xlsx")
+
+    def validate_monthly(self, field) -> None:
+        if field.data and self.since_last.data:
+            raise ValidationError(
+                _l(
+                    "Choose either the changes since the last export or the monthly sharing:"
+                    " the monthly sharing is the whole list of last month"
+                )
+            )
 
 
 class MonthlyReportForm(BaseForm):

@@ -14,9 +14,14 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.core.tables import FORMATS, mimetype, render, to_csv, to_xlsx, to_zip
 from portal.features.reports.monthly import monthly_report, monthly_table, report_figures
-from portal.features.reports.tax_list import REMOVALS_TITLE, tax_list_state, tax_list_table
+from portal.features.reports.tax_list import (
+    REMOVALS_TITLE,
+    monthly_rows,
+    tax_list_state,
+    tax_list_table,
+)
 from portal.models import Agency, SentMonthlyReport, TaxListExport, TaxListExportRow, User
-from portal.rules.exchange import tax_list_format
+from portal.rules.exchange import monthly_sharing_month, tax_list_format
 from portal.rules.months import last_day
 from portal.util import clock
 
@@ -54,6 +59,7 @@ def export_tax_list(
     since_last: bool,
     file_format: str,
     actor: User | None,
+    monthly: bool = False,
 ) -> ExportedFile:
     """Build the 缓缴清单 of ``agency`` (None: every agency) on ``on`` and record it.
 
@@ -63,13 +69,22 @@ def export_tax_list(
     listed, or no longer eligible — in arrears, a large enterprise, deregistering) goes once as
     a removal (移出清单), in the list's columns: a second sheet of the .xlsx, a file of its own
     beside the .csv. The list's own sheet or file keeps its format. ``actor`` None: a command.
+
+    ``monthly``: the monthly sharing (按月共享, 五 2) made on ``on``, for statistics: last
+    month's whole list with last month's 当期数 (``tax_list.monthly_rows``), no removals; its rows
+    are not recorded as received, so the daily sharing's changes and removals go on as before.
     """
     if file_format not in FORMATS:
         raise ValueError(f"file_format must be one of {FORMATS}")
+    if monthly and since_last:
+        raise ValueError("the monthly sharing is the whole list: it has no since_last")
     agency_id = agency.id if agency is not None else None
-    state = tax_list_state(on, agency_id=agency_id)
-    rows = state.changed() if since_last else state.rows
-    removals = state.removals
+    if monthly:
+        rows, removals = monthly_rows(on, agency_id=agency_id), []
+    else:
+        state = tax_list_state(on, agency_id=agency_id)
+        rows = state.changed() if since_last else state.rows
+        removals = state.removals
     at = clock.now()
     table = tax_list_table(rows, at)
     removals_table = tax_list_table(removals, at, REMOVALS_TITLE) if removals else None
@@ -84,6 +99,7 @@ def export_tax_list(
         agency_id=agency_id,
         on_date=on,
         is_since_last=since_last,
+        is_monthly=monthly,
         file_format=file_format,
         row_count=len(rows),
         file_sha256=hashlib.sha256(content).hexdigest(),
@@ -96,7 +112,7 @@ def export_tax_list(
     )
     db.session.add(export)
     db.session.flush()
-    sent = [(r, False) for r in rows] + [(r, True) for r in removals]
+    sent = [] if monthly else [(r, False) for r in rows] + [(r, True) for r in removals]
     if sent:
         db.session.execute(
             insert(TaxListExportRow),
@@ -118,6 +134,8 @@ def export_tax_list(
             "agency": agency.code if agency is not None else None,
             "on": on.isoformat(),
             "since_last": since_last,
+            # 按月共享: the contribution month of its 当期数, the month before ``on``
+            "monthly": monthly_sharing_month(on) if monthly else None,
             "rows": len(rows),
             # rows sent with 缓缴人数 and 缓缴金额 blank for want of an assessment (五 1)
             "awaiting_assessment": sum(row.is_awaiting_assessment for row in rows),
@@ -149,6 +167,9 @@ def export_tax_list(
 def file_base(export: TaxListExport, agency: Agency | None) -> str:
     """The name the export's files share: its agency, date, kind and number."""
     scope = agency.code if agency is not None else "all"
+    if export.is_monthly:  # named by the month it carries, not the day it went
+        month = monthly_sharing_month(export.on_date).replace("-", "")
+        return f"tax-list-{scope}-{month}-monthly-{export.id}"
     suffix = "-changes" if export.is_since_last else ""
     return f"tax-list-{scope}-{export.on_date:%Y%m%d}{suffix}-{export.id}"
 

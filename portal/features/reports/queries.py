@@ -8,7 +8,8 @@ from flask import abort
 from sqlalchemy import String, select
 
 from portal.core.extensions import db
-from portal.models import Agency
+from portal.models import Agency, TaxListExport
+from portal.rules.months import first_day, last_day
 
 _CODE_TYPE = Agency.__table__.c.code.type
 assert isinstance(_CODE_TYPE, String) and _CODE_TYPE.length  # noqa: S101 - String(20)
@@ -21,6 +22,22 @@ def agencies(agency_id: int | None = None) -> list[Agency]:
     if agency_id is not None:
         query = query.where(Agency.id == agency_id)
     return list(db.session.scalars(query))
+
+
+def monthly_sharing_made(agency_id: int, month: str) -> bool:
+    """Say whether the agency made its monthly sharing (按月共享) in ``month`` ("YYYY-MM"): an
+    export of last month's list dated in that month (内医保办发〔2022〕19号 五 2)."""
+    exported = db.session.scalar(
+        select(TaxListExport.id)
+        .where(
+            TaxListExport.agency_id == agency_id,
+            TaxListExport.is_monthly.is_(True),
+            TaxListExport.on_date >= first_day(month),
+            TaxListExport.on_date <= last_day(month),
+        )
+        .limit(1)
+    )
+    return exported is not None
 
 
 def agency_by_code(code: str) -> Agency | None:

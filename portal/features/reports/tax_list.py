@@ -23,9 +23,11 @@ from portal.rules.exchange import (
     TaxListFormat,
     current_figures,
     is_on_tax_list,
+    monthly_sharing_month,
     off_list_reasons,
     tax_list_format,
 )
+from portal.rules.months import last_day
 from portal.rules.standing import Standing
 
 
@@ -104,6 +106,13 @@ def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]
     """The whole 缓缴清单 on ``on``, by agency code and credit code: the standings' statements
     and one more (names, unit numbers, agency codes)."""
     return _rows(on, standings(on, agency_id=agency_id), {}, agency_id)[0]
+
+
+def monthly_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]:
+    """The monthly sharing (按月共享, 内医保办发〔2022〕19号 五 2) made on ``on``: last month's
+    list, as it stood at that month's end, with that month's 当期数 (``monthly_sharing_month``):
+    on 2022-09-01, the list of 2022-08 with 2022-08's persons and amounts."""
+    return tax_list_rows(last_day(monthly_sharing_month(on)), agency_id=agency_id)
 
 
 def tax_list_state(on: date, *, agency_id: int | None = None) -> TaxList:

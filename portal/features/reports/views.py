@@ -80,6 +80,7 @@ def tax_list():
             since_last=form.since_last.data,
             file_format=form.file_format.data,
             actor=current_user,
+            monthly=form.monthly.data,
         )
         submissions.answered(exported.export.id)
         return _download(*exported.download())

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import abort
-from sqlalchemy import Row, Select, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import (
+    Row,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import contains_eager
 
 from portal.core.extensions import db
@@ -103,3 +117,32 @@ def get_application_for_review_or_404(user: User, application_id: int) -> Commit
     if application is None:
         abort(404)
     return application
+
+
+@dataclass(frozen=True)
+class ReviewsDue:
+    """The sent applications of one kind waiting for a decision in an agency (the calendar)."""
+
+    kind: str  # "commitment" or "deferral_2020"
+    count: int
+    first_due_on: date | None
+    overdue: int  # due before the day
+
+
+def reviews_due(agency_id: int, on: date) -> list[ReviewsDue]:
+    """The agency's applications waiting for review, by kind: how many, the first due date and
+    how many are overdue on ``on`` (one statement)."""
+    is_overdue = case((CommitmentApplication.due_on < on, 1), else_=0)
+    rows = db.session.execute(
+        select(
+            CommitmentApplication.kind,
+            func.count(),
+            func.min(CommitmentApplication.due_on),
+            func.sum(is_overdue),
+        )
+        .join(Employer, Employer.id == CommitmentApplication.employer_id)
+        .where(Employer.agency_id == agency_id, CommitmentApplication.status == "submitted")
+        .group_by(CommitmentApplication.kind)
+        .order_by(CommitmentApplication.kind)
+    )
+    return [ReviewsDue(kind, count, first, int(late or 0)) for kind, count, first, late in rows]

@@ -72,6 +72,15 @@ def search_employers(user: User, text: str | None, limit: int = 50) -> list[Row]
     )
 
 
+def staff_agency(user: User) -> Agency | None:
+    """The staff member's own agency with its region (None: an administrator of every agency)."""
+    if user.agency_id is None:
+        return None
+    return db.session.scalar(
+        select(Agency).where(Agency.id == user.agency_id).options(joinedload(Agency.region))
+    )
+
+
 def get_employer_for_staff_or_404(user: User, employer_id: int) -> Employer:
     """:raise 404: when the employer is not in the staff member's agency."""
     employer = db.session.scalar(scoped_employers(user).where(Employer.id == employer_id))

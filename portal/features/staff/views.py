@@ -7,6 +7,7 @@ from flask_login import current_user
 from portal.features.auth.operations import ACTIVATION_SEED, code_again, issue_activation_code
 from portal.features.imports.cells import CellError
 from portal.features.staff import bp
+from portal.features.staff.calendar import Entry, agency_calendar
 from portal.features.staff.forms import EmployerFactsForm
 from portal.features.staff.operations import (
     FactsEditError,
@@ -19,13 +20,23 @@ from portal.features.staff.queries import (
     facts_edits,
     get_employer_for_staff_or_404,
     search_employers,
+    staff_agency,
 )
 from portal.labels import put_error
+from portal.util.clock import today
 from portal.util.formatting import account_number
 from portal.util.text import forbidden_character
 from portal.web import submissions
 from portal.web.forms import CONTROL_MESSAGE, ConfirmForm, entered
-from portal.web.permissions import EDIT_EMPLOYER_FACTS, ISSUE_ACTIVATION, STAFF, permission
+from portal.web.permissions import (
+    BACK_OFFICE,
+    EDIT_EMPLOYER_FACTS,
+    ISSUE_ACTIVATION,
+    REVIEW,
+    STAFF,
+    can,
+    permission,
+)
 
 
 @bp.route("/employers")
@@ -38,7 +49,17 @@ def employers():
         employers=[] if problem else search_employers(current_user, text),
         q=text,
         problem=problem,
+        calendar=None if text else _calendar(),
     )
+
+
+def _calendar() -> list[Entry] | None:
+    """The agency's calendar on the staff home (not on a search): for those who do the back
+    office's or the reviewers' work for an agency; None for the others."""
+    if not (can(current_user, BACK_OFFICE) or can(current_user, REVIEW)):
+        return None
+    agency = staff_agency(current_user)
+    return None if agency is None else agency_calendar(current_user, agency, today())
 
 
 @bp.route("/employers/<int:employer_id>/activation-code", methods=["POST"])

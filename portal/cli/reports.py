@@ -21,7 +21,11 @@ from portal.features.reports.operations import (
     sent_monthly_report,
 )
 from portal.features.reports.queries import agency_by_code
-from portal.features.reports.wuxi_2020 import reduction_statistics, statistics_table
+from portal.features.reports.wuxi_2020 import (
+    annex_lines,
+    reduction_statistics,
+    statistics_table,
+)
 from portal.models import Agency
 from portal.rules.months import MONTH_RE, add_months
 from portal.util import numbers
@@ -193,5 +197,7 @@ def wuxi_statistics_command(
         "expenditure": _wan_yuan(expenditure, "--expenditure"),
     }
     rows = reduction_statistics(month, agency_id=agency.id if agency else None)
-    Path(output).write_bytes(render(statistics_table(rows, fund), "xlsx"))
+    # 填报单位, 报送时间 (today), 填报人, 联系电话 and 手机号码: the agency's, blank without one
+    table = statistics_table(rows, fund, annex_lines(agency, today()))
+    Path(output).write_bytes(render(table, "xlsx"))
     click.echo(f"{output}: {len(rows)} regions, through {add_months(month, -1)}")

@@ -50,6 +50,10 @@ class Table:
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence[Cell]]  # read once
+    # A form's lines above its column headers and below its rows (a title, who fills it in and
+    # when): the .xlsx only, as text cells; a CSV is the table alone, for other systems.
+    above: Sequence[Sequence[str | None]] = ()
+    below: Sequence[Sequence[str | None]] = ()
 
 
 def to_csv(table: Table) -> bytes:
@@ -77,11 +81,17 @@ def _write_sheet(book: Workbook, table: Table) -> None:
     sheet = book.create_sheet(table.title[:31])
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{len(table.above) + 2}"
+    for line in table.above:
+        sheet.append([_value(cell) for cell in line])
     sheet.append([defuse(column.header) for column in table.columns])
     formats = [column.excel_format for column in table.columns]
     for row in table.rows:
         sheet.append([_cell(sheet, cell, form) for cell, form in zip(row, formats, strict=True)])
+    if table.below:
+        sheet.append([])
+    for line in table.below:
+        sheet.append([_value(cell) for cell in line])
 
 
 def _cell(sheet, cell: Cell, date_format: str) -> Cell | ExcelCell:

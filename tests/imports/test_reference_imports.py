@@ -455,3 +455,28 @@ def test_a_region_code_is_six_digits_and_covered_or_refused(text):
         assert error.code in {"region_code", "uncovered_region"}
         return
     assert len(code) == 6 and code.isdigit() and code[:2] in {"37", "32", "15"}
+
+
+def test_the_mobile_number_is_an_optional_column(app, tmp_path):
+    """手机号码 (the Wuxi 附表's footer): a new optional column; a file without it still
+    imports, and a blank cell keeps what is stored."""
+    header = AGENCY_HEADER + ",手机号码"
+    code, data = _cli(
+        app,
+        tmp_path,
+        "agencies",
+        header,
+        "WX01,无锡市医疗保障局,320200,无锡市,,,钱统计,0510-81821234,139 1234 5678",
+    )
+    assert code == 0 and data["created"] == 1, data
+    wx01 = db.session.scalar(select(Agency).where(Agency.code == "WX01"))
+    assert wx01.report_contact_mobile == "139 1234 5678"
+    assert _audits("agency.create")[0].details["after"]["report_contact_mobile"] == "139 1234 5678"
+    code, kept = _cli(app, tmp_path, "agencies", header, "WX01,无锡市医疗保障局,320200,无锡市,,,,,")
+    assert (code, kept["unchanged"]) == (0, 1)
+    code, bad = _cli(
+        app, tmp_path, "agencies", header, "WX01,无锡市医疗保障局,320200,无锡市,,,,,手机"
+    )
+    assert code == 1 and bad["errors"][0]["column"] == "手机号码", bad
+    db.session.expire_all()
+    assert wx01.report_contact_mobile == "139 1234 5678"

@@ -335,3 +335,24 @@ def test_reviewers_keep_their_own_region_only(client, world):
     assert soup(client.get("/staff/employers")).select_one("#reference-links") is not None
     sign_in(client, world["hall"])
     assert soup(client.get("/staff/employers")).select_one("#reference-links") is None
+
+
+def test_the_mobile_number_is_kept_on_the_agency_page(client, world):
+    """手机号码, which the Wuxi 附表's footer asks for: typed, checked, shown and audited."""
+    sign_in(client, world["admin"])
+    data = {**AGENCY, "region": str(world["region"]), "report_contact_mobile": "手机"}
+    refused = post_form(
+        client, "/reference/agencies/new", data, token_from="/reference/agencies/new"
+    )
+    assert refused.status_code == 200 and errors(refused) == ["输入电话号码，例如 0635-8241234"]
+    data["report_contact_mobile"] = "13912345678"
+    added = post_form(client, "/reference/agencies/new", data, token_from="/reference/agencies/new")
+    assert added.status_code == 302
+    agency = db.session.scalar(select(Agency).where(Agency.code == "LC02"))
+    assert agency.report_contact_mobile == "13912345678"
+    assert "13912345678" in soup(client.get("/reference/agencies")).select_one("#agencies").text
+    edit = soup(client.get(f"/reference/agencies/{agency.id}/edit"))
+    assert edit.select_one("#report_contact_mobile")["value"] == "13912345678"
+    assert (
+        audit_rows("agency.create")[-1].details["after"]["report_contact_mobile"] == "13912345678"
+    )

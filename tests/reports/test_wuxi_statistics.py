@@ -18,7 +18,14 @@ from tests.conftest import sign_in
 
 def _world(make):
     region = make.region("jiangsu-2022", code="320200", name="无锡市")
-    agency = make.agency(region)
+    agency = make.agency(
+        region,
+        code="WX01",
+        name="无锡市医疗保障局",
+        report_contact="钱统计",
+        report_contact_phone="0510-81821234",
+        report_contact_mobile="13912345678",
+    )
     shop = make.employer(agency, unit_kind="individual_business")
     factory = make.employer(agency, size_class="large")
     office = make.employer(agency, unit_kind="public_institution")  # 锡 一: 不含机关事业单位
@@ -103,8 +110,8 @@ def test_the_xlsx_keeps_money_as_numbers_in_wan_yuan(app, client, make):
     sign_in(client, reviewer)
     response = client.get("/reports/wuxi-2020.xlsx?month=2020-04&income=88.5")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert [c.value for c in sheet[1]] == list(STATISTICS_HEADERS)
-    row = sheet[2]
+    assert [c.value for c in sheet[3]] == list(STATISTICS_HEADERS)  # under 填报单位, 报送时间
+    row = sheet[4]
     assert row[2].value.date() == date(2020, 3, 17)  # 发文时间
     assert row[9].value == Decimal("88.50") or row[9].value == 88.5
     assert row[9].number_format == "#,##0.00"
@@ -138,8 +145,10 @@ def test_the_command_writes_the_same_table(app, make, tmp_path):
     )
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(output).active
-    assert [c.value for c in sheet[1]] == list(STATISTICS_HEADERS)
-    assert float(sheet[2][8].value) == 100.25 and float(sheet[2][14].value) == 1.6
+    assert [c.value for c in sheet[3]] == list(STATISTICS_HEADERS)
+    assert float(sheet[4][8].value) == 100.25 and float(sheet[4][14].value) == 1.6
+    # every agency: no one's details, the lines left blank to be written in by hand
+    assert sheet["A2"].value == "填报单位：" and sheet["A6"].value == "填报人："
     refused = app.test_cli_runner().invoke(
         args=[
             "portal",
@@ -154,3 +163,39 @@ def test_the_command_writes_the_same_table(app, make, tmp_path):
         ]
     )
     assert refused.exit_code != 0 and "万元" in refused.output
+
+
+def test_the_header_and_footer_come_from_the_agency(app, client, make):
+    """附表: 填报单位 and 报送时间 above the table, 填报人, 联系电话 and 手机号码 below it
+    (锡医保服务〔2020〕11号 附表), from the agency's reference data, on the page and in the file."""
+    reviewer = _world(make)
+    app.config["PORTAL_TODAY"] = "2020-04-03"
+    sign_in(client, reviewer)
+    soup = BeautifulSoup(
+        client.get("/reports/wuxi-2020?month=2020-04").get_data(as_text=True), "html.parser"
+    )
+    assert soup.select_one("#annex-header").get_text("|", strip=True) == (
+        "填报单位：|无锡市医疗保障局|报送时间：|2020年4月3日"
+    )
+    assert soup.select_one("#annex-footer").get_text("|", strip=True) == (
+        "填报人：|钱统计|联系电话：|0510-81821234|手机号码：|13912345678"
+    )
+    assert soup.select_one("#annex-missing") is None
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/reports/wuxi-2020.xlsx?month=2020-04").data)
+    ).active
+    rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["职工医保阶段性减征医保费统计表"]
+    assert rows[1] == ["填报单位：无锡市医疗保障局", "报送时间：2020年4月3日"]
+    assert rows[2] == list(STATISTICS_HEADERS) and rows[3][1] == "无锡市"
+    assert rows[-1] == ["填报人：钱统计", "联系电话：0510-81821234", "手机号码：13912345678"]
+    assert sheet.freeze_panes == "A4"  # the column headers stay in view
+    # a number not on file stays blank, and the page says where to keep it
+    agency = reviewer.agency
+    agency.report_contact_mobile = None
+    make.commit()
+    soup = BeautifulSoup(
+        client.get("/reports/wuxi-2020?month=2020-04").get_data(as_text=True), "html.parser"
+    )
+    assert "手机号码：|—" in soup.select_one("#annex-footer").get_text("|", strip=True)
+    assert soup.select_one("#annex-missing a")["href"] == "/reference/agencies"

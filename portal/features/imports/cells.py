@@ -288,7 +288,7 @@ def covered_region_code(value: str) -> str:
     return code
 
 
-PHONE_CHARS = 40  # agencies.phone, agencies.report_contact_phone
+PHONE_CHARS = 40  # agencies.phone, .report_contact_phone, .report_contact_mobile
 _PHONE = re.compile(r"[0-9 ()+\-/,、转]+")
 
 

@@ -74,6 +74,11 @@ class AgencyForm(BaseForm):
         _l("Their phone number (联系电话, optional)"),
         validators=[Optional(), Length(max=40, message=_l("Enter at most 40 characters"))],
     )
+    report_contact_mobile = StringField(
+        _l("Their mobile number (手机号码, optional)"),
+        description=_l("The footer of Wuxi's statistics table (附表) asks for it"),
+        validators=[Optional(), Length(max=40, message=_l("Enter at most 40 characters"))],
+    )
 
     @property
     def is_new_region(self) -> bool:
@@ -114,6 +119,9 @@ class AgencyForm(BaseForm):
         _check_phone(field)
 
     def validate_report_contact_phone(self, field) -> None:
+        _check_phone(field)
+
+    def validate_report_contact_mobile(self, field) -> None:
         _check_phone(field)
 
 

@@ -98,9 +98,18 @@ class AgencyValues:
     phone: str | None
     report_contact: str | None
     report_contact_phone: str | None
+    report_contact_mobile: str | None = None
 
 
-AGENCY_FIELDS = ("code", "name", "address", "phone", "report_contact", "report_contact_phone")
+AGENCY_FIELDS = (
+    "code",
+    "name",
+    "address",
+    "phone",
+    "report_contact",
+    "report_contact_phone",
+    "report_contact_mobile",
+)
 
 
 def create_agency(values: AgencyValues, *, actor: User) -> Agency:

@@ -106,6 +106,7 @@ def _agency_values(form: AgencyForm) -> AgencyValues:
         phone=optional(form.phone.data),
         report_contact=optional(form.report_contact.data),
         report_contact_phone=optional(form.report_contact_phone.data),
+        report_contact_mobile=optional(form.report_contact_mobile.data),
     )
 
 

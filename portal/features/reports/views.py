@@ -35,6 +35,8 @@ from portal.features.reports.queries import agencies, scoped_agency_or_404
 from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
 from portal.features.reports.wuxi_2020 import (
     STATISTICS_HEADERS,
+    AnnexLines,
+    annex_lines,
     reduction_statistics,
     statistics_cells,
     statistics_table,
@@ -225,6 +227,12 @@ def _statistics():
     return form, rows, fund
 
 
+def _annex_lines() -> AnnexLines:
+    """The 附表's header and footer from the staff member's agency (none for every agency)."""
+    scope = agency_scope(current_user)
+    return annex_lines(db.session.get(Agency, scope) if scope is not None else None, today())
+
+
 @bp.route("/wuxi-2020")
 @permission(BACK_OFFICE)
 def wuxi_2020():
@@ -235,6 +243,7 @@ def wuxi_2020():
         headers=STATISTICS_HEADERS,
         cells=[statistics_cells(r, fund, i) for i, r in enumerate(rows or [], start=1)],
         rows=rows,
+        lines=_annex_lines(),
         query=request.args.to_dict(),
     ), (400 if form.errors else 200)
 
@@ -246,4 +255,5 @@ def wuxi_2020_xlsx():
     if rows is None:
         return wuxi_2020()
     filename = f"wuxi-2020-statistics-{form.month.data:%Y-%m}.xlsx"
-    return _download(render(statistics_table(rows, fund), "xlsx"), filename, "xlsx")
+    table = statistics_table(rows, fund, _annex_lines())
+    return _download(render(table, "xlsx"), filename, "xlsx")

@@ -122,6 +122,7 @@ STATISTICS_HEADERS = (
     "减征医保费（万元）",
 )
 TEN_THOUSAND = Decimal(10000)
+STATISTICS_TITLE = "职工医保阶段性减征医保费统计表"
 
 
 def statistics_cells(row, fund: dict[str, Decimal | None], number: int) -> list:
@@ -150,11 +151,71 @@ def statistics_cells(row, fund: dict[str, Decimal | None], number: int) -> list:
     ]
 
 
-def statistics_table(rows, fund: dict[str, Decimal | None]) -> Table:
+@dataclass(frozen=True)
+class AnnexLines:
+    """The 附表's lines around the table, from the agency's reference data (``Agency``):
+    填报单位 and 报送时间 above it, 填报人, 联系电话 and 手机号码 below it. None: not on file,
+    left blank to be written in by hand."""
+
+    unit: str | None  # 填报单位: the agency's name
+    reported_on: date  # 报送时间: the day the table is made
+    contact: str | None  # 填报人: the agency's contact for reports (统计联系人)
+    phone: str | None  # 联系电话
+    mobile: str | None  # 手机号码
+
+    @property
+    def is_complete(self) -> bool:
+        return None not in (self.unit, self.contact, self.phone, self.mobile)
+
+    def header(self) -> list[tuple[str, str]]:
+        """填报单位 and 报送时间, as the form words them (the same in every language)."""
+        day = self.reported_on
+        written = f"{day.year}年{day.month}月{day.day}日"  # the form's 20__年__月__日
+        return [("填报单位", self.unit or ""), ("报送时间", written)]
+
+    def footer(self) -> list[tuple[str, str]]:
+        return [
+            ("填报人", self.contact or ""),
+            ("联系电话", self.phone or ""),
+            ("手机号码", self.mobile or ""),
+        ]
+
+
+def annex_lines(agency: Agency | None, on: date) -> AnnexLines:
+    """The 附表's header and footer for ``agency`` (None: every agency, no one's details) made
+    on ``on``."""
+    if agency is None:
+        return AnnexLines(None, on, None, None, None)
+    return AnnexLines(
+        agency.name,
+        on,
+        agency.report_contact,
+        agency.report_contact_phone,
+        agency.report_contact_mobile,
+    )
+
+
+#: Where the form puts its header's and footer's items across the table's 15 columns.
+_HEADER_AT = (0, 11)
+_FOOTER_AT = (0, 5, 11)
+
+
+def _spread(items: list[tuple[str, str]], at: tuple[int, ...]) -> list[str | None]:
+    line: list[str | None] = [None] * len(STATISTICS_HEADERS)
+    for (label, value), column in zip(items, at, strict=True):
+        line[column] = f"{label}：{value}"
+    return line
+
+
+def statistics_table(rows, fund: dict[str, Decimal | None], lines: AnnexLines) -> Table:
+    """The 附表 as the form lays it out: its title, 填报单位 and 报送时间, the table, then
+    填报人, 联系电话 and 手机号码."""
     widths = (6, 10, 14, 30, 14, 40, 10, 26, 16, 14, 14, 10, 12, 12, 14)
     columns = [Column(h, width=w) for h, w in zip(STATISTICS_HEADERS, widths, strict=True)]
     return Table(
-        "职工医保阶段性减征医保费统计表",
+        STATISTICS_TITLE,
         columns,
         [statistics_cells(row, fund, i) for i, row in enumerate(rows, start=1)],
+        above=[[STATISTICS_TITLE], _spread(lines.header(), _HEADER_AT)],
+        below=[_spread(lines.footer(), _FOOTER_AT)],
     )

@@ -39,6 +39,7 @@ AGENCY_COLUMNS = (
     Column("phone", "电话", required=False),
     Column("report_contact", "统计联系人", required=False),
     Column("report_contact_phone", "联系电话", required=False),
+    Column("report_contact_mobile", "手机号码", required=False),
 )
 #: The agency's columns and the row's keys they take (a blank optional cell keeps what is
 #: stored: ``read_cells`` gives None).
@@ -48,6 +49,7 @@ AGENCY_VALUES = {
     "phone": "phone",
     "report_contact": "report_contact",
     "report_contact_phone": "report_contact_phone",
+    "report_contact_mobile": "report_contact_mobile",
 }
 
 
@@ -63,6 +65,7 @@ def _parse_agency(raw: dict[str, str], context: Context) -> Row:
             "phone": cells.phone,
             "report_contact": lambda v: cells.text(v, limit=100),
             "report_contact_phone": cells.phone,
+            "report_contact_mobile": cells.phone,
         },
         AGENCY_COLUMNS,
     )

@@ -611,6 +611,12 @@ MESSAGES: dict[str, Message] = {
             "Enter the account the refund should go to: the agency has none for your employer"
         )
     ),
+    "return_choice.carried_out": _static(
+        lambda: _(
+            "The agency has already refunded or offset this amount as chosen: the choice can "
+            "no longer be changed. Ask the agency if something is wrong."
+        )
+    ),
     "return_choice.nothing_over_collected": _static(
         lambda: _("Nothing was over-collected, so there is nothing to refund or offset")
     ),

@@ -261,6 +261,12 @@ def test_marking_done_audited_once_and_seen_by_the_employer(client, world):
     page = soup(client.get(f"/e/{world['bing'].id}/reductions/"))
     assert "CD202101" in page.select_one("#offset-2021-01").get_text()
     assert "220.00" in page.select_one("#offset-waiting").get_text()
+    # Once money moved as chosen, the choice stands.
+    assert page.select_one("#choose-return") is None
+    path = f"/e/{world['bing'].id}/reductions/return"
+    changed = post_form(client, path, {"choice": "refund", "account": "X 1"}, token_from=path)
+    assert changed.status_code == 400 and "不能再更改" in text_of(changed)
+    assert db.session.scalar(select(func.count()).select_from(ReturnChoice)) == 4
 
 
 def test_july_offset_done_by_its_agency_only_and_seen_on_the_amounts_page(client, world):

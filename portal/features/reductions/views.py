@@ -41,6 +41,7 @@ def rates(employer):
     application = latest_deferral(employer, program_id)
     history = return_choices(employer, program_id)
     choice = history[0] if history else None
+    done = {r.item_key: r for r in done_for(employer.id) if r.program_id == program_id}
     return render_template(
         "reductions/rates.html",
         employer=employer,
@@ -51,7 +52,7 @@ def rates(employer):
         choice=choice,
         history=history,
         plan=offset_plan_for(employer, choice),
-        done={r.item_key: r for r in done_for(employer.id) if r.program_id == program_id},
+        done=done,
         application=application,
         deferral=deferral_of(application) if application else None,
     )

@@ -737,7 +737,7 @@ def offset_plan(
     not known yet."""
     credit = to_fen(_amount(over_collected_total, "over_collected_total"))
     month = check_month(from_month, "from_month")
-    rows = []
+    rows: list[OffsetMonth] = []
     while credit > 0:
         if month not in due_by_month:
             return OffsetPlan(rows, credit, month)

@@ -75,6 +75,8 @@ def test_the_reviewer_marks_a_refund_done_and_the_owner_sees_it(live_server, bro
         screenshot(page, f"returns-worklist-{width}")
         if width == 1280:
             refund.locator("a.button").click()
+            assert "¥520.00" in page.inner_text("#item-amount")
+            screenshot(page, "returns-item-1280")
             page.fill("#reference", "ZH20220815-0001")
             page.click("form button.button")
             page.wait_for_selector(".status-tag")

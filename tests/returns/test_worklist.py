@@ -308,3 +308,18 @@ def test_the_files_carry_every_row_with_its_clause(client, world):
     assert sheet.max_row == 8
     amounts = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert Decimal("520.00") in [Decimal(str(a)) for a in amounts]
+
+
+def test_the_command_writes_the_same_file(app, world, tmp_path):
+    output = tmp_path / "returns.csv"
+    result = app.test_cli_runner().invoke(
+        args=["portal", "export", "returns", "--agency", "LY01", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 rows, 4 not done" in result.output  # 甲, 乙, and 丙's two months
+    rows = list(csv.reader(io.StringIO(output.read_bytes().decode("utf-8-sig"))))
+    assert {r[1] for r in rows[1:]} == {"甲公司", "乙公司", "丙公司"}
+    refused = app.test_cli_runner().invoke(
+        args=["portal", "export", "returns", "--output", str(tmp_path / "x.pdf")]
+    )
+    assert refused.exit_code == 2 and ".csv or .xlsx" in refused.output

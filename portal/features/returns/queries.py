@@ -241,20 +241,27 @@ def _july_offsets(on: date, agency_id: int | None, employer_id: int | None) -> l
     offsets = {}
     for found_id, standing in standings(on, among=among).items():
         july = rules.july_offset(standing.program, standing.quote) if standing.is_deferred else None
-        if july is not None:
-            offsets[found_id] = (standing.program.id, july)
+        if july is not None and standing.quote is not None:
+            offsets[found_id] = (standing.program.id, standing.quote.period_start, july)
     if not offsets:
         return []
     employers = {
         e.id: e for e in db.session.scalars(select(Employer).where(Employer.id.in_(offsets)))
     }
-    assessed = _assessed(offsets, min(j.from_month for _p, j in offsets.values()))
+    assessed = _assessed(offsets, min(july_month for _p, july_month, _j in offsets.values()))
     items = []
-    for found_id, (program_id, july) in sorted(
+    for found_id, (program_id, july_month, july) in sorted(
         offsets.items(), key=lambda pair: (employers[pair[0]].name, pair[0])
     ):
-        dues = {m.month: m.collected_amount for m in assessed[found_id] if m.collected_amount}
-        plan = rules.offset_plan(july.amount, dues, from_month=july.from_month)
+        dues = {
+            m.month: m.collected_amount
+            for m in assessed[found_id]
+            if m.collected_amount is not None
+        }
+        if july_month in dues:  # what was collected for July, as the agency assessed it
+            plan = rules.offset_plan(dues[july_month], dues, from_month=july.from_month)
+        else:  # July only estimated: nothing to offset until its assessment is known
+            plan = rules.OffsetPlan([], july.amount, july_month)
         items += _plan_items(
             plan,
             employers[found_id],

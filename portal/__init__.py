@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.features.reference import bp as reference_bp
     from portal.features.reminders import bp as reminders_bp
     from portal.features.reports import bp as reports_bp
+    from portal.features.returns import bp as returns_bp
     from portal.features.review import bp as review_bp
     from portal.features.staff import bp as staff_bp
     from portal.features.verify import bp as verify_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         applications_bp,
         review_bp,
         held_bp,
+        returns_bp,
         verify_bp,
         staff_bp,
         hall_bp,

@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from portal.core.extensions import db
-from portal.models import Employer, FundReserve, HeldChange, ImportRecord, RegionRate, ServiceHall
+from portal.models import (
+    Employer,
+    FundReserve,
+    HeldChange,
+    ImportRecord,
+    RegionRate,
+    ReturnChoice,
+    ServiceHall,
+)
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -140,6 +148,11 @@ EXPECTED = {
     "held.queue": ("GET", BACK_OFFICE),
     "held.change": ("GET", OWN_AGENCY_BACK_OFFICE),
     "held.decide": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a decision: the form again
+    "returns.worklist_page": ("GET", BACK_OFFICE),
+    "returns.worklist_csv": ("GET", BACK_OFFICE),
+    "returns.worklist_xlsx": ("GET", BACK_OFFICE),
+    "returns.item": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "returns.done": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a reference: the form again
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -240,6 +253,17 @@ def world(app, make):
         after="large",
     )
     db.session.add(held_change)
+    refund = ReturnChoice(
+        reference="TF-PERM",
+        employer_id=employer_a.id,
+        program_id="linyi-2020",
+        choice="refund",
+        over_collected_amount=Decimal("520.00"),
+        account="中国银行 6217000012345678",
+        decided_by_id=users["owner_a"].id,
+        submission_token="f" * 64,
+    )
+    db.session.add(refund)
     make.commit()
     return {
         "agency_id": agency.id,
@@ -247,6 +271,7 @@ def world(app, make):
         "reserve_id": reserve.id,
         "rate_id": rate.id,
         "change_id": held_change.id,
+        "item": f"refund-{refund.id}",
         "employer_b_id": employer_b.id,
         "visit_id": visit.id,
         "hall_id": service_hall.id,

@@ -26,6 +26,8 @@ from portal.features.reports.wuxi_2020 import (
     reduction_statistics,
     statistics_table,
 )
+from portal.features.returns.files import worklist_table
+from portal.features.returns.queries import worklist
 from portal.models import Agency
 from portal.rules.months import MONTH_RE, add_months
 from portal.util import numbers
@@ -201,3 +203,16 @@ def wuxi_statistics_command(
     table = statistics_table(rows, fund, annex_lines(agency, today()))
     Path(output).write_bytes(render(table, "xlsx"))
     click.echo(f"{output}: {len(rows)} regions, through {add_months(month, -1)}")
+
+
+@export_cli.command("returns")
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
+def returns_command(agency_code: str | None, output: str) -> None:
+    """Write the refunds and offsets to carry out, as the worklist page's download does."""
+    file_format = _format_of(output)
+    agency = _agency(agency_code)
+    items = worklist(today(), agency_id=agency.id if agency else None)
+    Path(output).write_bytes(render(worklist_table(items), file_format))
+    waiting = sum(1 for i in items if not i.is_done)
+    click.echo(f"{output}: {len(items)} rows, {waiting} not done")

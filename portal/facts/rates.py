@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from portal import rules
 from portal.core.rows import plain_rows
 from portal.facts.standing import employer_programs
-from portal.models import Assessment, Employer
+from portal.models import Assessment, Employer, ReturnChoice
 
 MONTHS = select(
     Assessment.month, Assessment.contribution_base_amount, Assessment.unit_amount
@@ -41,3 +41,19 @@ def rate_table_for(employer: Employer, program_id: str) -> rules.RateTable:
         months=months,
         contribution_base=employer.contribution_base_amount,
     )
+
+
+SINCE = select(Assessment.month, Assessment.contribution_base_amount, Assessment.unit_amount).where(
+    Assessment.employer_id == bindparam("employer_id"), Assessment.month >= bindparam("since")
+)
+
+
+def offset_plan_for(employer: Employer, choice: ReturnChoice | None) -> rules.OffsetPlan | None:
+    """The employer's offset month by month from the month after its choice, against the
+    months the agency assessed (into 2021 and later), when its current choice is an offset."""
+    if choice is None or choice.choice != "offset" or not choice.offset_from:
+        return None
+    rows = plain_rows(SINCE, employer_id=employer.id, since=choice.offset_from)
+    months = [rules.MonthFact(month, base, unit) for month, base, unit in rows]
+    dues = rules.offset_dues(choice.program_id, unit_kind=employer.unit_kind, months=months)
+    return rules.offset_plan(choice.over_collected_amount, dues, from_month=choice.offset_from)

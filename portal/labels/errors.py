@@ -269,6 +269,23 @@ MESSAGES: dict[str, Message] = {
         date=context.get("date", "—"),
     ),
     "held.stale": lambda error, context: _held_stale(error),
+    # Refunds and offsets carried out (portal/features/returns/operations.py)
+    "returns.reference_required": _static(
+        lambda: _("Enter the bureau's or bank's reference for what was done")
+    ),
+    "returns.already_done": _static(
+        lambda: _("This row was already marked done; it is shown with its reference below.")
+    ),
+    "returns.account_needed": _static(
+        lambda: _(
+            "No account is known for this refund: it can be done once the employer gives one "
+            "or the list brings its refund account."
+        )
+    ),
+    "returns.waiting": lambda error, context: _(
+        "%(month)s is not assessed yet: the offset is done once the agency has assessed it.",
+        month=str(error.details.get("month", "—")),
+    ),
     # Visitors at the service hall (portal/features/hall/operations.py)
     "visitor.name_missing": _static(
         lambda: _("Enter the visitor's full name, as on the identity card")
@@ -592,6 +609,12 @@ MESSAGES: dict[str, Message] = {
     "return_choice.account_needed": _static(
         lambda: _(
             "Enter the account the refund should go to: the agency has none for your employer"
+        )
+    ),
+    "return_choice.carried_out": _static(
+        lambda: _(
+            "The agency has already refunded or offset this amount as chosen: the choice can "
+            "no longer be changed. Ask the agency if something is wrong."
         )
     ),
     "return_choice.nothing_over_collected": _static(

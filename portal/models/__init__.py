@@ -19,7 +19,7 @@ from portal.models.employers import (
 from portal.models.geography import Agency, FundReserve, PoolingRegion, RegionRate
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
 from portal.models.imports import HeldChange, ImportRecord
-from portal.models.reductions import ReturnChoice
+from portal.models.reductions import ReturnChoice, ReturnDone
 from portal.models.reminders import OutboxMessage
 from portal.models.reports import SentMonthlyReport, TaxListExport, TaxListExportRow
 from portal.models.submissions import Submission
@@ -52,6 +52,7 @@ __all__ = [
     "RateLimitWindow",
     "RegionRate",
     "ReturnChoice",
+    "ReturnDone",
     "SentMonthlyReport",
     "ServiceHall",
     "StoredLetter",

@@ -8,8 +8,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import InvalidInput, NotApplicable
-from .months import check_month, month_of
+from .months import add_months, check_month, month_of
 from .periods import Period, deferral_period, deferral_program
+from .policy import Program
 
 FEN = Decimal("0.01")
 ZERO = Decimal(0)
@@ -478,3 +479,24 @@ def lapsed_due(
         "The deferral no longer applies: the deferred months so far are due at once, less what "
         "is paid; the later months are paid every month as usual.",
     )
+
+
+# ---------------------------------------------------------------------- July already collected
+
+
+@dataclass(frozen=True)
+class JulyOffset:
+    """July already collected and deferred all the same (江苏省实施方案（2022） 三（二）): its
+    unit amount is offset against the months from ``from_month`` (reading ``july_offset_from``)."""
+
+    amount: Decimal
+    from_month: str
+    ref: str
+
+
+def july_offset(program: Program, quote: Quote | None) -> JulyOffset | None:
+    """The offset a deferral's quote carries for a July already collected, or None."""
+    reading = program.reading("july_offset_from")
+    if quote is None or reading is None or quote.offset_against_later <= 0:
+        return None
+    return JulyOffset(quote.offset_against_later, add_months(quote.period_end, 1), reading.ref)

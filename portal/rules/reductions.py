@@ -709,23 +709,78 @@ class OffsetMonth:
     credit_left: Decimal
 
 
-def offset_schedule(
+@dataclass(frozen=True)
+class OffsetPlan:
+    """An offset month by month, as far as the months' amounts are known.
+
+    ``waiting_for``: the first month the credit reaches whose amount is not known yet (the
+    agency has not assessed its base); ``credit_left`` is still to offset from it. None once
+    the credit is used up.
+    """
+
+    rows: list[OffsetMonth]
+    credit_left: Decimal
+    waiting_for: str | None
+
+    @property
+    def is_used_up(self) -> bool:
+        return self.credit_left <= 0
+
+
+def offset_plan(
     over_collected_total: Decimal, due_by_month: Mapping[str, Decimal], *, from_month: str
-) -> list[OffsetMonth]:
-    """Apply an over-collected amount to each contribution month from ``from_month`` in turn
-    until it is used up (冲抵以后月份的缴费, 鲁医保发〔2020〕23号 四;
-    锡医保服务〔2020〕11号 三（四）)."""
+) -> OffsetPlan:
+    """Apply an amount to each contribution month from ``from_month`` in turn, in calendar
+    order and without skipping any, until it is used up (冲抵以后月份的缴费,
+    鲁医保发〔2020〕23号 四; 锡医保服务〔2020〕11号 三（四）; 江苏省实施方案（2022） 三（二）).
+    The months run on into 2021 and later; the plan stops at the first month whose amount is
+    not known yet."""
     credit = to_fen(_amount(over_collected_total, "over_collected_total"))
-    check_month(from_month, "from_month")
-    schedule = []
-    for month in sorted(m for m in due_by_month if m >= from_month):
-        if credit <= 0:
-            break
+    month = check_month(from_month, "from_month")
+    rows: list[OffsetMonth] = []
+    while credit > 0:
+        if month not in due_by_month:
+            return OffsetPlan(rows, credit, month)
         due = to_fen(_amount(due_by_month[month], "due_amount"))
         used = min(due, credit)
         credit -= used
-        schedule.append(OffsetMonth(month, due, used, due - used, credit))
-    return schedule
+        rows.append(OffsetMonth(month, due, used, due - used, credit))
+        month = add_months(month, 1)
+    return OffsetPlan(rows, credit, None)
+
+
+def offset_schedule(
+    over_collected_total: Decimal, due_by_month: Mapping[str, Decimal], *, from_month: str
+) -> list[OffsetMonth]:
+    """The months of ``offset_plan`` (those whose amounts are known)."""
+    return offset_plan(over_collected_total, due_by_month, from_month=from_month).rows
+
+
+def offset_dues(
+    program_id: str, *, unit_kind: str, months: Iterable[MonthFact]
+) -> dict[str, Decimal]:
+    """The unit amount an offset is taken from, per month the agency assessed: the assessed
+    base at the program's unit rate of that month (2020 months reduced; Linyi 6 % again from
+    2021-01, 临医保发〔2020〕28号 操作细则 一（一）), or, for a month past the program's rate
+    table (Wuxi after 2020-12), the unit amount the agency assessed. A month not assessed has
+    no amount: an offset waits for it (``offset_plan``)."""
+    try:
+        unit_type = unit_type_for(program_id, unit_kind)
+    except NotApplicable:
+        return {}
+    dues: dict[str, Decimal] = {}
+    for fact in months:
+        month = check_month(fact.month)
+        if fact.contribution_base is None:
+            continue
+        try:
+            rate = unit_rate(program_id, month, unit_type)
+        except InvalidInput:
+            if fact.collected_amount is not None:
+                dues[month] = to_fen(_amount(fact.collected_amount, "collected_amount"))
+            continue
+        dues[month] = to_fen(_amount(fact.contribution_base, "contribution_base") * rate.unit_rate)
+    return dues
 
 
 # ------------------------------------------------------------- the monthly statistics (锡 三（六）)
@@ -811,6 +866,7 @@ __all__ = [
     "deferred_months",
     "MonthFact",
     "OffsetMonth",
+    "OffsetPlan",
     "RateMonth",
     "RateTable",
     "ReturnDecision",
@@ -818,6 +874,8 @@ __all__ = [
     "deferral_request",
     "deferral_start_months",
     "last_day",
+    "offset_dues",
+    "offset_plan",
     "offset_schedule",
     "over_collected",
     "rate_months",

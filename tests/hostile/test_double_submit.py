@@ -54,6 +54,7 @@ from portal.models import (
     PoolingRegion,
     RegionRate,
     ReturnChoice,
+    ReturnDone,
     SentMonthlyReport,
     ServiceHall,
     StoredLetter,
@@ -897,6 +898,28 @@ def _choose_return(w: World):
         ReturnChoice.employer_id == employer.id,
         action="return_choice.offset",
         employer=employer,
+    )
+
+
+@case("returns.done")
+def _return_done(w: World):
+    employer, owner = _linyi_2020(w)
+    employer.refund_bank, employer.refund_account = "中国银行临沂分行", "6217000012345678"
+    reviewer = w.make.user(staff_role="reviewer", agency=employer.agency)
+    choice = ReturnChoice(
+        reference=f"TF-DS{employer.id}",
+        employer_id=employer.id,
+        program_id="linyi-2020",
+        choice="refund",
+        over_collected_amount=Decimal("520.00"),
+        decided_by_id=owner.id,
+        submission_token=f"{employer.id:064d}",
+    )
+    db.session.add(choice)
+    w.make.commit()
+    page = f"/returns/refund-{choice.id}"
+    return Shot(w.browser(reviewer), page, f"{page}/done", {"reference": "ZH-0001"}), _one_more(
+        ReturnDone, ReturnDone.employer_id == employer.id, action="return.done", employer=employer
     )
 
 

@@ -109,6 +109,21 @@ def test_choose_offset_then_see_it_month_by_month_audited_once(app, client, liny
     assert actions.count("return_choice.offset") == 1
     page = _soup(client.get(f"/e/{employer.id}/reductions/"))
     assert "2020-04" in page.select_one("#current-choice").get_text()
+    # An offset is taken from assessed months only: April waits for its assessment, in words.
+    assert page.select_one("#offsets") is None
+    assert "2020-04 尚未核定" in page.select_one("#offset-waiting").get_text()
+    db.session.add(
+        Assessment(
+            employer_id=employer.id,
+            month="2020-04",
+            headcount=9,
+            contribution_base_amount=Decimal("52000.00"),
+            unit_amount=Decimal("2080.00"),
+            personal_amount=Decimal("1040.00"),
+        )
+    )
+    db.session.commit()
+    page = _soup(client.get(f"/e/{employer.id}/reductions/"))
     rows = page.select("#offsets tbody tr")
     assert rows[0]["id"] == "offset-2020-04"  # the month after the choice (2020-03-20)
     assert "520.00" in rows[0].get_text() and "1,560.00" in rows[0].get_text()  # 2,080 - 520

@@ -15,6 +15,7 @@ from portal.features.amounts.forms import DepartureForm, PayOnForm
 from portal.features.amounts.operations import DepartureError, record_departure
 from portal.features.amounts.queries import persons
 from portal.features.amounts.schedule import schedule_table
+from portal.features.returns.queries import done_for
 from portal.labels import put_error
 from portal.labels.standing import reason_texts
 from portal.util.clock import today
@@ -40,7 +41,16 @@ def schedule(employer):
         deregistration=standing.deregistration,
         due_now=due_at_once(employer, standing),
         reasons=reason_texts(standing, employer) if standing.is_lapsed else [],
+        july_offsets=_july_offsets_done(employer, standing),
     )
+
+
+def _july_offsets_done(employer, standing) -> list:
+    """The months of a July already collected that the agency offset (江苏省实施方案（2022）
+    三（二）), read only where the quote carries such an offset."""
+    if standing.quote is None or standing.quote.offset_against_later <= 0:
+        return []
+    return [r for r in done_for(employer.id) if r.kind == "july_offset"]
 
 
 @bp.route("/schedule.csv")

@@ -11,16 +11,29 @@ from sqlalchemy.exc import IntegrityError
 from portal import rules
 from portal.core import audit
 from portal.core.extensions import db
-from portal.models import Employer, ReturnChoice, User
+from portal.models import Employer, ReturnChoice, ReturnDone, User
 from portal.rules.errors import DomainError
 from portal.util import clock
 
 
 class ReturnChoiceError(DomainError):
     """A refund-or-offset choice that cannot be recorded (choose, account_needed,
-    nothing_over_collected)."""
+    nothing_over_collected, carried_out)."""
 
     kind = "return_choice"
+
+
+def carried_out(employer: Employer, program_id: str) -> bool:
+    """Whether the agency already refunded or offset something of the choice: from then on the
+    choice stands (the money moved as it said)."""
+    return (
+        db.session.scalar(
+            select(ReturnDone.id)
+            .where(ReturnDone.employer_id == employer.id, ReturnDone.program_id == program_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def record_return_choice(
@@ -43,6 +56,8 @@ def record_return_choice(
         return existing
     if table.over_collected <= 0:
         raise ReturnChoiceError("nothing_over_collected")
+    if carried_out(employer, table.program_id):
+        raise ReturnChoiceError("carried_out")
     try:
         checked = rules.return_decision(
             table.program_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal import rules
 from portal.core.extensions import db
 from portal.models import CommitmentApplication, Employer, ReturnChoice
 
@@ -17,15 +16,6 @@ def return_choices(employer: Employer, program_id: str) -> list[ReturnChoice]:
             .where(ReturnChoice.employer_id == employer.id, ReturnChoice.program_id == program_id)
             .order_by(ReturnChoice.decided_at.desc(), ReturnChoice.id.desc())
         )
-    )
-
-
-def offsets(choice: ReturnChoice | None, table: rules.RateTable) -> list[rules.OffsetMonth]:
-    """The offset applied month by month, when the current choice is an offset."""
-    if choice is None or choice.choice != "offset" or not choice.offset_from:
-        return []
-    return rules.offset_schedule(
-        choice.over_collected_amount, table.due_by_month(), from_month=choice.offset_from
     )
 
 

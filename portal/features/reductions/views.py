@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import rules
-from portal.facts.rates import rate_table_for, reduction_programs
+from portal.facts.rates import offset_plan_for, rate_table_for, reduction_programs
 from portal.features.applications.operations import deferral_of
 from portal.features.reductions import bp
 from portal.features.reductions.forms import ReturnChoiceForm
 from portal.features.reductions.operations import ReturnChoiceError, record_return_choice
-from portal.features.reductions.queries import latest_deferral, offsets, return_choices
+from portal.features.reductions.queries import latest_deferral, return_choices
+from portal.features.returns.queries import done_for
 from portal.labels import put_error
 from portal.util.clock import today
 from portal.web import submissions
@@ -40,6 +41,7 @@ def rates(employer):
     application = latest_deferral(employer, program_id)
     history = return_choices(employer, program_id)
     choice = history[0] if history else None
+    done = {r.item_key: r for r in done_for(employer.id) if r.program_id == program_id}
     return render_template(
         "reductions/rates.html",
         employer=employer,
@@ -49,7 +51,8 @@ def rates(employer):
         notes=_notes(table),
         choice=choice,
         history=history,
-        offsets=offsets(choice, table),
+        plan=offset_plan_for(employer, choice),
+        done=done,
         application=application,
         deferral=deferral_of(application) if application else None,
     )

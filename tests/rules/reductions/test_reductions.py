@@ -55,6 +55,15 @@ def _call(call: str, given_: dict[str, Any]) -> Any:
             {str(m): Decimal(v) for m, v in args["due_by_month"].items()},
             from_month=str(args["from_month"]),
         )
+    if call == "offset_plan":
+        months = [
+            rules.MonthFact(str(m), _dec(base), _dec(unit))
+            for m, (base, unit) in args["assessed"].items()
+        ]
+        dues = rules.offset_dues(program, unit_kind=args["unit_kind"], months=months)
+        return rules.offset_plan(
+            Decimal(args["over_collected_total"]), dues, from_month=str(args["from_month"])
+        )
     if call == "deferral_request":
         applied = args.get("applied_on")
         return rules.deferral_request(

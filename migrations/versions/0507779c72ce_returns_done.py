@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0507779c72ce"
-down_revision = "c120cca6812b"
+down_revision = "78921fa339d9"
 branch_labels = None
 depends_on = None
 

@@ -323,3 +323,16 @@ def test_the_command_writes_the_same_file(app, world, tmp_path):
         args=["portal", "export", "returns", "--output", str(tmp_path / "x.pdf")]
     )
     assert refused.exit_code == 2 and ".csv or .xlsx" in refused.output
+
+
+def test_the_staff_calendar_counts_what_is_ready_and_what_waits_for_an_account(client, world):
+    sign_in(client, world["linyi"])
+    entry = soup(client.get("/staff/employers")).select_one('[data-key="returns"]')
+    assert entry is not None
+    # 甲's refund (account on file) and 丙's 2021-01 offset are ready; 乙 has no account.
+    assert "2 笔可办理；1 笔退费待单位提供账户" in entry.get_text(" ", strip=True)
+    assert entry.select_one('a[href="/returns/"]') is not None
+    # Wuxi's staff: 戊's refund is ready (its account came with the choice); 丁's July offsets.
+    sign_in(client, world["wuxi"])
+    entry = soup(client.get("/staff/employers")).select_one('[data-key="returns"]')
+    assert entry is not None and "0 笔退费待单位提供账户" in entry.get_text(" ", strip=True)

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from portal.features.held.queries import pending_count
 from portal.features.reports.operations import sent_monthly_report
 from portal.features.reports.queries import monthly_sharing_made
+from portal.features.returns.queries import worklist
 from portal.features.review.queries import reviews_due
 from portal.models import Agency, User
 from portal.rules import load_program
@@ -168,10 +169,27 @@ def held_changes(ctx: Context) -> list[Entry]:
 
 
 def refunds_waiting(ctx: Context) -> list[Entry]:
-    """Hook for the refund and offset worklist (issue 23 item 3, built on another branch): the
-    refunds and offsets of the agency waiting to be carried out, with a link to the worklist.
-    Nothing until that worklist exists."""
-    return []
+    """The refunds and offsets of the agency ready to be carried out (the worklist's rows not
+    done that can be: an account known, the month assessed), with a link to the worklist."""
+    if not can(ctx.user, BACK_OFFICE):
+        return []
+    items = worklist(ctx.on, agency_id=ctx.agency.id)
+    ready = sum(1 for item in items if item.can_be_done)
+    accounts = sum(1 for item in items if item.needs_account and not item.is_done)
+    if not ready and not accounts:
+        return []
+    return [
+        Entry(
+            "returns",
+            _("Refunds and offsets to carry out"),
+            _(
+                "%(ready)d ready to carry out; %(accounts)d refunds waiting for an account.",
+                ready=ready,
+                accounts=accounts,
+            ),
+            Action(_("Open the worklist"), url_for("returns.worklist_page")),
+        )
+    ]
 
 
 def differences_to_resolve(ctx: Context) -> list[Entry]:

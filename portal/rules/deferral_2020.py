@@ -269,10 +269,19 @@ def catch_up_2020(
 
 
 def outstanding_at(catch_up: CatchUp2020, month: str) -> Decimal:
-    """月末未补缴 of ``month`` for a 2020 deferral (as ``exchange.outstanding_at_month_end`` reads
-    a 2022 one): the amounts of its months up to ``month``, less what is paid towards them by
-    the quote's day, never below zero."""
-    due = sum((m.total for m in catch_up.months if m.month <= month), ZERO)
+    """月末未补缴 of ``month`` for a 2020 deferral, read as ``exchange.outstanding_at_month_end``
+    reads a 2022 one (data/exchange.yaml ``monthly_report.outstanding_through``): the assessed
+    amounts of its months up to ``month``, less what is paid towards them by the quote's day,
+    never below zero. A month not assessed yet is not counted (an estimate is not an amount
+    due)."""
+    due = sum(
+        (
+            m.total
+            for m in catch_up.months
+            if m.month <= month and catch_up.sources.get(m.month) == "assessment"
+        ),
+        ZERO,
+    )
     return max(due - catch_up.quote.paid, ZERO)
 
 

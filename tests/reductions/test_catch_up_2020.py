@@ -16,7 +16,9 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 
+from portal.core.extensions import db
 from portal.features.reports.monthly import monthly_report
+from portal.models import Assessment
 from tests.conftest import post_form, sign_in
 from tests.reductions.catch_up_world import LINYI, WUXI, approved_deferral, pay
 
@@ -100,11 +102,24 @@ def test_wuxi_unpaid_after_its_day(app, client, world):
     assert _text(home, "#deferral-2020-late-fee") == "¥6.00"
 
 
-def test_the_monthly_report_counts_it(world):
-    _employers, _users, agency = world
+def test_the_monthly_report_counts_it(make, world):
+    employers, _users, agency = world
+    for month in ("2020-03", "2020-04", "2020-05"):  # assessed: 月末未补缴 counts them
+        db.session.add(
+            Assessment(
+                employer_id=employers["linyi"].id,
+                month=month,
+                headcount=10,
+                contribution_base_amount=Decimal("10000.00"),
+                unit_amount=Decimal("400.00"),
+                personal_amount=Decimal("200.00"),
+            )
+        )
+    make.commit()
     may = monthly_report("2020-05", date(2020, 8, 10), agency_id=agency.id).lines[0]
-    # May is deferred: 700.00; nothing paid by its end
-    assert (may.employers, may.deferred_amount) == (1, Decimal("700.00"))
+    # May is deferred: 700.00 (400.00 + 100.00 maternity + 200.00 personal); nothing paid by
+    # its end
+    assert (may.employers, may.persons, may.deferred_amount) == (1, 10, Decimal("700.00"))
     assert (may.caught_up_amount, may.outstanding_amount) == (0, Decimal("2100.00"))
     assert may.late_fee_amount == 0
     june = monthly_report("2020-06", date(2020, 8, 10), agency_id=agency.id).lines[0]

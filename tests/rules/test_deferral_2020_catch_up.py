@@ -230,16 +230,24 @@ def test_reminders_before_the_catch_up_day_and_on_the_first_day_of_the_fee():
 
 
 def test_a_months_outstanding_and_the_fee_accrued_in_a_month():
+    """月末未补缴 as data/exchange.yaml monthly_report.outstanding_through reads it: the assessed
+    months up to the month, less what is paid; an estimated month is not an amount due."""
     request = deferral_request("linyi-2020", start_month="2020-03", months=3)
+    assessed = [
+        AssessedMonth2020(m, BASE, D("400.00"), D("200.00"), 10) for m in ("2020-03", "2020-04")
+    ]
     followed = catch_up_2020(
         request,
         unit_kind="enterprise",
+        assessed=assessed,
         contribution_base=BASE,
         payments=[unit(date(2020, 4, 10), "500", "2020-03")],
         as_of=date(2020, 8, 31),
     )
     # at the end of 2020-04: March and April fallen due (1,400.00) less 500.00 paid
     assert outstanding_at(followed, "2020-04") == D("900.00")
+    # May is estimated only: not counted at its end
+    assert outstanding_at(followed, "2020-05") == D("900.00")
     assert outstanding_at(followed, "2020-02") == D("0")
     # 1,600.00 unpaid × 0.0005 = 0.80 a day from 2020-07-01: August's 31 days 24.80; through
     # 08-31, 62 days, 49.60 (July's 24.80 before it)

@@ -431,7 +431,19 @@ _READING_CHECKS = {
     "reminder_days_before_deadline": as_positive_int_list,
     "early_payment_allowed": as_bool,
     "lapsed_deferral_due": one_of("months_so_far_at_once"),
+    "catch_up_late_fee_from": one_of("day_after_catch_up"),
+    "catch_up_parts": subset_of(("unit", "personal")),
+    "catch_up_insurances": subset_of(("medical", "maternity")),
 }
+
+#: The readings a 2020 deferral's catch-up rests on (``rules.deferral_2020``): required with
+#: ``deferral.catch_up_by``.
+CATCH_UP_2020_READINGS = (
+    "catch_up_late_fee_from",
+    "reminder_days_before_deadline",
+    "catch_up_parts",
+    "catch_up_insurances",
+)
 
 
 def _deferral_parts(root: Node) -> dict[str, Any]:
@@ -592,6 +604,14 @@ def _reduction_parts(root: Node) -> dict[str, Any]:
             "routes",
         }
     )
+    readings = root.child("readings")
+    for name, conv in _READING_CHECKS.items():
+        if name in readings.data:
+            readings.param(name, conv, reading=True)
+    if deferral.has("catch_up_by"):
+        for needed in CATCH_UP_2020_READINGS:
+            if needed not in readings.data:
+                raise readings.error("is missing (needed by deferral.catch_up_by)", needed)
     if deferral.data.get("window_end") is None and not deferral.has("last_start_month"):
         raise deferral.error(
             "is missing: a deferral window with no end needs the last month a deferral may "

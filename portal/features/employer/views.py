@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal import rules
 from portal.core.paging import page_number
+from portal.facts.deferral_2020 import deferral_2020_for
 from portal.facts.departures import due_at_once
 from portal.facts.standing import employer_programs, employer_standing
 from portal.features.auth.operations import ACTIVATION_SEED, code_again
@@ -35,12 +36,20 @@ from portal.web.permissions import (
 def home(employer):
     on = today()
     standing = employer_standing(employer, on)
+    programs = [rules.load_program(p) for p in employer_programs(employer, on)]
+    # A 2020 deferral followed to the end, where the employer sees a 2020 program.
+    catch_up = (
+        deferral_2020_for(employer, None, on)
+        if any(p.kind == "reduction" for p in programs)
+        else None
+    )
     return render_template(
         "employer/home.html",
         employer=employer,
         standing=standing,
-        earlier_programs=[rules.load_program(p) for p in employer_programs(employer, on)[1:]],
-        notices=employer_notices(employer, standing, on),
+        earlier_programs=programs[1:],
+        catch_up_2020=catch_up,
+        notices=employer_notices(employer, standing, on, catch_up_2020=catch_up),
         next_step=next_step_text(
             standing,
             may_decide=can(current_user, EMPLOYER_DECIDE, g.employer_role),

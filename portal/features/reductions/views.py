@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import rules
+from portal.facts.deferral_2020 import deferral_2020_for
 from portal.facts.rates import offset_plan_for, rate_table_for, reduction_programs
 from portal.features.applications.operations import deferral_of
 from portal.features.reductions import bp
@@ -55,6 +56,7 @@ def rates(employer):
         done=done,
         application=application,
         deferral=deferral_of(application) if application else None,
+        catch_up=deferral_2020_for(employer, program_id, today()) if application else None,
     )
 
 

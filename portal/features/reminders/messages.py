@@ -70,6 +70,18 @@ def subject_of(kind: str, context: dict[str, Any]) -> str:
                 "%(employer)s: the deferral does not apply any more, an amount is due now",
                 employer=context["employer_name"],
             )
+        if context.get("deferral_2020"):
+            if context["is_late"]:
+                return _(
+                    "%(employer)s: the 2020 deferral's catch-up day has passed, late fees are "
+                    "charged",
+                    employer=context["employer_name"],
+                )
+            return _(
+                "%(employer)s: %(days)d days left to catch up the 2020 deferral",
+                employer=context["employer_name"],
+                days=context["days_left"],
+            )
         if context["is_late"]:
             return _(
                 "%(employer)s: the catch-up deadline has passed, late fees are charged",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from portal.core.extensions import db
 from portal.core.rows import plain_rows
 from portal.facts.cache import kept
+from portal.facts.deferral_2020 import deferrals_2020
 from portal.facts.departures import DueAtOnce, dues_at_once
 from portal.facts.rates import rate_table_for
 from portal.facts.standing import employers_where, standings
@@ -36,6 +37,7 @@ from portal.models import (
     User,
 )
 from portal.rules import deferral_request, deferred_months
+from portal.rules.deferral_2020 import CatchUp2020
 from portal.rules.quote import Quote
 from portal.rules.reminders import LATE_FEE, due_milestone
 from portal.rules.standing import Standing
@@ -142,6 +144,49 @@ def catch_up_context(
         "total_due": quote.total_due,
         "departures": list(departures),
         "departures_total": sum((amount for _ref, amount in departures), ZERO),
+        "not_assessed": list(quote.not_assessed),
+    }
+
+
+def catch_up_2020_context(
+    catch_up: CatchUp2020, *, on: date, employer_id: int, name: str, credit_code: str
+) -> dict[str, Any] | None:
+    """What a reminder of a 2020 deferral's catch-up day says (the milestones of
+    ``rules.reminders`` over its catch-up ``Period``), or None when none is due: nothing
+    owed, or before the first milestone."""
+    period, quote = catch_up.period, catch_up.quote
+    if not catch_up.owes:
+        return None
+    milestone = due_milestone(period, on)
+    if milestone is None:
+        return None
+    return {
+        "employer_id": employer_id,
+        "employer_name": name,
+        "credit_code": credit_code,
+        "program_id": catch_up.program_id,
+        "deferral_2020": True,
+        "milestone": milestone.milestone,
+        "milestone_key": milestone.key,
+        "is_late": milestone.key == LATE_FEE,
+        "on": on,
+        "days_left": max((period.deadline - on).days, 0),
+        "deadline": period.deadline,
+        "late_fee_from": period.late_fee_from,
+        "late_fee_rate": quote.daily_rate,
+        "period_start": period.start,
+        "period_end": period.end,
+        "funds_ready_ref": None,
+        "lapsed": False,
+        "late_fee_ref": quote.refs.get("late_fee_from", ""),
+        "deadline_ref": quote.refs.get("deadline", ""),
+        "deferred_total": quote.deferred_total,
+        "paid": quote.paid,
+        "outstanding": quote.outstanding,
+        "late_fee": quote.late_fee,
+        "total_due": quote.total_due,
+        "departures": [],
+        "departures_total": ZERO,
         "not_assessed": list(quote.not_assessed),
     }
 
@@ -404,6 +449,13 @@ def due_reminders(on: date, *, agency_id: int | None = None) -> list[Due]:
         )
         if context is not None:
             dues.append(Due("catch_up", context["milestone"], employer_id, context))
+    for employer_id, followed in deferrals_2020(on, agency_id=agency_id).items():
+        name, code = names[employer_id]
+        context = catch_up_2020_context(
+            followed, on=on, employer_id=employer_id, name=name, credit_code=code
+        )
+        if context is not None:
+            dues.append(Due("catch_up", context["milestone"], employer_id, context))
     dues.extend(_application_dues(on, ids))
     recipients = employer_recipients(ids)
     for due in dues:
@@ -517,9 +569,12 @@ def _with_deferral(employer: Employer, due: Due) -> Due:
     return replace(due, context={**context, "deferral": {**granted, "amount": amount}})
 
 
-def employer_notices(employer: Employer, standing: Standing, on: date) -> list[Notice]:
+def employer_notices(
+    employer: Employer, standing: Standing, on: date, *, catch_up_2020: CatchUp2020 | None = None
+) -> list[Notice]:
     """The reminders of one employer, as its home page shows them (one statement; none on a
-    repeat visit at the same facts version, portal/facts/cache.py)."""
+    repeat visit at the same facts version, portal/facts/cache.py), with its 2020 deferral's
+    catch-up where one is followed (``catch_up_2020``, loaded by the page)."""
     notices = []
     context = catch_up_context(
         standing,
@@ -529,6 +584,16 @@ def employer_notices(employer: Employer, standing: Standing, on: date) -> list[N
     )
     if context is not None:
         notices.append(Notice("catch_up", context))
+    if catch_up_2020 is not None:
+        context = catch_up_2020_context(
+            catch_up_2020,
+            on=on,
+            employer_id=employer.id,
+            name=employer.name,
+            credit_code=employer.credit_code,
+        )
+        if context is not None:
+            notices.append(Notice("catch_up", context))
     dues = kept(
         employer,
         (

@@ -18,10 +18,12 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from portal.core.extensions import db
 from portal.core.tables import Column, Table
+from portal.facts.deferral_2020 import deferrals_2020
 from portal.facts.standing import employers_where, standings
 from portal.features.reports.queries import agencies
 from portal.models import Agency, CommitmentApplication, Employer
 from portal.rules import catchup_quote
+from portal.rules.deferral_2020 import CatchUp2020, late_fee_between, outstanding_at
 from portal.rules.exchange import outstanding_at_month_end
 from portal.rules.months import add_months, first_day, last_day, month_span
 from portal.rules.standing import Standing
@@ -115,6 +117,14 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
         line = None if agency_key is None else lines.get(agency_key)
         if line is not None:
             _add_standing(line, s, month, first, as_of)
+    # The 2020 deferrals by application, followed to the end (rules/deferral_2020.py), in the
+    # same figures: an agency's report of a 2020 or 2021 month shows them.
+    followed = deferrals_2020(as_of, agency_id=agency_id, recorded_before=end_of_day(as_of))
+    for employer_id, catch_up in followed.items():
+        agency_key = agency_of.get(employer_id)
+        line = None if agency_key is None else lines.get(agency_key)
+        if line is not None:
+            _add_catch_up(line, catch_up, month, first, as_of)
     for agency_key, counts in _application_counts(first, as_of, agency_id).items():
         line = lines.get(agency_key)
         if line is not None:
@@ -128,7 +138,7 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
         agency=in_scope[0] if agency_id is not None and in_scope else None,
         lines=list(lines.values()),
         total=total,
-        bars=_bars(answers.values(), month, as_of),
+        bars=_bars(answers.values(), month, as_of, followed.values()),
     )
 
 
@@ -150,6 +160,21 @@ def _add_standing(line: ReportLine, s: Standing, month: str, first: date, as_of:
     if s.quote is not None:
         line.outstanding_amount += outstanding_at_month_end(s, month)
         line.late_fee_amount += s.quote.late_fee - _late_fee_before(s, first)
+
+
+def _add_catch_up(line: ReportLine, c: CatchUp2020, month: str, first: date, as_of: date) -> None:
+    """A 2020 deferral's figures of ``month``: deferring it if it is one of its months, what
+    was paid towards it in the month, what is outstanding at its end, the late fee accrued."""
+    deferred = next((m for m in c.months if m.month == month), None)
+    if deferred is not None:
+        line.employers += 1
+        line.persons += c.headcounts.get(month, 0)
+        line.deferred_amount += deferred.total
+    line.caught_up_amount += sum(
+        (p.amount for p in c.payments if first <= p.paid_on <= as_of), ZERO
+    )
+    line.outstanding_amount += outstanding_at(c, month)
+    line.late_fee_amount += late_fee_between(c, first)
 
 
 def _founded_after(s: Standing, month: str) -> bool:
@@ -208,9 +233,20 @@ def _application_counts(
     return {row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in rows}
 
 
-def _bars(answers: Iterable[Standing], month: str, as_of: date) -> list[MonthBar]:
+def _bars(
+    answers: Iterable[Standing],
+    month: str,
+    as_of: date,
+    followed: Iterable[CatchUp2020] = (),
+) -> list[MonthBar]:
     deferred: dict[str, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for c in followed:
+        for m in c.months:
+            if m.month <= month:
+                deferred[m.month] += m.total
+        for p in c.payments:  # those made by the quote's day, as_of
+            paid[f"{p.paid_on:%Y-%m}"] += p.amount
     for s in answers:
         if not (s.is_deferral_program and s.is_deferred) or _founded_after(s, month):
             continue

@@ -87,7 +87,7 @@ def test_the_reviewer_marks_a_refund_done_and_the_owner_sees_it(live_server, bro
             page.click("form button.button")
             page.wait_for_selector(".status-tag")
             row = page.locator("#refund-rows tbody tr").first.inner_text()
-            assert "已办结" in row and "ZH20220815-0001" in row
+            assert "已完成" in row and "ZH20220815-0001" in row
             screenshot(page, "returns-worklist-done-1280")
         context.close()
     context = browser.new_context(viewport={"width": 360, "height": 900}, locale="zh-CN")

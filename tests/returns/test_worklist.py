@@ -243,7 +243,7 @@ def test_marking_done_audited_once_and_seen_by_the_employer(client, world):
     }
     assert audit.details["clause"] == LINYI_BATCH
     row = _rows(soup(client.get("/returns/")), "refund-rows")[refund]
-    assert "已办结" in row and "ZH20221120-0001" in row and "2022年11月20日" in row, row
+    assert "已完成" in row and "ZH20221120-0001" in row and "2022年11月20日" in row, row
     # A second clerk's form, sent after: refused in words, nothing changed.
     late = _done(client, refund, "OTHER")
     assert late.status_code == 409 and "已标记为已办结" in text_of(late)

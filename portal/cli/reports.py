@@ -16,6 +16,7 @@ from portal.core.tables import FORMATS, render
 from portal.features.reports.monthly import monthly_report, monthly_table, report_of
 from portal.features.reports.operations import (
     NotFinished,
+    Unreconciled,
     export_tax_list,
     mark_monthly_sent,
     sent_monthly_report,
@@ -119,6 +120,12 @@ def monthly_command(month: str, agency_code: str | None, output: str, mark_sent:
                 raise click.BadParameter(
                     "the month has not ended: send its report from the 1st of next month",
                     param_hint="--mark-sent",
+                ) from error
+            except Unreconciled as error:
+                raise click.ClickException(
+                    f"the tax bureau's collected figures of {month} differ from the portal's in "
+                    f"{error.differences} places: see the reconciliation "
+                    "(/reports/reconciliation) and resolve them before marking the report as sent"
                 ) from error
             db.session.commit()
         sent = sent_monthly_report(month, agency)

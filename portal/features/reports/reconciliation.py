@@ -109,12 +109,12 @@ def reconciliation(month: str, today: date, *, agency_id: int | None = None) -> 
     if not has_collections:
         return result
     paid: dict[int, list[Entry]] = defaultdict(list)
-    for employer_id, row_month, part, amount, on in connection.execute(
+    for employer_id, paid_month, part, amount, on in connection.execute(
         select(Payment.employer_id, Payment.month, Payment.part, Payment.amount, Payment.paid_on)
         .where(Payment.employer_id.in_(ids))
         .where(Payment.paid_on <= as_of)
     ):
-        paid[employer_id].append(Entry(row_month, part, Decimal(amount), on))
+        paid[employer_id].append(Entry(paid_month, part, Decimal(amount), on))
     answers = standings(as_of, agency_id=agency_id, recorded_before=end_of_day(as_of))
     names = {
         row[0]: row[1:]

@@ -258,3 +258,17 @@ def test_the_page_is_the_agency_s_own_and_the_report_waits_for_agreement(app, cl
     sent = client.post("/reports/monthly/sent", data={"csrf_token": token, "month": "2022-08"})
     assert sent.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(SentMonthlyReport)) == 1
+
+
+def test_the_command_writes_the_reconciliation_and_says_whether_it_agrees(app, make, tmp_path):
+    app.config["PORTAL_TODAY"] = "2022-09-15"
+    world = _world(make)
+    runner = app.test_cli_runner()
+    output = tmp_path / "recon.csv"
+    args = ["portal", "report", "reconciliation", "--month", "2022-08", "--output", str(output)]
+    nothing = runner.invoke(args=[*args, "--agency", "SD-A"])
+    assert nothing.exit_code == 0 and "nothing compared" in nothing.output
+    _import(_agreeing(world)[:-1])
+    differs = runner.invoke(args=[*args, "--agency", "SD-A"])
+    assert differs.exit_code == 1 and "1 differing figures" in differs.output
+    assert world.e2.credit_code in output.read_text("utf-8-sig")

@@ -8,10 +8,13 @@ import json
 from datetime import date
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from portal.core.extensions import db
+from portal.features.imports import cells
 from portal.features.imports.kinds import RowErrors
 from portal.features.imports.kinds.collections import parse_collection
 from portal.features.imports.operations import record_collection_rows, run
@@ -20,6 +23,7 @@ from portal.features.imports.reader import Source
 from portal.features.reports.monthly import monthly_report
 from portal.features.reports.reconciliation import reconciliation
 from portal.models import AuditEntry, Collection, Payment, SentMonthlyReport
+from portal.models.contributions import PAYMENT_PARTS
 from tests.conftest import csrf_token, sign_in
 from tests.reports.helpers import build_world
 from tests.reports.test_pages import csv_rows, soup
@@ -272,3 +276,11 @@ def test_the_command_writes_the_reconciliation_and_says_whether_it_agrees(app, m
     differs = runner.invoke(args=[*args, "--agency", "SD-A"])
     assert differs.exit_code == 1 and "1 differing figures" in differs.output
     assert world.e2.credit_code in output.read_text("utf-8-sig")
+
+
+@given(st.text(max_size=12))
+def test_any_part_cell_is_unit_or_personal_or_a_worded_refusal(text):
+    try:
+        assert cells.part(text) in PAYMENT_PARTS
+    except cells.CellError as error:
+        assert error.code == "part"

@@ -139,14 +139,24 @@ def compile_translations_command() -> None:
 @click.argument(
     "kind",
     type=click.Choice(
-        ["list", "assessments", "persons", "payments", "agencies", "fund-reserve", "rates"]
+        [
+            "list",
+            "assessments",
+            "persons",
+            "payments",
+            "collections",
+            "agencies",
+            "fund-reserve",
+            "rates",
+        ]
     ),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what it would do.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def import_command(kind: str, file: str, dry_run: bool, as_json: bool) -> None:
-    """Import the departments' list, assessments, persons or payments, or the reference data:
+    """Import the departments' list, assessments, persons, payments or the tax bureau's
+    collected figures (collections), or the reference data:
     agencies (with their pooling regions), fund-reserve or rates (CSV or .xlsx).
 
     FILE may be "-" (or /dev/stdin, a pipe) for standard input. The whole file or nothing:

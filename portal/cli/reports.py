@@ -3,6 +3,7 @@ command (acting as nobody, like the demo loader: the audit row's actor is empty)
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,11 +17,13 @@ from portal.core.tables import FORMATS, render
 from portal.features.reports.monthly import monthly_report, monthly_table, report_of
 from portal.features.reports.operations import (
     NotFinished,
+    Unreconciled,
     export_tax_list,
     mark_monthly_sent,
     sent_monthly_report,
 )
 from portal.features.reports.queries import agency_by_code
+from portal.features.reports.reconciliation import reconciliation, reconciliation_table
 from portal.features.reports.wuxi_2020 import (
     annex_lines,
     reduction_statistics,
@@ -141,6 +144,12 @@ def monthly_command(month: str, agency_code: str | None, output: str, mark_sent:
                     "the month has not ended: send its report from the 1st of next month",
                     param_hint="--mark-sent",
                 ) from error
+            except Unreconciled as error:
+                raise click.ClickException(
+                    f"the tax bureau's collected figures of {month} differ from the portal's in "
+                    f"{error.differences} places: see the reconciliation "
+                    "(/reports/reconciliation) and resolve them before marking the report as sent"
+                ) from error
             db.session.commit()
         sent = sent_monthly_report(month, agency)
         if sent is not None:
@@ -158,6 +167,34 @@ def monthly_command(month: str, agency_code: str | None, output: str, mark_sent:
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         at = sent.sent_at.astimezone(zone).isoformat(timespec="seconds")
         click.echo(f"as sent on {at} by {by}")
+
+
+@report_cli.command("reconciliation")
+@click.option("--month", required=True, help="The month (YYYY-MM).")
+@click.option("--agency", "agency_code", help="One agency's code (default: every agency).")
+@click.option("--output", required=True, help="FILE.csv or FILE.xlsx")
+def reconciliation_command(month: str, agency_code: str | None, output: str) -> None:
+    """Write the reconciliation with the tax bureau's collected figures, as the page shows it.
+
+    Exit 0 when the figures agree (or none of the month were imported), 1 when they differ.
+    """
+    file_format = _format_of(output)
+    if not MONTH_RE.match(month):
+        raise click.BadParameter("write the month as YYYY-MM", param_hint="--month")
+    if date.fromisoformat(f"{month}-01") > today():
+        raise click.BadParameter("the month has not begun", param_hint="--month")
+    agency = _agency(agency_code)
+    with current_app.test_request_context():  # the headers in the default language
+        result = reconciliation(month, today(), agency_id=agency.id if agency else None)
+        Path(output).write_bytes(render(reconciliation_table(result), file_format))
+    db.session.rollback()  # read only: the comparison changes nothing
+    if not result.has_collections:
+        click.echo(f"{output}: no collected figures of {month} imported, nothing compared")
+    else:
+        click.echo(
+            f"{output}: {len(result.rows)} differing figures, as of {result.as_of.isoformat()}"
+        )
+    sys.exit(1 if result.rows else 0)
 
 
 def _wan_yuan(text: str | None, option: str):

@@ -145,6 +145,7 @@ IMPORT_KINDS = {
     "assessments": _l("Monthly assessments (per employer)"),
     "persons": _l("Assessments per insured person"),
     "payments": _l("Payments (from the tax bureau)"),
+    "collections": _l("Collected figures (from the tax bureau, for the reconciliation)"),
     "agencies": _l("Agencies and their pooling regions"),
     "fund-reserve": _l("Fund reserve in months of payouts, by region and month"),
     "rates": _l("Unit medical and maternity rates, by region from a month"),

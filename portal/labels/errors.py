@@ -454,6 +454,9 @@ MESSAGES: dict[str, Message] = {
     "import_cell.amount": _static(
         lambda: _("Enter yuan with at most 2 decimals, in digits only (no sign or exponent)")
     ),
+    "import_cell.part": _static(
+        lambda: _("Enter 单位 (the unit part) or 个人 (the personal part)")
+    ),
     "import_cell.count": _static(lambda: _("Enter a whole number of persons")),
     "import_cell.reference": _static(lambda: _("Use only letters, digits and - _ . /")),
     "import_cell.formula": _static(

@@ -9,7 +9,13 @@ from portal.models.applications import (
 )
 from portal.models.audit import AuditEntry, RateLimitWindow
 from portal.models.base import Base
-from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
+from portal.models.contributions import (
+    Assessment,
+    Collection,
+    Departure,
+    Payment,
+    PersonAssessment,
+)
 from portal.models.employers import (
     DeferralDecision,
     Employer,
@@ -34,6 +40,7 @@ __all__ = [
     "Assessment",
     "AuditEntry",
     "Base",
+    "Collection",
     "CommitmentApplication",
     "DeferralDecision",
     "Departure",

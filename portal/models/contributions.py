@@ -87,3 +87,25 @@ class Payment(Base):
 
 PAYMENT_PARTS = ("unit", "personal")
 PAYMENT_INSURANCES = ("medical", "maternity")
+
+
+class Collection(Base):
+    """What the tax bureau says it collected of one employer's contribution month and part
+    (内医保办发〔2022〕19号 三（三）: the bureau returns what it collected, unit and personal
+    parts apart), for the reconciliation with the portal's figures (鲁医保发〔2022〕21号 六).
+
+    One row per employer, month and part: the bureau's figure is the total collected for it as
+    of ``collected_on`` (征收日期), so a later file's different figure for the same key is the
+    bureau's correction and replaces it (audited with what it held before).
+    """
+
+    __tablename__ = "collections"
+    __table_args__ = (UniqueConstraint("employer_id", "month", "part"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # 费款所属期, YYYY-MM
+    part: Mapped[str] = mapped_column(String(10))  # PAYMENT_PARTS: unit | personal
+    amount: Mapped[Decimal] = mapped_column(Money())
+    collected_on: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

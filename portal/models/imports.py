@@ -20,6 +20,7 @@ IMPORT_KINDS = (
     "assessments",
     "persons",
     "payments",
+    "collections",
     "agencies",
     "fund-reserve",
     "rates",

@@ -12,6 +12,7 @@ from .employer_facts import parse_employer_facts
 from .errors import PolicyError
 from .exchange import parse_exchange
 from .policy import RULES_DIR, parse_national, parse_program
+from .reconciliation import parse_reconciliation
 from .regions import parse_regions
 from .uscc import parse_unit_kinds
 from .workdays import parse_working_days
@@ -25,6 +26,7 @@ DATA_FILES = (
     "exchange.yaml",
     "gbt4754.yaml",
     "national.yaml",
+    "reconciliation.yaml",
     "regions.yaml",
     "unit_kinds.yaml",
     "working_days.yaml",
@@ -83,6 +85,8 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
             _run(report, path, parse_exchange)
         elif name == "national.yaml":
             _run(report, path, parse_national)
+        elif name == "reconciliation.yaml":
+            _run(report, path, parse_reconciliation)
         elif name == "regions.yaml":
             _run(report, path, parse_regions, known_programs)
         elif name == "unit_kinds.yaml":

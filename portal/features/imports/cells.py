@@ -241,6 +241,25 @@ def amount(value: str) -> Decimal:
     return parsed
 
 
+#: 缴费类型: the part of a contribution (portal.models.contributions.PAYMENT_PARTS).
+PARTS = {
+    "单位": "unit",
+    "单位缴费": "unit",
+    "unit": "unit",
+    "个人": "personal",
+    "个人缴费": "personal",
+    "personal": "personal",
+}
+
+
+def part(value: str) -> str:
+    """缴费类型: 单位 (the unit part) or 个人 (the personal part), or unit / personal."""
+    found = PARTS.get(_fold(value).lower())
+    if found is None:
+        raise CellError("part")
+    return found
+
+
 def count(value: str) -> int:
     try:
         parsed = parse_integer(value, max_digits=INTEGER_DIGITS, grouping=True)

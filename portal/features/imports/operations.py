@@ -350,3 +350,48 @@ def _summary(record: ImportRecord) -> dict[str, Any]:
         "conflicts": len(record.conflicts),
         "held": len(record.held),
     }
+
+
+# ------------------------------------------------------------------------------ rows, not files
+
+
+def record_collection_rows(
+    rows: list[dict[str, Any]],
+    *,
+    scope_agency_id: int | None,
+    actor: User | None,
+    apply: bool,
+    via: str = "api",
+) -> Tally:
+    """Check the tax bureau's collected figures given as parsed rows (``kinds.collections.
+    parse_collection``'s values, numbered from 1 in ``Tally.problems``) and, with ``apply`` and
+    no row refused, record them all: the operation of the collections import without its file
+    (an API's). A key repeated among the rows is refused as in a file. Nothing is written when
+    any row is refused; the caller commits.
+    """
+    kind = KINDS["collections"]
+    context = Context.load(
+        scope_agency_id, actor=actor, audit_details={"import": kind.name, "via": via}
+    )
+    tally = Tally()
+    seen: dict[object, int] = {}
+    numbered = []
+    for line, row in enumerate(rows, start=1):
+        key = kind.key(row)
+        if key in seen:
+            column = kind.column(kind.key_column)
+            tally.refuse(
+                Problem(line, column, "duplicate", {"first": seen[key]}, row[kind.key_column])
+            )
+            continue
+        seen[key] = line
+        numbered.append((line, row))
+    kind.batch(numbered, context, tally, apply)
+    tally.problems.sort(key=lambda problem: problem.line)
+    if apply and not tally.refused_rows:
+        audit.record(
+            actor,
+            "collections.recorded",
+            details={"via": via, "created": tally.created, "updated": tally.updated},
+        )
+    return tally

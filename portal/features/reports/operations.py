@@ -14,6 +14,7 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.core.tables import FORMATS, mimetype, render, to_csv, to_xlsx, to_zip
 from portal.features.reports.monthly import monthly_report, monthly_table, report_figures
+from portal.features.reports.reconciliation import reconciliation
 from portal.features.reports.tax_list import (
     REMOVALS_TITLE,
     monthly_rows,
@@ -190,6 +191,16 @@ class NotFinished(ValueError):
     """The month has not ended: its report cannot be sent yet (按月共享 follows the month)."""
 
 
+class Unreconciled(ValueError):
+    """The bureau's collected figures of the month differ from the portal's: the report is not
+    final until they agree (内医保办发〔2022〕19号 四; data/reconciliation.yaml final_report)."""
+
+    def __init__(self, month: str, differences: int) -> None:
+        super().__init__(month, differences)
+        self.month = month
+        self.differences = differences
+
+
 def monthly_scope(agency: Agency | None) -> str:
     """A sent report's scope: the agency's code, "" for every agency."""
     return agency.code if agency is not None else ""
@@ -213,6 +224,8 @@ def mark_monthly_sent(
     Needs a request context (the file's headers are translated).
 
     :raise NotFinished: while the month runs (its figures are not final until its end).
+    :raise Unreconciled: while the bureau's collected figures of the month, once imported,
+        differ from the portal's (a month with none imported is sent as before).
     """
     already = sent_monthly_report(month, agency)
     if already is not None:
@@ -220,6 +233,9 @@ def mark_monthly_sent(
     report = monthly_report(month, clock.today(), agency_id=agency.id if agency else None)
     if report.as_of < last_day(month):
         raise NotFinished(month)
+    checked = reconciliation(month, clock.today(), agency_id=agency.id if agency else None)
+    if checked.has_collections and not checked.is_agreed:
+        raise Unreconciled(month, len(checked.rows))
     content = to_xlsx(monthly_table(report))
     scope = monthly_scope(agency)
     sent = SentMonthlyReport(
@@ -254,6 +270,8 @@ def mark_monthly_sent(
             "employers": report.total.employers,
             "deferred": str(report.total.deferred_amount),
             "outstanding": str(report.total.outstanding_amount),
+            # agreed with the bureau's collected figures, or none of the month imported
+            "reconciled": checked.has_collections,
             "sha256": sent.file_sha256,
         },
     )

@@ -26,12 +26,18 @@ from portal.features.reports.monthly import (
 )
 from portal.features.reports.operations import (
     NotFinished,
+    Unreconciled,
     download_name,
     export_tax_list,
     mark_monthly_sent,
     sent_monthly_report,
 )
 from portal.features.reports.queries import agencies, scoped_agency_or_404
+from portal.features.reports.reconciliation import (
+    kind_label,
+    reconciliation_table,
+)
+from portal.features.reports.reconciliation import reconciliation as reconciliation_of
 from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
 from portal.features.reports.wuxi_2020 import (
     STATISTICS_HEADERS,
@@ -154,6 +160,7 @@ def _render_monthly(
     report: MonthlyReport | None,
     sent: SentMonthlyReport | None,
     status: int = 200,
+    unreconciled: Unreconciled | None = None,
 ) -> tuple[str, int]:
     chart = bar_chart(report.bars) if report is not None else None
     query = {}
@@ -168,6 +175,7 @@ def _render_monthly(
         query=query,
         sent=sent,
         send_form=SendReportForm() if finished and sent is None else None,
+        unreconciled=unreconciled,
     ), status
 
 
@@ -185,6 +193,9 @@ def monthly_sent():
         report, sent = _report(form, agency)
         flash(_("The month has not ended: its report can be sent from the 1st of next month."))
         return _render_monthly(form, agency, report, sent, 400)
+    except Unreconciled as error:
+        report, sent = _report(form, agency)
+        return _render_monthly(form, agency, report, sent, 400, unreconciled=error)
     if new:
         flash(_("The report of %(month)s is stored as sent.", month=month))
     query: dict[str, Any] = {"month": month, **({"agency": agency.code} if agency else {})}
@@ -213,6 +224,51 @@ def monthly_csv():
 @permission(BACK_OFFICE)
 def monthly_xlsx():
     return _monthly_file("xlsx")
+
+
+def _reconciliation_query(form: MonthlyReportForm, agency: Agency | None) -> dict[str, str]:
+    return {"month": f"{form.month.data:%Y-%m}", **({"agency": agency.code} if agency else {})}
+
+
+@bp.route("/reconciliation")
+@permission(BACK_OFFICE)
+def reconciliation():
+    """The month's figures against the tax bureau's collected ones (鲁医保发〔2022〕21号 六)."""
+    form, agency = _monthly_form()
+    result = None
+    if form.validate():
+        agency_id = agency.id if agency is not None else None
+        result = reconciliation_of(f"{form.month.data:%Y-%m}", today(), agency_id=agency_id)
+    return render_template(
+        "reports/reconciliation.html",
+        form=form,
+        result=result,
+        kind_label=kind_label,
+        query=_reconciliation_query(form, agency) if result is not None else {},
+    ), (200 if result is not None else 400)
+
+
+def _reconciliation_file(file_format: str) -> Response | tuple[str, int]:
+    form, agency = _monthly_form()
+    if not form.validate():
+        return reconciliation()
+    month = f"{form.month.data:%Y-%m}"
+    result = reconciliation_of(month, today(), agency_id=agency.id if agency is not None else None)
+    scope = agency.code if agency is not None else "all"
+    filename = f"reconciliation-{scope}-{month}.{file_format}"
+    return _download(render(reconciliation_table(result), file_format), filename, file_format)
+
+
+@bp.route("/reconciliation.csv")
+@permission(BACK_OFFICE)
+def reconciliation_csv():
+    return _reconciliation_file("csv")
+
+
+@bp.route("/reconciliation.xlsx")
+@permission(BACK_OFFICE)
+def reconciliation_xlsx():
+    return _reconciliation_file("xlsx")
 
 
 def _statistics():

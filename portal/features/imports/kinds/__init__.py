@@ -1,7 +1,8 @@
 """The imports: their columns, how a row is read, and how a batch meets the database.
 
 One module per kind: ``deferral_list`` (the list, written to the register), ``assessments``,
-``persons`` (persons' assessments) and ``payments``, and the reference data: ``agencies`` (with
+``persons`` (persons' assessments), ``payments`` and ``collections`` (the tax bureau's
+collected figures, for the reconciliation), and the reference data: ``agencies`` (with
 their pooling regions), ``fund_reserve`` and ``rates`` (per region, dated); what they share
 (the ``Kind``, the row reading, the ``Tally``, the upserts) is in ``base``. ``KINDS`` names
 them, in the order the pages show them; ``kinds_for`` those someone may import.
@@ -19,6 +20,7 @@ from __future__ import annotations
 from portal.features.imports.kinds import (
     agencies,
     assessments,
+    collections,
     deferral_list,
     fund_reserve,
     payments,
@@ -32,6 +34,7 @@ KINDS: dict[str, Kind] = {
     "assessments": assessments.KIND,
     "persons": persons.KIND,
     "payments": payments.KIND,
+    "collections": collections.KIND,
     "agencies": agencies.KIND,
     "fund-reserve": fund_reserve.KIND,
     "rates": rates.KIND,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4b2de44dad81'
-down_revision = 'c120cca6812b'
+down_revision = '0507779c72ce'
 branch_labels = None
 depends_on = None
 

@@ -284,3 +284,22 @@ def test_any_part_cell_is_unit_or_personal_or_a_worded_refusal(text):
         assert cells.part(text) in PAYMENT_PARTS
     except cells.CellError as error:
         assert error.code == "part"
+
+
+def test_the_staff_calendar_points_to_last_month_s_differences(app, client, make):
+    app.config["PORTAL_TODAY"] = "2022-09-15"
+    world = _world(make)
+    reviewer = make.user(staff_role="reviewer", agency=world.agency)
+    make.commit()
+    sign_in(client, reviewer)
+    assert not soup(client.get("/staff/employers")).select('[data-key="differences"]')
+    _import(_agreeing(world))  # August's figures agree: nothing to resolve
+    assert not soup(client.get("/staff/employers")).select('[data-key="differences"]')
+    _import([f"{world.e2.credit_code},2022-08,个人,100.00,2022-08-15"])  # 25.00 short
+    entry = soup(client.get("/staff/employers")).select_one('[data-key="differences"]')
+    assert entry is not None
+    assert "1 家单位 2022-08 的数据与税务部门不一致" in entry.get_text(" ", strip=True)
+    link = entry.select_one("a")["href"]
+    assert link == "/reports/reconciliation?month=2022-08&agency=SD-A"
+    [row] = soup(client.get(link)).select("#differences tbody tr")
+    assert row["data-employer"] == world.e2.credit_code

@@ -8,7 +8,7 @@ from flask import abort
 from sqlalchemy import String, select
 
 from portal.core.extensions import db
-from portal.models import Agency, TaxListExport
+from portal.models import Agency, Collection, Employer, TaxListExport
 from portal.rules.months import first_day, last_day
 
 _CODE_TYPE = Agency.__table__.c.code.type
@@ -22,6 +22,18 @@ def agencies(agency_id: int | None = None) -> list[Agency]:
     if agency_id is not None:
         query = query.where(Agency.id == agency_id)
     return list(db.session.scalars(query))
+
+
+def collections_imported(agency_id: int, month: str) -> bool:
+    """Say whether the tax bureau's collected figures of ``month`` were imported for any of the
+    agency's employers (without them the reconciliation has nothing to compare)."""
+    found = db.session.scalar(
+        select(Collection.id)
+        .join(Employer, Employer.id == Collection.employer_id)
+        .where(Employer.agency_id == agency_id, Collection.month == month)
+        .limit(1)
+    )
+    return found is not None
 
 
 def monthly_sharing_made(agency_id: int, month: str) -> bool:

@@ -17,12 +17,14 @@ from flask_babel import gettext as _
 
 from portal.features.held.queries import pending_count
 from portal.features.reports.operations import sent_monthly_report
-from portal.features.reports.queries import monthly_sharing_made
+from portal.features.reports.queries import collections_imported, monthly_sharing_made
+from portal.features.reports.reconciliation import reconciliation
 from portal.features.returns.queries import worklist
 from portal.features.review.queries import reviews_due
 from portal.models import Agency, User
 from portal.rules import load_program
 from portal.rules.calendar import Due, dues_on
+from portal.rules.months import add_months
 from portal.web.permissions import BACK_OFFICE, REVIEW, can
 
 
@@ -193,10 +195,31 @@ def refunds_waiting(ctx: Context) -> list[Entry]:
 
 
 def differences_to_resolve(ctx: Context) -> list[Entry]:
-    """Hook for the reconciliation with the tax bureau (issue 23 item 4, built on another
-    branch): the month's employers whose figures differ, with a link to the report. Nothing
-    until that report exists."""
-    return []
+    """Last month's employers whose figures differ from the tax bureau's, once its collected
+    figures of that month are imported, with a link to the reconciliation (鲁医保发〔2022〕21号
+    六: the monthly report is final only when they agree)."""
+    month = add_months(f"{ctx.on:%Y-%m}", -1)
+    if not can(ctx.user, BACK_OFFICE) or not collections_imported(ctx.agency.id, month):
+        return []
+    result = reconciliation(month, ctx.on, agency_id=ctx.agency.id)
+    if result.is_agreed:
+        return []
+    employers = len({row.employer_id for row in result.rows})
+    return [
+        Entry(
+            "differences",
+            _("Differences with the tax bureau to resolve"),
+            _(
+                "%(count)d employers' figures for %(month)s differ from the bureau's.",
+                count=employers,
+                month=month,
+            ),
+            Action(
+                _("See the reconciliation"),
+                url_for("reports.reconciliation", month=month, agency=ctx.agency.code),
+            ),
+        )
+    ]
 
 
 #: The calendar's sources, one provider each, in the order the staff home lists their entries

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from portal.core.extensions import db
-from portal.models import Employer, FundReserve, HeldChange, ImportRecord, RegionRate, ServiceHall
+from portal.models import (
+    Employer,
+    FundReserve,
+    HeldChange,
+    ImportRecord,
+    Payment,
+    RegionRate,
+    ServiceHall,
+)
 from tests.applications.helpers import stored_evidence, submitted_application
 from tests.conftest import csrf_token, sign_in
 from tests.hall.helpers import hall_visit
@@ -140,6 +149,8 @@ EXPECTED = {
     "held.queue": ("GET", BACK_OFFICE),
     "held.change": ("GET", OWN_AGENCY_BACK_OFFICE),
     "held.decide": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a decision: the form again
+    "payments.queue": ("GET", BACK_OFFICE),
+    "payments.item": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a note: the form again
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -240,6 +251,18 @@ def world(app, make):
         after="large",
     )
     db.session.add(held_change)
+    # A personal part for a month with no assessment: an item of the payments queue.
+    db.session.add(
+        Payment(
+            employer_id=employer_a.id,
+            paid_on=date(2022, 7, 11),
+            amount=Decimal("80.00"),
+            month="2022-06",
+            part="personal",
+            settles="personal 2022-06",
+            source_ref="PERM-1",
+        )
+    )
     make.commit()
     return {
         "agency_id": agency.id,
@@ -260,6 +283,9 @@ def world(app, make):
         "letter_id": letter.id,
         "code": letter.verification_code,
         "token": "not-a-token",
+        "month": "2022-06",
+        "part": "personal",
+        "kind": "unmatched",
     }
 
 
@@ -342,6 +368,8 @@ def test_hall_staff_acting_for_a_get_404_on_b(app, client, world):
         method, _expected = EXPECTED[endpoint]
         if "employer_id" not in next(app.url_map.iter_rules(endpoint)).arguments:
             continue
+        if _expected["hall"] == FORBIDDEN:
+            continue  # hall staff may not use it for any employer (the payments queue): 403
         url = _url(app, endpoint, {**world, "employer_id": world["employer_b_id"]})
         # An old URL redirects without looking anything up; where it leads is a 404 for B.
         moved = endpoint.startswith("moved.")

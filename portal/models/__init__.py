@@ -9,7 +9,13 @@ from portal.models.applications import (
 )
 from portal.models.audit import AuditEntry, RateLimitWindow
 from portal.models.base import Base
-from portal.models.contributions import Assessment, Departure, Payment, PersonAssessment
+from portal.models.contributions import (
+    Assessment,
+    Departure,
+    Payment,
+    PaymentQueueResolution,
+    PersonAssessment,
+)
 from portal.models.employers import (
     DeferralDecision,
     Employer,
@@ -47,6 +53,7 @@ __all__ = [
     "OutboxMessage",
     "PaperSignature",
     "Payment",
+    "PaymentQueueResolution",
     "PersonAssessment",
     "PoolingRegion",
     "RateLimitWindow",

@@ -166,6 +166,9 @@ class Standing:
     payments: list[PaymentFact] = field(default_factory=list)
     # The personal part paid (the withholding the employer keeps paying), oldest first
     personal_payments: list[PaymentFact] = field(default_factory=list)
+    # Every payment as loaded, oldest first: a standing worked out again under other facts
+    # (another period: ``rules.confirmation.with_change``) picks its own from them
+    loaded_payments: list[PaymentFact] = field(default_factory=list)
     # What moves this employer's period, as keyword arguments for the rules functions.
     period_args: ChosenPeriodArgs = field(default_factory=ChosenPeriodArgs)
 
@@ -489,7 +492,7 @@ def standing(
     chosen = decision.period_start if decision and decision.choice == "defer" else None
     if chosen and not (program.period_choice and program.period_choice.value):
         chosen = None
-    payments = sorted(payments, key=lambda p: p.paid_on)
+    payments = loaded = sorted(payments, key=lambda p: p.paid_on)
     personal = [p for p in payments if p.part == "personal"]
     eligibility = check_eligibility(
         program.id,
@@ -519,6 +522,7 @@ def standing(
             decision=decision,
             payments=[p for p in payments if counts_toward_deferral(p.part, p.month, ())],
             personal_payments=personal,
+            loaded_payments=loaded,
             period_args={"chosen_start": chosen, **args},
         )
     payments = [p for p in payments if counts_toward_deferral(p.part, p.month, period.months)]
@@ -553,6 +557,7 @@ def standing(
         quote=quote,
         payments=payments,
         personal_payments=personal,
+        loaded_payments=loaded,
         period_args={"chosen_start": chosen, **args},
     )
 

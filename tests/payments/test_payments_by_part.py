@@ -391,3 +391,28 @@ def test_the_import_page_says_the_columns_are_missing(app, client, make):
     page = soup(client.get(response.location)).get_text(" ", strip=True)
     assert "缺少“费款所属期”列" in page and "缺少“缴费类型”列" in page
     assert page.count("不会猜测") == 2
+
+
+def test_a_row_from_before_gets_its_month_and_part_from_a_later_file(app, deferred):
+    """A payment recorded before files named the month counts as the unit part, as it was read;
+    the bureau's file naming it again gives it its month and part, and nothing else changes."""
+    employer = deferred["employer"]
+    db.session.add(
+        Payment(
+            employer_id=employer.id,
+            paid_on=date(2022, 8, 10),
+            amount=Decimal("200.00"),
+            settles="deferred",
+            source_ref="OLD-1",
+        )
+    )
+    db.session.commit()
+    assert employer_standing(employer, date(2022, 8, 15)).quote.paid == Decimal("200.00")
+    outcome = _import([f"{employer.credit_code},2022-08-10,2022-07,个人,200.00,OLD-1"])
+    assert (outcome.applied, outcome.updated, outcome.created) == (True, 1, 0)
+    payment = db.session.scalar(select(Payment))
+    db.session.refresh(payment)
+    assert (payment.month, payment.part) == ("2022-07", "personal")
+    assert employer_standing(employer, date(2022, 8, 15)).quote.paid == Decimal("0.00")
+    differs = _import([f"{employer.credit_code},2022-08-10,2022-08,个人,200.00,OLD-1"])
+    assert differs.is_refused and differs.problems[0].code == "payment_differs"

@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.features.imports import bp as imports_bp
     from portal.features.lookup import bp as lookup_bp
     from portal.features.main import bp as main_bp
+    from portal.features.payments import bp as payments_bp
     from portal.features.reductions import bp as reductions_bp
     from portal.features.reference import bp as reference_bp
     from portal.features.reminders import bp as reminders_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         held_bp,
         returns_bp,
+        payments_bp,
         verify_bp,
         staff_bp,
         hall_bp,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from portal.models import (
     FundReserve,
     HeldChange,
     ImportRecord,
+    Payment,
     RegionRate,
     ReturnChoice,
     ServiceHall,
@@ -156,6 +158,8 @@ EXPECTED = {
     "returns.worklist_xlsx": ("GET", BACK_OFFICE),
     "returns.item": ("GET", OWN_AGENCY_BACK_OFFICE),
     "returns.done": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a reference: the form again
+    "payments.queue": ("GET", BACK_OFFICE),
+    "payments.item": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a note: the form again
     # Only hall staff acting for the employer record a paper signature (see the acting tests).
     "hall.paper": (
         "GET",
@@ -267,6 +271,18 @@ def world(app, make):
         submission_token="f" * 64,
     )
     db.session.add(refund)
+    # A personal part for a month with no assessment: an item of the payments queue.
+    db.session.add(
+        Payment(
+            employer_id=employer_a.id,
+            paid_on=date(2022, 7, 11),
+            amount=Decimal("80.00"),
+            month="2022-06",
+            part="personal",
+            settles="personal 2022-06",
+            source_ref="PERM-1",
+        )
+    )
     make.commit()
     return {
         "agency_id": agency.id,
@@ -288,6 +304,9 @@ def world(app, make):
         "letter_id": letter.id,
         "code": letter.verification_code,
         "token": "not-a-token",
+        "month": "2022-06",
+        "part": "personal",
+        "kind": "unmatched",
     }
 
 
@@ -370,6 +389,8 @@ def test_hall_staff_acting_for_a_get_404_on_b(app, client, world):
         method, _expected = EXPECTED[endpoint]
         if "employer_id" not in next(app.url_map.iter_rules(endpoint)).arguments:
             continue
+        if _expected["hall"] == FORBIDDEN:
+            continue  # hall staff may not use it for any employer (the payments queue): 403
         url = _url(app, endpoint, {**world, "employer_id": world["employer_b_id"]})
         # An old URL redirects without looking anything up; where it leads is a 404 for B.
         moved = endpoint.startswith("moved.")

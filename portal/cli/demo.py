@@ -375,17 +375,28 @@ def load_demo_data() -> int:
                 },
             )
             created += new
-    _payment, new = _get_or_create(
-        Payment,
-        {"source_ref": "DEMO-G-1"},
-        {
-            "employer_id": employers["G"].id,
-            "paid_on": date(2022, 8, 10),
-            "amount": Decimal("1000.00"),
-            "settles": "deferred 2022-07..2022-09",
-        },
-    )
-    created += new
+    # Payments as the tax bureau reports them: each names its contribution month and part.
+    # Employer A pays July's personal part (withheld, not deferred) and part of July's
+    # deferred unit part; its June personal part matches no assessment: the agency's queue.
+    for ref, key, paid_on, amount, month, part in (
+        ("DEMO-G-1", "G", date(2022, 8, 10), "1000.00", "2022-07", "unit"),
+        ("DEMO-A-P06", "A", date(2022, 7, 11), "1040.00", "2022-06", "personal"),
+        ("DEMO-A-P07", "A", date(2022, 8, 10), "1040.00", "2022-07", "personal"),
+        ("DEMO-A-U07", "A", date(2022, 8, 12), "1000.00", "2022-07", "unit"),
+    ):
+        _payment, new = _get_or_create(
+            Payment,
+            {"source_ref": ref},
+            {
+                "employer_id": employers[key].id,
+                "paid_on": paid_on,
+                "amount": Decimal(amount),
+                "month": month,
+                "part": part,
+                "settles": f"{part} {month}",
+            },
+        )
+        created += new
     accounts = [
         ("owner-a", "王店主", None, None, ("A", "owner")),
         ("finance-a", "李会计", None, None, ("A", "finance")),

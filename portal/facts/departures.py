@@ -5,7 +5,8 @@ at once, not at the catch-up deadline (鲁医保发〔2022〕21号 五). The row
 departure with the person's name and unit amount in every month the per-person assessments
 hold, in one statement for one employer (the home and amounts pages; none on a repeat visit at
 the same facts version, portal/facts/cache.py) and in one for many (the reminders), whatever
-their number. The amounts are the rules' (``Standing.departure``).
+their number. The amounts are the rules' (``Standing.departure``), less the employer's payments
+of the deferred unit part, spent on the departures first (``rules.payments.allocate``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from portal.facts.cache import kept
 from portal.facts.standing import employers_where
 from portal.models import Departure, Employer, PersonAssessment
 from portal.rules.errors import RulesError
+from portal.rules.payments import allocate
 from portal.rules.quote import Settlement
 from portal.rules.standing import Standing
 
@@ -40,10 +42,16 @@ class DepartureFact:
 
 @dataclass(frozen=True)
 class DueDeparture:
-    """A recorded departure and what falls due for the person at once."""
+    """A recorded departure and what falls due for the person at once: ``settlement`` is what
+    is left once ``paid`` (the employer's payments spent on it, ``rules.payments.allocate``)."""
 
     departure: DepartureFact
     settlement: Settlement
+    paid: Decimal = Decimal("0.00")
+
+    @property
+    def is_owing(self) -> bool:
+        return self.settlement.amount > 0 or self.settlement.late_fee > 0
 
     @property
     def person_name(self) -> str:
@@ -55,6 +63,11 @@ class DueAtOnce:
     """Every departure's settlement of one employer, and their sum (鲁医保发〔2022〕21号 五)."""
 
     items: list[DueDeparture]
+
+    @property
+    def owing(self) -> list[DueDeparture]:
+        """The departures still owing something (a paid one is settled)."""
+        return [item for item in self.items if item.is_owing]
 
     @property
     def amount(self) -> Decimal:
@@ -130,15 +143,42 @@ def _facts(rows: Iterable[Row]) -> dict[int, tuple[DepartureFact, ...]]:
     }
 
 
-def _settle(standing: Standing, departure: DepartureFact) -> DueDeparture:
-    """What ``departure`` makes due at once, on the standing's date (a deferred standing).
+def _settle(standing: Standing, departure: DepartureFact, paid: Decimal = Decimal(0)) -> Settlement:
+    """What ``departure`` makes due at once, on the standing's date (a deferred standing),
+    less ``paid`` of it.
 
     :raise RulesError: a departure the rules cannot settle.
     """
     assert standing.period is not None  # noqa: S101 - only deferred standings are settled
     months = {m: a for m, a in departure.unit_amounts.items() if m in standing.period.months}
-    settlement = standing.departure(months, event=departure.reason, event_on=departure.left_on)
-    return DueDeparture(departure, settlement)
+    return standing.departure(
+        months, event=departure.reason, event_on=departure.left_on, already_paid=paid
+    )
+
+
+def _settle_all(
+    standing: Standing, departures: Iterable[DepartureFact], *, skip_errors: bool = False
+) -> list[DueDeparture]:
+    """Each departure's settlement once the employer's counted payments are spent on them,
+    earliest departure first, before the catch-up (``rules.payments.allocate``).
+
+    :raise RulesError: a departure the rules cannot settle (left out with ``skip_errors``).
+    """
+    settled: list[tuple[DepartureFact, Settlement]] = []
+    for departure in departures:
+        try:
+            settled.append((departure, _settle(standing, departure)))
+        except RulesError:
+            if not skip_errors:
+                raise
+    allocation = allocate(
+        standing.paid_toward_deferral,
+        [(departure.left_on, whole.amount) for departure, whole in settled],
+    )
+    return [
+        DueDeparture(departure, _settle(standing, departure, paid) if paid else whole, paid)
+        for (departure, whole), paid in zip(settled, allocation.applied, strict=True)
+    ]
 
 
 def _is_deferred(standing: Standing) -> bool:
@@ -165,7 +205,7 @@ def due_at_once(employer: Employer, standing: Standing) -> DueAtOnce:
     statement when nothing is deferred)."""
     if not _is_deferred(standing):
         return DueAtOnce([])
-    return DueAtOnce([_settle(standing, item) for item in employer_departures(employer)])
+    return DueAtOnce(_settle_all(standing, employer_departures(employer)))
 
 
 # ------------------------------------------------------------------------------ many employers
@@ -190,11 +230,5 @@ def dues_at_once(
         standing = by_employer.get(employer_id)
         if standing is None or not _is_deferred(standing):
             continue
-        items = []
-        for item in recorded:
-            try:
-                items.append(_settle(standing, item))
-            except RulesError:
-                continue
-        result[employer_id] = DueAtOnce(items)
+        result[employer_id] = DueAtOnce(_settle_all(standing, recorded, skip_errors=True))
     return result

@@ -102,7 +102,7 @@ LATEST_APPLICATION = (
     .limit(1)
 )
 PAYMENTS = (
-    select(Payment.paid_on, Payment.amount)
+    select(Payment.paid_on, Payment.amount, Payment.month, Payment.part)
     .where(Payment.employer_id == bindparam("employer_id"))
     .order_by(Payment.paid_on, Payment.id)
 )
@@ -469,12 +469,12 @@ def standings(
         assessments[row[0]].append(AssessmentFact(*row[1:]))
     payments: dict[int, list[PaymentFact]] = defaultdict(list)
     for row in connection.execute(
-        select(Payment.employer_id, Payment.paid_on, Payment.amount)
+        select(Payment.employer_id, Payment.paid_on, Payment.amount, Payment.month, Payment.part)
         .where(Payment.employer_id.in_(ids))
         .where(Payment.paid_on <= on if recorded_before is not None else true())
         .order_by(Payment.paid_on, Payment.id)
     ):
-        payments[row[0]].append(PaymentFact(row[1], row[2]))
+        payments[row[0]].append(PaymentFact(*row[1:]))
     return {
         employer_id: standing(
             programs[f.program_id],

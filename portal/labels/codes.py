@@ -62,6 +62,7 @@ ACTIONS = {
     "held.record": _l("Changes from the departments' list held for the agency's decision"),
     "held.accept": _l("The agency accepted a change from the departments' list"),
     "held.reject": _l("The agency rejected a change from the departments' list"),
+    "payment_queue.resolve": _l("A payment to look into was resolved with a note"),
     "deferral2020.start": _l("2020 deferral application started"),
     "deferral2020.resubmit_start": _l("2020 deferral application started again after a return"),
     "deferral2020.answer": _l("2020 deferral application answers saved"),
@@ -149,6 +150,16 @@ IMPORT_KINDS = {
     "agencies": _l("Agencies and their pooling regions"),
     "fund-reserve": _l("Fund reserve in months of payouts, by region and month"),
     "rates": _l("Unit medical and maternity rates, by region from a month"),
+}
+#: 缴费类型 of a payment (models PAYMENT_PARTS).
+PAYMENT_PARTS = {
+    "unit": _l("Unit part"),
+    "personal": _l("Personal part"),
+}
+#: Why a payment is in the agency's queue (features/payments/queries.py).
+PAYMENT_QUEUE_KINDS = {
+    "unmatched": _l("No assessment of this month and part"),
+    "over": _l("Paid beyond what is assessed"),
 }
 IMPORT_STATUSES = {
     "checked": _l("Checked, not applied yet"),
@@ -274,6 +285,14 @@ def deferred_part_label(code: str) -> str:
 
 def import_kind_label(code: str) -> str:
     return _label(IMPORT_KINDS, code)
+
+
+def payment_part_label(code: str) -> str:
+    return _label(PAYMENT_PARTS, code)
+
+
+def payment_queue_kind_label(code: str) -> str:
+    return _label(PAYMENT_QUEUE_KINDS, code)
 
 
 def import_status_label(code: str) -> str:

@@ -258,6 +258,15 @@ MESSAGES: dict[str, Message] = {
         name=context.get("name", "—"),
     ),
     # Changes from the list held for the agency (portal/features/held/operations.py)
+    "payment_queue.note_required": _static(
+        lambda: _("Enter a note saying how the difference was dealt with")
+    ),
+    "payment_queue.already_resolved": _static(
+        lambda: _(
+            "This item is no longer in the queue as shown: someone resolved it, or a payment or "
+            "an assessment changed it. Look at the queue again; your note was not saved."
+        )
+    ),
     "held.reason_required": _static(
         lambda: _("Enter the reason for your decision: it is kept with the change")
     ),
@@ -388,6 +397,15 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_cell.yes_no": _static(lambda: _("Enter 是 or 否")),
     "import_cell.size_class": _static(lambda: _("Enter 大型, 中型, 小型 or 微型")),
+    "import_cell.payment_part": _static(
+        lambda: _(
+            "Enter 单位 for the unit part or 个人 for the personal part: the part a payment is "
+            "for is not guessed"
+        )
+    ),
+    "import_cell.payment_insurance": _static(
+        lambda: _("Enter 医疗 or 生育, or leave 险种 blank where the bureau does not split them")
+    ),
     "import_cell.unit_kind": _static(lambda: _("Enter 企业, 个体工商户, 社会组织 or 机关事业单位")),
     "import_cell.industry": _static(
         lambda: _(
@@ -524,6 +542,25 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_file.missing_columns": lambda error, context: _(
         "These columns are missing: %(columns)s", columns=error.details.get("columns")
+    ),
+    "import_file.missing_column": lambda error, context: _(
+        "The column %(column)s is missing (its English name: %(alias)s)",
+        column=error.details.get("column"),
+        alias=error.details.get("alias"),
+    ),
+    "import_file.payment_month_missing": lambda error, context: _(
+        "The column %(column)s (%(alias)s) is missing: every payment must name the contribution "
+        "month it pays (YYYY-MM), and the portal does not guess it. Add the column and import "
+        "the file again",
+        column=error.details.get("column"),
+        alias=error.details.get("alias"),
+    ),
+    "import_file.payment_part_missing": lambda error, context: _(
+        "The column %(column)s (%(alias)s) is missing: every payment must say whether it is the "
+        "unit part (单位) or the personal part (个人), and the portal does not guess it. Add the "
+        "column and import the file again",
+        column=error.details.get("column"),
+        alias=error.details.get("alias"),
     ),
     "import_file.encoding": lambda error, context: _(
         "Line %(line)s cannot be read. Save the file as CSV in UTF-8 or GB18030, or as .xlsx",

@@ -14,6 +14,7 @@ from portal.models.contributions import (
     Collection,
     Departure,
     Payment,
+    PaymentQueueResolution,
     PersonAssessment,
 )
 from portal.models.employers import (
@@ -54,6 +55,7 @@ __all__ = [
     "OutboxMessage",
     "PaperSignature",
     "Payment",
+    "PaymentQueueResolution",
     "PersonAssessment",
     "PoolingRegion",
     "RateLimitWindow",

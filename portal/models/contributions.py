@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, Money, UTCDateTime, utcnow
@@ -109,3 +109,36 @@ class Collection(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     collected_on: Mapped[date] = mapped_column(Date)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PaymentQueueResolution(Base):
+    """Agency staff's note that a payment-queue item is dealt with (``features/payments``).
+
+    The queue itself is computed from the payments and assessments as they stand (a payment
+    that matches no assessment, a month's part paid beyond what is assessed): an assessment
+    imported later or a payment corrected changes it by itself. A resolution holds for the
+    item as it was seen (employer, month, part, kind and difference): should the difference
+    change (another payment for the month), the item is back in the queue.
+    """
+
+    __tablename__ = "payment_queue_resolutions"
+    __table_args__ = (
+        UniqueConstraint(
+            "employer_id",
+            "month",
+            "part",
+            "kind",
+            "difference",
+            name="uq_payment_queue_resolutions_item",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    part: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))  # "unmatched" | "over"
+    difference: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

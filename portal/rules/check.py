@@ -11,6 +11,7 @@ from .classification import parse_classification, parse_codes
 from .employer_facts import parse_employer_facts
 from .errors import PolicyError
 from .exchange import parse_exchange
+from .payments import parse_payments
 from .policy import RULES_DIR, parse_national, parse_program
 from .reconciliation import parse_reconciliation
 from .regions import parse_regions
@@ -27,6 +28,7 @@ DATA_FILES = (
     "gbt4754.yaml",
     "national.yaml",
     "reconciliation.yaml",
+    "payments.yaml",
     "regions.yaml",
     "unit_kinds.yaml",
     "working_days.yaml",
@@ -87,6 +89,8 @@ def check_policy_files(root: Path | str | None = None) -> CheckReport:
             _run(report, path, parse_national)
         elif name == "reconciliation.yaml":
             _run(report, path, parse_reconciliation)
+        elif name == "payments.yaml":
+            _run(report, path, parse_payments)
         elif name == "regions.yaml":
             _run(report, path, parse_regions, known_programs)
         elif name == "unit_kinds.yaml":

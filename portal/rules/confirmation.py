@@ -203,7 +203,7 @@ def with_change(current: Standing, column: str, value: str | None) -> Standing:
         if line.source == "assessment" and line.unit_amount is not None
     ]
     return standing(
-        current.program, facts, current.decision, assessments, current.payments, current.on
+        current.program, facts, current.decision, assessments, current.loaded_payments, current.on
     )
 
 

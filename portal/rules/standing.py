@@ -19,6 +19,7 @@ from functools import cached_property
 
 from .errors import InvalidInput, NotApplicable, RulesError
 from .months import month_span
+from .payments import counts_toward_deferral, payments_policy
 from .periods import (
     ChosenPeriodArgs,
     Eligibility,
@@ -105,8 +106,27 @@ class AssessmentFact:
 
 @dataclass(frozen=True)
 class PaymentFact:
+    """A recorded payment: its contribution month (None on rows from before files named it)
+    and its part ("unit" | "personal"); only some reduce the deferral (``rules.payments``)."""
+
     paid_on: date
     amount: Decimal
+    month: str | None = None
+    part: str = "unit"
+
+
+@dataclass(frozen=True)
+class WithholdingLine:
+    """One contribution month's personal part: assessed (None: not assessed) and paid."""
+
+    month: str
+    assessed: Decimal | None
+    paid: Decimal
+
+    @property
+    def unpaid(self) -> Decimal:
+        """What of the assessed personal part is not paid (never below nothing)."""
+        return max((self.assessed or ZERO) - self.paid, ZERO)
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,13 @@ class Standing:
     options: list[PeriodOption] = field(default_factory=list)
     lines: list[MonthLine] = field(default_factory=list)
     quote: Quote | None = None
-    payments: list[PaymentFact] = field(default_factory=list)  # oldest first
+    # The payments that reduce the deferral (the unit part of its months), oldest first
+    payments: list[PaymentFact] = field(default_factory=list)
+    # The personal part paid (the withholding the employer keeps paying), oldest first
+    personal_payments: list[PaymentFact] = field(default_factory=list)
+    # Every payment as loaded, oldest first: a standing worked out again under other facts
+    # (another period: ``rules.confirmation.with_change``) picks its own from them
+    loaded_payments: list[PaymentFact] = field(default_factory=list)
     # What moves this employer's period, as keyword arguments for the rules functions.
     period_args: ChosenPeriodArgs = field(default_factory=ChosenPeriodArgs)
 
@@ -336,17 +362,56 @@ class Standing:
         return self.facts.deregistered_on if self.facts is not None else None
 
     def departure(
-        self, person_monthly_unit_amount: Mapping[str, Decimal], *, event: str, event_on: date
+        self,
+        person_monthly_unit_amount: Mapping[str, Decimal],
+        *,
+        event: str,
+        event_on: date,
+        already_paid: Decimal = ZERO,
     ) -> Settlement:
-        """One insured person's deferred unit part, due when they leave, retire or transfer."""
+        """One insured person's deferred unit part, due when they leave, retire or transfer,
+        less ``already_paid`` of it (``rules.payments.allocate``)."""
         return departure_due(
             self.program.id,
             person_monthly_unit_amount=person_monthly_unit_amount,
             event=event,
             event_on=event_on,
+            already_paid=already_paid,
             as_of=self.on,
             **self.period_args,
         )
+
+    @property
+    def paid_toward_deferral(self) -> Decimal:
+        """The counted payments made by the day (what ``allocate`` spends)."""
+        return sum((p.amount for p in self.payments if p.paid_on <= self.on), ZERO)
+
+    @property
+    def withholding(self) -> list[WithholdingLine]:
+        """The personal part month by month: each deferred month (assessed or not) and every
+        month a personal payment names, assessed against paid."""
+        assessed = {line.month: line.personal_amount for line in self.lines}
+        paid: dict[str, Decimal] = {}
+        for p in self.personal_payments:
+            if p.month is not None and p.paid_on <= self.on:
+                paid[p.month] = paid.get(p.month, ZERO) + p.amount
+        return [
+            WithholdingLine(month, assessed.get(month), paid.get(month, ZERO))
+            for month in sorted({*assessed, *paid})
+        ]
+
+    @property
+    def withholding_paid(self) -> Decimal:
+        return sum((line.paid for line in self.withholding), ZERO)
+
+    @property
+    def withholding_unpaid(self) -> Decimal:
+        return sum((line.unpaid for line in self.withholding), ZERO)
+
+    @property
+    def withholding_ref(self) -> str:
+        """The clauses that keep the personal part out of the deferral (data/payments.yaml)."""
+        return payments_policy().counted_part.ref
 
     def refusals(
         self, *, unit_kind: str | None = None, size: str | None = None
@@ -427,7 +492,8 @@ def standing(
     chosen = decision.period_start if decision and decision.choice == "defer" else None
     if chosen and not (program.period_choice and program.period_choice.value):
         chosen = None
-    payments = sorted(payments, key=lambda p: p.paid_on)
+    payments = loaded = sorted(payments, key=lambda p: p.paid_on)
+    personal = [p for p in payments if p.part == "personal"]
     eligibility = check_eligibility(
         program.id,
         unit_kind=facts.unit_kind,
@@ -454,9 +520,12 @@ def standing(
             on=on,
             eligibility=Eligibility(program.id, False, [*eligibility.reasons, *reason], [], {}),
             decision=decision,
-            payments=list(payments),
+            payments=[p for p in payments if counts_toward_deferral(p.part, p.month, ())],
+            personal_payments=personal,
+            loaded_payments=loaded,
             period_args={"chosen_start": chosen, **args},
         )
+    payments = [p for p in payments if counts_toward_deferral(p.part, p.month, period.months)]
     options = period_options(program, facts, on)
     lines = month_lines(program, facts, period, assessments)
     quote = None
@@ -486,7 +555,9 @@ def standing(
         options=options,
         lines=lines,
         quote=quote,
-        payments=list(payments),
+        payments=payments,
+        personal_payments=personal,
+        loaded_payments=loaded,
         period_args={"chosen_start": chosen, **args},
     )
 

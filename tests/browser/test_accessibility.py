@@ -78,6 +78,8 @@ def _pages(app, submitted) -> dict[str | None, list[str]]:
             f"/review/{application_id}",
             f"/staff/employers/{a}",
             f"/staff/employers/{a}/facts",
+            "/payments/queue",
+            f"/payments/queue/{a}/2022-06/personal/unmatched",  # the demo's June personal part
         ],
         "hall": ["/staff/employers", "/hall/my-actions"],
         "admin": ["/admin/audit", "/admin/halls", "/admin/users"],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -50,6 +51,8 @@ from portal.models import (
     Membership,
     OutboxMessage,
     PaperSignature,
+    Payment,
+    PaymentQueueResolution,
     PersonAssessment,
     PoolingRegion,
     RegionRate,
@@ -823,6 +826,33 @@ def _held_decide(w: World):
 
     fields = {"decision": "accept", "reason": "统计部门复核为大型"}
     return Shot(w.browser(reviewer), page, f"{page}/decide", fields), check
+
+
+@case("payments.item")
+def _payment_queue_item(w: World):
+    code = f"LC{next(_codes)}"
+    agency = w.make.agency(w.make.region("liaocheng-2022"), code=code)
+    employer = w.make.employer(agency)
+    reviewer = w.make.user(staff_role="reviewer", agency=agency)
+    db.session.add(
+        Payment(
+            employer_id=employer.id,
+            paid_on=date(2022, 7, 11),
+            amount=Decimal("80.00"),
+            month="2022-06",
+            part="personal",
+            settles="personal 2022-06",
+            source_ref=f"DS-{code}",
+        )
+    )
+    w.make.commit()
+    page = f"/payments/queue/{employer.id}/2022-06/personal/unmatched"
+
+    def check(_answers):
+        assert count(PaymentQueueResolution, PaymentQueueResolution.employer_id == employer.id) == 1
+        assert audits("payment_queue.resolve", employer=employer) == 1
+
+    return Shot(w.browser(reviewer), page, page, {"note": "已退回个人账户"}), check
 
 
 @case("main.language")

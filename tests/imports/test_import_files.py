@@ -165,8 +165,8 @@ def test_assessments_and_payments_upsert_and_payments_are_recorded_once(app, mak
     payments = Source.from_bytes(
         "p.csv",
         (
-            "统一社会信用代码,缴费日期,缴费金额,缴费流水号\n"
-            f"{code},20221010,1000.00,TAX-1\n{code},2022-10-20,250.5,TAX-2\n"
+            "统一社会信用代码,缴费日期,费款所属期,缴费类型,缴费金额,缴费流水号\n"
+            f"{code},20221010,2022-07,单位,1000.00,TAX-1\n{code},2022-10-20,2022-08,单位,250.5,TAX-2\n"
         ).encode(),
     )
     assert run("payments", payments, scope_agency_id=None, apply=True).created == 2
@@ -177,7 +177,10 @@ def test_assessments_and_payments_upsert_and_payments_are_recorded_once(app, mak
     )
     changed = Source.from_bytes(
         "p2.csv",
-        (f"统一社会信用代码,缴费日期,缴费金额,缴费流水号\n{code},20221010,999.00,TAX-1\n").encode(),
+        (
+            "统一社会信用代码,缴费日期,费款所属期,缴费类型,缴费金额,缴费流水号\n"
+            f"{code},20221010,2022-07,单位,999.00,TAX-1\n"
+        ).encode(),
     )
     refused = run("payments", changed, scope_agency_id=None, apply=True)
     assert refused.is_refused and refused.problems[0].code == "payment_differs"
@@ -628,8 +631,9 @@ def test_a_repeated_payment_number_is_reported_on_its_column(app, make, agencies
     source = Source.from_bytes(
         "p.csv",
         (
-            "统一社会信用代码,缴费日期,缴费金额,缴费流水号\n"
-            f"{employer.credit_code},20221010,1.00,T1\n{employer.credit_code},20221011,2.00,T1\n"
+            "统一社会信用代码,缴费日期,费款所属期,缴费类型,缴费金额,缴费流水号\n"
+            f"{employer.credit_code},20221010,2022-07,单位,1.00,T1\n"
+            f"{employer.credit_code},20221011,2022-07,单位,2.00,T1\n"
         ).encode(),
     )
     problem = run("payments", source, scope_agency_id=None, apply=False).problems[0]

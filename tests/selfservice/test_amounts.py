@@ -155,7 +155,7 @@ def test_a_departure_makes_that_persons_deferred_part_due(client, make):
     rows = soup(client.get(response.location)).select("#departures tbody tr")
     cells = [td.get_text(strip=True) for td in rows[0].select("td")]
     # July and August were deferred before the person left in August: 2 × 300.00 due at once.
-    assert cells == ["赵六", "Left the employer", "10 Aug 2022", "¥600.00", "¥0.00"]
+    assert cells == ["赵六", "Left the employer", "10 Aug 2022", "¥0.00", "¥600.00", "¥0.00"]
     block = text(client.get(f"/e/{employer.id}/"), "#due-at-once")
     assert "¥600.00, is due now" in block and "late fee" not in block
     again = post_form(

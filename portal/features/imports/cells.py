@@ -124,6 +124,45 @@ def yes_no(value: str) -> bool:
     raise CellError("yes_no")
 
 
+#: 缴费类型 as the tax bureau writes it, and the English the aliases use (models PAYMENT_PARTS).
+PAYMENT_PARTS = {
+    "单位": "unit",
+    "单位缴费": "unit",
+    "unit": "unit",
+    "个人": "personal",
+    "个人缴费": "personal",
+    "personal": "personal",
+}
+#: 险种, where the bureau splits medical and maternity (models PAYMENT_INSURANCES).
+PAYMENT_INSURANCES = {
+    "医疗": "medical",
+    "职工医保": "medical",
+    "职工基本医疗保险": "medical",
+    "medical": "medical",
+    "生育": "maternity",
+    "生育保险": "maternity",
+    "maternity": "maternity",
+}
+
+
+def payment_part(value: str) -> str:
+    """缴费类型: 单位 (unit) or 个人 (personal); anything else refused, not guessed."""
+    folded = _fold(value)
+    part = PAYMENT_PARTS.get(folded.lower() if folded.isascii() else folded)
+    if part is None:
+        raise CellError("payment_part")
+    return part
+
+
+def payment_insurance(value: str) -> str:
+    """险种: 医疗 (medical) or 生育 (maternity)."""
+    folded = _fold(value)
+    insurance = PAYMENT_INSURANCES.get(folded.lower() if folded.isascii() else folded)
+    if insurance is None:
+        raise CellError("payment_insurance")
+    return insurance
+
+
 def size_class(value: str) -> str:
     size = SIZES.get(_fold(value).lower() if _fold(value).isascii() else _fold(value))
     if size is None:

@@ -323,15 +323,15 @@ def _update(record: ImportRecord, outcome: Outcome) -> None:
         for p in outcome.problems
     ]
     if outcome.file_error is not None:
-        errors.insert(
-            0,
+        errors[:0] = [
             {
-                "line": outcome.file_error.details.get("line"),
+                "line": error.details.get("line"),
                 "column": "",
-                "code": f"file.{outcome.file_error.code}",
-                "details": {k: v for k, v in outcome.file_error.details.items()},
-            },
-        )
+                "code": f"file.{error.code}",
+                "details": {k: v for k, v in error.details.items()},
+            }
+            for error in reader.file_refusals(outcome.file_error)
+        ]
     record.errors = errors
     record.conflicts = outcome.conflicts
     record.held = [held.as_json() for held in outcome.held]

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from portal.features.imports.cells import CellError
 from portal.features.imports.kinds.deferral_list import held_header
 from portal.features.imports.operations import Outcome
-from portal.features.imports.reader import FileRefused
+from portal.features.imports.reader import FileRefused, file_refusals
 from portal.labels import error_message
 from portal.labels.held import held_column_label, held_value_label
 from portal.models import ImportRecord
@@ -93,14 +93,11 @@ def record_errors(record: ImportRecord) -> list[dict[str, Any]]:
 
 
 def outcome_errors(outcome: Outcome) -> list[dict[str, Any]]:
-    errors = []
+    errors: list[dict[str, Any]] = []
     if outcome.file_error is not None:
-        errors.append(
-            {
-                "line": outcome.file_error.details.get("line"),
-                "column": "",
-                "message": error_message(outcome.file_error),
-            }
+        errors.extend(
+            {"line": error.details.get("line"), "column": "", "message": error_message(error)}
+            for error in file_refusals(outcome.file_error)
         )
     errors.extend(
         {"line": p.line, "column": p.column, "message": problem_message(p.code, p.details)}

@@ -46,6 +46,9 @@ class Column:
     key: str
     zh: str
     required: bool = True
+    #: The refusal's code when the header lacks the column and it must not be guessed (its
+    #: own words, ``import_file.<code>``); None: the plain "these columns are missing".
+    missing_code: str | None = None
 
     @property
     def names(self) -> tuple[str, str]:
@@ -106,10 +109,28 @@ def _header(cells: list[str], columns: tuple[Column, ...]) -> dict[str, int]:
         if column.key in found:
             raise FileRefused("duplicate_column", column=column.zh)
         found[column.key] = index
-    missing = [c.zh for c in columns if c.required and c.key not in found]
+    missing = [c for c in columns if c.required and c.key not in found]
     if missing:
-        raise FileRefused("missing_columns", columns="、".join(missing))
+        raise FileRefused(
+            "missing_columns",
+            columns="、".join(c.zh for c in missing),
+            missing=[
+                {"code": c.missing_code or "missing_column", "column": c.zh, "alias": c.key}
+                for c in missing
+            ],
+        )
     return found
+
+
+def file_refusals(error: FileRefused) -> list[FileRefused]:
+    """A refusal of the whole file as its problems, one each: a header missing columns gives
+    one per column (``missing_code`` says why where it must not be guessed)."""
+    missing = error.details.get("missing") if error.code == "missing_columns" else None
+    if not isinstance(missing, list) or not missing:
+        return [error]
+    return [
+        FileRefused(item["code"], column=item["column"], alias=item["alias"]) for item in missing
+    ]
 
 
 # ------------------------------------------------------------------------------ CSV

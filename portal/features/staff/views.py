@@ -4,8 +4,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.facts.standing import employer_standing
 from portal.features.auth.operations import ACTIVATION_SEED, code_again, issue_activation_code
 from portal.features.imports.cells import CellError
+from portal.features.payments.queries import queue_items
 from portal.features.staff import bp
 from portal.features.staff.calendar import Entry, agency_calendar
 from portal.features.staff.forms import EmployerFactsForm
@@ -101,7 +103,13 @@ def _activation_code_again(answer: submissions.Answer, employer_id: int):
 @permission(STAFF)
 def employer(employer_id: int):
     employer = get_employer_for_staff_or_404(current_user, employer_id)
-    return render_template("staff/employer.html", employer=employer, edits=facts_edits(employer))
+    return render_template(
+        "staff/employer.html",
+        employer=employer,
+        edits=facts_edits(employer),
+        standing=employer_standing(employer, today()),
+        payment_items=queue_items(employer.agency_id, employer_id=employer.id),
+    )
 
 
 @bp.route("/employers/<int:employer_id>/facts", methods=["GET", "POST"])

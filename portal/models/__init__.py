@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the app load them from here)."""
 
 from portal.models import facts_version
+from portal.models.api import ApiClient, ApiGrant, TaxListChange
 from portal.models.applications import (
     CommitmentApplication,
     EvidenceFile,
@@ -30,6 +31,8 @@ facts_version.attach(Base.metadata.tables)
 __all__ = [
     "ActingSession",
     "ActivationCode",
+    "ApiClient",
+    "ApiGrant",
     "Agency",
     "Assessment",
     "AuditEntry",
@@ -57,6 +60,7 @@ __all__ = [
     "StoredLetter",
     "Submission",
     "TaxListExport",
+    "TaxListChange",
     "TaxListExportRow",
     "UploadedFile",
     "User",

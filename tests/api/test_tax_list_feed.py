@@ -103,7 +103,7 @@ def test_a_removal_reaches_a_reader_that_had_the_row(client, make):
     assert (removed["缓缴人数"], removed["缓缴金额"]) == ("0", "0.00")  # as the file's removals
 
 
-def test_reading_moves_nothing_for_another_reader_or_the_file(client, make):
+def test_reading_moves_nothing_for_another_reader_or_the_file(client, make, fixed_now):
     world = build_world(make)
     _c, first = token(make, agencies=[world.agency], name="税务局甲")
     _c, second = token(make, agencies=[world.agency], name="税务局乙")

@@ -73,10 +73,10 @@ class ClassificationQuery(Schema):
 
 class Classification(Schema):
     industry: str
-    size: str | None = Field(description="large, medium, small or micro; null when undecided")
-    clause: str | None
-    explanation: str
-    missing: list[str]
+    size: str = Field(description="large, medium, small or micro, or why it is undecided")
+    clause: str = Field(description="The clause of 工信部联企业〔2011〕300号 第四条 that decided")
+    explanation: list[str] = Field(description="Each step of the decision, in words")
+    missing: list[str] = Field(description="Indicators the industry needs that were not given")
     hints: list[str]
 
 

@@ -72,16 +72,15 @@ def classification():
     except BadParameter as error:
         return jsonify({"error": str(error), "parameter": error.parameter}), 400
     result = rules.classify(industry, employees=employees, revenue=revenue, assets=assets)
-    return jsonify(
-        {
-            "industry": result.industry,
-            "size": result.size,
-            "clause": result.clause,
-            "explanation": result.explanation,
-            "missing": result.missing,
-            "hints": result.hints,
-        }
+    answer = Classification(
+        industry=result.industry,
+        size=result.size,
+        clause=result.clause,
+        explanation=result.explanation,
+        missing=result.missing,
+        hints=result.hints,
     )
+    return jsonify(dump(answer))  # keys sorted, as this answer always was
 
 
 def _industry(value: str) -> str:

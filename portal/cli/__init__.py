@@ -29,6 +29,9 @@ def _add_report_commands() -> None:
     from portal.cli.reminders import reminders_cli
 
     portal_cli.add_command(reminders_cli)
+    from portal.cli.api import api_cli
+
+    portal_cli.add_command(api_cli)
 
 
 _add_report_commands()

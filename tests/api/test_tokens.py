@@ -152,3 +152,26 @@ def test_the_form_refuses_what_it_cannot_issue(client, make):
     page = BeautifulSoup(answer.text, "html.parser")
     assert page.select_one(".error-summary") is not None
     assert db.session.scalar(select(db.func.count()).select_from(ApiClient)) == 0
+
+
+def test_the_command_issues_and_revokes_through_the_same_operations(app, client, make):
+    build_world(make)  # agency SD-A
+    make.commit()
+    runner = app.test_cli_runner()
+    issued = runner.invoke(
+        args=[
+            "portal", "api-token", "issue", "乌海市税务局",
+            "--scope", "tax-list", "--agency", "SD-A", "--until", "2023-06-30",
+        ]
+    )  # fmt: skip
+    assert issued.exit_code == 0, issued.output
+    client_id, plain = issued.output.split()[1], issued.output.split()[-1]
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/tax-list?agency=SD-A", headers=headers).status_code == 200
+    refused = runner.invoke(
+        args=["portal", "api-token", "issue", "x", "--scope", "tax-list", "--until", "2099-01-01"]
+    )
+    assert refused.exit_code == 1 and "expiry_out_of_range" in refused.output
+    revoked = runner.invoke(args=["portal", "api-token", "revoke", client_id])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/api/v1/tax-list?agency=SD-A", headers=headers).status_code == 401

@@ -45,11 +45,11 @@ def issue_client(
     agency_ids: Sequence[int],
     can_write: bool,
     expires_on: date,
-    actor: User,
+    actor: User | None,
     seed: bytes | None = None,
 ) -> tuple[ApiClient, str]:
     """A new client and its token (returned once; only its SHA-256 is kept). The token works
-    through the last moment of ``expires_on`` in China."""
+    through the last moment of ``expires_on`` in China. ``actor`` None: the command line."""
     if not name.strip():
         raise AccessError("name_missing", "name")
     if not scopes or any(scope not in SCOPES for scope in scopes):
@@ -66,7 +66,7 @@ def issue_client(
         agency_ids=sorted(set(agency_ids)),
         can_write=can_write,
         expires_at=ends,
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
     )
     db.session.add(client)
     db.session.flush()
@@ -96,14 +96,14 @@ def token_again(client_id: int | None, seed: bytes | None) -> tuple[ApiClient, s
     return client, token
 
 
-def revoke_client(client: ApiClient, *, actor: User) -> bool:
+def revoke_client(client: ApiClient, *, actor: User | None) -> bool:
     """Revoke ``client``'s token now; False if it was revoked already (a conditional UPDATE:
     two administrators at once revoke it once)."""
     done = _count(
         db.session.execute(
             update(ApiClient)
             .where(ApiClient.id == client.id, ApiClient.revoked_at.is_(None))
-            .values(revoked_at=utcnow(), revoked_by_id=actor.id)
+            .values(revoked_at=utcnow(), revoked_by_id=actor.id if actor is not None else None)
         )
     )
     if done:

@@ -126,3 +126,35 @@ def test_agency_b_token_never_sees_agency_a_rows(client, make):
     page = _read(client, headers, agency="SD-B")
     assert _names(page) == [("listed", "乙一有限公司")]
     assert client.get("/api/v1/tax-list?agency=SD-A", headers=headers).status_code == 403
+
+
+@pytest.mark.postgres_only
+def test_readers_at_once_record_each_change_once(app, make):
+    """Two readers' first pages at once (threads with their own connections): the journal's
+    appends for an agency wait for each other, so the list is recorded once, not twice."""
+    import threading
+
+    from portal.features.api import feed
+
+    world = build_world(make)
+    agency_id = world.agency.id
+    make.commit()
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def one_reader() -> None:
+        with app.app_context():
+            barrier.wait()
+            page, appended = feed.read_page(agency_id, None, 10, on=clock.today(), at=clock.now())
+            db.session.commit()
+            counts.append(appended)
+            assert len(page.items) == 2
+            db.session.remove()
+
+    threads = [threading.Thread(target=one_reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == [0, 2]
+    assert db.session.scalar(select(db.func.count()).select_from(TaxListChange)) == 2

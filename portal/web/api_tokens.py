@@ -197,6 +197,8 @@ def record_call(_error: BaseException | None = None) -> None:
         "path": request.path,
         "query": request.query_string.decode("latin-1")[:500],
         "status": call.get("status", 500),
+        # What the call did besides answering (the feed's journal entries appended).
+        **{key: call[key] for key in ("journal_appended",) if key in call},
     }
     try:
         with db.engine.begin() as conn:

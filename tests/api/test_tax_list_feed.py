@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.features.reports.operations import export_tax_list
-from portal.models import Assessment, TaxListChange
+from portal.models import Assessment, AuditEntry, TaxListChange
 from portal.util import clock
 from tests.api.helpers import token
 from tests.reports.helpers import assess, build_world
@@ -116,8 +116,12 @@ def test_reading_moves_nothing_for_another_reader_or_the_file(client, make, fixe
         ON, agency=world.agency, since_last=True, file_format="csv", actor=None
     )
     assert len(parse_csv(exported.content)) == 1 + 2
-    # The journal recorded the list once, whoever read it.
+    # The journal recorded the list once, whoever read it; each call's audit row says so.
     assert db.session.scalar(select(db.func.count()).select_from(TaxListChange)) == 2
+    calls = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "api.call").order_by(AuditEntry.id)
+    )
+    assert [c.details["journal_appended"] for c in calls] == [2, 0, 0]
 
 
 def test_agency_b_token_never_sees_agency_a_rows(client, make):

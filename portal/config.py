@@ -73,6 +73,8 @@ class BaseConfig:
     PORTAL_TODAY = os.environ.get("PORTAL_TODAY") or None
     DEMO_DATA_ALLOWED = True
     API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+    # Calls per minute for each API token (portal/web/api_tokens.py), whatever its address.
+    API_TOKEN_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_TOKEN_RATE_LIMIT_PER_MINUTE", "600"))
     VERIFY_RATE_LIMIT_PER_MINUTE = int(os.environ.get("VERIFY_RATE_LIMIT_PER_MINUTE", "10"))
     # Sign-in and activation attempts per client and minute, on top of the per-account lock:
     # one address cannot try a password on many accounts, or guess activation codes.
@@ -114,6 +116,7 @@ class TestConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False
     PORTAL_TODAY = "2022-08-15"
     API_RATE_LIMIT_PER_MINUTE = 120
+    API_TOKEN_RATE_LIMIT_PER_MINUTE = 600
     VERIFY_RATE_LIMIT_PER_MINUTE = 10
     MAIL_SERVER = None  # tests start their own SMTP server where they need one
     MAIL_TIMEOUT = 5

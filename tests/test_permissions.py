@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from portal.core.extensions import db
+from portal.features.api.operations import grant_access, issue_client
 from portal.models import (
     Employer,
     FundReserve,
@@ -33,6 +34,7 @@ ROLES = [
     "admin",
 ]
 OK, LOGIN, FORBIDDEN, NOT_FOUND, MOVED = "ok", "login", 403, 404, 308
+TOKEN = 401  # the API's own endpoints: a token, never a session (tests/api)
 
 
 def row(anonymous, owner_a, finance_a, owner_b, hall, reviewer, reviewer_other, admin):
@@ -61,6 +63,7 @@ OWN_AGENCY_STAFF = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, NOT_FOUND
 # administrators (every agency).
 BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK)
 OWN_AGENCY_BACK_OFFICE = row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK)
+TOKEN_ONLY = row(TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN)
 # An old URL redirects everyone before any lookup; the new URL checks (see the tests below).
 MOVED_FOR_ALL = row(MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED)
 
@@ -97,6 +100,16 @@ EXPECTED = {
     "lookup.classification": ("GET", EVERYONE),
     "lookup.employer": ("GET", EVERYONE),
     "api.classification": ("GET", EVERYONE),
+    "api.openapi": ("GET", EVERYONE),
+    "api.docs": ("GET", EVERYONE),
+    "api.tax_list": ("GET", TOKEN_ONLY),
+    "api.standing": ("GET", TOKEN_ONLY),
+    "admin.api_clients": ("GET", ADMIN_ONLY),
+    "admin.new_api_client": ("GET", ADMIN_ONLY),
+    "admin.revoke_api_client": ("POST", ADMIN_ONLY),
+    # Only the owner lets a system read the standing: not finance staff, not hall staff acting.
+    "employer.api_access": ("GET", OWNER_ONLY),
+    "employer.revoke_api_access": ("POST", OWNER_ONLY),
     "applications.start": ("GET", EMPLOYER_ONLY),
     "applications.begin": ("POST", OWNER_ONLY),
     "applications.particulars": ("GET", OWNER_ONLY),
@@ -187,7 +200,7 @@ EXPECTED = {
 
 
 # Query strings a route needs to answer at all.
-QUERY = {"api.classification": {"industry": "other"}}
+QUERY = {"api.classification": {"industry": "other"}, "api.tax_list": {"agency": "A1"}}
 
 
 def test_every_route_states_its_permission(app):
@@ -283,8 +296,20 @@ def world(app, make):
             source_ref="PERM-1",
         )
     )
+    client, _token = issue_client(
+        name="薪资系统",
+        scopes=["standing"],
+        agency_ids=[],
+        can_write=False,
+        expires_on=date(2023, 8, 15),
+        actor=users["admin"],
+    )
+    grant = grant_access(employer_a, client, date(2023, 1, 1), actor=users["owner_a"])
     make.commit()
     return {
+        "client_id": client.id,
+        "grant_id": grant.id,
+        "credit_code": employer_a.credit_code,
         "agency_id": agency.id,
         "region_id": agency.region_id,
         "reserve_id": reserve.id,
@@ -321,7 +346,7 @@ def _url(app, endpoint, world):
 
 
 def _outcome(response):
-    if response.status_code in (403, 404, 308):
+    if response.status_code in (401, 403, 404, 308):
         return response.status_code
     if response.status_code in (301, 302, 303) and "/login" in response.location:
         return LOGIN
@@ -350,6 +375,8 @@ ACTING_EXCEPTIONS = {
     "employer.invite": FORBIDDEN,
     "employer.remove": FORBIDDEN,
     "hall.paper": OK,  # the owner signs online; only hall staff record paper
+    "employer.api_access": FORBIDDEN,  # the owner's grant, never the agency's staff
+    "employer.revoke_api_access": FORBIDDEN,
 }
 
 

@@ -32,6 +32,9 @@ def _add_report_commands() -> None:
     from portal.cli.payments import payments_cli
 
     portal_cli.add_command(payments_cli)
+    from portal.cli.api import api_cli
+
+    portal_cli.add_command(api_cli)
 
 
 _add_report_commands()

@@ -124,6 +124,11 @@ def to_zip(files: Sequence[tuple[str, bytes]], at: datetime) -> bytes:
     return buffer.getvalue()
 
 
+def cell_text(cell: Cell, column: Column) -> str:
+    """A cell as the CSV file writes it."""
+    return _text(cell, column)
+
+
 def _text(cell: Cell, column: Column) -> str:
     if cell is None:
         return ""

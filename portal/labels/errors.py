@@ -295,6 +295,18 @@ MESSAGES: dict[str, Message] = {
         "%(month)s is not assessed yet: the offset is done once the agency has assessed it.",
         month=str(error.details.get("month", "—")),
     ),
+    # Other systems' access to the API (portal/features/api/operations.py)
+    "api.name_missing": _static(lambda: _("Enter the name of the system the token is for")),
+    "api.scope_missing": _static(lambda: _("Choose at least one thing the token may read")),
+    "api.expiry_out_of_range": _static(
+        lambda: _("Choose an expiry date from today to two years from now")
+    ),
+    "api.client_unavailable": _static(
+        lambda: _("Choose a system from the list: this one cannot read standings any more")
+    ),
+    "api.until_out_of_range": _static(
+        lambda: _("Choose an end date from today to two years from now")
+    ),
     # Visitors at the service hall (portal/features/hall/operations.py)
     "visitor.name_missing": _static(
         lambda: _("Enter the visitor's full name, as on the identity card")

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the app load them from here)."""
 
 from portal.models import facts_version
+from portal.models.api import ApiClient, ApiGrant, TaxListChange
 from portal.models.applications import (
     CommitmentApplication,
     EvidenceFile,
@@ -37,6 +38,8 @@ facts_version.attach(Base.metadata.tables)
 __all__ = [
     "ActingSession",
     "ActivationCode",
+    "ApiClient",
+    "ApiGrant",
     "Agency",
     "Assessment",
     "AuditEntry",
@@ -67,6 +70,7 @@ __all__ = [
     "StoredLetter",
     "Submission",
     "TaxListExport",
+    "TaxListChange",
     "TaxListExportRow",
     "UploadedFile",
     "User",

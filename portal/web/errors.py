@@ -30,6 +30,7 @@ from werkzeug.exceptions import (
 )
 
 from portal.core.extensions import db
+from portal.web import api_tokens
 
 RETRY_AFTER_SECONDS = 5
 
@@ -117,11 +118,29 @@ def handle_http_error(error: HTTPException):
     original = getattr(error, "original_exception", None)  # raised after the view: the commit
     if isinstance(original, (OperationalError, PoolTimeout)):
         return handle_database_away(original)
+    if _answers_problems():
+        _rollback()
+        return api_tokens.problem_response(
+            original if isinstance(original, HTTPException) else error
+        )
     if isinstance(original, HTTPException) and original.code in MESSAGES:
         return _respond(original.code, original)  # e.g. portal.web.errors refusing a NUL at commit
     if code not in MESSAGES:
         return error
     return _respond(code, error)
+
+
+def _answers_problems() -> bool:
+    """The API answers RFC 9457 problem details, except /api/v1/classification, whose answers
+    stay as other systems have known them."""
+    return request.path.startswith("/api/") and request.endpoint != "api.classification"
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except OperationalError:  # the connection is gone: the pool discards it
+        db.session.close()
 
 
 def handle_database_away(error: OperationalError | PoolTimeout):
@@ -156,10 +175,7 @@ def handle_unexpected_error(error: Exception):
 
 
 def _respond(code: int, error: HTTPException):
-    try:
-        db.session.rollback()
-    except OperationalError:  # the connection is gone: the pool discards it
-        db.session.close()
+    _rollback()
     request_id = g.get("request_id", "-")
     response: Response | str
     if request.path.startswith("/api/"):

@@ -72,8 +72,9 @@ def assign_request_id() -> None:
 
 
 def expire_idle_sessions() -> BaseResponse | None:
-    """End a session after 30 minutes idle or 12 hours in all."""
-    if not current_user.is_authenticated:
+    """End a session after 30 minutes idle or 12 hours in all. Not on the API: other systems
+    send a token, never a session, and are never sent to the sign-in page."""
+    if request.blueprint == "api" or not current_user.is_authenticated:
         return None
     now = int(clock.timestamp())
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60

@@ -14,6 +14,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from portal.core.extensions import login_manager
+from portal.web import api_tokens
 from portal.web.access import ACTING_ROLE, employer_role_or_404
 from portal.web.submissions import once
 
@@ -43,6 +44,11 @@ EDIT_EMPLOYER_FACTS = "staff.employer_facts"
 # reviewers for their own agency only (see ``agency_scope``).
 BACK_OFFICE = "staff.back_office"
 ADMIN = "admin"
+# Other systems, by bearer token (portal/web/api_tokens.py), never by a session: what follows
+# "api:" is the scope the token must hold (``api_tokens.SCOPES``).
+API_TAX_LIST = "api:tax-list"
+API_STANDING = "api:standing"
+API_SCOPED = frozenset({API_TAX_LIST, API_STANDING})
 
 EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(
@@ -84,6 +90,9 @@ def permission(name: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if name == PUBLIC:
                 return once(view, *args, **kwargs)
+            if name in API_SCOPED:
+                api_tokens.authenticate(name.removeprefix("api:"))
+                return view(*args, **kwargs)
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if name == SIGNED_IN:

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from portal import create_app
 from portal.config import TestConfig
 from portal.core.extensions import db
+from portal.features.api.operations import grant_access, issue_client
 from portal.features.auth.operations import issue_activation_code
 from portal.features.imports.operations import import_file
 from portal.features.imports.reader import Source
@@ -38,6 +39,8 @@ from portal.models import (
     ActingSession,
     ActivationCode,
     Agency,
+    ApiClient,
+    ApiGrant,
     Assessment,
     AuditEntry,
     CommitmentApplication,
@@ -317,6 +320,77 @@ def _new_user(w: World):
         assert audits("staff_user.create", obj=user) == 1
 
     return Shot(w.browser(admin), "/admin/users/new", "/admin/users/new", fields), check
+
+
+def _api_client(w: World, scopes=("standing",)):
+    admin = w.make.user(staff_role="admin")
+    client, _token = issue_client(
+        name=f"系统{admin.id}",
+        scopes=list(scopes),
+        agency_ids=[],
+        can_write=False,
+        expires_on=date(2023, 8, 14),
+        actor=admin,
+    )
+    w.make.commit()
+    return client, admin
+
+
+@case("admin.new_api_client")
+def _new_api_client(w: World):
+    admin = w.make.user(staff_role="admin")
+    w.make.commit()
+    name = f"税务局{admin.id}"
+    fields = {"name": name, "scopes": "tax-list", "expires_on": "2023-06-30"}
+
+    def check(answers):
+        assert set(statuses(answers)) == {200}
+        same_text(answers, r'id="api-token" class="api-token">[^<]+<')  # one token, shown alike
+        [client] = db.session.scalars(select(ApiClient).where(ApiClient.name == name))
+        assert audits("api_client.issue", obj=client) == 1
+
+    path = "/admin/api-clients/new"
+    return Shot(w.browser(admin), path, path, fields), check
+
+
+@case("admin.revoke_api_client")
+def _revoke_api_client(w: World):
+    client, admin = _api_client(w)
+    path = "/admin/api-clients"
+
+    def check(_answers):
+        db.session.expire_all()
+        assert db.session.get(ApiClient, client.id).revoked_at is not None
+        assert audits("api_client.revoke", obj=client) == 1
+
+    return Shot(w.browser(admin), path, f"{path}/{client.id}/revoke"), check
+
+
+@case("employer.api_access")
+def _api_access(w: World):
+    employer, owner = _listed(w)
+    client, _admin = _api_client(w)
+    path = f"/e/{employer.id}/api-access"
+    fields = {"client_id": str(client.id), "until": "2022-12-31"}
+    return Shot(w.browser(owner), path, path, fields), _one_more(
+        ApiGrant, ApiGrant.employer_id == employer.id, action="api_grant.create", employer=employer
+    )
+
+
+@case("employer.revoke_api_access")
+def _revoke_api_access(w: World):
+    employer, owner = _listed(w)
+    client, _admin = _api_client(w)
+    grant = grant_access(employer, client, date(2022, 12, 31), actor=owner)
+    w.make.commit()
+    path = f"/e/{employer.id}/api-access"
+
+    def check(_answers):
+        db.session.expire_all()
+        assert db.session.get(ApiGrant, grant.id).revoked_at is not None
+        assert audits("api_grant.revoke", obj=grant) == 1
+
+    return Shot(w.browser(owner), path, f"{path}/{grant.id}/revoke"), check
 
 
 @case("amounts.departure")

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.features.admin.operations import USERNAME_PATTERN
 from portal.features.auth.passwords import MIN_LENGTH
@@ -86,3 +87,33 @@ class AuditFilterForm(BaseForm):
             raise ValidationError(DATE_MESSAGE)
         if field.data and self.from_date.data and field.data < self.from_date.data:
             raise ValidationError(_l("Enter an end date on or after the start date"))
+
+
+class ApiClientForm(BaseForm):
+    """A token for another system (portal/features/api/operations.py ``issue_client``)."""
+
+    name = StringField(
+        _l("System"),
+        description=_l("Who will use the token, e.g. 乌海市税务局 缓缴清单接口"),
+        validators=[DataRequired(_l("Enter the name of the system the token is for"))],
+    )
+    scopes = SelectMultipleField(
+        _l("What it may read"),
+        choices=[
+            SelectChoice("tax-list", _l("The deferral list feed (tax-list)")),
+            SelectChoice("standing", _l("Employers' standing, where their owner grants it")),
+        ],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Choose at least one thing the token may read"))],
+    )
+    agency_ids = SelectMultipleField(
+        _l("Agencies whose list it may read"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    expires_on = DateField(
+        _l("Last day it works"),
+        validators=[DataRequired(_l("Enter a date from 2000 to 2099, like 2022-08-15"))],
+    )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.features.admin import bp
-from portal.features.admin.forms import AuditFilterForm, StaffUserForm
+from portal.features.admin.forms import ApiClientForm, AuditFilterForm, StaffUserForm
 from portal.features.admin.operations import StaffUserError, create_staff_user
 from portal.features.admin.queries import (
     AuditFilter,
@@ -17,14 +17,24 @@ from portal.features.admin.queries import (
     staff_users,
 )
 from portal.features.admin.queries import audit_csv as audit_csv_bytes
+from portal.features.api.operations import (
+    AccessError,
+    issue_client,
+    revoke_client,
+    token_again,
+)
+from portal.features.api.queries import all_clients
 from portal.features.hall.forms import HallForm
 from portal.features.hall.operations import create_hall, update_hall
 from portal.features.hall.queries import all_halls, get_hall_or_404
 from portal.labels import action_label, put_error
-from portal.models import Agency, User
+from portal.models import Agency, ApiClient, User
 from portal.util.clock import today
-from portal.web.forms import SelectChoice, entered
+from portal.web import submissions
+from portal.web.forms import ConfirmForm, SelectChoice, entered
 from portal.web.permissions import ADMIN, permission
+
+API_TOKEN_SEED = "api-token"  # noqa: S105 - names a purpose, it is no secret
 
 
 @bp.route("/users")
@@ -149,3 +159,64 @@ def _agency_choices() -> list[SelectChoice]:
         SelectChoice(agency.id, agency.name)
         for agency in db.session.scalars(select(Agency).order_by(Agency.code))
     ]
+
+
+# ------------------------------------------------------------ other systems' API tokens
+
+
+@bp.route("/api-clients")
+@permission(ADMIN)
+def api_clients():
+    return render_template(
+        "admin/api_clients.html",
+        clients=all_clients(),
+        agencies=_agency_names(),
+        form=ConfirmForm(),
+    )
+
+
+def _agency_names() -> dict[int, str]:
+    return {a.id: f"{a.code} {a.name}" for a in db.session.scalars(select(Agency))}
+
+
+@bp.route("/api-clients/new", methods=["GET", "POST"])
+@permission(ADMIN)
+def new_api_client():
+    form = ApiClientForm()
+    form.agency_ids.choices = [SelectChoice(str(i), n) for i, n in _agency_names().items()]
+    if form.validate_on_submit():
+        try:
+            client, token = issue_client(
+                name=entered(form.name.data),
+                scopes=form.scopes.data or [],
+                agency_ids=form.agency_ids.data or [],
+                can_write=False,  # no endpoint writes yet
+                expires_on=entered(form.expires_on.data),
+                actor=current_user,
+                seed=submissions.secret(API_TOKEN_SEED),
+            )
+        except AccessError as error:
+            put_error(form, error)
+        else:
+            submissions.answered(client.id)
+            return render_template("admin/api_client_issued.html", client=client, token=token)
+    return render_template("admin/new_api_client.html", form=form)
+
+
+@submissions.replays("admin.new_api_client")
+def _new_api_client_again(answer: submissions.Answer):
+    """The form sent twice: the same token again, made from the form's key (never kept)."""
+    again = token_again(answer.ref, submissions.secret(API_TOKEN_SEED))
+    if again is None:
+        return redirect(url_for("admin.api_clients"))
+    client, token = again
+    return render_template("admin/api_client_issued.html", client=client, token=token)
+
+
+@bp.route("/api-clients/<int:client_id>/revoke", methods=["POST"])
+@permission(ADMIN)
+def revoke_api_client(client_id: int):
+    client = db.get_or_404(ApiClient, client_id)
+    if ConfirmForm().validate_on_submit() and revoke_client(client, actor=current_user):
+        flash(_("The token of %(name)s is revoked.", name=client.name), "success")
+    return redirect(url_for("admin.api_clients"))

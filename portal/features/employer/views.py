@@ -9,18 +9,20 @@ from portal.core.paging import page_number
 from portal.facts.deferral_2020 import deferral_2020_for
 from portal.facts.departures import due_at_once
 from portal.facts.standing import employer_programs, employer_standing
+from portal.features.api.operations import AccessError, grant_access, revoke_grant
+from portal.features.api.queries import employer_grants, get_grant_or_404, standing_clients
 from portal.features.auth.operations import ACTIVATION_SEED, code_again
 from portal.features.employer import bp
-from portal.features.employer.forms import InviteForm
+from portal.features.employer.forms import ApiGrantForm, InviteForm
 from portal.features.employer.operations import MemberError, invite_finance_staff, remove_member
 from portal.features.employer.queries import get_membership_or_404, history_page, members_of
 from portal.features.held.queries import ended_deferrals
 from portal.features.reminders.queries import employer_notices
-from portal.labels import error_message
+from portal.labels import error_message, put_error
 from portal.labels.standing import next_step_text, reason_texts
 from portal.util.clock import today
 from portal.web import submissions
-from portal.web.forms import ConfirmForm
+from portal.web.forms import ConfirmForm, SelectChoice, entered
 from portal.web.permissions import (
     EMPLOYER_APPLY,
     EMPLOYER_DECIDE,
@@ -118,3 +120,43 @@ def remove(employer, membership_id: int):
         else:
             flash(_("%(name)s no longer has access.", name=membership.user.display_name), "success")
     return redirect(url_for("employer.members", employer_id=employer.id))
+
+
+# ------------------------------------------------- systems the owner lets read its standing
+
+
+@bp.route("/api-access", methods=["GET", "POST"])
+@permission(EMPLOYER_MEMBERS)
+def api_access(employer):
+    """The owner grants a system (payroll, an accounting firm) its standing until a day, and
+    sees and revokes its grants. Never agency staff: hall staff acting have no EMPLOYER_MEMBERS."""
+    clients = {client.id: client for client in standing_clients()}
+    form = ApiGrantForm()
+    form.client_id.choices = [SelectChoice(str(i), c.name) for i, c in clients.items()]
+    if form.validate_on_submit():
+        try:
+            grant_access(
+                employer, clients[form.client_id.data], entered(form.until.data), actor=current_user
+            )
+        except AccessError as error:
+            put_error(form, error)
+        else:
+            flash(_("The system can read your standing until the day you chose."), "success")
+            return redirect(url_for("employer.api_access", employer_id=employer.id))
+    return render_template(
+        "employer/api_access.html",
+        employer=employer,
+        form=form,
+        grants=employer_grants(employer),
+        revoke_form=ConfirmForm(),
+        today=today(),
+    )
+
+
+@bp.route("/api-access/<int:grant_id>/revoke", methods=["POST"])
+@permission(EMPLOYER_MEMBERS)
+def revoke_api_access(employer, grant_id: int):
+    grant = get_grant_or_404(employer, grant_id)
+    if ConfirmForm().validate_on_submit() and revoke_grant(employer, grant, actor=current_user):
+        flash(_("The system can no longer read your standing."), "success")
+    return redirect(url_for("employer.api_access", employer_id=employer.id))

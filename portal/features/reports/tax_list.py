@@ -7,7 +7,7 @@ Who is on it is ``portal.rules.exchange.is_on_tax_list``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.tables import Column, Table
+from portal.core.tables import Column, Table, cell_text
 from portal.facts.standing import employers_where, standings
 from portal.models import Agency, Employer, TaxListExportRow
 from portal.rules.exchange import (
@@ -129,6 +129,21 @@ def tax_list_state(on: date, *, agency_id: int | None = None) -> TaxList:
     }
     rows, removals = _rows(on, answers, leaving, agency_id)
     return TaxList(f"{on:%Y-%m}", rows, removals, sent)
+
+
+def tax_list_and_leaving(
+    on: date, *, agency_id: int, known: Collection[int]
+) -> tuple[list[TaxListRow], list[TaxListRow]]:
+    """The 缓缴清单 on ``on`` and the removal rows (移出清单, as the file's) of the employers in
+    ``known`` that are off it: the standings' statements and one more. For the API's feed,
+    whose reader keeps its own place (``portal.features.api.feed``)."""
+    answers = standings(on, agency_id=agency_id)
+    leaving = {
+        employer_id: answers[employer_id]
+        for employer_id in known
+        if employer_id in answers and not is_on_tax_list(answers[employer_id])
+    }
+    return _rows(on, answers, leaving, agency_id)
 
 
 def _rows(
@@ -321,3 +336,15 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime, title: str = "缓�
             for row in rows
         ],
     )
+
+
+def tax_list_texts(rows: Sequence[TaxListRow], at: datetime) -> list[dict[str, str]]:
+    """The rows as the CSV file writes their cells, by the file's headers (the API's feed)."""
+    table = tax_list_table(rows, at)
+    return [
+        {
+            column.header: cell_text(cell, column)
+            for cell, column in zip(cells, table.columns, strict=True)
+        }
+        for cells in table.rows
+    ]

@@ -23,7 +23,7 @@ from .errors import NotApplicable
 from .months import last_day
 from .periods import Period
 from .policy import Program
-from .quote import ZERO, Quote, _amount, _checked_payments, _settle, month_amounts, to_fen
+from .quote import ZERO, Quote, _amount, month_amounts, period_quote, to_fen
 from .reductions import DeferralRequest, DeferredMonth, reduction_program, unit_rate, unit_type_for
 
 
@@ -197,41 +197,13 @@ def catch_up_quote(
     (``not_assessed``) and left out of the totals."""
     program = reduction_program(request.program_id)
     period = catch_up_period(request)
-    amounts = month_amounts(period, dict(amounts), require_all=False)
-    principal = sum(amounts.values(), ZERO)
-    rate = program.late_fee.daily_rate.value
     counted = [(p.paid_on, p.amount) for p in counted_payments(request, payments)]
-    paid, remaining, excess, slices, fee, outstanding_days = _settle(
-        period, principal, _checked_payments(counted), as_of, rate
-    )
-    cap = program.late_fee.cap_at_principal
-    capped = bool(cap is not None and cap.value)
-    if capped:
-        fee = min(fee, principal)
-    refs = dict(period.refs)
-    if capped and cap is not None:
-        refs["late_fee_cap"] = cap.ref
-    return Quote(
-        program_id=program.id,
-        period_start=period.start,
-        period_end=period.end,
-        months=list(period.months),
-        month_amounts=amounts,
-        deferred_total=to_fen(principal),
-        deadline=period.deadline,
-        late_fee_from=period.late_fee_from,
-        as_of=as_of,
-        paid=to_fen(paid),
-        outstanding=to_fen(remaining),
-        late_fee=to_fen(fee),
-        late_slices=slices,
-        outstanding_days=outstanding_days,
-        excess_paid=to_fen(excess),
-        offset_against_later=ZERO,
-        daily_rate=rate,
-        refs=refs,
-        cap_at_principal=capped,
-        not_assessed=[m for m in period.months if m not in amounts],
+    return period_quote(
+        period,
+        month_amounts(period, dict(amounts), require_all=False),
+        counted,
+        as_of,
+        late_fee=program.late_fee,
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from .errors import InvalidInput, NotApplicable
 from .months import add_months, check_month, month_of
@@ -218,30 +219,51 @@ def catchup_quote(
         founded_month=founded_month,
     )
     amounts = month_amounts(period, monthly_unit_amount, require_all=not partial)
+    offset = amounts.get(period.months[0], ZERO) if period.july_offset else ZERO
+    return period_quote(
+        period, amounts, payments, as_of, late_fee=program.late_fee, offset_against_later=offset
+    )
+
+
+def period_quote(
+    period: Period,
+    amounts: Mapping[str, Decimal],
+    payments: Sequence[tuple[date, Decimal]],
+    as_of: date,
+    *,
+    late_fee: Any,
+    offset_against_later: Decimal = ZERO,
+) -> Quote:
+    """The quote of ``period`` over the months' ``amounts`` (a month left out is named in
+    ``not_assessed``): the payments settle the principal first, and the late fee runs at
+    ``late_fee``'s daily rate from the period's late-fee start, capped where it says so.
+
+    One counting for the 2022 programs (``catchup_quote``) and the 2020 deferrals
+    (``rules.deferral_2020``)."""
     principal = sum(amounts.values(), ZERO)
-    rate = program.late_fee.daily_rate.value
+    rate = late_fee.daily_rate.value
     paid, remaining, excess, slices, fee, outstanding_days = _settle(
         period, principal, _checked_payments(payments), as_of, rate
     )
-    cap = program.late_fee.cap_at_principal
-    if cap is not None and cap.value:
+    cap = late_fee.cap_at_principal
+    capped = bool(cap is not None and cap.value)
+    if capped:
         fee = min(fee, principal)
-    offset = amounts.get(period.months[0], ZERO) if period.july_offset else ZERO
     refs = dict(period.refs)
-    if cap is not None and cap.value:
+    if capped and cap is not None:
         refs["late_fee_cap"] = cap.ref
     notes = list(period.notes)
-    if offset:
+    if offset_against_later:
         notes.append(
-            f"{period.months[0]} was already collected: {to_fen(offset)} is offset "
-            f"against later payments and still counts in the catch-up."
+            f"{period.months[0]} was already collected: {to_fen(offset_against_later)} is "
+            f"offset against later payments and still counts in the catch-up."
         )
     return Quote(
-        program_id=program.id,
+        program_id=period.program_id,
         period_start=period.start,
         period_end=period.end,
         months=list(period.months),
-        month_amounts=amounts,
+        month_amounts=dict(amounts),
         deferred_total=to_fen(principal),
         deadline=period.deadline,
         late_fee_from=period.late_fee_from,
@@ -252,11 +274,11 @@ def catchup_quote(
         late_slices=slices,
         outstanding_days=outstanding_days,
         excess_paid=to_fen(excess),
-        offset_against_later=to_fen(offset),
+        offset_against_later=to_fen(offset_against_later),
         daily_rate=rate,
         refs=refs,
         notes=notes,
-        cap_at_principal=bool(cap is not None and cap.value),
+        cap_at_principal=capped,
         not_assessed=[m for m in period.months if m not in amounts],
     )
 

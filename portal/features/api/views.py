@@ -306,7 +306,7 @@ def _granted_employer(credit_code: str) -> Employer:
 # ------------------------------------------------------------- the bureau's payment returns
 
 
-@bp.route("/collections", methods=["POST"])
+@bp.route("/collections", methods=["POST"], endpoint="collections")
 @permission(API_COLLECTIONS)
 @operation(
     "Payment returns from the tax bureau",

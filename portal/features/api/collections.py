@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.core.extensions import db
 from portal.features.api.schemas import MAX_COLLECTION_ITEMS
@@ -28,6 +28,8 @@ from portal.web.api_tokens import Problem
 
 #: Bytes a batch's body may hold: 1000 items of some 200 bytes, with room to spare.
 MAX_BODY_BYTES = 1024 * 1024
+#: The advisory lock's first key for the payment returns (the feed's is 25).
+LOCK_KIND = 2503
 FIELDS = tuple(column.key for column in COLLECTION_COLUMNS)
 #: What each refusal of a cell parser means, in the API's words (the import's own words
 #: speak of a file's cells and lines).
@@ -185,6 +187,11 @@ def record(items: list[Any], client: ApiClient) -> Tally:
             errors=outside,
         )
     agencies = client.agency_ids or []
+    if db.engine.dialect.name == "postgresql":
+        # One batch at a time: a retry arriving while its first send is still being recorded
+        # waits, then finds every key recorded (unchanged), instead of inserting the same keys
+        # at the same moment (a unique violation). SQLite has one writer anyway.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:kind, 0)"), {"kind": LOCK_KIND})
     tally = record_collection_rows(
         rows,
         # One agency: the import's own check too; several: each row was checked above.

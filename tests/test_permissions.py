@@ -104,6 +104,7 @@ EXPECTED = {
     "api.docs": ("GET", EVERYONE),
     "api.tax_list": ("GET", TOKEN_ONLY),
     "api.standing": ("GET", TOKEN_ONLY),
+    "api.collections": ("POST", TOKEN_ONLY),  # a token that may write; never a session
     "admin.api_clients": ("GET", ADMIN_ONLY),
     "admin.new_api_client": ("GET", ADMIN_ONLY),
     "admin.revoke_api_client": ("POST", ADMIN_ONLY),

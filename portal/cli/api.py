@@ -8,18 +8,26 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from portal.web.api_tokens import SCOPES
+
 api_cli = AppGroup("api-token", help="Tokens of other systems for /api/v1.")
 
 
 @api_cli.command("issue")
 @click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
 @click.option(
-    "--scope", "scopes", multiple=True, required=True, type=click.Choice(["tax-list", "standing"])
+    "--agency", "agencies", multiple=True, help="An agency code whose rows it may read or send."
 )
-@click.option("--agency", "agencies", multiple=True, help="An agency code whose list it may read.")
 @click.option("--until", "until", required=True, help="The last day it works, YYYY-MM-DD.")
+@click.option(
+    "--write",
+    "can_write",
+    is_flag=True,
+    help="It may write: needed for --scope collections (the tax bureau's payment returns).",
+)
 def issue_command(
-    name: str, scopes: tuple[str, ...], agencies: tuple[str, ...], until: str
+    name: str, scopes: tuple[str, ...], agencies: tuple[str, ...], until: str, can_write: bool
 ) -> None:
     """Issue a token to the system NAME and print it (once: only its SHA-256 is kept)."""
     from sqlalchemy import select
@@ -43,14 +51,14 @@ def issue_command(
             name=name,
             scopes=scopes,
             agency_ids=ids,
-            can_write=False,
+            can_write=can_write,
             expires_on=last_day,
             actor=None,
         )
     except AccessError as error:
         raise click.ClickException(f"refused: {error.code} ({error.field})") from None
     db.session.commit()
-    click.echo(f"client {client.id} {client.name}: {token}")
+    click.echo(f"client {client.id} {client.name}{' (may write)' if can_write else ''}: {token}")
 
 
 @api_cli.command("revoke")

@@ -298,6 +298,9 @@ MESSAGES: dict[str, Message] = {
     # Other systems' access to the API (portal/features/api/operations.py)
     "api.name_missing": _static(lambda: _("Enter the name of the system the token is for")),
     "api.scope_missing": _static(lambda: _("Choose at least one thing the token may read")),
+    "api.write_needed": _static(
+        lambda: _("Tick “May write”: the payment returns are sent to the portal, not read")
+    ),
     "api.expiry_out_of_range": _static(
         lambda: _("Choose an expiry date from today to two years from now")
     ),

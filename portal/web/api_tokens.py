@@ -28,7 +28,9 @@ from portal.models import ApiClient, AuditEntry
 from portal.util import clock
 
 #: The endpoints a token may be scoped to (``ApiClient.scopes``), by their permission name.
-SCOPES = ("tax-list", "standing")
+SCOPES = ("tax-list", "standing", "collections")
+#: Scopes whose endpoints write: a token holding one needs ``can_write``.
+WRITING_SCOPES = frozenset({"collections"})
 #: Methods that only read: a token without ``can_write`` may use only these.
 READING = frozenset({"GET", "HEAD", "OPTIONS"})
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -58,7 +60,7 @@ class Problem(HTTPException):
         title: str,
         detail: str,
         *,
-        errors: list[dict[str, str]] | None = None,
+        errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
@@ -176,6 +178,10 @@ def _limit(client: ApiClient) -> None:
         )
 
 
+#: What a call may note in ``g.api_call`` for its audit row besides the request.
+CALL_DETAILS = ("journal_appended", "items", "created", "updated", "unchanged")
+
+
 def note_status(response: Response) -> Response:
     """After a call (a blueprint's ``after_request``): keep its status for ``record_call``."""
     if "api_call" in g:
@@ -198,7 +204,7 @@ def record_call(_error: BaseException | None = None) -> None:
         "query": request.query_string.decode("latin-1")[:500],
         "status": call.get("status", 500),
         # What the call did besides answering (the feed's journal entries appended).
-        **{key: call[key] for key in ("journal_appended",) if key in call},
+        **{key: call[key] for key in CALL_DETAILS if key in call},
     }
     try:
         with db.engine.begin() as conn:

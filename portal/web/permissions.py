@@ -48,7 +48,9 @@ ADMIN = "admin"
 # "api:" is the scope the token must hold (``api_tokens.SCOPES``).
 API_TAX_LIST = "api:tax-list"
 API_STANDING = "api:standing"
-API_SCOPED = frozenset({API_TAX_LIST, API_STANDING})
+# The tax bureau's payment returns (内医保办发〔2022〕19号 三（三）): a token that may write.
+API_COLLECTIONS = "api:collections"
+API_SCOPED = frozenset({API_TAX_LIST, API_STANDING, API_COLLECTIONS})
 
 EMPLOYER_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(

@@ -40,15 +40,25 @@ def test_every_api_endpoint_is_described(app, client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and "<script" not in page.text
     assert "/api/v1/employers/{credit_code}/standing" in page.text
+    collections = doc["paths"]["/api/v1/collections"]["post"]
+    assert collections["x-token-scope"] == "collections"
+    assert set(collections["responses"]) >= {"200", "401", "403", "413", "422"}
+    assert "POST /api/v1/collections" in page.text and "CollectionsIn" in page.text
 
 
 @pytest.fixture
 def api(app, make):
-    """The app with agency SD-A's list, E1's standing granted, and a token for both."""
+    """The app with agency SD-A's list, E1's standing granted, and a token for all three
+    (one that may write: the payment returns)."""
     from datetime import date
 
     world = build_world(make)
-    api_client, headers = token(make, agencies=[world.agency])
+    api_client, headers = token(
+        make,
+        scopes=("tax-list", "standing", "collections"),
+        agencies=[world.agency],
+        can_write=True,
+    )
     owner = make.user(employer=world.e1)
     grant_access(world.e1, api_client, date(2022, 12, 31), actor=owner)
     make.commit()
@@ -80,7 +90,7 @@ def test_no_5xx_and_every_answer_in_the_schema(api):
             case.call_and_validate(headers=api["headers"], checks=CHECKS)
 
         fuzz()
-    assert len(tried) == 3, tried
+    assert len(tried) == 4, tried
 
 
 def test_the_success_answers_are_in_the_schema(api):
@@ -90,6 +100,20 @@ def test_the_success_answers_are_in_the_schema(api):
         schema["/api/v1/tax-list"]["GET"].Case(query={"agency": "SD-A", "limit": "1"}),
         schema["/api/v1/employers/{credit_code}/standing"]["GET"].Case(
             path_parameters={"credit_code": api["credit_code"]}, query={"on": "2022-11-15"}
+        ),
+        schema["/api/v1/collections"]["POST"].Case(
+            body={
+                "items": [
+                    {
+                        "credit_code": api["credit_code"],
+                        "month": "2022-08",
+                        "part": "单位",
+                        "amount": 1000.5,
+                        "collected_on": "2022-08-20",
+                    }
+                ]
+            },
+            media_type="application/json",
         ),
         schema["/api/v1/classification"]["GET"].Case(
             query={"industry": "retail", "employees": "45", "revenue": "850.5"}

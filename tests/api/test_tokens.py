@@ -139,6 +139,45 @@ def test_an_administrator_issues_a_token_shown_once_kept_hashed_and_revokes_it(c
     assert sorted(actions) == ["api_client.issue", "api_client.revoke"]
 
 
+def test_an_administrator_issues_a_write_token_for_the_payment_returns(client, make):
+    world = build_world(make)
+    admin = make.user(staff_role="admin")
+    make.commit()
+    sign_in(client, admin)
+    form = {
+        "name": "乌海市税务局 缴费信息回传",
+        "scopes": ["collections"],
+        "agency_ids": [str(world.agency.id)],
+        "expires_on": "2023-06-30",
+    }
+    # Without "May write" the token could only be refused: the form says so by the box.
+    answer = post_form(client, "/admin/api-clients/new", form, token_from="/admin/api-clients/new")
+    page = BeautifulSoup(answer.text, "html.parser")
+    assert page.select_one("#can_write-group .error-message") is not None
+    assert db.session.scalar(select(db.func.count()).select_from(ApiClient)) == 0
+    answer = post_form(
+        client,
+        "/admin/api-clients/new",
+        {**form, "can_write": "y"},
+        token_from="/admin/api-clients/new",
+    )
+    plain = BeautifulSoup(answer.text, "html.parser").select_one("#api-token").text
+    [issued] = db.session.scalars(select(ApiClient))
+    assert issued.can_write and issued.scopes == ["collections"]
+    listed = BeautifulSoup(client.get("/admin/api-clients").text, "html.parser")
+    assert "collections" in listed.select_one("#api-clients tbody tr").text
+    item = {
+        "credit_code": world.e1.credit_code,
+        "month": "2022-08",
+        "part": "unit",
+        "amount": "1000.00",
+        "collected_on": "2022-08-20",
+    }
+    headers = {"Authorization": f"Bearer {plain}"}
+    response = client.post("/api/v1/collections", json={"items": [item]}, headers=headers)
+    assert response.json == {"items": 1, "created": 1, "updated": 0, "unchanged": 0}
+
+
 def test_the_form_refuses_what_it_cannot_issue(client, make):
     admin = make.user(staff_role="admin")
     make.commit()
@@ -175,3 +214,20 @@ def test_the_command_issues_and_revokes_through_the_same_operations(app, client,
     revoked = runner.invoke(args=["portal", "api-token", "revoke", client_id])
     assert revoked.exit_code == 0, revoked.output
     assert client.get("/api/v1/tax-list?agency=SD-A", headers=headers).status_code == 401
+    # A write token for the payment returns needs --write; the list says it may write.
+    refused = runner.invoke(
+        args=[
+            "portal", "api-token", "issue", "税务局", "--scope", "collections",
+            "--agency", "SD-A", "--until", "2023-06-30",
+        ]
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "write_needed" in refused.output
+    issued = runner.invoke(
+        args=[
+            "portal", "api-token", "issue", "税务局", "--scope", "collections",
+            "--agency", "SD-A", "--until", "2023-06-30", "--write",
+        ]
+    )  # fmt: skip
+    assert issued.exit_code == 0 and "(may write)" in issued.output, issued.output
+    writer = db.session.get(ApiClient, int(issued.output.split()[1]))
+    assert writer is not None and writer.can_write and writer.scopes == ["collections"]

@@ -3,7 +3,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -98,17 +105,28 @@ class ApiClientForm(BaseForm):
         validators=[DataRequired(_l("Enter the name of the system the token is for"))],
     )
     scopes = SelectMultipleField(
-        _l("What it may read"),
+        _l("What it may use"),
         choices=[
             SelectChoice("tax-list", _l("The deferral list feed (tax-list)")),
             SelectChoice("standing", _l("Employers' standing, where their owner grants it")),
+            SelectChoice(
+                "collections",
+                _l("Payment returns from the tax bureau (collections): needs “May write”"),
+            ),
         ],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validators=[DataRequired(_l("Choose at least one thing the token may read"))],
     )
+    can_write = BooleanField(
+        _l("May write"),
+        description=_l(
+            "Only for a system that sends data to the portal (the tax bureau's payment "
+            "returns). Without it the token only reads."
+        ),
+    )
     agency_ids = SelectMultipleField(
-        _l("Agencies whose list it may read"),
+        _l("Agencies whose rows it may read or send"),
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),

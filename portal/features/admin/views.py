@@ -190,7 +190,7 @@ def new_api_client():
                 name=entered(form.name.data),
                 scopes=form.scopes.data or [],
                 agency_ids=form.agency_ids.data or [],
-                can_write=False,  # no endpoint writes yet
+                can_write=bool(form.can_write.data),
                 expires_on=entered(form.expires_on.data),
                 actor=current_user,
                 seed=submissions.secret(API_TOKEN_SEED),

@@ -19,7 +19,7 @@ from portal.models import ApiClient, ApiGrant, Employer, User
 from portal.models.base import utcnow
 from portal.rules.errors import DomainError
 from portal.util import clock
-from portal.web.api_tokens import SCOPES, new_token, token_digest
+from portal.web.api_tokens import SCOPES, WRITING_SCOPES, new_token, token_digest
 
 #: How far ahead a token or a grant may run.
 LONGEST = timedelta(days=366 * 2)
@@ -54,6 +54,8 @@ def issue_client(
         raise AccessError("name_missing", "name")
     if not scopes or any(scope not in SCOPES for scope in scopes):
         raise AccessError("scope_missing", "scopes")
+    if not can_write and any(scope in WRITING_SCOPES for scope in scopes):
+        raise AccessError("write_needed", "can_write")  # a token that could only be refused
     if not clock.today() <= expires_on <= clock.today() + LONGEST:
         raise AccessError("expiry_out_of_range", "expires_on")
     token = token_from_seed(seed)

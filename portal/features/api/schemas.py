@@ -31,8 +31,12 @@ def dump(model: BaseModel) -> dict[str, Any]:
 
 
 class ProblemItem(Schema):
-    name: str = Field(description="The parameter or item that is wrong")
+    name: str = Field(description="The parameter or item that is wrong, e.g. items[3].amount")
     detail: str
+    index: int | None = Field(
+        default=None, description="The item's place in `items`, from 0 (a bad item only)"
+    )
+    field: str | None = Field(default=None, description="The item's field that is wrong, if one")
 
 
 class ProblemDetails(Schema):
@@ -194,3 +198,46 @@ class StandingOut(Schema):
     deadline: str | None
     late_fee: Money | None = money()
     late_fee_daily_rate: str | None
+
+
+# ------------------------------------------------------------------------- collections
+
+
+#: Items a batch of ``POST /api/v1/collections`` may hold.
+MAX_COLLECTION_ITEMS = 1000
+
+
+class CollectionItemIn(Schema):
+    """One figure the tax bureau collected: the columns of the collections import."""
+
+    credit_code: str = Field(
+        max_length=40, description="统一社会信用代码, the employer's 18-character credit code"
+    )
+    month: str = Field(
+        max_length=20, description="费款所属期, the contribution month: YYYY-MM (or YYYYMM)"
+    )
+    part: Literal["unit", "personal", "单位", "个人"] = Field(
+        description="缴费类型: unit (单位) or personal (个人)"
+    )
+    amount: str | float = Field(
+        description="征收金额, yuan collected as of collected_on, at most 2 places: a string "
+        'like "1234.50" (or a plain JSON number); no sign, exponent, NaN or infinity'
+    )
+    collected_on: str = Field(
+        max_length=20, description="征收日期, the day collected: YYYY-MM-DD (or YYYYMMDD)"
+    )
+
+
+class CollectionsIn(Schema):
+    items: list[CollectionItemIn] = Field(
+        min_length=1,
+        max_length=MAX_COLLECTION_ITEMS,
+        description=f"1 to {MAX_COLLECTION_ITEMS} figures, recorded all or none",
+    )
+
+
+class CollectionsOut(Schema):
+    items: int = Field(description="Items in the batch")
+    created: int = Field(description="Keys (employer, month, part) recorded for the first time")
+    updated: int = Field(description="Keys whose amount or date the batch corrected")
+    unchanged: int = Field(description="Keys already recorded with the same amount and date")

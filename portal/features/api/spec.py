@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from apispec import APISpec
 from flask import Flask, current_app
@@ -49,6 +49,7 @@ class Operation:
     query: type[BaseModel] | None = None
     path: dict[str, dict[str, Any]] = field(default_factory=dict)
     scope: str | None = None  # the token's scope; None: no token (public)
+    body: type[BaseModel] | None = None  # a JSON request body
 
 
 def problem(description: str) -> Answer:
@@ -71,6 +72,7 @@ def operation(
     query: type[BaseModel] | None = None,
     path: dict[str, dict[str, Any]] | None = None,
     scope: str | None = None,
+    body: type[BaseModel] | None = None,
 ) -> Callable[[F], F]:
     """Describe a view's operation (under ``@permission``: ``functools.wraps`` carries it)."""
     if scope is not None:
@@ -78,7 +80,7 @@ def operation(
 
     def decorator(view: F) -> F:
         view.api_operation = Operation(  # type: ignore[attr-defined]
-            summary, description, answers, query, path or {}, scope
+            summary, description, answers, query, path or {}, scope, body
         )
         return view
 
@@ -103,8 +105,9 @@ def build(app: Flask) -> dict[str, Any]:
             "description": (
                 "The portal's API for the systems around it: the size classification "
                 "(工信部联企业〔2011〕300号), the 缓缴清单 feed for the tax bureau "
-                "(内医保办发〔2022〕19号 五 1) and an employer's standing for software it "
-                "authorises. Tokens are issued by the portal's administrators."
+                "(内医保办发〔2022〕19号 五 1), the payment returns the bureau sends back "
+                "(三（三）) and an employer's standing for software it authorises. Tokens are "
+                "issued by the portal's administrators."
             )
         },
     )
@@ -148,16 +151,24 @@ def _operation(spec: APISpec, known: set[str], op: Operation, endpoint: str) -> 
             for status, answer in sorted(op.answers.items())
         },
     }
+    if op.body is not None:
+        body["requestBody"] = {
+            "required": True,
+            "content": {JSON: {"schema": _schema_ref(spec, known, op.body, "validation")}},
+        }
     if op.scope is not None:
         body["security"] = [{"token": []}]
         body["x-token-scope"] = op.scope
     return body
 
 
-def _schema_ref(spec: APISpec, known: set[str], model: type[BaseModel]) -> dict[str, str]:
-    schema = model.model_json_schema(
-        ref_template="#/components/schemas/{model}", mode="serialization"
-    )
+def _schema_ref(
+    spec: APISpec,
+    known: set[str],
+    model: type[BaseModel],
+    mode: Literal["validation", "serialization"] = "serialization",
+) -> dict[str, str]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
     for name, definition in schema.pop("$defs", {}).items():
         _add(spec, known, name, definition)
     _add(spec, known, model.__name__, schema)

@@ -16,13 +16,16 @@ from portal import rules
 from portal.core.extensions import db
 from portal.core.ratelimit import enforce
 from portal.facts.standing import employer_standing
-from portal.features.api import bp, feed, spec
+from portal.features.api import bp, collections, feed, spec
 from portal.features.api.answers import standing_answer
 from portal.features.api.operations import active_grant
 from portal.features.api.schemas import (
+    MAX_COLLECTION_ITEMS,
     Classification,
     ClassificationError,
     ClassificationQuery,
+    CollectionsIn,
+    CollectionsOut,
     PlainError,
     StandingOut,
     StandingQuery,
@@ -36,7 +39,13 @@ from portal.models import Agency, Employer
 from portal.util import numbers
 from portal.util.clock import now, today
 from portal.web.api_tokens import Problem, bad_parameter
-from portal.web.permissions import API_STANDING, API_TAX_LIST, PUBLIC, permission
+from portal.web.permissions import (
+    API_COLLECTIONS,
+    API_STANDING,
+    API_TAX_LIST,
+    PUBLIC,
+    permission,
+)
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -292,3 +301,49 @@ def _granted_employer(credit_code: str) -> Employer:
             "No employer of this code has granted this client access.",
         )
     return employer
+
+
+# ------------------------------------------------------------- the bureau's payment returns
+
+
+@bp.route("/collections", methods=["POST"], endpoint="collections")
+@permission(API_COLLECTIONS)
+@operation(
+    "Payment returns from the tax bureau",
+    "What the bureau collected (内医保办发〔2022〕19号 三（三）: 缴费信息回传), per employer, "
+    "contribution month (费款所属期) and part (缴费类型), as the collections import takes it: "
+    f"1 to {MAX_COLLECTION_ITEMS} items a batch, recorded all or none. Idempotent "
+    "by the key (employer, month, part): a figure already recorded changes nothing, so the "
+    "same batch sent again (a retry after a lost answer) answers created 0 and changes "
+    "nothing; a different amount or date for a recorded key is the bureau's correction and "
+    "replaces it (audited). Only for employers of the token's agencies; a token that may write.",
+    {
+        200: Answer(CollectionsOut, "The batch is recorded: what it created, updated, left"),
+        413: problem(f"More than {MAX_COLLECTION_ITEMS} items, or over 1 MiB"),
+        415: problem("The body is not application/json"),
+        422: problem("Bad items, each named in `errors` by index and field; nothing recorded"),
+    },
+    body=CollectionsIn,
+    scope="collections",
+)
+def post_collections():
+    if not request.is_json:
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the batch as application/json.",
+        )
+    if (request.content_length or 0) > collections.MAX_BODY_BYTES:
+        raise collections.too_large()  # unread
+    items = collections.read_batch(request.stream.read(collections.MAX_BODY_BYTES + 1))
+    g.api_call["items"] = len(items)
+    tally = collections.record(items, g.api_client)
+    g.api_call.update(created=tally.created, updated=tally.updated, unchanged=tally.unchanged)
+    answer = CollectionsOut(
+        items=len(items),
+        created=tally.created,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+    )
+    return _json(dump(answer))

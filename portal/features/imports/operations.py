@@ -362,6 +362,7 @@ def record_collection_rows(
     actor: User | None,
     apply: bool,
     via: str = "api",
+    role: str | None = None,
 ) -> Tally:
     """Check the tax bureau's collected figures given as parsed rows (``kinds.collections.
     parse_collection``'s values, numbered from 1 in ``Tally.problems``) and, with ``apply`` and
@@ -393,5 +394,6 @@ def record_collection_rows(
             actor,
             "collections.recorded",
             details={"via": via, "created": tally.created, "updated": tally.updated},
+            role=role,  # "api": another system's call, no person
         )
     return tally

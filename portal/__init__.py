@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.features.hall import bp as hall_bp
     from portal.features.held import bp as held_bp
     from portal.features.imports import bp as imports_bp
+    from portal.features.jobs import bp as jobs_bp
     from portal.features.lookup import bp as lookup_bp
     from portal.features.main import bp as main_bp
     from portal.features.payments import bp as payments_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         applications_bp,
         review_bp,
         held_bp,
+        jobs_bp,
         returns_bp,
         payments_bp,
         verify_bp,

@@ -40,6 +40,10 @@ class BaseConfig:
     DATABASE_STATEMENT_TIMEOUT_SECONDS = int(
         os.environ.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", "30")
     )
+    # Where jobs run (portal/core/jobs.py): "queue" (procrastinate's workers, PostgreSQL),
+    # "thread" (the web process, the embedded SQLite mode), "now" (in the request, after its
+    # commit: the tests). Empty: "queue" on PostgreSQL, "thread" on SQLite.
+    JOBS_RUN = os.environ.get("JOBS_RUN", "")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DEBUG = False
     TESTING = False
@@ -120,6 +124,7 @@ class TestConfig(BaseConfig):
     VERIFY_RATE_LIMIT_PER_MINUTE = 10
     MAIL_SERVER = None  # tests start their own SMTP server where they need one
     MAIL_TIMEOUT = 5
+    JOBS_RUN = "now"  # tests of the queue itself set "queue" and run a worker
 
 
 class ProductionConfig(BaseConfig):

@@ -14,6 +14,8 @@ from portal.models import (
     FundReserve,
     HeldChange,
     ImportRecord,
+    Job,
+    JobFileChunk,
     Payment,
     RegionRate,
     ReturnChoice,
@@ -165,6 +167,10 @@ EXPECTED = {
     "imports.apply": ("POST", OWN_AGENCY_BACK_OFFICE),
     "imports.problems_csv": ("GET", OWN_AGENCY_BACK_OFFICE),
     "held.queue": ("GET", BACK_OFFICE),
+    "jobs.index": ("GET", BACK_OFFICE),
+    "jobs.show": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "jobs.download": ("GET", OWN_AGENCY_BACK_OFFICE),
+    "jobs.retry": ("POST", OWN_AGENCY_BACK_OFFICE),  # a finished job: nothing to run again
     "held.change": ("GET", OWN_AGENCY_BACK_OFFICE),
     "held.decide": ("POST", OWN_AGENCY_BACK_OFFICE),  # without a decision: the form again
     "returns.worklist_page": ("GET", BACK_OFFICE),
@@ -306,8 +312,21 @@ def world(app, make):
         actor=users["admin"],
     )
     grant = grant_access(employer_a, client, date(2023, 1, 1), actor=users["owner_a"])
+    job = Job(
+        kind="imports.check",
+        status="done",
+        stage="done",
+        agency_id=agency.id,
+        file_name="job.csv",
+        file_format="csv",
+        file_size=3,
+    )
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(JobFileChunk(job_id=job.id, seq=0, data=b"a,b"))
     make.commit()
     return {
+        "job_id": job.id,
         "client_id": client.id,
         "grant_id": grant.id,
         "credit_code": employer_a.credit_code,

@@ -35,6 +35,10 @@ def _add_report_commands() -> None:
     from portal.cli.api import api_cli
 
     portal_cli.add_command(api_cli)
+    from portal.cli.jobs import jobs_cli, worker_command
+
+    portal_cli.add_command(worker_command)
+    portal_cli.add_command(jobs_cli)
 
 
 _add_report_commands()

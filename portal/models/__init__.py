@@ -27,6 +27,7 @@ from portal.models.employers import (
 from portal.models.geography import Agency, FundReserve, PoolingRegion, RegionRate
 from portal.models.hall import ActingSession, PaperSignature, ServiceHall
 from portal.models.imports import HeldChange, ImportRecord
+from portal.models.jobs import Job, JobFileChunk
 from portal.models.reductions import ReturnChoice, ReturnDone
 from portal.models.reminders import OutboxMessage
 from portal.models.reports import SentMonthlyReport, TaxListExport, TaxListExportRow
@@ -54,6 +55,8 @@ __all__ = [
     "FundReserve",
     "HeldChange",
     "ImportRecord",
+    "Job",
+    "JobFileChunk",
     "Membership",
     "OutboxMessage",
     "PaperSignature",

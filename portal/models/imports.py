@@ -25,7 +25,7 @@ IMPORT_KINDS = (
     "fund-reserve",
     "rates",
 )
-IMPORT_STATUSES = ("checked", "applied", "refused")
+IMPORT_STATUSES = ("checked", "applying", "applied", "refused")
 
 
 class ImportRecord(Base):
@@ -61,6 +61,8 @@ class ImportRecord(Base):
     held: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The job applying it (portal/core/jobs.py), from the confirmation on.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
 
 
 # superseded: a later list's word on the same employer's column replaced it while pending

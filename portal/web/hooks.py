@@ -28,6 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.writes import note_write, request_is_read_only
 from portal.util import clock
@@ -162,7 +163,11 @@ def run_after_commit(_error: BaseException | None = None) -> None:
     """
     works = g.pop("after_commit", None)
     has_committed = g.pop("has_committed", False)
-    if not works or not has_committed:
+    if not has_committed:
+        g.pop("after_commit_jobs", None)
+        return
+    jobs.run_started_jobs()  # the jobs this request started (portal/core/jobs.py)
+    if not works:
         return
     for work in works:
         try:

@@ -61,6 +61,9 @@ class Server:
             "SESSION_COOKIE_SECURE": "0",
             "LOGIN_RATE_LIMIT_PER_MINUTE": "100000",  # every browser here is 127.0.0.1
             "DATABASE_STATEMENT_TIMEOUT_SECONDS": "20",
+            # Jobs run in the request that starts them, after its commit: no worker to run
+            # beside this server (tests/jobs run the queue's workers themselves).
+            "JOBS_RUN": os.environ.get("JOBS_RUN", "now"),
             "PYTHONPATH": str(ROOT),
         }
         self.args = [

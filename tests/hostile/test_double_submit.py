@@ -34,7 +34,7 @@ from portal.config import TestConfig
 from portal.core.extensions import db
 from portal.features.api.operations import grant_access, issue_client
 from portal.features.auth.operations import issue_activation_code
-from portal.features.imports.operations import import_file
+from portal.features.imports.operations import import_file, store_upload
 from portal.features.imports.reader import Source
 from portal.models import (
     ActingSession,
@@ -53,6 +53,7 @@ from portal.models import (
     FundReserve,
     HeldChange,
     ImportRecord,
+    Job,
     Membership,
     OutboxMessage,
     PaperSignature,
@@ -871,8 +872,8 @@ def _apply(w: World):
     upload = [("file", "名单.csv", body)]
     checked = browser.post("/imports/", {**hidden, "kind": "list"}, token=token, files=upload)
     assert checked.status == 302
-    record_path = urlsplit(checked.location).path
     record = db.session.scalar(select(ImportRecord).where(ImportRecord.actor_id == reviewer.id))
+    record_path = f"/imports/{record.id}"  # the check ran as a job (its page redirects here)
 
     def check(_answers):
         db.session.expire_all()
@@ -880,6 +881,39 @@ def _apply(w: World):
         assert audits("import.applied", obj=record) == 1
 
     return Shot(browser, record_path, f"{record_path}/apply"), check
+
+
+@case("jobs.retry")
+def _jobs_retry(w: World):
+    """A job that crashed, run again twice at once: queued and run once."""
+    reviewer, body = _importer(w)
+    stored = store_upload(body)
+    job = Job(
+        kind="imports.check",
+        status="failed",
+        stage="failed",
+        error="crashed",
+        actor_id=reviewer.id,
+        agency_id=reviewer.agency_id,
+        params={
+            "kind": "list",
+            "file_name": "名单.csv",
+            "stored_name": stored,
+            "agency_id": reviewer.agency_id,
+        },
+    )
+    db.session.add(job)
+    w.make.commit()
+    page = f"/jobs/{job.id}"
+
+    def check(_answers):
+        db.session.expire_all()
+        assert db.session.get(Job, job.id).status == "done"
+        assert audits("jobs.retried", obj=job) == 1
+        mine = select(func.count(ImportRecord.id)).where(ImportRecord.actor_id == reviewer.id)
+        assert db.session.scalar(mine) == 1
+
+    return Shot(w.browser(reviewer), page, f"{page}/retry"), check
 
 
 @case("held.decide")

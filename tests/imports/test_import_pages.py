@@ -9,18 +9,21 @@ from sqlalchemy import func, select
 from portal.core.extensions import db
 from portal.models import Employer, ImportRecord, UploadedFile
 from tests.applications.helpers import multipart_post, soup, text_of
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in, through_job
 from tests.factories import credit_code
 
 HEADER = "统一社会信用代码,单位名称,医保单位编号,医保经办机构代码,企业划型,是否纳入缓缴名单"
 
 
 def _upload(client, kind: str, name: str, body: bytes):
-    return multipart_post(
+    return through_job(
         client,
-        "/imports/",
-        {"csrf_token": csrf_token(client, "/imports/"), "kind": kind},
-        [("file", name, body)],
+        multipart_post(
+            client,
+            "/imports/",
+            {"csrf_token": csrf_token(client, "/imports/"), "kind": kind},
+            [("file", name, body)],
+        ),
     )
 
 
@@ -46,8 +49,11 @@ def test_check_then_apply(client, make):
     assert record.status == "checked" and record.agency_id == agency.id
     form = soup(page).select_one("form[action$='/apply']")
     sha = form.select_one("input[name=sha256]")["value"]
-    applied = client.post(
-        form["action"], data={"csrf_token": csrf_token(client, "/imports/"), "sha256": sha}
+    applied = through_job(
+        client,
+        client.post(
+            form["action"], data={"csrf_token": csrf_token(client, "/imports/"), "sha256": sha}
+        ),
     )
     assert applied.status_code == 302
     done = client.get(applied.location)
@@ -128,7 +134,9 @@ def test_the_check_page_says_what_applying_will_do_not_what_it_did(client, make)
     form = soup(page).select_one("form[action$='/apply']")
     sha = form.select_one("input[name=sha256]")["value"]
     token = csrf_token(client, "/imports/")
-    applied = client.post(form["action"], data={"csrf_token": token, "sha256": sha})
+    applied = through_job(
+        client, client.post(form["action"], data={"csrf_token": token, "sha256": sha})
+    )
     done = soup(client.get(applied.location)).select_one("#needs-decision")
     assert "未应用" in done.get_text(" ", strip=True), done
     assert done.select_one(".held-card a[href^='/held/']").get_text(strip=True) == "等待决定"

@@ -22,7 +22,7 @@ from portal.features.imports.presenting import outcome_errors
 from portal.features.imports.reader import Source
 from portal.models import Agency, AuditEntry, FundReserve, ImportRecord, PoolingRegion, RegionRate
 from tests.applications.helpers import multipart_post, soup, text_of
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in, through_job
 
 AGENCY_HEADER = (
     "医保经办机构代码,经办机构名称,统筹地区代码,统筹地区名称,地址,电话,统计联系人,联系电话"
@@ -373,11 +373,14 @@ def test_agency_staff_import_figures_for_their_own_region_only(app, make, region
 
 
 def _upload(client, kind: str, body: bytes):
-    return multipart_post(
+    return through_job(
         client,
-        "/imports/",
-        {"csrf_token": csrf_token(client, "/imports/"), "kind": kind},
-        [("file", f"{kind}.csv", body)],
+        multipart_post(
+            client,
+            "/imports/",
+            {"csrf_token": csrf_token(client, "/imports/"), "kind": kind},
+            [("file", f"{kind}.csv", body)],
+        ),
     )
 
 

@@ -376,7 +376,7 @@ def test_the_queue_page_resolves_with_a_note(app, client, make, deferred):
 def test_the_import_page_says_the_columns_are_missing(app, client, make):
     """The page's words for the same refusal: each missing column on its own line."""
     from tests.applications.helpers import multipart_post
-    from tests.conftest import csrf_token
+    from tests.conftest import csrf_token, through_job
 
     agency = make.agency(make.region("liaocheng-2022"))
     reviewer = make.user(staff_role="reviewer", agency=agency)
@@ -388,6 +388,7 @@ def test_the_import_page_says_the_columns_are_missing(app, client, make):
         {"csrf_token": csrf_token(client, "/imports/"), "kind": "payments"},
         [("file", "缴费.csv", "统一社会信用代码,缴费日期,缴费金额,缴费流水号\n".encode())],
     )
+    response = through_job(client, response)
     page = soup(client.get(response.location)).get_text(" ", strip=True)
     assert "缺少“费款所属期”列" in page and "缺少“缴费类型”列" in page
     assert page.count("不会猜测") == 2

@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlalchemy import CursorResult, update
 
-from portal.core import audit
+from portal.core import audit, jobs
 from portal.core.extensions import db
 from portal.features.held.operations import hold_changes
 from portal.features.imports import reader
 from portal.features.imports.kinds import KINDS
 from portal.features.imports.kinds.base import Context, Problem, RowErrors, Tally
 from portal.features.imports.reader import FileRefused, Source
-from portal.models import ImportRecord, UploadedFile, User
+from portal.models import ImportRecord, Job, UploadedFile, User
 from portal.models.base import utcnow
 from portal.rules.confirmation import Held
 from portal.rules.errors import DomainError
@@ -201,40 +201,120 @@ def _pass(
 
 
 def check_upload(
-    kind_name: str, file_name: str, data: bytes, *, actor: User, scope_agency_id: int | None
+    kind_name: str,
+    file_name: str,
+    data: bytes,
+    *,
+    actor: User,
+    scope_agency_id: int | None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportRecord:
     """Check an uploaded file and record it; keep its bytes for the confirmation."""
+    stored_name = store_upload(data)
+    return check_stored(
+        kind_name,
+        file_name,
+        stored_name,
+        actor=actor,
+        scope_agency_id=scope_agency_id,
+        progress=progress,
+    )
+
+
+def store_upload(data: bytes) -> str:
+    """Keep an uploaded file's bytes where every worker reads them; return their name."""
+    stored_name = f"import-{secrets.token_hex(16)}"
+    db.session.add(UploadedFile(name=stored_name, data=data))
+    db.session.flush()
+    return stored_name
+
+
+def start_check(
+    kind_name: str, file_name: str, data: bytes, *, actor: User, scope_agency_id: int | None
+) -> Job:
+    """Keep the upload and start the job that checks it (``imports.check``)."""
+    if kind_name not in KINDS:
+        raise ImportError_("unknown_kind")
+    params = {
+        "kind": kind_name,
+        "file_name": _clean_name(file_name),
+        "stored_name": store_upload(data),
+        "agency_id": scope_agency_id,
+    }
+    return jobs.start("imports.check", params, actor=actor, agency_id=scope_agency_id)
+
+
+def check_stored(
+    kind_name: str,
+    file_name: str,
+    stored_name: str,
+    *,
+    actor: User | None,
+    scope_agency_id: int | None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRecord:
+    """Check the kept upload ``stored_name`` and record it; a refused file is not kept."""
+    stored = db.session.get(UploadedFile, stored_name)
+    if stored is None:
+        raise ImportError_("not_checked")
     file_name = _clean_name(file_name)
-    source = Source.from_bytes(file_name, data)
-    outcome = run(kind_name, source, scope_agency_id=scope_agency_id, apply=False)
-    stored_name = None
-    if not outcome.is_refused:
-        stored_name = f"import-{secrets.token_hex(16)}"
-        db.session.add(UploadedFile(name=stored_name, data=data))
+    source = Source.from_bytes(file_name, stored.data)
+    outcome = run(
+        kind_name, source, scope_agency_id=scope_agency_id, apply=False, progress=progress
+    )
+    if outcome.is_refused:
+        db.session.delete(stored)
     record = _record(
         outcome,
         actor=actor,
         scope_agency_id=scope_agency_id,
-        size=len(data),
-        stored_name=stored_name,
+        size=len(stored.data),
+        stored_name=None if outcome.is_refused else stored_name,
         status="refused" if outcome.is_refused else "checked",
     )
     audit.record(actor, f"import.{record.status}", obj=record, details=_summary(record))
     return record
 
 
-def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRecord:
+def apply_checked(
+    record: ImportRecord,
+    sha256: str,
+    *,
+    actor: User,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRecord:
     """Apply the file that ``record`` checked, confirmed by its SHA-256.
 
     :raise ImportError_: the confirmation names another file, or the file is applied already.
+    """
+    claim(record, sha256)
+    return apply_claimed(record, actor=actor, progress=progress)
+
+
+def start_apply(record: ImportRecord, sha256: str, *, actor: User) -> Job:
+    """Claim ``record`` for applying and start the job that applies it (``imports.apply``).
+
+    :raise ImportError_: as ``claim``: of two confirmations at once, the second.
+    """
+    claim(record, sha256)
+    job = jobs.start(
+        "imports.apply", {"record_id": record.id}, actor=actor, agency_id=record.agency_id
+    )
+    record.job_id = job.id
+    return job
+
+
+def claim(record: ImportRecord, sha256: str) -> None:
+    """Take ``record`` from "checked" to "applying", once.
+
+    :raise ImportError_: not checked (applied, refused, or being applied), or another file.
     """
     if record.status != "checked" or record.stored_name is None:
         raise ImportError_("not_checked")
     if sha256 != record.sha256:
         raise ImportError_("other_file")
-    # Claim the record first: of two confirmations at once (a double click, two tabs) only one
-    # finds it still "checked"; on PostgreSQL the other waits for the row and then finds it
-    # taken.
+    # Of two confirmations at once (a double click, two tabs) only one finds it still
+    # "checked"; on PostgreSQL the other waits for the row and then finds it taken.
     claimed = db.session.execute(
         update(ImportRecord)
         .where(ImportRecord.id == record.id, ImportRecord.status == "checked")
@@ -244,11 +324,27 @@ def apply_checked(record: ImportRecord, sha256: str, *, actor: User) -> ImportRe
     assert isinstance(claimed, CursorResult)  # noqa: S101 - what an UPDATE returns
     if claimed.rowcount != 1:
         raise ImportError_("not_checked")
+    record.status = "applying"
+
+
+def apply_claimed(
+    record: ImportRecord, *, actor: User | None, progress: Callable[[int], None] | None = None
+) -> ImportRecord:
+    """Apply the claimed ``record``'s file (``claim``), all of it or nothing."""
+    if record.status != "applying" or record.stored_name is None:
+        raise ImportError_("not_checked")
     stored = db.session.get(UploadedFile, record.stored_name)
     if stored is None or hashlib.sha256(stored.data).hexdigest() != record.sha256:
         raise ImportError_("other_file")
     source = Source.from_bytes(record.file_name, stored.data)
-    outcome = run(record.kind, source, scope_agency_id=record.agency_id, apply=True, actor=actor)
+    outcome = run(
+        record.kind,
+        source,
+        scope_agency_id=record.agency_id,
+        apply=True,
+        actor=actor,
+        progress=progress,
+    )
     _update(record, outcome)
     record.status = "applied" if outcome.applied else "refused"
     record.applied_at = utcnow() if outcome.applied else None

@@ -14,7 +14,7 @@ from portal.features.held.queries import record_items
 from portal.features.imports import bp
 from portal.features.imports.forms import ApplyImportForm, ImportForm, import_form
 from portal.features.imports.kinds import KINDS, kinds_for
-from portal.features.imports.operations import ImportError_, apply_checked, check_upload
+from portal.features.imports.operations import ImportError_, start_apply, start_check
 from portal.features.imports.presenting import conflict_message, errors_csv, record_errors
 from portal.features.imports.queries import get_import_or_404, recent_imports
 from portal.features.imports.reader import FileRefused
@@ -42,14 +42,15 @@ def index():
         elif len(data) > MAX_UPLOAD_BYTES:
             put_error(form, FileRefused("too_large", "file"))
         else:
-            record = check_upload(
+            # Checked by a job: the page answers at once, with the job's page to watch.
+            job = start_check(
                 form.kind.data,
                 file_name,
                 data,
                 actor=current_user,
                 scope_agency_id=agency_scope(current_user),
             )
-            return redirect(url_for("imports.record", record_id=record.id))
+            return redirect(url_for("jobs.show", job_id=job.id))
     return _render_index(form)
 
 
@@ -66,10 +67,11 @@ def apply(record_id: int):
     form = ApplyImportForm()
     if form.validate_on_submit():
         try:
-            apply_checked(record, entered(form.sha256.data), actor=current_user)
+            job = start_apply(record, entered(form.sha256.data), actor=current_user)
         except ImportError_ as error:
             put_error(form, error)
             return _render_record(record, apply_form=form), 409
+        return redirect(url_for("jobs.show", job_id=job.id))
     return redirect(url_for("imports.record", record_id=record.id))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
@@ -25,6 +25,11 @@ from portal.models import Agency, SentMonthlyReport, TaxListExport, TaxListExpor
 from portal.rules.exchange import monthly_sharing_month, tax_list_format
 from portal.rules.months import last_day
 from portal.util import clock
+
+#: The advisory lock's first key for the 缓缴清单's exports (the feed's is 25, the payment
+#: returns' 2503): one lock, second key 0, for every export of every agency, since what the
+#: bureau last received is kept per employer whatever agency's export sent it.
+TAX_LIST_LOCK = 2401
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def export_tax_list(
     if monthly and since_last:
         raise ValueError("the monthly sharing is the whole list: it has no since_last")
     agency_id = agency.id if agency is not None else None
+    _one_export_at_a_time()
     if monthly:
         rows, removals = monthly_rows(on, agency_id=agency_id), []
     else:
@@ -163,6 +169,29 @@ def export_tax_list(
     # (portal/web/submissions.py), not a second export.
     export.content = exported.download()[0]
     return exported
+
+
+def _one_export_at_a_time() -> None:
+    """Wait for any other export of the list to commit, before reading what was sent.
+
+    Two exports at once (two staff members, a page and a command) would otherwise both read
+    what the bureau last received before either had recorded its rows, and both send the same
+    changes and removals. Taken before anything the export decides on is read: its reads are
+    Core statements on the session's connection (``tax_list_state``, ``last_sent``, the
+    standings), never the ORM's identity map nor the facts cache (read-only GETs only), so each
+    sees the database as of its own statement.
+
+    PostgreSQL: a transaction-scoped advisory lock, held until this transaction commits or
+    rolls back; under READ COMMITTED every statement after it sees what the first committed.
+    SQLite has one writer, but a transaction begins (Python's sqlite3 sends BEGIN) only at its
+    first write, so two exports could both read before either writes. A write that changes
+    nothing, first, takes the database's write lock now: the second waits there (the driver's
+    busy timeout) until the first commits, then reads what it recorded.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:kind, 0)"), {"kind": TAX_LIST_LOCK})
+    else:
+        db.session.execute(text("UPDATE tax_list_exports SET id = id WHERE 1 = 0"))
 
 
 def file_base(export: TaxListExport, agency: Agency | None) -> str:

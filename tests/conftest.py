@@ -265,3 +265,14 @@ def through_job(client, response):
     if response.status_code in (302, 303) and JOB_PATH.match(urlsplit(response.location).path):
         return client.get(response.location)
     return response
+
+
+def post_form_through_job(client, path: str, data: dict | None = None, **kw):
+    """``post_form`` for a page whose form starts a job that makes a file: the file, as the
+    page itself once answered (the job has run by then; its page offers the file)."""
+    from urllib.parse import urlsplit
+
+    response = post_form(client, path, data, **kw)
+    if response.status_code in (302, 303) and JOB_PATH.match(urlsplit(response.location).path):
+        return client.get(urlsplit(response.location).path + "/file")
+    return response

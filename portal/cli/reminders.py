@@ -9,40 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import closing
-from datetime import date
 
 import click
 from flask.cli import AppGroup
 
-from portal.core.extensions import db
-from portal.features.reminders.outbox import RunReport, deliver, due_messages, queue
+from portal.features.reminders.jobs import run
 from portal.util.clock import today
 
 reminders_cli = AppGroup("reminders", help="Reminders by e-mail.")
-
-
-def run(on: date, *, dry_run: bool = False, agency_id: int | None = None) -> RunReport:
-    """Queue every reminder due on ``on`` and send what is queued; a second run sends nothing
-    new.
-
-    The queue is committed before anything is sent; then each step of ``deliver``: the
-    messages past their last day marked expired, each batch's claim, and each message's
-    outcome as soon as the server has answered, before the next is sent. A run killed at any
-    point repeats at most the one message it was sending.
-    """
-    dues, report = due_messages(on, dry_run=dry_run, agency_id=agency_id)
-    if dry_run:
-        db.session.rollback()
-        return report
-    # Rendering makes short-lived garbage (some of it in cycles): collected as usual.
-    report.queued = queue(dues, on, skip=report.existing)
-    db.session.commit()
-    del dues
-    with closing(deliver(report)) as steps:
-        for _step in steps:
-            db.session.commit()
-    return report
 
 
 @reminders_cli.command("send")

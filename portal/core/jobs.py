@@ -371,7 +371,7 @@ class ChunkWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data) -> int:
         self.buffer += data
         self.size += len(data)
         while len(self.buffer) >= CHUNK_BYTES:

@@ -27,7 +27,8 @@ from portal.features.reports.operations import export_tax_list
 from portal.features.reports.tax_list import TAX_LIST_HEADERS, tax_list_rows
 from portal.models import AuditEntry, TaxListExport, TaxListExportRow
 from portal.util import clock
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form_through_job as post_form
+from tests.conftest import sign_in
 from tests.reports.helpers import build_world
 
 ON = date(2022, 8, 15)

@@ -8,7 +8,8 @@ import io
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form_through_job as post_form
+from tests.conftest import sign_in
 from tests.reports.helpers import assess, build_world
 
 

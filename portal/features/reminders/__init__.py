@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
-from portal.features.reminders import views  # noqa: E402, F401 - registers the routes on bp
+from portal.features.reminders import jobs, views  # noqa: E402, F401 - routes and jobs

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from portal.features.reports import views  # noqa: E402, F401 - registers the routes on bp
+from portal.features.reports import jobs, views  # noqa: E402, F401 - registers routes and jobs

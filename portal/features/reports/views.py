@@ -17,6 +17,7 @@ from portal.features.reports.forms import (
     StatisticsForm,
     TaxListForm,
 )
+from portal.features.reports.jobs import start_tax_list
 from portal.features.reports.monthly import (
     MonthlyReport,
     bar_chart,
@@ -27,8 +28,6 @@ from portal.features.reports.monthly import (
 from portal.features.reports.operations import (
     NotFinished,
     Unreconciled,
-    download_name,
-    export_tax_list,
     mark_monthly_sent,
     sent_monthly_report,
 )
@@ -47,10 +46,9 @@ from portal.features.reports.wuxi_2020 import (
     statistics_cells,
     statistics_table,
 )
-from portal.models import Agency, SentMonthlyReport, TaxListExport
+from portal.models import Agency, SentMonthlyReport
 from portal.rules.months import add_months, last_day
 from portal.util.clock import today
-from portal.web import submissions
 from portal.web.forms import SelectChoice, entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
@@ -82,7 +80,9 @@ def tax_list():
     form = TaxListForm(on=today())
     _agency_choices(form.agency, scope)
     if form.validate_on_submit():
-        exported = export_tax_list(
+        # Built by a job (portal/core/jobs.py): the page answers at once with the job's page,
+        # which offers the file when it is made. A form sent twice gets the same job.
+        job = start_tax_list(
             entered(form.on.data),
             agency=scoped_agency_or_404(form.agency.data, scope),
             since_last=form.since_last.data,
@@ -90,21 +90,8 @@ def tax_list():
             actor=current_user,
             monthly=form.monthly.data,
         )
-        submissions.answered(exported.export.id)
-        return _download(*exported.download())
+        return redirect(url_for("jobs.show", job_id=job.id))
     return _render_tax_list(form, scope)
-
-
-@submissions.replays("reports.tax_list")
-def _tax_list_again(answer: submissions.Answer):
-    """The same export sent again: the file the first one recorded, not a second export (whose
-    "changes since the last" would be empty)."""
-    export = db.session.get(TaxListExport, answer.ref) if answer.ref is not None else None
-    scope = agency_scope(current_user)
-    if export is None or export.content is None or scope not in (None, export.agency_id):
-        raise submissions.SentAlready()
-    agency = db.session.get(Agency, export.agency_id) if export.agency_id is not None else None
-    return _download(export.content, *download_name(export, agency))
 
 
 def _render_tax_list(form: TaxListForm, scope: int | None) -> str:

@@ -165,7 +165,10 @@ def app(database_url):
     app.test_client_class = FreshContextClient
     with app.app_context():
         if IS_POSTGRES:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            # procrastinate's queue too (its schema comes with the migrations)
+            queue = ["procrastinate_jobs", "procrastinate_periodic_defers", "procrastinate_workers"]
+            names = [t.name for t in db.metadata.sorted_tables] + queue
+            tables = ", ".join(f'"{name}"' for name in names)
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         else:

@@ -110,13 +110,20 @@ def defer(job: Job) -> None:
     queue.configure_task(TASK_NAME, **options).defer(job_id=job.id)
 
 
-def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
-    """Run a worker here until stopped (``wait``; else until the queue is empty)."""
+def run_worker(
+    app: Flask,
+    *,
+    wait: bool = True,
+    concurrency: int = 1,
+    stalled_after: float = STALLED_AFTER_SECONDS,
+) -> None:
+    """Run a worker here until stopped (``wait``; else until the queue is empty), after
+    queueing again the jobs of workers silent for ``stalled_after`` seconds."""
     queue = queue_of(app)
 
     async def work() -> None:
         async with queue.open_async():
-            await retry_stalled_jobs(queue)
+            await retry_stalled_jobs(queue, stalled_after)
             await queue.run_worker_async(
                 wait=wait, concurrency=concurrency, install_signal_handlers=wait
             )

@@ -57,7 +57,10 @@ def test_after_30_minutes_idle_the_amounts_links_say_the_visit_ended(acting_clie
     visit.last_seen_at -= timedelta(minutes=31)  # the clerk explained the amounts to the visitor
     db.session.commit()
     for link in links:
-        title, text, actions = _not_acting(acting_client.get(link))
+        response = acting_client.get(link)
+        title, text, actions = _not_acting(response)
+        # Said once: the page, without the notice other pages show when a visit ends idle.
+        assert _page(response).get_text().count("30 分钟内没有任何操作") == 1
         assert title == "您现在没有代该单位办理"
         assert employer.name in text
         assert "30 分钟内没有任何操作" in text
@@ -123,3 +126,28 @@ def test_other_people_still_meet_a_plain_not_found(client, hall_world):
         text = _page(response).get_text(" ", strip=True)
         assert _page(response).select_one("#not-acting") is None
         assert employer.name not in text and "页面不存在" in text
+
+
+def test_links_of_a_tab_left_open_after_opting_out_lead_to_the_amounts_page(
+    acting_client, hall_world, make
+):
+    """The amounts page opened before the employer opted out (in another tab, or by its
+    owner): its departures and download links lead to the amounts page, which says that
+    nothing is deferred, and a departure sent from it is not recorded, with a word why."""
+    employer = hall_world["employer"]
+    links = _amounts_links(acting_client, employer)
+    make.decision(employer, hall_world["owner"], "opt_out")
+    make.commit()
+    for link in links:
+        response = acting_client.get(link, follow_redirects=True)
+        assert response.status_code == 200
+        assert response.request.path == f"/e/{employer.id}/amounts/"
+        page = _page(response)
+        assert page.select_one("#opted-out") is not None
+        assert "没有缓缴的金额" in page.select_one("[role=status]").get_text()
+    departures = f"/e/{employer.id}/amounts/departures"
+    response = acting_client.post(
+        departures, data={"person_ref": "P1", "reason": "left"}, follow_redirects=True
+    )
+    assert response.request.path == f"/e/{employer.id}/amounts/"
+    assert "未登记" in _page(response).select_one("[role=status]").get_text()

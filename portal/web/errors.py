@@ -31,6 +31,7 @@ from werkzeug.exceptions import (
 
 from portal.core.extensions import db
 from portal.web import api_tokens
+from portal.web.access import NotActing
 
 RETRY_AFTER_SECONDS = 5
 
@@ -125,6 +126,12 @@ def handle_http_error(error: HTTPException):
         )
     if isinstance(original, HTTPException) and original.code in MESSAGES:
         return _respond(original.code, original)  # e.g. portal.web.errors refusing a NUL at commit
+    if isinstance(error, NotActing):
+        _rollback()
+        page = render_template(
+            "errors/not_acting.html", error=error, request_id=g.get("request_id", "-")
+        )
+        return page, error.code
     if code not in MESSAGES:
         return error
     return _respond(code, error)

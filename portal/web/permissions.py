@@ -101,7 +101,11 @@ def permission(name: str) -> Callable[[F], F]:
                 return once(view, *args, **kwargs)
             if name in EMPLOYER_SCOPED:
                 employer, role = employer_role_or_404(
-                    current_user, kwargs.pop("employer_id"), acting=g.get("acting")
+                    current_user,
+                    kwargs.pop("employer_id"),
+                    acting=g.get("acting"),
+                    may_act=ACT_FOR_EMPLOYER
+                    in STAFF_ROLE_PERMISSIONS.get(current_user.staff_role or "", frozenset()),
                 )
                 if name not in EMPLOYER_ROLE_PERMISSIONS.get(role, frozenset()):
                     abort(403)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal import rules
 from portal.core.tables import XLSX_MIMETYPE, to_csv, to_xlsx
@@ -57,6 +58,8 @@ def _july_offsets_done(employer, standing) -> list:
 @permission(EMPLOYER_FINANCE)
 def schedule_csv(employer):
     standing = _standing_with_amounts(employer)
+    if standing is None:
+        return _nothing_deferred(employer)
     return _download(to_csv(schedule_table(standing)), "text/csv", employer, "csv")
 
 
@@ -64,6 +67,8 @@ def schedule_csv(employer):
 @permission(EMPLOYER_FINANCE)
 def schedule_xlsx(employer):
     standing = _standing_with_amounts(employer)
+    if standing is None:
+        return _nothing_deferred(employer)
     return _download(to_xlsx(schedule_table(standing)), XLSX_MIMETYPE, employer, "xlsx")
 
 
@@ -71,6 +76,8 @@ def schedule_xlsx(employer):
 @permission(EMPLOYER_FINANCE)
 def departure(employer):
     standing = _standing_with_amounts(employer)
+    if standing is None:
+        return _nothing_deferred(employer)
     people = persons(employer)
     form = DepartureForm()
     form.person_ref.choices = [SelectChoice(ref, f"{name} ({ref})") for ref, name in people.items()]
@@ -104,10 +111,25 @@ def departure(employer):
 
 
 def _standing_with_amounts(employer):
+    """The standing, if something is deferred (a period, not opted out); else None."""
     standing = employer_standing(employer, today())
-    if standing.period is None or standing.has_opted_out:  # nothing is deferred
-        abort(404)
+    if standing.period is None or standing.has_opted_out:
+        return None
     return standing
+
+
+def _nothing_deferred(employer) -> BaseResponse:
+    """Nothing is deferred (the employer opted out, or fits no period): no schedule to
+    download, no departure to record. Such links are only on a page left open from before
+    (issue 28 item 15): the amounts page says why, instead of a bare 404."""
+    if request.method == "POST":
+        flash(_("Nothing is deferred, so the departure was not recorded."), "info")
+    else:
+        flash(
+            _("Nothing is deferred, so there is no catch-up schedule and no departure to record."),
+            "info",
+        )
+    return redirect(url_for("amounts.schedule", employer_id=employer.id))
 
 
 def _what_if(standing, form) -> dict | None:

@@ -55,6 +55,8 @@ def load_acting() -> None:
         # visit has ended whatever that page does.
         db.session.commit()
         session.pop(SESSION_KEY, None)
+        if (request.view_args or {}).get("employer_id") == visit.employer_id:
+            return  # that employer's page says so itself (portal.web.access.NotActing)
         flash(
             _(
                 "You were no longer acting for %(employer)s: 30 minutes passed without any "

@@ -688,6 +688,9 @@ MESSAGES: dict[str, Message] = {
     "import.every_agency_only": _static(
         lambda: _("Only an administrator imports the agencies: choose what else the file holds")
     ),
+    "jobs.unknown_kind": _static(
+        lambda: _("This job is of a kind this version of the portal does not run.")
+    ),
     "import.other_file": _static(
         lambda: _("The confirmation does not match the checked file. Upload it again")
     ),

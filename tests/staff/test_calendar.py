@@ -120,7 +120,9 @@ def test_the_inner_mongolia_action_shares_last_months_list(app, client, inner_mo
     form = _entries(client)["tax_list_monthly"].select_one("form")
     fields = {i["name"]: i["value"] for i in form.select("input")}
     assert (fields["on"], fields["agency"], fields["monthly"]) == ("2022-09-01", "NM-A", "y")
-    response = client.post(form["action"], data=fields)
+    started = client.post(form["action"], data=fields)  # a job: its page offers the file
+    assert started.status_code == 302 and "/jobs/" in started.location
+    response = client.get(started.location + "/file")
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     assert "tax-list-NM-A-202208-monthly-" in response.headers["Content-Disposition"]
     (row,) = _list_rows(response.data)

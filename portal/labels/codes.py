@@ -176,6 +176,7 @@ PAYMENT_QUEUE_KINDS = {
 }
 IMPORT_STATUSES = {
     "checked": _l("Checked, not applied yet"),
+    "applying": _l("Being applied"),
     "applied": _l("Applied"),
     "refused": _l("Refused: nothing changed"),
 }

@@ -34,9 +34,9 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import CursorResult, insert, or_, select, update
+from sqlalchemy import CursorResult, Engine, create_engine, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from portal.core import audit
 from portal.core.extensions import db
@@ -259,8 +259,8 @@ def execute(job_id: int, *, echo: Callable[[str, int, int | None], None] | None 
         return _fail(job, "crashed", {})
     job.status, job.stage, job.result = "done", "done", result
     job.finished_at = utcnow()
-    if job.total is None or job.done < (job.total or 0):
-        job.done = max(job.done, job.total or 0)
+    job.total = progress.total if progress.total is not None else progress.done
+    job.done = job.total
     audit.record(actor, "jobs.done", obj=job, details={"kind": job.kind, **_brief(result)})
     db.session.commit()
     return job
@@ -328,12 +328,15 @@ class Progress:
     def __init__(self, job_id: int, echo: Callable[[str, int, int | None], None] | None):
         self.job_id, self.echo = job_id, echo
         self.stage: str | None = None
+        self.done: int = 0
+        self.total: int | None = None
         self.written_at = 0.0
         self.separate = not isinstance(db.engine.pool, StaticPool)
 
     def write(self, stage: str, done: int, total: int | None) -> None:
         if self.echo is not None:
             self.echo(stage, done, total)
+        self.done, self.total = done, total
         now = time.monotonic()
         if stage == self.stage and now - self.written_at < PROGRESS_EVERY:
             return
@@ -343,18 +346,33 @@ class Progress:
         values = {"stage": stage, "done": done, "total": total, "beat_at": utcnow()}
         statement = update(Job).where(Job.id == self.job_id).values(**values)
         try:
-            with db.engine.connect() as connection:
-                sqlite = connection.dialect.name == "sqlite"
-                if sqlite:
-                    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
-                try:
-                    connection.execute(statement)
-                    connection.commit()
-                finally:
-                    if sqlite:
-                        connection.exec_driver_sql("PRAGMA busy_timeout = 5000")
+            with _progress_engine().connect() as connection:
+                connection.execute(statement)
+                connection.commit()
         except OperationalError:
             log.debug("progress of job %s not written: the database is busy", self.job_id)
+
+
+def _progress_engine() -> Engine:
+    """The engine progress is written with. On PostgreSQL the app's own (another pooled
+    connection). On SQLite one of its own, in autocommit and never waiting: while the job's
+    connection is SQLite's one writer, an UPDATE fails at once and leaves no lock behind, and
+    the job goes on (a pooled connection left waiting in a failed commit would hold the lock
+    the job needs)."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return engine
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    own = app.extensions.get("portal.progress_engine")
+    if own is None:
+        own = create_engine(
+            engine.url,
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"timeout": 0},
+        )
+        app.extensions["portal.progress_engine"] = own
+    return own
 
 
 class ChunkWriter(io.RawIOBase):

@@ -34,11 +34,12 @@ def test_the_staff_page_links_the_back_office_for_reviewers_and_admins(client, m
         links = soup(client.get("/staff/employers")).select("#back-office a")
         assert bool(links) is shown, role
         if shown:
-            assert [a["href"] for a in links][-4:] == [
+            assert [a["href"] for a in links][-5:] == [
                 "/reports/tax-list",
                 "/reports/monthly",
                 "/reports/reconciliation",
                 "/reports/wuxi-2020",
+                "/jobs/",
             ]
 
 

@@ -279,3 +279,20 @@ def post_form_through_job(client, path: str, data: dict | None = None, **kw):
     if response.status_code in (302, 303) and JOB_PATH.match(urlsplit(response.location).path):
         return client.get(urlsplit(response.location).path + "/file")
     return response
+
+
+def press_download(client, page: str, button: str = "csv"):
+    """A download made by a job, as a browser makes it: on ``page``, the form of the button
+    ``#button`` sent with its hidden fields (the page's filters, its CSRF token and key); the
+    job's file, as the page once answered (else the answer itself)."""
+    from urllib.parse import urlsplit
+
+    from bs4 import BeautifulSoup
+
+    html = BeautifulSoup(client.get(page).data, "html.parser")
+    form = html.select_one(f"#{button}").find_parent("form")
+    data = {tag["name"]: tag.get("value", "") for tag in form.select("input[name]")}
+    response = client.post(form["action"], data=data)
+    if response.status_code in (302, 303) and JOB_PATH.match(urlsplit(response.location).path):
+        return client.get(urlsplit(response.location).path + "/file")
+    return response

@@ -29,6 +29,12 @@ def test_the_administrator_reads_the_report_and_downloads_the_list(live_server, 
     assert page.locator("svg#chart rect").count() >= 2
     assert page.locator("svg#chart").bounding_box()["height"] > 150
     screenshot(page, "monthly-report")
+    page.click("#xlsx")  # the report's file, made by a job: its page offers it
+    page.wait_for_selector("#job-file")
+    with page.expect_download() as download:
+        page.click("#job-file")
+    assert download.value.suggested_filename.startswith("deferral-report-")
+    assert load_workbook(io.BytesIO(download.value.path().read_bytes())).active.max_row > 1
 
     page.goto(f"{base_url}/reports/tax-list")
     page.check("input[value='xlsx']")

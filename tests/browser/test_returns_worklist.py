@@ -89,6 +89,12 @@ def test_the_reviewer_marks_a_refund_done_and_the_owner_sees_it(live_server, bro
             row = page.locator("#refund-rows tbody tr").first.inner_text()
             assert "已完成" in row and "ZH20220815-0001" in row
             screenshot(page, "returns-worklist-done-1280")
+            page.click("#csv")  # the worklist's file, made by a job: its page offers it
+            page.wait_for_selector("#job-file")
+            with page.expect_download() as download:
+                page.click("#job-file")
+            text = download.value.path().read_bytes().decode("utf-8-sig")
+            assert text.startswith("类型,单位,统一社会信用代码") and "ZH20220815-0001" in text
         context.close()
     context = browser.new_context(viewport={"width": 360, "height": 900}, locale="zh-CN")
     page = context.new_page()

@@ -1253,6 +1253,91 @@ def _monthly_sent(w: World):  # July's report, ended, marked sent 20 times
     return Shot(w.browser(reviewer), page, "/reports/monthly/sent"), check
 
 
+def _file_job(kind: str, actor: User) -> Check:
+    """A download made by a job, sent 20 times: every answer the one job's page, one job."""
+
+    def check(answers):
+        assert set(statuses(answers)) == {302} and len({a.location for a in answers}) == 1
+        assert count(Job, Job.kind == kind, Job.actor_id == actor.id) == 1
+        started = AuditEntry.action == "jobs.started"
+        assert count(AuditEntry, AuditEntry.actor_id == actor.id, started) == 1
+
+    return check
+
+
+def _reviewer(w: World) -> tuple[Agency, User]:
+    agency = _liaocheng(w.make)
+    employer = w.make.employer(agency)
+    # The bureau's figures of July: the reconciliation offers its files once they are in.
+    db.session.add(
+        Collection(
+            employer_id=employer.id,
+            month="2022-07",
+            part="unit",
+            amount=Decimal("300.00"),
+            collected_on=date(2022, 7, 10),
+        )
+    )
+    reviewer = w.make.user(staff_role="reviewer", agency=agency)
+    w.make.commit()
+    return agency, reviewer
+
+
+def _report_file(page: str, action: str, kind: str) -> Case:
+    def shot(w: World):  # the month's file asked 20 times: one job
+        agency, reviewer = _reviewer(w)
+        url = f"{page}?month=2022-07&agency={agency.code}"
+        return Shot(w.browser(reviewer), url, action), _file_job(kind, reviewer)
+
+    return shot
+
+
+for _format in ("csv", "xlsx"):
+    case(f"reports.monthly_{_format}")(
+        _report_file("/reports/monthly", f"/reports/monthly.{_format}", "reports.monthly_file")
+    )
+    case(f"reports.reconciliation_{_format}")(
+        _report_file(
+            "/reports/reconciliation",
+            f"/reports/reconciliation.{_format}",
+            "reports.reconciliation_file",
+        )
+    )
+
+
+@case("reports.wuxi_2020_xlsx")
+def _wuxi_2020_xlsx(w: World):
+    agency = w.make.agency(w.make.region("wuxi-2020"))
+    reviewer = w.make.user(staff_role="reviewer", agency=agency)
+    w.make.commit()
+    page = "/reports/wuxi-2020?month=2020-04&income=88.5"
+    shot = Shot(w.browser(reviewer), page, "/reports/wuxi-2020.xlsx")
+    return shot, _file_job("reports.wuxi_2020_file", reviewer)
+
+
+def _worklist_file(file_format: str) -> Case:
+    def shot(w: World):
+        _agency, reviewer = _reviewer(w)
+        action = f"/returns/worklist.{file_format}"
+        return Shot(w.browser(reviewer), "/returns/", action), _file_job(
+            "returns.worklist_file", reviewer
+        )
+
+    return shot
+
+
+case("returns.worklist_csv")(_worklist_file("csv"))
+case("returns.worklist_xlsx")(_worklist_file("xlsx"))
+
+
+@case("admin.audit_csv")
+def _audit_csv(w: World):
+    admin = w.make.user(staff_role="admin")
+    w.make.commit()
+    page = f"/admin/audit?staff={admin.id}"
+    return Shot(w.browser(admin), page, "/admin/audit.csv"), _file_job("admin.audit_file", admin)
+
+
 def _review(w: World):
     employer, _owner = _applicant(w.make)
     application = submitted_application(employer)

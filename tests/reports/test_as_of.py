@@ -14,7 +14,7 @@ from portal.features.imports.operations import run
 from portal.features.imports.reader import Source
 from portal.features.reports.monthly import monthly_report
 from portal.models import AuditEntry, EmployerFactHistory, SentMonthlyReport
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, press_download, sign_in
 from tests.factories import credit_code
 from tests.reports.helpers import KNOWN_SINCE, assess, build_world, pay
 from tests.reports.test_monthly import figures
@@ -136,7 +136,7 @@ def test_a_report_marked_sent_is_kept_and_shown_as_sent(app, client, make, tmp_p
         "¥2,100.00",
         "¥400.00",
     )
-    download = client.get("/reports/monthly.xlsx?month=2022-08")
+    download = press_download(client, "/reports/monthly?month=2022-08", "xlsx")
     assert download.get_data() == sent.file_bytes
 
     # The command prints the stored one too.

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from tests.conftest import post_form_through_job as post_form
-from tests.conftest import sign_in
+from tests.conftest import press_download, sign_in
 from tests.reports.helpers import assess, build_world
 
 
@@ -88,7 +88,8 @@ def test_a_reviewer_gets_their_agency_only_and_404_for_another(client, make):
     )
     assert load_workbook(io.BytesIO(response.get_data())).active.max_row == 1
     assert client.get("/reports/monthly?agency=SD-B").status_code == 404
-    assert client.get("/reports/monthly.csv?month=2022-07&agency=SD-B").status_code == 404
+    response = post_form(client, "/reports/monthly.csv", {"month": "2022-07", "agency": "SD-B"})
+    assert response.status_code == 404
 
 
 def test_the_list_page_names_the_rows_still_awaiting_their_assessment(client, make):
@@ -167,7 +168,14 @@ def test_the_monthly_page_shows_the_hand_worked_figures_and_a_chart(app, client,
     assert [g["data-month"] for g in chart.select("g.month")] == ["2022-07", "2022-08"]
     assert len(chart.select("rect")) == 4
     assert page.select("script") == []
-    assert page.select_one("#csv")["href"] == "/reports/monthly.csv?month=2022-08&agency=SD-A"
+    # The file is made by a job: a POST button carrying the filters (a GET changes nothing).
+    form = page.select_one("#csv").find_parent("form")
+    assert (form["method"], form["action"]) == ("post", "/reports/monthly.csv")
+    hidden = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    assert (hidden["month"], hidden["agency"]) == ("2022-08", "SD-A") and hidden["csrf_token"]
+    old_link = client.get("/reports/monthly.csv?month=2022-08&agency=SD-A")
+    assert old_link.status_code == 303
+    assert old_link.location == "/reports/monthly?month=2022-08&agency=SD-A"
 
 
 def test_an_admin_sees_every_agency_with_a_total_and_downloads_it(app, client, make):
@@ -182,13 +190,13 @@ def test_an_admin_sees_every_agency_with_a_total_and_downloads_it(app, client, m
     ]
     total = page.select_one('#report tr[data-agency="total"] td[data-figure="outstanding"]')
     assert total.get_text() == "¥2,500.00"
-    response = client.get("/reports/monthly.xlsx?month=2022-08")
+    response = press_download(client, "/reports/monthly?month=2022-08", "xlsx")
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="deferral-report-all-2022-08.xlsx"'
     )
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert [row[2].value for row in sheet.iter_rows(min_row=2)] == ["SD-A", "SD-B", "合计"]
-    response = client.get("/reports/monthly.csv?month=2022-08&agency=SD-B")
+    response = press_download(client, "/reports/monthly?month=2022-08&agency=SD-B")
     assert csv_rows(response)[1][2:9] == [
         "SD-B",
         "乙医保中心",
@@ -206,7 +214,7 @@ def test_the_month_must_have_begun(client, make):
     page = soup(client.get("/reports/monthly?month=2022-09"))
     assert page.select_one(".error-summary a").get_text() == "请输入已经开始的月份"
     assert page.select_one("#report") is None
-    assert client.get("/reports/monthly.csv?month=2022-09").status_code == 400
+    assert post_form(client, "/reports/monthly.csv", {"month": "2022-09"}).status_code == 400
     page = soup(client.get("/reports/monthly?month=August"))
     assert page.select_one(".error-summary a").get_text() == "请输入报表月份，例如 2022-08"
 
@@ -234,7 +242,7 @@ def test_hostile_values_get_a_page_not_a_server_error(client, make):
     world = build_world(make)
     sign_in(client, _staff(make, world, "admin"))
     assert client.get("/reports/monthly?agency=%00").status_code == 404
-    assert client.get("/reports/monthly.csv?agency=" + "A" * 500).status_code == 404
+    assert post_form(client, "/reports/monthly.csv", {"agency": "A" * 500}).status_code == 404
     response = client.get("/reports/monthly?month=%00")
     assert response.status_code == 200 and soup(response).select_one(".error-summary")
     response = post_form(

@@ -24,7 +24,7 @@ from portal.features.reports.monthly import monthly_report
 from portal.features.reports.reconciliation import reconciliation
 from portal.models import AuditEntry, Collection, Payment, SentMonthlyReport
 from portal.models.contributions import PAYMENT_PARTS
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, post_form, press_download, sign_in
 from tests.reports.helpers import build_world
 from tests.reports.test_pages import csv_rows, soup
 
@@ -226,7 +226,8 @@ def test_the_page_is_the_agency_s_own_and_the_report_waits_for_agreement(app, cl
 
     sign_in(client, other)
     assert client.get("/reports/reconciliation?month=2022-08&agency=SD-A").status_code == 404
-    assert client.get("/reports/reconciliation.csv?month=2022-08&agency=SD-A").status_code == 404
+    data = {"month": "2022-08", "agency": "SD-A"}
+    assert post_form(client, "/reports/reconciliation.csv", data).status_code == 404
     own = soup(client.get("/reports/reconciliation?month=2022-08"))
     assert own.select_one("#no-collections") and not own.select("#differences tr")
 
@@ -236,7 +237,7 @@ def test_the_page_is_the_agency_s_own_and_the_report_waits_for_agreement(app, cl
     assert (row["data-kind"], row["data-employer"]) == ("personal", world.e2.credit_code)
     assert row.select_one("[data-figure=difference]").get_text(strip=True) == "¥-125.00"
     assert "内医保办发〔2022〕19号 三（二）4" in row.get_text()
-    rows = csv_rows(client.get("/reports/reconciliation.csv?month=2022-08"))
+    rows = csv_rows(press_download(client, "/reports/reconciliation?month=2022-08"))
     assert rows[1][2:8] == [
         world.e2.credit_code,
         "甲二有限公司",
@@ -245,9 +246,8 @@ def test_the_page_is_the_agency_s_own_and_the_report_waits_for_agreement(app, cl
         "0.00",
         "-125.00",
     ]
-    book = load_workbook(
-        __import__("io").BytesIO(client.get("/reports/reconciliation.xlsx?month=2022-08").data)
-    )
+    xlsx = press_download(client, "/reports/reconciliation?month=2022-08", "xlsx")
+    book = load_workbook(__import__("io").BytesIO(xlsx.data))
     assert book.active.max_row == 1 + 1 + 4  # the header, the difference, the four totals
 
     token = csrf_token(client, "/reports/monthly?month=2022-08")

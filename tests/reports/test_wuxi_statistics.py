@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.features.reports.wuxi_2020 import STATISTICS_HEADERS
 from portal.models import Assessment, ReturnChoice
-from tests.conftest import sign_in
+from tests.conftest import press_download, sign_in
 
 
 def _world(make):
@@ -108,7 +108,7 @@ def test_a_choice_counts_from_the_end_of_the_month_it_was_made(app, client, make
 def test_the_xlsx_keeps_money_as_numbers_in_wan_yuan(app, client, make):
     reviewer = _world(make)
     sign_in(client, reviewer)
-    response = client.get("/reports/wuxi-2020.xlsx?month=2020-04&income=88.5")
+    response = press_download(client, "/reports/wuxi-2020?month=2020-04&income=88.5", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert [c.value for c in sheet[3]] == list(STATISTICS_HEADERS)  # under 填报单位, 报送时间
     row = sheet[4]
@@ -182,7 +182,7 @@ def test_the_header_and_footer_come_from_the_agency(app, client, make):
     )
     assert soup.select_one("#annex-missing") is None
     sheet = openpyxl.load_workbook(
-        io.BytesIO(client.get("/reports/wuxi-2020.xlsx?month=2020-04").data)
+        io.BytesIO(press_download(client, "/reports/wuxi-2020?month=2020-04", "xlsx").data)
     ).active
     rows = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == ["职工医保阶段性减征医保费统计表"]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from portal.core.extensions import db
 from portal.models import Assessment, AuditEntry, ReturnChoice, ReturnDone
 from tests.applications.helpers import soup, text_of
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form, press_download, sign_in
 
 LINYI_BATCH = (
     "鲁医保发〔2020〕23号 四（有明确退费渠道的，无需参保单位提交申请报送相关资料，直接批量退费）"
@@ -293,7 +293,7 @@ def test_july_offset_done_by_its_agency_only_and_seen_on_the_amounts_page(client
 
 def test_the_files_carry_every_row_with_its_clause(client, world):
     sign_in(client, world["admin"])
-    response = client.get("/returns/worklist.csv")
+    response = press_download(client, "/returns/")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
@@ -303,7 +303,7 @@ def test_the_files_carry_every_row_with_its_clause(client, world):
     assert clauses == {LINYI_BATCH, LINYI_OPTIONS, WUXI_REFUND, LINYI_OFFSET, JIANGSU_JULY}
     needed = [r for r in body if r[header.index("单位")] == "乙公司"][0]
     assert needed[header.index("退费账户")] == "需提供账户"
-    book = load_workbook(io.BytesIO(client.get("/returns/worklist.xlsx").get_data()))
+    book = load_workbook(io.BytesIO(press_download(client, "/returns/", "xlsx").get_data()))
     sheet = book.worksheets[0]
     assert sheet.max_row == 8
     amounts = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]

@@ -102,8 +102,10 @@ def test_the_jiangsu_action_downloads_last_months_summary(app, client, jiangsu):
     agency, _employer, reviewer = jiangsu
     app.config["PORTAL_TODAY"] = "2022-08-03"
     sign_in(client, reviewer)
-    link = _entries(client)["monthly_summary"].select_one(".calendar-action a")
-    response = client.get(link["href"])
+    form = _entries(client)["monthly_summary"].select_one("form.calendar-action")
+    fields = {i["name"]: i["value"] for i in form.select("input")}
+    response = client.post(form["action"], data=fields)
+    response = client.get(response.location + "/file")  # the job's file (JOBS_RUN "now")
     assert response.status_code == 200
     assert "deferral-report-JS-A-2022-07.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))

@@ -1,16 +1,22 @@
-"""The reports' jobs: the 缓缴清单 export, and the monthly sharing the schedule starts."""
+"""The reports' jobs: the 缓缴清单 export, the monthly sharing the schedule starts, and the
+files of the monthly report, the reconciliation and the Wuxi 附表."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, BinaryIO, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core import jobs
 from portal.core.extensions import db
-from portal.features.reports.operations import export_tax_list
+from portal.core.tables import render_to
+from portal.features.reports.monthly import monthly_report, monthly_table, report_of
+from portal.features.reports.operations import export_tax_list, sent_monthly_report
+from portal.features.reports.reconciliation import reconciliation, reconciliation_table
+from portal.features.reports.wuxi_2020 import annex_lines, reduction_statistics, statistics_table
 from portal.models import Agency, Job, User
 from portal.util.clock import today
 
@@ -75,3 +81,79 @@ def monthly_sharing(run: jobs.JobRun) -> dict[str, Any]:
         )
         started += 1
     return {"agencies": started}
+
+
+# The downloads of the monthly report, the reconciliation and the Wuxi 附表: each page's
+# button starts a job (a GET changes nothing), whose page offers the file. The scope (the
+# agency, or every agency) and the day were decided in the request that started it.
+
+
+def _agency(params: dict[str, Any]) -> Agency | None:
+    agency_id = params.get("agency_id")
+    return db.session.get(Agency, agency_id) if agency_id is not None else None
+
+
+def start_file(
+    kind: str, params: dict[str, Any], *, agency: Agency | None, actor: User | None
+) -> Job:
+    """Start the job ``kind`` that makes one of the reports' files, over ``agency`` (None:
+    every agency, an administrator's); made as of today, the day it was asked."""
+    agency_id = agency.id if agency is not None else None
+    params = {**params, "agency_id": agency_id, "on": today().isoformat()}
+    return jobs.start(kind, params, actor=actor, agency_id=agency_id)
+
+
+@jobs.register("reports.monthly_file", label=_l("Making the monthly report's file"))
+def monthly_file(run: jobs.JobRun) -> dict[str, Any]:
+    params = run.params
+    agency, month, file_format = _agency(params), params["month"], params["file_format"]
+    run.progress("building")
+    sent = sent_monthly_report(month, agency)
+    if sent is not None and file_format == "xlsx":
+        with run.file(sent.file_name, "xlsx") as out:  # the very file sent
+            out.write(sent.file_bytes)
+        return {"sent": True}
+    if sent is not None:
+        report = report_of(sent.figures, agency)
+    else:
+        on = date.fromisoformat(params["on"])
+        report = monthly_report(month, on, agency_id=agency.id if agency is not None else None)
+    scope = agency.code if agency is not None else "all"
+    run.progress("writing")
+    with run.file(f"deferral-report-{scope}-{report.month}.{file_format}", file_format) as out:
+        render_to(monthly_table(report), file_format, cast(BinaryIO, out))
+    return {"sent": sent is not None}
+
+
+@jobs.register("reports.reconciliation_file", label=_l("Making the reconciliation's file"))
+def reconciliation_file(run: jobs.JobRun) -> dict[str, Any]:
+    params = run.params
+    agency, month, file_format = _agency(params), params["month"], params["file_format"]
+    run.progress("building")
+    result = reconciliation(
+        month,
+        date.fromisoformat(params["on"]),
+        agency_id=agency.id if agency is not None else None,
+    )
+    scope = agency.code if agency is not None else "all"
+    run.progress("writing")
+    with run.file(f"reconciliation-{scope}-{month}.{file_format}", file_format) as out:
+        render_to(reconciliation_table(result), file_format, cast(BinaryIO, out))
+    return {}
+
+
+@jobs.register("reports.wuxi_2020_file", label=_l("Making the Wuxi statistics (附表)"))
+def wuxi_2020_file(run: jobs.JobRun) -> dict[str, Any]:
+    params = run.params
+    agency, month = _agency(params), params["month"]
+    fund = {
+        name: Decimal(value) if value is not None else None
+        for name, value in params["fund"].items()
+    }
+    run.progress("building")
+    rows = reduction_statistics(month, agency_id=agency.id if agency is not None else None)
+    lines = annex_lines(agency, date.fromisoformat(params["on"]))
+    run.progress("writing", len(rows), len(rows))
+    with run.file(f"wuxi-2020-statistics-{month}.xlsx", "xlsx") as out:
+        render_to(statistics_table(rows, fund, lines), "xlsx", cast(BinaryIO, out))
+    return {"rows": len(rows)}

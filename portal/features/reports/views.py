@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from portal.core.extensions import db
-from portal.core.tables import mimetype, render
 from portal.features.reports import bp
 from portal.features.reports.forms import (
     MonthlyReportForm,
@@ -17,12 +16,11 @@ from portal.features.reports.forms import (
     StatisticsForm,
     TaxListForm,
 )
-from portal.features.reports.jobs import start_tax_list
+from portal.features.reports.jobs import start_file, start_tax_list
 from portal.features.reports.monthly import (
     MonthlyReport,
     bar_chart,
     monthly_report,
-    monthly_table,
     report_of,
 )
 from portal.features.reports.operations import (
@@ -32,10 +30,7 @@ from portal.features.reports.operations import (
     sent_monthly_report,
 )
 from portal.features.reports.queries import agencies, scoped_agency_or_404
-from portal.features.reports.reconciliation import (
-    kind_label,
-    reconciliation_table,
-)
+from portal.features.reports.reconciliation import kind_label
 from portal.features.reports.reconciliation import reconciliation as reconciliation_of
 from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
 from portal.features.reports.wuxi_2020 import (
@@ -44,12 +39,11 @@ from portal.features.reports.wuxi_2020 import (
     annex_lines,
     reduction_statistics,
     statistics_cells,
-    statistics_table,
 )
 from portal.models import Agency, SentMonthlyReport
 from portal.rules.months import add_months, last_day
 from portal.util.clock import today
-from portal.web.forms import SelectChoice, entered
+from portal.web.forms import ConfirmForm, SelectChoice, entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
 
@@ -61,16 +55,18 @@ def _agency_choices(form_field, scope: int | None) -> None:
     form_field.choices = choices
 
 
-def _download(content: bytes, filename: str, file_format: str) -> Response:
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
-    return Response(
-        content,
-        headers={
-            "Content-Type": mimetype(file_format),
-            "Content-Disposition": f'attachment; filename="{safe}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+def _file_job(kind: str, params: dict[str, Any], agency: Agency | None) -> Response:
+    """Start the job that makes a file (portal/features/reports/jobs.py) over ``agency``, in
+    the staff member's scope; the answer is the job's page, which offers the file."""
+    job = start_file(kind, params, agency=agency, actor=current_user)
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def _to_page(endpoint: str) -> Response:
+    """A file's old address, opened by a link or a bookmark: its page with the same filters,
+    whose button makes the file (a GET changes nothing)."""
+    query: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for(endpoint, **query), code=303)
 
 
 @bp.route("/tax-list", methods=["GET", "POST"])
@@ -162,6 +158,7 @@ def _render_monthly(
         query=query,
         sent=sent,
         send_form=SendReportForm() if finished and sent is None else None,
+        download_form=ConfirmForm(),
         unreconciled=unreconciled,
     ), status
 
@@ -190,24 +187,24 @@ def monthly_sent():
 
 
 def _monthly_file(file_format: str) -> Response | tuple[str, int]:
-    form, agency = _monthly_form()
-    if not form.validate():
+    """The month's report as a file, made by a job (the sent report's .xlsx is the very file
+    sent)."""
+    if request.method == "GET":
+        return _to_page("reports.monthly")
+    form, agency = _monthly_form(request.form)
+    if not (form.validate() and ConfirmForm().validate_on_submit()):
         return _render_monthly(form, agency, None, None, 400)
-    report, sent = _report(form, agency)
-    if sent is not None and file_format == "xlsx":
-        return _download(sent.file_bytes, sent.file_name, "xlsx")  # the very file sent
-    scope = agency.code if agency is not None else "all"
-    filename = f"deferral-report-{scope}-{report.month}.{file_format}"
-    return _download(render(monthly_table(report), file_format), filename, file_format)
+    params = {"month": f"{form.month.data:%Y-%m}", "file_format": file_format}
+    return _file_job("reports.monthly_file", params, agency)
 
 
-@bp.route("/monthly.csv")
+@bp.route("/monthly.csv", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def monthly_csv():
     return _monthly_file("csv")
 
 
-@bp.route("/monthly.xlsx")
+@bp.route("/monthly.xlsx", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def monthly_xlsx():
     return _monthly_file("xlsx")
@@ -222,6 +219,10 @@ def _reconciliation_query(form: MonthlyReportForm, agency: Agency | None) -> dic
 def reconciliation():
     """The month's figures against the tax bureau's collected ones (鲁医保发〔2022〕21号 六)."""
     form, agency = _monthly_form()
+    return _render_reconciliation(form, agency)
+
+
+def _render_reconciliation(form: MonthlyReportForm, agency: Agency | None) -> tuple[str, int]:
     result = None
     if form.validate():
         agency_id = agency.id if agency is not None else None
@@ -232,40 +233,50 @@ def reconciliation():
         result=result,
         kind_label=kind_label,
         query=_reconciliation_query(form, agency) if result is not None else {},
+        download_form=ConfirmForm(),
     ), (200 if result is not None else 400)
 
 
 def _reconciliation_file(file_format: str) -> Response | tuple[str, int]:
-    form, agency = _monthly_form()
-    if not form.validate():
-        return reconciliation()
-    month = f"{form.month.data:%Y-%m}"
-    result = reconciliation_of(month, today(), agency_id=agency.id if agency is not None else None)
-    scope = agency.code if agency is not None else "all"
-    filename = f"reconciliation-{scope}-{month}.{file_format}"
-    return _download(render(reconciliation_table(result), file_format), filename, file_format)
+    """The reconciliation as a file, made by a job."""
+    if request.method == "GET":
+        return _to_page("reports.reconciliation")
+    form, agency = _monthly_form(request.form)
+    if not (form.validate() and ConfirmForm().validate_on_submit()):
+        page, _status = _render_reconciliation(form, agency)
+        return page, 400
+    params = {"month": f"{form.month.data:%Y-%m}", "file_format": file_format}
+    return _file_job("reports.reconciliation_file", params, agency)
 
 
-@bp.route("/reconciliation.csv")
+@bp.route("/reconciliation.csv", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def reconciliation_csv():
     return _reconciliation_file("csv")
 
 
-@bp.route("/reconciliation.xlsx")
+@bp.route("/reconciliation.xlsx", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def reconciliation_xlsx():
     return _reconciliation_file("xlsx")
 
 
-def _statistics():
-    """The form from the query string (default: this month) and the rows in the user's scope."""
-    args = request.args.to_dict()
+FUND_FIELDS = ("balance", "income", "expenditure")
+
+
+def _statistics_form(source=None) -> StatisticsForm:
+    """The 附表's month (default: this month) and fund figures, from the query string."""
+    args = (request.args if source is None else source).to_dict()
     args.setdefault("month", f"{today():%Y-%m}")
-    form = StatisticsForm(formdata=MultiDict(args))
+    return StatisticsForm(formdata=MultiDict(args))
+
+
+def _statistics():
+    """The form from the query string and the rows in the user's scope."""
+    form = _statistics_form()
     if not form.validate():
         return form, None, {}
-    fund = {name: getattr(form, name).data for name in ("balance", "income", "expenditure")}
+    fund = {name: getattr(form, name).data for name in FUND_FIELDS}
     rows = reduction_statistics(f"{form.month.data:%Y-%m}", agency_id=agency_scope(current_user))
     return form, rows, fund
 
@@ -280,6 +291,10 @@ def _annex_lines() -> AnnexLines:
 @permission(BACK_OFFICE)
 def wuxi_2020():
     form, rows, fund = _statistics()
+    return _render_wuxi_2020(form, rows, fund)
+
+
+def _render_wuxi_2020(form: StatisticsForm, rows, fund) -> tuple[str, int]:
     return render_template(
         "reports/wuxi_2020.html",
         form=form,
@@ -287,16 +302,27 @@ def wuxi_2020():
         cells=[statistics_cells(r, fund, i) for i, r in enumerate(rows or [], start=1)],
         rows=rows,
         lines=_annex_lines(),
-        query=request.args.to_dict(),
+        query={k: v for k, v in request.args.items() if k in ("month", *FUND_FIELDS)},
+        download_form=ConfirmForm(),
     ), (400 if form.errors else 200)
 
 
-@bp.route("/wuxi-2020.xlsx")
+@bp.route("/wuxi-2020.xlsx", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def wuxi_2020_xlsx():
-    form, rows, fund = _statistics()
-    if rows is None:
-        return wuxi_2020()
-    filename = f"wuxi-2020-statistics-{form.month.data:%Y-%m}.xlsx"
-    table = statistics_table(rows, fund, _annex_lines())
-    return _download(render(table, "xlsx"), filename, "xlsx")
+    """The 附表 as an .xlsx, made by a job over the staff member's agency (or every one)."""
+    if request.method == "GET":
+        return _to_page("reports.wuxi_2020")
+    form = _statistics_form(request.form)
+    if not (form.validate() and ConfirmForm().validate_on_submit()):
+        return _render_wuxi_2020(form, None, {})
+    scope = agency_scope(current_user)
+    params = {
+        "month": f"{form.month.data:%Y-%m}",
+        "fund": {
+            name: str(value) if (value := getattr(form, name).data) is not None else None
+            for name in FUND_FIELDS
+        },
+    }
+    agency = db.session.get(Agency, scope) if scope is not None else None
+    return _file_job("reports.wuxi_2020_file", params, agency)

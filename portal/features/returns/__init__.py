@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 
-from portal.features.returns import views  # noqa: E402, F401 - registers the routes on bp
+from portal.features.returns import jobs, views  # noqa: E402, F401 - registers routes and jobs

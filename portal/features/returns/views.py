@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.extensions import db
-from portal.core.tables import mimetype, render
 from portal.features.returns import bp
-from portal.features.returns.files import kind_label, worklist_table
+from portal.features.returns.files import kind_label
 from portal.features.returns.forms import DoneForm
+from portal.features.returns.jobs import start_worklist_file
 from portal.features.returns.operations import ReturnsError, mark_done
 from portal.features.returns.queries import WorkItem, get_item_or_404, worklist
 from portal.labels import put_error
 from portal.util import clock
-from portal.web.forms import entered
+from portal.web.forms import ConfirmForm, entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 
 
@@ -23,26 +23,30 @@ from portal.web.permissions import BACK_OFFICE, agency_scope, permission
 @permission(BACK_OFFICE)
 def worklist_page():
     items = worklist(clock.today(), agency_id=agency_scope(current_user))
-    return render_template("returns/worklist.html", items=items)
+    return render_template("returns/worklist.html", items=items, download_form=ConfirmForm())
 
 
 def _file(file_format: str):
-    items = worklist(clock.today(), agency_id=agency_scope(current_user))
-    name = f"refunds-and-offsets-{clock.today():%Y%m%d}.{file_format}"
-    return render(worklist_table(items), file_format), {
-        "Content-Type": mimetype(file_format),
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "X-Content-Type-Options": "nosniff",
-    }
+    """The worklist as a file, made by a job over the staff member's scope; the old address
+    opened by a link (a GET changes nothing) shows the worklist, whose buttons make it."""
+    if request.method == "GET" or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("returns.worklist_page"), code=303)
+    job = start_worklist_file(
+        clock.today(),
+        agency_id=agency_scope(current_user),
+        file_format=file_format,
+        actor=current_user,
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
-@bp.route("/worklist.csv")
+@bp.route("/worklist.csv", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def worklist_csv():
     return _file("csv")
 
 
-@bp.route("/worklist.xlsx")
+@bp.route("/worklist.xlsx", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
 def worklist_xlsx():
     return _file("xlsx")

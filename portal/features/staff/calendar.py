@@ -30,8 +30,8 @@ from portal.web.permissions import BACK_OFFICE, REVIEW, can
 
 @dataclass(frozen=True)
 class Action:
-    """The entry's one action: a link (GET), or a button that posts ``fields`` (a file that is
-    recorded as it is made, like the 缓缴清单)."""
+    """The entry's one action: a link (GET), or a button that posts ``fields`` (a file made by
+    a job, like the 缓缴清单 or the monthly report)."""
 
     label: str
     url: str
@@ -88,7 +88,8 @@ def _monthly_summary(ctx: Context, due: Due) -> Entry:
         else _("Mark it as sent on the monthly report once it has gone."),
         Action(
             _("Download the summary of %(month)s (.xlsx)", month=due.month),
-            url_for("reports.monthly_xlsx", month=due.month, agency=ctx.agency.code),
+            url_for("reports.monthly_xlsx"),
+            (("month", due.month), ("agency", ctx.agency.code)),  # made by a job
         ),
         due.due_on,
         due.is_late(ctx.on) and not sent,

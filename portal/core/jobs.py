@@ -350,6 +350,11 @@ class Progress:
                 try:
                     connection.execute(statement)
                     connection.commit()
+                except OperationalError:
+                    # SQLite refuses the COMMIT itself while a reader holds the file: roll back,
+                    # or the connection refuses everything after (PendingRollbackError).
+                    connection.rollback()
+                    raise
                 finally:
                     if sqlite:
                         connection.exec_driver_sql("PRAGMA busy_timeout = 5000")

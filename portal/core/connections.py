@@ -18,7 +18,6 @@ disconnect as the whole database's), so each worker shows at most one such page
 
 from __future__ import annotations
 
-import logging
 import time
 import weakref
 
@@ -38,22 +37,6 @@ def init_app(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "postgresql":
                 watch(engine, seconds)
-            elif engine.url.database not in (None, "", ":memory:"):
-                event.listen(engine, "connect", write_ahead_log)
-
-
-def write_ahead_log(dbapi_connection, record) -> None:
-    """A SQLite file (the embedded mode) in write-ahead-log mode: pages go on reading while a
-    job writes a long transaction (in the default rollback journal they waited for it, then were
-    a 503: bench/bench_jobs.py). Kept in the file once set; a copy of the database must take
-    its -wal file too (or use ``sqlite3 portal.sqlite ".backup copy.sqlite"``)."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-    except Exception as error:  # noqa: BLE001 - locked at this moment: the file stays as it is
-        logging.getLogger(__name__).debug("journal mode not changed: %s", error)
-    finally:
-        cursor.close()
 
 
 def watch(engine: Engine, seconds: float) -> None:

@@ -22,7 +22,7 @@ from portal.core.extensions import db
 from portal.models import Job
 
 
-def test_progress_is_skipped_not_fatal_while_another_writes(tmp_path):
+def test_progress_is_skipped_not_fatal_while_a_reader_holds_the_file(tmp_path):
     path = tmp_path / "portal.sqlite"
 
     class Config(TestConfig):
@@ -37,15 +37,14 @@ def test_progress_is_skipped_not_fatal_while_another_writes(tmp_path):
         progress = jobs.Progress(job.id, None)
         assert progress.separate
 
-        writer = sqlite3.connect(path, isolation_level=None)
+        reader = sqlite3.connect(path, isolation_level=None)
         try:
-            # Another writer (the job's own connection, applying) holds SQLite's one write lock;
-            # a reader no longer blocks anything (the file is in WAL mode).
-            writer.execute("BEGIN IMMEDIATE")
-            progress.write("checking", 10, 100)  # refused at once: skipped, not waited for
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM jobs").fetchone()  # a SHARED lock, held
+            progress.write("checking", 10, 100)  # the COMMIT is refused: skipped
         finally:
-            writer.execute("ROLLBACK")
-            writer.close()
+            reader.execute("ROLLBACK")
+            reader.close()
         db.session.expire_all()
         assert db.session.scalar(select(Job.stage).where(Job.id == job.id)) == "started"
 

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -82,10 +82,6 @@ def register(
 
 def kind_of(name: str) -> JobKind | None:
     return _KINDS.get(name)
-
-
-def kinds() -> dict[str, JobKind]:
-    return dict(_KINDS)
 
 
 class JobRefused(DomainError):
@@ -190,7 +186,6 @@ class JobRun:
     job: Job
     actor: User | None
     _progress: Progress
-    files: list[str] = field(default_factory=list)
 
     @property
     def params(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pypdf
 import pytest
 import segno
 
-from portal.core import pdf
+from portal.core import pdf, weasy
 from portal.letters import document
 from portal.letters.text import COMMITMENT_TEXT, COMMITMENT_TITLE
 
@@ -302,7 +302,7 @@ def test_user_values_show_as_text_in_pdf() -> None:
 
 
 def test_fetcher_serves_the_package_stylesheet() -> None:
-    fetcher = pdf.PackageAssetFetcher()
+    fetcher = weasy.PackageAssetFetcher()
     response = fetcher.fetch(pdf.PDF_ASSETS_BASE_URL + "letter.css")
     assert b"Noto Sans CJK SC" in response.read()
     assert response.content_type == "text/css"
@@ -326,7 +326,7 @@ def test_fetcher_serves_the_package_stylesheet() -> None:
     ],
 )
 def test_fetcher_refuses_everything_else(url: str) -> None:
-    fetcher = pdf.PackageAssetFetcher()
+    fetcher = weasy.PackageAssetFetcher()
     with pytest.raises(pdf.AssetRefusedError):
         fetcher.fetch(url)
     assert fetcher.failures == [url]
@@ -338,7 +338,7 @@ def test_fetcher_refuses_symlinks_out_of_the_assets_dir(tmp_path: Path) -> None:
     secret = tmp_path / "secret.css"
     secret.write_text("body { color: red }")
     (assets / "link.css").symlink_to(secret)
-    fetcher = pdf.PackageAssetFetcher(assets)
+    fetcher = weasy.PackageAssetFetcher(assets)
     with pytest.raises(pdf.AssetRefusedError):
         fetcher.fetch((assets / "link.css").as_uri())
 
@@ -362,7 +362,7 @@ def hostile_references(tmp_path: Path) -> str:
 def test_weasyprint_with_the_fetcher_loads_nothing_outside(tmp_path: Path) -> None:
     import weasyprint
 
-    fetcher = pdf.PackageAssetFetcher()
+    fetcher = weasy.PackageAssetFetcher()
     # No text in this page, so no fonts to subset: the render stays fast.
     data = weasyprint.HTML(
         string=f"<!DOCTYPE html><html><body>{hostile_references(tmp_path)}</body></html>",

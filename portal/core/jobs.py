@@ -23,7 +23,6 @@ connection of its own, so that the page can show it while the work is not commit
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import time
@@ -34,11 +33,11 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import CursorResult, Engine, create_engine, insert, or_, select, update
+from sqlalchemy import CursorResult, Engine, create_engine, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool, StaticPool
 
-from portal.core import audit
+from portal.core import audit, chunks
 from portal.core.extensions import db
 from portal.models import Job, JobFileChunk, User
 from portal.models.base import utcnow
@@ -49,8 +48,6 @@ log = logging.getLogger(__name__)
 #: A running job whose progress has not been written for this long was interrupted (its
 #: process stopped); progress is written at least every few seconds while a job runs.
 STALE_AFTER = timedelta(minutes=2)
-#: A job's file is kept in rows of this many bytes.
-CHUNK_BYTES = 1 << 20
 #: How often progress is written, at most (seconds).
 PROGRESS_EVERY = 1.0
 #: Tries of a job in the queue (the first and the retries after a crash).
@@ -194,10 +191,15 @@ class JobRun:
     def progress(self, stage: str, done: int = 0, total: int | None = None) -> None:
         self._progress.write(stage, done, total)
 
-    def file(self, name: str, file_format: str) -> ChunkWriter:
-        """A binary stream for the job's file, written in chunks in the job's transaction."""
+    def file(self, name: str, file_format: str) -> chunks.ChunkWriter:
+        """A binary stream for the job's file, written in chunks in the job's transaction:
+        what is written is the file only if the job finishes."""
         self.job.file_name, self.job.file_format = name[:255], file_format
-        return ChunkWriter(self.job)
+
+        def sized(size: int) -> None:
+            self.job.file_size = size
+
+        return chunks.ChunkWriter(JobFileChunk, {"job_id": self.job.id}, on_close=sized)
 
 
 def execute(job_id: int, *, echo: Callable[[str, int, int | None], None] | None = None) -> Job:
@@ -370,57 +372,9 @@ def _progress_engine() -> Engine:
     return own
 
 
-class ChunkWriter(io.RawIOBase):
-    """A write-only, unseekable binary stream into ``job_file_chunks``, a megabyte a row, in
-    the job's transaction: what is written is the file only if the job finishes."""
-
-    def __init__(self, job: Job):
-        super().__init__()
-        self.job = job
-        self.buffer = bytearray()
-        self.seq = 0
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.buffer += data
-        self.size += len(data)
-        while len(self.buffer) >= CHUNK_BYTES:
-            self._put(bytes(self.buffer[:CHUNK_BYTES]))
-            del self.buffer[:CHUNK_BYTES]
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            if self.buffer or self.seq == 0:
-                self._put(bytes(self.buffer))
-                self.buffer.clear()
-            self.job.file_size = self.size
-        super().close()
-
-    def _put(self, data: bytes) -> None:
-        db.session.execute(
-            insert(JobFileChunk), {"job_id": self.job.id, "seq": self.seq, "data": data}
-        )
-        self.seq += 1
-
-
 def file_chunks(job: Job) -> Iterator[bytes]:
     """The job's file, a chunk at a time."""
-    seqs = db.session.scalars(
-        select(JobFileChunk.seq).where(JobFileChunk.job_id == job.id).order_by(JobFileChunk.seq)
-    ).all()
-    for seq in seqs:
-        yield (
-            db.session.scalar(
-                select(JobFileChunk.data).where(
-                    JobFileChunk.job_id == job.id, JobFileChunk.seq == seq
-                )
-            )
-            or b""
-        )
+    return chunks.iter_chunks(JobFileChunk, {"job_id": job.id})
 
 
 def run_scheduled(kind: str, params: dict[str, Any] | None = None) -> Job:

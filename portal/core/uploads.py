@@ -2,23 +2,27 @@
 
 Shared by the features that take uploads: an application's evidence
 (portal/features/applications), a letter of authority and a paper-signed letter's scan
-(portal/features/hall). The bytes live in the
+(portal/features/hall), an imported register (portal/features/imports). The bytes live in the
 database (``UploadedFile``) under random names; only the views that check access ever read them
-back, and always as downloads (portal/web/downloads.py).
+back, and always as downloads (portal/web/downloads.py). A register of up to 200 MB is kept and
+read a megabyte at a time (``keep_stream``, ``open_kept``: portal/core/chunks.py), never whole.
 """
 
 from __future__ import annotations
 
+import io
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import IO, BinaryIO
 
 from sqlalchemy import String, insert, literal, select
 from sqlalchemy import delete as sa_delete
 
-from portal.core import contents
+from portal.core import chunks, contents
 from portal.core.extensions import db
-from portal.models import UploadedFile
+from portal.models import UploadedFile, UploadedFileChunk
 from portal.models.base import UTCDateTime, utcnow
 from portal.rules.errors import DomainError
 
@@ -152,5 +156,31 @@ def copy(stored_name: str, new_name: str) -> None:
     )
 
 
+def keep_stream(stream: IO[bytes]) -> tuple[str, int]:
+    """Keep a large upload read from ``stream`` (a register of a million rows) in chunks, in
+    the request's transaction, never holding it whole: its stored name and size."""
+    stored_name = f"import-{secrets.token_hex(16)}"
+    db.session.add(UploadedFile(name=stored_name, data=b""))
+    db.session.flush()
+    with chunks.ChunkWriter(UploadedFileChunk, {"name": stored_name}) as writer:
+        shutil.copyfileobj(stream, writer, chunks.CHUNK_BYTES)
+        size = writer.size
+    return stored_name, size
+
+
+def open_kept(stored_name: str) -> BinaryIO:
+    """A kept file as a seekable stream, read a chunk at a time (or whole, if kept whole).
+
+    :raise LookupError: no file has that name.
+    """
+    data = db.session.scalar(select(UploadedFile.data).where(UploadedFile.name == stored_name))
+    if data is None:
+        raise LookupError(f"no uploaded file named {stored_name}")
+    if data:
+        return io.BytesIO(data)
+    return chunks.open_chunks(UploadedFileChunk, {"name": stored_name})
+
+
 def delete(stored_name: str) -> None:
+    chunks.delete_chunks(UploadedFileChunk, {"name": stored_name})
     db.session.execute(sa_delete(UploadedFile).where(UploadedFile.name == stored_name))

@@ -610,7 +610,7 @@ MESSAGES: dict[str, Message] = {
         limit=error.details.get("limit"),
     ),
     "import_file.too_large": _static(
-        lambda: _("The file is larger than 50 MB. Import it from the command line")
+        lambda: _("The file is larger than 200 MB. Import it from the command line")
     ),
     # The 2020 deferral by application (portal/features/applications, kind deferral_2020)
     "application.start_month_required": _static(lambda: _("Choose the first month to defer")),

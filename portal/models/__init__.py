@@ -7,6 +7,7 @@ from portal.models.applications import (
     EvidenceFile,
     StoredLetter,
     UploadedFile,
+    UploadedFileChunk,
 )
 from portal.models.audit import AuditEntry, RateLimitWindow
 from portal.models.base import Base
@@ -76,5 +77,6 @@ __all__ = [
     "TaxListChange",
     "TaxListExportRow",
     "UploadedFile",
+    "UploadedFileChunk",
     "User",
 ]

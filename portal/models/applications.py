@@ -106,6 +106,17 @@ class UploadedFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class UploadedFileChunk(Base):
+    """A large upload's bytes, a megabyte a row (portal/core/chunks.py): an imported register
+    is kept without ever being held whole; its ``UploadedFile`` row holds no data itself."""
+
+    __tablename__ = "uploaded_file_chunks"
+
+    name: Mapped[str] = mapped_column(ForeignKey("uploaded_files.name"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class EvidenceFile(Base):
     """An uploaded evidence file; its bytes are the ``UploadedFile`` named ``stored_name``."""
 

@@ -17,6 +17,7 @@ e-mails, 20 tax-list exports, a member removed twice (two audit rows).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -32,9 +33,10 @@ from sqlalchemy import func, select
 from portal import create_app
 from portal.config import TestConfig
 from portal.core.extensions import db
+from portal.core.uploads import keep_stream
 from portal.features.api.operations import grant_access, issue_client
 from portal.features.auth.operations import issue_activation_code
-from portal.features.imports.operations import import_file, store_upload
+from portal.features.imports.operations import import_file
 from portal.features.imports.reader import Source
 from portal.models import (
     ActingSession,
@@ -887,7 +889,7 @@ def _apply(w: World):
 def _jobs_retry(w: World):
     """A job that crashed, run again twice at once: queued and run once."""
     reviewer, body = _importer(w)
-    stored = store_upload(body)
+    stored, _size = keep_stream(io.BytesIO(body))
     job = Job(
         kind="imports.check",
         status="failed",

@@ -252,6 +252,36 @@ def test_a_duplicate_row_is_refused_with_the_first_line(app, agencies):
     assert outcome.problems[0].code == "duplicate" and outcome.problems[0].details == {"first": 2}
 
 
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=4), st.booleans()), min_size=1, max_size=12
+    )
+)
+def test_every_repeated_code_names_the_first_readable_line_of_it(app, agencies, rows):
+    """Each repeated credit code is refused with the line of its first readable row (a row
+    refused for another cell does not count), however the repeats fall in the file."""
+    lines = [LIST_HEADER]
+    expected: list[tuple[int, int]] = []
+    first: dict[int, int] = {}
+    for line, (serial, readable) in enumerate(rows, start=2):
+        size = "小型" if readable else "巨型"  # not a size class: the row is refused for it
+        lines.append(f"{credit_code(serial=serial)},甲{serial},U{serial},LC01,{size},是")
+        if not readable:
+            continue
+        if serial in first:
+            expected.append((line, first[serial]))
+        else:
+            first[serial] = line
+    outcome = run("list", _csv(*lines), scope_agency_id=None, apply=True)
+    repeated = [(p.line, p.details["first"]) for p in outcome.problems if p.code == "duplicate"]
+    assert repeated == expected
+    assert outcome.applied is (len(first) == len(rows))
+    db.session.rollback()
+
+
 def _xlsx(rows) -> bytes:
     book = openpyxl.Workbook()
     for row in rows:

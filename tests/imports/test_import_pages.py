@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.models import Employer, ImportRecord, UploadedFile
+from portal.models import Employer, ImportRecord, UploadedFile, UploadedFileChunk
 from tests.applications.helpers import multipart_post, soup, text_of
 from tests.conftest import csrf_token, sign_in, through_job
 from tests.factories import credit_code
@@ -64,6 +67,48 @@ def test_check_then_apply(client, make):
         form["action"], data={"csrf_token": csrf_token(client, "/imports/"), "sha256": sha}
     )
     assert again.status_code == 409  # applied already: said, not applied twice
+
+
+@pytest.mark.parametrize("file_format", ["csv", "gb18030", "xlsx"])
+def test_a_file_kept_in_many_chunks_reads_as_one(client, make, monkeypatch, file_format):
+    """The upload is kept a chunk at a time (portal/core/chunks.py) and read back as one
+    stream: characters cut between chunks, and an .xlsx archive's seeks, read as in the file."""
+    from portal.core import chunks
+
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 61)  # a prime: chunks cut every character
+    _agency, _other, reviewer = _world(make)
+    sign_in(client, reviewer)
+    rows = [
+        [credit_code(serial=i + 1), f"甲乙丙丁公司{i}", f"U{i}", "LC01", "小型", "是"]
+        for i in range(30)
+    ]
+    if file_format == "xlsx":
+        book = openpyxl.Workbook()
+        book.active.append(HEADER.split(","))
+        for row in rows:
+            book.active.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        name, body = "名单.xlsx", buffer.getvalue()
+    else:
+        text = "\n".join([HEADER, *(",".join(row) for row in rows)]) + "\n"
+        name, body = "名单.csv", text.encode("gb18030" if file_format == "gb18030" else "utf-8")
+    response = _upload(client, "list", name, body)
+    page = client.get(response.location)
+    assert "新增 30 条" in text_of(page), text_of(page)[:500]
+    record = db.session.scalar(select(ImportRecord))
+    assert record.size == len(body)
+    sha = soup(page).select_one("input[name=sha256]")["value"]
+    through_job(
+        client,
+        client.post(
+            f"/imports/{record.id}/apply",
+            data={"csrf_token": csrf_token(client, "/imports/"), "sha256": sha},
+        ),
+    )
+    names = set(db.session.scalars(select(Employer.name)))
+    assert names == {row[1] for row in rows}
+    assert db.session.scalar(select(func.count()).select_from(UploadedFileChunk)) == 0
 
 
 def test_a_refused_file_shows_every_bad_row_and_the_upload_again(client, make):

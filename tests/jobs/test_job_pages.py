@@ -3,12 +3,13 @@ interrupted job run again, a refusal in words, and nobody else's jobs."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.features.imports.operations import store_upload
+from portal.core.uploads import keep_stream
 from portal.models import ImportRecord, Job
 from portal.models.base import utcnow
 from tests.applications.helpers import soup
@@ -32,7 +33,7 @@ def _check_job(reviewer, **values) -> Job:
     params = {
         "kind": "list",
         "file_name": "名单.csv",
-        "stored_name": store_upload(body),
+        "stored_name": keep_stream(io.BytesIO(body))[0],
         "agency_id": reviewer.agency_id,
     }
     job = Job(

@@ -20,7 +20,7 @@ class ImportForm(BaseForm):
     file = FileField(
         _l("File"),
         description=_l(
-            "CSV (UTF-8 or GB18030) or .xlsx (the first sheet), up to 50 MB. The first row names "
+            "CSV (UTF-8 or GB18030) or .xlsx (the first sheet), up to 200 MB. The first row names "
             "the columns, in Chinese or by the English names below."
         ),
     )

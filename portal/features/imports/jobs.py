@@ -6,18 +6,30 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.core import jobs
+from portal.core import chunks, jobs, uploads
 from portal.core.extensions import db
 from portal.features.imports.operations import ImportError_, apply_claimed, check_stored
-from portal.models import ImportRecord, UploadedFile
+from portal.models import ImportRecord
 
 
 def _rows_in(stored_name: str | None) -> int | None:
-    """About how many rows a kept CSV has (its lines, less the header); None for an .xlsx."""
-    stored = db.session.get(UploadedFile, stored_name) if stored_name else None
-    if stored is None or stored.data[:4] == b"PK\x03\x04":
+    """About how many rows a kept CSV has (its lines, less the header), read a chunk at a
+    time; None for an .xlsx, or a file no longer kept."""
+    try:
+        stream = uploads.open_kept(stored_name) if stored_name else None
+    except LookupError:
         return None
-    return max(stored.data.count(b"\n") - 1 + (not stored.data.endswith(b"\n")), 0)
+    if stream is None:
+        return None
+    with stream:
+        if stream.read(4) == b"PK\x03\x04":
+            return None
+        stream.seek(0)
+        lines, last = 0, b""
+        for chunk in iter(lambda: stream.read(chunks.CHUNK_BYTES), b""):
+            lines += chunk.count(b"\n")
+            last = chunk
+    return max(lines - 1 + (not last.endswith(b"\n")), 0)
 
 
 def _next(record: ImportRecord) -> dict[str, Any]:

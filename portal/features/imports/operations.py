@@ -10,19 +10,25 @@ exactly the file that was checked (its SHA-256), on whichever worker it arrives.
 from __future__ import annotations
 
 import hashlib
-import secrets
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import CursorResult, update
 
-from portal.core import audit, jobs
+from portal.core import audit, jobs, uploads
 from portal.core.extensions import db
 from portal.features.held.operations import hold_changes
 from portal.features.imports import reader
 from portal.features.imports.kinds import KINDS
-from portal.features.imports.kinds.base import Context, Problem, RowErrors, Tally
+from portal.features.imports.kinds.base import (
+    MAX_PROBLEMS_KEPT,
+    Context,
+    Problem,
+    RowErrors,
+    Tally,
+)
 from portal.features.imports.reader import FileRefused, Source
 from portal.models import ImportRecord, Job, UploadedFile, User
 from portal.models.base import utcnow
@@ -147,9 +153,11 @@ def _pass(
     kind, source, context: Context, outcome: Outcome, *, apply: bool, progress
 ) -> Tally | None:
     tally = Tally()
-    # Keys seen so far -> their line: a million of them, kept small (Kind.key: a list row's
-    # credit code as one number, not a string or a one-element tuple).
-    seen: dict[object, int] = {}
+    # Keys seen so far: a million of them, kept small (Kind.key: a list row's credit code as
+    # one number, not a string or a one-element tuple), and without their lines: a repeated
+    # key's first line is looked up once the file is read (``_first_lines``), and only then.
+    seen: set[object] = set()
+    repeated: list[tuple[object, dict[str, Any]]] = []  # (key, its problem's details)
     batch: list = []
     rows = 0
     try:
@@ -172,9 +180,12 @@ def _pass(
                 index = header.get(kind.key_column, len(cells))
                 value = cells[index].strip()[:100] if index < len(cells) else ""
                 column = kind.column(kind.key_column)
-                tally.refuse(Problem(line, column, "duplicate", {"first": seen[key]}, value))
+                details: dict[str, Any] = {}  # {"first": line}, filled in below
+                if len(tally.problems) < MAX_PROBLEMS_KEPT:
+                    repeated.append((key, details))
+                tally.refuse(Problem(line, column, "duplicate", details, value))
                 continue
-            seen[key] = line
+            seen.add(key)
             batch.append((line, row))
             if len(batch) >= kind.batch_rows:
                 kind.batch(batch, context, tally, apply)
@@ -185,6 +196,11 @@ def _pass(
             kind.batch(batch, context, tally, apply)
         if kind.finish is not None:
             kind.finish(context, tally, apply)
+        del seen
+        if repeated:
+            first = _first_lines(kind, source, context, {key for key, _ in repeated})
+            for key, details in repeated:
+                details["first"] = first[key]
     except FileRefused as error:
         context.discard_stage()
         outcome.file_error = error
@@ -197,20 +213,38 @@ def _pass(
     return tally
 
 
+def _first_lines(kind, source, context: Context, keys: set[object]) -> dict[object, int]:
+    """The line of the first readable row of each of ``keys``: the file read again, to where
+    the last of them is found (only a file with repeated keys, refused anyway, is)."""
+    first: dict[object, int] = {}
+    header, body = reader.table(source, kind.columns)
+    read = kind.reader(header, context)
+    for line, cells in body:
+        try:
+            key = kind.key(read(cells))
+        except RowErrors:
+            continue
+        if key in keys and key not in first:
+            first[key] = line
+            if len(first) == len(keys):
+                break
+    return first
+
+
 # ------------------------------------------------------------------------------ records
 
 
 def check_upload(
     kind_name: str,
     file_name: str,
-    data: bytes,
+    data: bytes | IO[bytes],
     *,
     actor: User,
     scope_agency_id: int | None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportRecord:
-    """Check an uploaded file and record it; keep its bytes for the confirmation."""
-    stored_name = store_upload(data)
+    """Keep an upload and check it here, without a job: ``start_check``'s work in one call."""
+    stored_name, _size = uploads.keep_stream(io.BytesIO(data) if isinstance(data, bytes) else data)
     return check_stored(
         kind_name,
         file_name,
@@ -221,24 +255,19 @@ def check_upload(
     )
 
 
-def store_upload(data: bytes) -> str:
-    """Keep an uploaded file's bytes where every worker reads them; return their name."""
-    stored_name = f"import-{secrets.token_hex(16)}"
-    db.session.add(UploadedFile(name=stored_name, data=data))
-    db.session.flush()
-    return stored_name
-
-
 def start_check(
-    kind_name: str, file_name: str, data: bytes, *, actor: User, scope_agency_id: int | None
+    kind_name: str, file_name: str, stream: IO[bytes], *, actor: User, scope_agency_id: int | None
 ) -> Job:
-    """Keep the upload and start the job that checks it (``imports.check``)."""
+    """Keep the upload read from ``stream``, a chunk at a time, and start the job that checks
+    it (``imports.check``)."""
     if kind_name not in KINDS:
         raise ImportError_("unknown_kind")
+    stored_name, size = uploads.keep_stream(stream)
     params = {
         "kind": kind_name,
         "file_name": _clean_name(file_name),
-        "stored_name": store_upload(data),
+        "stored_name": stored_name,
+        "size": size,
         "agency_id": scope_agency_id,
     }
     return jobs.start("imports.check", params, actor=actor, agency_id=scope_agency_id)
@@ -254,21 +283,19 @@ def check_stored(
     progress: Callable[[int], None] | None = None,
 ) -> ImportRecord:
     """Check the kept upload ``stored_name`` and record it; a refused file is not kept."""
-    stored = db.session.get(UploadedFile, stored_name)
-    if stored is None:
-        raise ImportError_("not_checked")
-    file_name = _clean_name(file_name)
-    source = Source.from_bytes(file_name, stored.data)
+    source = _kept(_clean_name(file_name), stored_name)
+    with source.open() as stream:
+        size = stream.seek(0, io.SEEK_END)
     outcome = run(
         kind_name, source, scope_agency_id=scope_agency_id, apply=False, progress=progress
     )
     if outcome.is_refused:
-        db.session.delete(stored)
+        uploads.delete(stored_name)
     record = _record(
         outcome,
         actor=actor,
         scope_agency_id=scope_agency_id,
-        size=len(stored.data),
+        size=size,
         stored_name=None if outcome.is_refused else stored_name,
         status="refused" if outcome.is_refused else "checked",
     )
@@ -333,10 +360,9 @@ def apply_claimed(
     """Apply the claimed ``record``'s file (``claim``), all of it or nothing."""
     if record.status != "applying" or record.stored_name is None:
         raise ImportError_("not_checked")
-    stored = db.session.get(UploadedFile, record.stored_name)
-    if stored is None or hashlib.sha256(stored.data).hexdigest() != record.sha256:
+    source = _kept(record.file_name, record.stored_name)
+    if sha256_of(source) != record.sha256:
         raise ImportError_("other_file")
-    source = Source.from_bytes(record.file_name, stored.data)
     outcome = run(
         record.kind,
         source,
@@ -348,8 +374,8 @@ def apply_claimed(
     _update(record, outcome)
     record.status = "applied" if outcome.applied else "refused"
     record.applied_at = utcnow() if outcome.applied else None
+    uploads.delete(record.stored_name)
     record.stored_name = None
-    db.session.delete(stored)
     db.session.flush()
     if outcome.applied:
         hold_changes(record, outcome.held, outcome.superseded, actor=actor)
@@ -373,6 +399,16 @@ def import_file(
         None, f"import.{status}", obj=record, details={**_summary(record), "via": "command line"}
     )
     return outcome, record
+
+
+def _kept(file_name: str, stored_name: str) -> Source:
+    """The kept upload ``stored_name`` as a file that can be read more than once.
+
+    :raise ImportError_: it is not kept (any more).
+    """
+    if db.session.get(UploadedFile, stored_name) is None:
+        raise ImportError_("not_checked")
+    return Source(file_name, lambda: uploads.open_kept(stored_name))
 
 
 def _clean_name(name: str) -> str:

@@ -7,6 +7,9 @@ button), and the record of what was applied.
 
 from __future__ import annotations
 
+import io
+from typing import IO
+
 from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -22,31 +25,35 @@ from portal.labels import put_error
 from portal.util import clock
 from portal.web.forms import entered
 from portal.web.permissions import BACK_OFFICE, agency_scope, permission
+from portal.web.routing import upload_limit
 
-#: The web page takes files up to this size; larger ones go through the command line.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: The web page takes files up to this size (a register of two million rows, ``MAX_ROWS``);
+#: larger ones go through the command line.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 #: Refused rows shown on the page (all are in the CSV of problems).
 SHOWN_PROBLEMS = 50
 
 
 @bp.route("/", methods=["GET", "POST"])
 @permission(BACK_OFFICE)
+@upload_limit(MAX_UPLOAD_BYTES)
 def index():
     form = import_form(kinds_for(agency_scope(current_user)))
     if form.validate_on_submit():
         upload = request.files.get(form.file.name)
         file_name = upload.filename if upload is not None else None
-        data = upload.stream.read(MAX_UPLOAD_BYTES + 1) if upload is not None and file_name else b""
-        if not data or not file_name:
+        size = _size(upload.stream) if upload is not None and file_name else 0
+        if not size or upload is None or not file_name:
             put_error(form, FileRefused("empty", "file"))
-        elif len(data) > MAX_UPLOAD_BYTES:
+        elif size > MAX_UPLOAD_BYTES:
             put_error(form, FileRefused("too_large", "file"))
         else:
-            # Checked by a job: the page answers at once, with the job's page to watch.
+            # Kept a chunk at a time and checked by a job: the page answers at once, with
+            # the job's page to watch.
             job = start_check(
                 form.kind.data,
                 file_name,
-                data,
+                upload.stream,
                 actor=current_user,
                 scope_agency_id=agency_scope(current_user),
             )
@@ -85,6 +92,13 @@ def problems_csv(record_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _size(stream: IO[bytes]) -> int:
+    """The upload's size (werkzeug spools it to a temporary file), read from where it ends."""
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    return size
 
 
 def _render_index(form: ImportForm):

@@ -24,7 +24,8 @@ password and uses the pages as a person does.
    same run on a database of its own in the same state; the ratio is jobs / command.
 2. The same upload on SQLite (a file database, ``JOBS_RUN=thread``: the job runs in the web
    process): every page answered while it runs (the job's page, polled) is not a 5xx, both
-   jobs finish, and the rows are in the register (counted).
+   jobs finish, and the rows are in the register (counted); the row counts the polled page
+   showed say its progress was seen. ``--only-sqlite`` runs this section alone.
 3. The 缓缴清单 as .xlsx through /reports/tax-list (a job) for about ``--employers`` deferred
    employers and a tenth of them: the job's time, its time per row (flat: the large one's at
    most 1.5x the small one's), the worker's peak RSS.

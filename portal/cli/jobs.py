@@ -44,7 +44,8 @@ def list_command(as_json: bool) -> None:
 
     from portal.models import Job
 
-    for job in db.session.scalars(select(Job).order_by(Job.id.desc()).limit(50)):
+    found = list(db.session.scalars(select(Job).order_by(Job.id.desc()).limit(50)))
+    for job in jobs.with_progress(found):
         row = {
             "id": job.id,
             "kind": job.kind,
@@ -74,7 +75,9 @@ def run_command(job_id: int, as_json: bool) -> None:
     job = db.session.get(Job, job_id)
     if job is None:
         raise click.ClickException(f"no job {job_id}")
-    if jobs.is_stale(job) or (job.status == "failed" and job.error == "crashed"):
+    if jobs.is_stale(jobs.with_progress([job])[0]) or (
+        job.status == "failed" and job.error == "crashed"
+    ):
         job.status, job.stage, job.error = "queued", "queued", None
         db.session.commit()
     with progress_bar(quiet=as_json) as echo:

@@ -13,11 +13,14 @@ A connection cut while the site is busy is found by the request that uses it: it
 fails, that page is a 503 with Retry-After (portal.web.errors, like any page while the database is
 away), and SQLAlchemy then retires every connection the pool opened before (it treats a
 disconnect as the whole database's), so each worker shows at most one such page
-(tests/hostile/test_live_faults.py). SQLite files cannot drop a connection: not installed there.
+(tests/hostile/test_live_faults.py). SQLite files cannot drop a connection: not installed
+there; a SQLite file (the embedded mode of ``make run``) is put in write-ahead-log mode
+instead (``write_ahead_log``).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import weakref
 
@@ -37,6 +40,40 @@ def init_app(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "postgresql":
                 watch(engine, seconds)
+            elif is_sqlite_file(engine) and not event.contains(engine, "connect", write_ahead_log):
+                event.listen(engine, "connect", write_ahead_log)
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    """A SQLite database in a file (not the tests' in-memory one)."""
+    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+
+#: The write-ahead log is cut back to this size when checkpointed (after a large import).
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+def write_ahead_log(dbapi_connection, record) -> None:
+    """A SQLite file in write-ahead-log mode: pages read on while a job writes.
+
+    In SQLite's default rollback journal a long write transaction (an import's apply) ends up
+    holding the lock that keeps every reader out: once its changes outgrow the page cache it
+    spills them into the file, and readers wait until its commit, then answer 503
+    (bench/bench_jobs.py: 5 of 81 polls of the job's page). In WAL readers never wait for the
+    writer; writers still take turns. A job begins its transaction with ``BEGIN IMMEDIATE``
+    (portal/core/jobs.py), so nothing commits between its reading and its writing (in WAL
+    that would refuse its write: SQLITE_BUSY_SNAPSHOT). The mode is kept in the file once set:
+    a copy of the database takes its ``-wal`` file too, or is made with
+    ``sqlite3 portal.sqlite ".backup copy.sqlite"``.
+    """
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+    except Exception as error:  # noqa: BLE001 - locked at this moment: the next connection sets it
+        logging.getLogger(__name__).debug("journal mode not changed: %s", error)
+    finally:
+        cursor.close()
 
 
 def watch(engine: Engine, seconds: float) -> None:

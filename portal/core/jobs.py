@@ -19,25 +19,36 @@ A job function does its work in one transaction, committed together with the job
 killed half-way, it leaves nothing, and the retry starts again from the beginning. Its
 progress (stage, rows done of rows in all) is written beside that transaction, on a
 connection of its own, so that the page can show it while the work is not committed yet.
+
+On a SQLite file (in write-ahead-log mode, portal/core/connections.py) the job's transaction
+begins with ``BEGIN IMMEDIATE``: it is SQLite's one writer from its first read to its commit,
+so nothing can commit between the two (which would refuse its write) and pages go on reading
+meanwhile. A page that writes then waits the driver's busy timeout and answers 503 "try
+again" if the job is still writing. The progress cannot go into that file meanwhile; it goes
+into a small file beside it (``<database>-progress``, ``ProgressFile``), which the job's page
+reads (``with_progress``).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import CursorResult, Engine, create_engine, or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core import audit, chunks
+from portal.core.connections import is_sqlite_file
 from portal.core.extensions import db
 from portal.models import Job, JobFileChunk, User
 from portal.models.base import utcnow
@@ -52,6 +63,9 @@ STALE_AFTER = timedelta(minutes=2)
 PROGRESS_EVERY = 1.0
 #: Tries of a job in the queue (the first and the retries after a crash).
 MAX_ATTEMPTS = 3
+#: How long a job on a SQLite file waits for SQLite's one write lock (another job, in another
+#: web process, holding it) before it gives up as crashed (seconds).
+SQLITE_WRITER_WAIT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -236,10 +250,12 @@ def execute(job_id: int, *, echo: Callable[[str, int, int | None], None] | None 
     actor = db.session.get(User, job.actor_id) if job.actor_id is not None else None
     progress = Progress(job.id, echo)
     run = JobRun(job, actor, progress)
-    if db.engine.dialect.name == "postgresql":
-        # A job may take longer than a page is allowed to (DATABASE_STATEMENT_TIMEOUT_SECONDS).
-        db.session.execute(select(db.func.set_config("statement_timeout", "0", True)))
     try:
+        if db.engine.dialect.name == "postgresql":
+            # A job may take longer than a page may (DATABASE_STATEMENT_TIMEOUT_SECONDS).
+            db.session.execute(select(db.func.set_config("statement_timeout", "0", True)))
+        elif db.engine.dialect.name == "sqlite":
+            _begin_immediate(progress)
         result = kind.function(run)
     except DomainError as refusal:
         db.session.rollback()
@@ -260,7 +276,27 @@ def execute(job_id: int, *, echo: Callable[[str, int, int | None], None] | None 
     job.done = job.total
     audit.record(actor, "jobs.done", obj=job, details={"kind": job.kind, **_brief(result)})
     db.session.commit()
+    progress.forget()
     return job
+
+
+def _begin_immediate(progress: Progress) -> None:
+    """On SQLite: begin the job's transaction as SQLite's one writer, waiting for a writer
+    there is (a page's short write; another job, in another web process) with the job's beat
+    kept up meanwhile, so that its page does not call it interrupted."""
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    if raw is None or raw.in_transaction:  # begun already (a command in a transaction)
+        return
+    waited_since = time.monotonic()
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError:
+            if time.monotonic() - waited_since > SQLITE_WRITER_WAIT:
+                raise
+            progress.beat()  # waited the busy timeout: say the job lives, and wait again
 
 
 def _fail(job: Job, code: str, details: dict[str, Any]) -> Job:
@@ -270,6 +306,7 @@ def _fail(job: Job, code: str, details: dict[str, Any]) -> Job:
     actor = db.session.get(User, job.actor_id) if job.actor_id is not None else None
     audit.record(actor, "jobs.failed", obj=job, details={"kind": job.kind, "error": code})
     db.session.commit()
+    ProgressFile.at_database().forget(job.id)
     return job
 
 
@@ -292,6 +329,8 @@ def is_stale(job: Job) -> bool:
 def retry(job: Job, *, actor: User | None) -> bool:
     """Queue again a job that failed by a crash or was interrupted; False if it is neither
     (finished, still running, refused for a reason: running it again would change nothing)."""
+    if job.status == "running" and not is_stale(with_progress([job])[0]):
+        return False  # its progress file says it is running still (SQLite)
     stale_before = utcnow() - STALE_AFTER
     taken = db.session.execute(
         update(Job)
@@ -318,8 +357,9 @@ class Progress:
     """The job's stage and rows, written at most once a second on a connection of its own
     (the job's transaction is not committed yet), and always at a change of stage.
 
-    Not written where there is no second connection to the database (the tests' in-memory
-    SQLite), and skipped, not waited for, while SQLite's one writer is the job itself.
+    PostgreSQL: on another of the app's pooled connections. A SQLite file: into the progress
+    file beside it (``ProgressFile``), since the job itself is the database's one writer. Not
+    written where there is no second connection (the tests' in-memory SQLite).
     """
 
     def __init__(self, job_id: int, echo: Callable[[str, int, int | None], None] | None):
@@ -328,7 +368,10 @@ class Progress:
         self.done: int = 0
         self.total: int | None = None
         self.written_at = 0.0
-        self.separate = not isinstance(db.engine.pool, StaticPool)
+        self.file: ProgressFile | None = None
+        if db.engine.dialect.name == "sqlite":
+            self.file = ProgressFile.at_database()
+        self.separate = self.file is None or self.file.path is not None
 
     def write(self, stage: str, done: int, total: int | None) -> None:
         if self.echo is not None:
@@ -338,38 +381,129 @@ class Progress:
         if stage == self.stage and now - self.written_at < PROGRESS_EVERY:
             return
         self.stage, self.written_at = stage, now
+        self._store(stage, done, total)
+
+    def beat(self) -> None:
+        """Say the job lives, at its present stage."""
+        self._store(self.stage or "started", self.done, self.total)
+
+    def forget(self) -> None:
+        if self.file is not None:
+            self.file.forget(self.job_id)
+
+    def _store(self, stage: str, done: int, total: int | None) -> None:
         if not self.separate:
+            return
+        if self.file is not None:
+            self.file.write(self.job_id, stage, done, total)
             return
         values = {"stage": stage, "done": done, "total": total, "beat_at": utcnow()}
         statement = update(Job).where(Job.id == self.job_id).values(**values)
         try:
-            with _progress_engine().connect() as connection:
+            with db.engine.connect() as connection:
                 connection.execute(statement)
                 connection.commit()
         except OperationalError:
             log.debug("progress of job %s not written: the database is busy", self.job_id)
 
 
-def _progress_engine() -> Engine:
-    """The engine progress is written with. On PostgreSQL the app's own (another pooled
-    connection). On SQLite one of its own, in autocommit and never waiting: while the job's
-    connection is SQLite's one writer, an UPDATE fails at once and leaves no lock behind, and
-    the job goes on (a pooled connection left waiting in a failed commit would hold the lock
-    the job needs)."""
-    engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return engine
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    own = app.extensions.get("portal.progress_engine")
-    if own is None:
-        own = create_engine(
-            engine.url,
-            poolclass=NullPool,
-            isolation_level="AUTOCOMMIT",
-            connect_args={"timeout": 0},
-        )
-        app.extensions["portal.progress_engine"] = own
-    return own
+class ProgressFile:
+    """The running jobs' progress beside a SQLite database: ``<database>-progress``, a SQLite
+    file of its own (its own write lock: the job holds the database's). One row a running
+    job, written by the job's thread, read by any web process; removed when the job ends.
+    Losing the file loses nothing but the rows done of the jobs running then. No file (the
+    tests' in-memory database): nothing is written, nothing read."""
+
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS job_progress (job_id INTEGER PRIMARY KEY, "
+        "stage TEXT NOT NULL, done INTEGER NOT NULL, total INTEGER, beat_at TEXT NOT NULL)"
+    )
+    #: A write never waits long: a job does not stop for its progress.
+    TIMEOUT = 0.5
+
+    def __init__(self, path: Path | None):
+        self.path = path
+
+    @classmethod
+    def at_database(cls) -> ProgressFile:
+        engine = db.engine
+        if not is_sqlite_file(engine):
+            return cls(None)
+        return cls(Path(str(engine.url.database) + "-progress"))
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None  # noqa: S101 - the callers' check
+        connection = sqlite3.connect(self.path, timeout=self.TIMEOUT, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(self.SCHEMA)
+        return connection
+
+    def write(self, job_id: int, stage: str, done: int, total: int | None) -> None:
+        if self.path is None:
+            return
+        try:
+            connection = self._connect()
+            try:
+                connection.execute(
+                    "INSERT INTO job_progress VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO "
+                    "UPDATE SET stage = excluded.stage, done = excluded.done, "
+                    "total = excluded.total, beat_at = excluded.beat_at",
+                    (job_id, stage, done, total, utcnow().isoformat()),
+                )
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            log.debug("progress of job %s not written: %s", job_id, error)
+
+    def read(self, job_ids: list[int]) -> dict[int, tuple[str, int, int | None, datetime]]:
+        if self.path is None or not job_ids or not self.path.exists():
+            return {}
+        marks = ", ".join("?" * len(job_ids))
+        try:
+            connection = self._connect()
+            try:
+                rows = connection.execute(
+                    f"SELECT job_id, stage, done, total, beat_at FROM job_progress "  # noqa: S608
+                    f"WHERE job_id IN ({marks})",
+                    job_ids,
+                ).fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            log.debug("progress not read: %s", error)
+            return {}
+        return {
+            int(job_id): (stage, int(done), total, datetime.fromisoformat(beat_at))
+            for job_id, stage, done, total, beat_at in rows
+        }
+
+    def forget(self, job_id: int) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            connection = self._connect()
+            try:
+                connection.execute("DELETE FROM job_progress WHERE job_id = ?", (job_id,))
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            log.debug("progress of job %s not removed: %s", job_id, error)
+
+
+def with_progress(found: list[Job]) -> list[Job]:
+    """``found`` with the running ones' progress from the progress file (a SQLite file), where
+    it is newer than what the database holds; as loaded, not changed (nothing to save)."""
+    running = [job for job in found if job.status == "running"]
+    if not running or db.engine.dialect.name != "sqlite":
+        return found
+    marks = ProgressFile.at_database().read([job.id for job in running])
+    for job in running:
+        mark = marks.get(job.id)
+        if mark is None or (job.beat_at is not None and mark[3] <= job.beat_at):
+            continue
+        for name, value in zip(("stage", "done", "total", "beat_at"), mark, strict=True):
+            set_committed_value(job, name, value)
+    return found
 
 
 def file_chunks(job: Job) -> Iterator[bytes]:

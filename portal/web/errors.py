@@ -5,8 +5,9 @@
   one reaches a query (a 500). Forms refuse it with a message (``portal.web.forms``); this guard
   refuses it for everything else (path segments, search boxes, hand-made requests) before the
   statement runs, on every database, with a 400.
-- ``OperationalError`` (PostgreSQL restarting, a fail-over, a dropped connection) becomes a
-  503 with Retry-After instead of a 500: the request did nothing, trying again is right.
+- ``OperationalError`` (PostgreSQL restarting, a fail-over, a dropped connection; on a SQLite
+  file, a job writing for longer than the request could wait) becomes a 503 with Retry-After
+  instead of a 500: the request did nothing, trying again is right.
 - ``StaleDataError`` (a row changed by another request between its reading and its writing)
   becomes a 409: nothing was saved, the page shows what is there now.
 """
@@ -78,6 +79,16 @@ class DatabaseUnavailable(ServiceUnavailable):
 
     def __init__(self) -> None:
         super().__init__(retry_after=RETRY_AFTER_SECONDS)
+
+
+class DatabaseBusyWriting(DatabaseUnavailable):
+    """A SQLite file (the embedded mode) whose one writer, a job, held it for longer than
+    this request could wait to save something (portal/core/jobs.py)."""
+
+    message = _l(
+        "A long task (an import, a report or a file) is writing to the database, which takes "
+        "one writer at a time. Nothing was saved: try again in a minute."
+    )
 
 
 def _has_nul(parameters: object) -> bool:
@@ -164,6 +175,8 @@ def handle_database_away(error: OperationalError | PoolTimeout):
     )
     g._login_user = AnonymousUserMixin()
     g.acting = None
+    if "database is locked" in str(getattr(error, "orig", "")):
+        return _respond(503, DatabaseBusyWriting())
     return _respond(503, DatabaseUnavailable())
 
 

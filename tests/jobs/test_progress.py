@@ -1,19 +1,17 @@
-"""A job's progress on a SQLite file (the embedded mode, ``JOBS_RUN=thread``): skipped while the
-database is busy, never the job's end.
+"""A job's progress on a SQLite file (the embedded mode, ``JOBS_RUN=thread``): written beside
+the database while the job is its one writer, shown on the job's page, never the job's end.
 
 bench/bench_jobs.py found it: a 691,313-row list checked in the web process crashed at its
-first progress write. SQLite refused the progress connection's COMMIT (a reader held the file,
-rollback-journal mode), and resetting the connection's busy timeout afterwards raised
-``PendingRollbackError`` (the connection's transaction not rolled back), which is not the
-``OperationalError`` the skip catches: the job ended as "crashed". Progress on SQLite is now
-written through an engine of its own, in autocommit and never waiting (``_progress_engine``).
+first progress write (SQLite refused the progress connection's COMMIT; the error raised was not
+the one the skip caught). Then progress went through an engine that never waited, and was lost
+whenever the job held the file. Now the job holds SQLite's write lock from its start (BEGIN
+IMMEDIATE, the file in WAL mode) and its progress goes to ``<database>-progress``
+(``jobs.ProgressFile``), read back by ``jobs.with_progress``.
 """
 
 from __future__ import annotations
 
 import sqlite3
-
-from sqlalchemy import select
 
 from portal import create_app
 from portal.config import TestConfig
@@ -22,7 +20,7 @@ from portal.core.extensions import db
 from portal.models import Job
 
 
-def test_progress_is_skipped_not_fatal_while_a_reader_holds_the_file(tmp_path):
+def test_progress_is_written_beside_the_database_while_another_writes(tmp_path):
     path = tmp_path / "portal.sqlite"
 
     class Config(TestConfig):
@@ -37,20 +35,41 @@ def test_progress_is_skipped_not_fatal_while_a_reader_holds_the_file(tmp_path):
         progress = jobs.Progress(job.id, None)
         assert progress.separate
 
-        reader = sqlite3.connect(path, isolation_level=None)
+        writer = sqlite3.connect(path, isolation_level=None)
         try:
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM jobs").fetchone()  # a SHARED lock, held
-            progress.write("checking", 10, 100)  # the COMMIT is refused: skipped
+            writer.execute("BEGIN IMMEDIATE")  # the job's connection: SQLite's one writer
+            progress.write("checking", 10, 100)  # not into the database: beside it
+            db.session.expire_all()
+            job = db.session.get(Job, job.id)  # a read: it does not wait for the writer
+            assert job.stage == "started"
+            shown = jobs.with_progress([job])[0]
+            assert (shown.stage, shown.done, shown.total) == ("checking", 10, 100)
+            assert not jobs.is_stale(shown)
+            assert not db.session.dirty  # shown, not to be saved
         finally:
-            reader.execute("ROLLBACK")
-            reader.close()
-        db.session.expire_all()
-        assert db.session.scalar(select(Job.stage).where(Job.id == job.id)) == "started"
+            writer.execute("ROLLBACK")
+            writer.close()
 
-        progress.write("applying", 20, 100)  # the file free again: written
+        progress.forget()  # the job ended: what it said is gone, the database says the rest
         db.session.expire_all()
-        stored = db.session.get(Job, job.id)
-        assert (stored.stage, stored.done, stored.total) == ("applying", 20, 100)
+        job = jobs.with_progress([db.session.get(Job, job.id)])[0]
+        assert job.stage == "started"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_progress_on_the_suites_database(app):
+    """PostgreSQL: into the job's row, on another pooled connection. The tests' in-memory
+    SQLite (one connection, the job's own): kept nowhere, and the job goes on."""
+    job = Job(kind="imports.check", params={}, status="running", stage="started")
+    db.session.add(job)
+    db.session.commit()
+    progress = jobs.Progress(job.id, None)
+    progress.write("checking", 10, 100)
+    db.session.expire_all()
+    shown = jobs.with_progress([db.session.get(Job, job.id)])[0]
+    if db.engine.dialect.name == "postgresql":
+        assert (shown.stage, shown.done, shown.total) == ("checking", 10, 100)
+    else:
+        assert not progress.separate
+        assert shown.stage == "started"

@@ -198,9 +198,9 @@ def _pass(
             kind.finish(context, tally, apply)
         del seen
         if repeated:
-            first = _first_lines(kind, source, context, {key for key, _ in repeated})
-            for key, details in repeated:
-                details["first"] = first[key]
+            first = _first_lines(kind, source, context, {code for code, _ in repeated})
+            for code, found in repeated:
+                found["first"] = first[code]
     except FileRefused as error:
         context.discard_stage()
         outcome.file_error = error

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import or_, select
 
+from portal.core import jobs
 from portal.core.extensions import db
 from portal.models import Job, User
 from portal.web.permissions import agency_scope
@@ -23,10 +24,11 @@ def get_job_or_404(user: User, job_id: int) -> Job:
     job = db.session.scalar(select(Job).where(Job.id == job_id, _visible(user)))
     if job is None:
         abort(404)
-    return job
+    return jobs.with_progress([job])[0]
 
 
 def recent_jobs(user: User) -> list[Job]:
-    return list(
-        db.session.scalars(select(Job).where(_visible(user)).order_by(Job.id.desc()).limit(RECENT))
+    found = db.session.scalars(
+        select(Job).where(_visible(user)).order_by(Job.id.desc()).limit(RECENT)
     )
+    return jobs.with_progress(list(found))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -24,6 +24,7 @@ from portal.core.tables import (
     render_to,
     to_csv,
     write_csv,
+    write_xlsx,
 )
 
 COLUMNS = [
@@ -90,6 +91,99 @@ def test_the_streamed_xlsx_holds_the_same_typed_cells():
         cells = [cell.value for cell in sheet[2]]
         assert cells == ["甲一", 3, 1234.51, datetime(2022, 8, 15), datetime(2022, 8, 15, 10, 3, 4)]
         assert sheet["C2"].number_format == "#,##0.00"
+
+
+def openpyxl_xlsx(*tables: Table) -> bytes:
+    """The workbook as openpyxl's write-only mode wrote it before XlsxWriter did."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    from portal.rules import to_fen
+
+    def value(cell):
+        if isinstance(cell, Decimal):
+            return to_fen(cell)
+        if isinstance(cell, datetime):
+            return cell.replace(tzinfo=None)
+        return defuse(cell) if isinstance(cell, str) else cell
+
+    book = Workbook(write_only=True)
+    for table in tables:
+        sheet = book.create_sheet(table.title[:31])
+        for index, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.freeze_panes = f"A{len(table.above) + 2}"
+        for line in table.above:
+            sheet.append([value(cell) for cell in line])
+        sheet.append([defuse(column.header) for column in table.columns])
+        for row in table.rows:
+            cells = []
+            for cell, column in zip(row, table.columns, strict=True):
+                if isinstance(cell, Decimal | date):
+                    typed = WriteOnlyCell(sheet)
+                    typed.value = value(cell)
+                    typed.number_format = (
+                        "#,##0.00" if isinstance(cell, Decimal) else column.excel_format
+                    )
+                    cells.append(typed)
+                else:
+                    cells.append(value(cell))
+            sheet.append(cells)
+        if table.below:
+            sheet.append([])
+        for line in table.below:
+            sheet.append([value(cell) for cell in line])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def cells_of(content: bytes) -> list[tuple[str, str | None, list[list[tuple]]]]:
+    """Each sheet's title, frozen panes and cells (value, kind, number format), read back."""
+    book = load_workbook(io.BytesIO(content))
+    return [
+        (
+            sheet.title,
+            sheet.freeze_panes,
+            [
+                [
+                    (c.value, c.data_type, c.number_format if c.value is not None else None)
+                    for c in r
+                ]
+                for r in sheet.iter_rows()
+            ],
+        )
+        for sheet in book.worksheets
+    ]
+
+
+def test_the_xlsx_has_the_cells_openpyxl_wrote():
+    """XlsxWriter's file (constant memory) read back holds what openpyxl's did: the same
+    sheets, frozen headers, text, numbers, money and dates with their formats."""
+    rows = [
+        ("甲一", 3, Decimal("1234.505"), date(2022, 8, 15), datetime(2022, 8, 15, 10, 3, 4)),
+        ("=HYPERLINK(1)", None, Decimal("0"), None, None),
+        (None, 0, Decimal("-98765432.1"), date(2023, 3, 31), datetime(2022, 1, 1, tzinfo=UTC)),
+        ("  带空格 ", 10**12, None, date(1999, 12, 31), datetime(2022, 12, 31, 23, 59, 59)),
+    ]
+    form = {
+        "above": [["表一", None, "单位"], ["填报单位：", "甲"]],
+        "below": [["负责人：", None, "x"]],
+    }
+
+    def tables() -> tuple[Table, Table]:  # the rows are read once: a fresh pair each time
+        return (
+            Table("清单", COLUMNS, iter(rows)),
+            Table("移出清单", COLUMNS, iter(rows[:2]), **form),
+        )
+
+    expected = cells_of(openpyxl_xlsx(*tables()))
+    stream = io.BytesIO()
+    write_xlsx(stream, *tables())
+    assert cells_of(stream.getvalue()) == expected
+    assert expected[0][1] == "A2" and expected[1][1] == "A4"
+    assert expected[0][2][1][2] == (1234.51, "n", "#,##0.00")
 
 
 class CountingSink(io.RawIOBase):

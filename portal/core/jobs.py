@@ -205,13 +205,19 @@ class JobRun:
     def progress(self, stage: str, done: int = 0, total: int | None = None) -> None:
         self._progress.write(stage, done, total)
 
-    def file(self, name: str, file_format: str) -> chunks.ChunkWriter:
+    def file(self, name: str | None = None, file_format: str | None = None) -> chunks.ChunkWriter:
         """A binary stream for the job's file, written in chunks in the job's transaction:
-        what is written is the file only if the job finishes."""
-        self.job.file_name, self.job.file_format = name[:255], file_format
+        what is written is the file only if the job finishes. The job's row is named when the
+        stream is closed, not before (a name known only at the end is set then, by the job):
+        once this transaction updates the job's row, progress written from the other
+        connection would wait for it until the job commits."""
 
         def sized(size: int) -> None:
             self.job.file_size = size
+            if name is not None:
+                self.job.file_name = name[:255]
+            if file_format is not None:
+                self.job.file_format = file_format
 
         return chunks.ChunkWriter(JobFileChunk, {"job_id": self.job.id}, on_close=sized)
 

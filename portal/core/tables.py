@@ -4,15 +4,18 @@ Money is a ``Decimal`` (a number cell ``#,##0.00``; "1234.50" in CSV), counts ar
 are ``date``/``datetime`` (real date cells with the column's display format; the column's text
 format in CSV), everything else text, defused against formula injection.
 
-The .xlsx is written in openpyxl's write-only mode: each row goes to the sheet's XML as it comes,
-so the time per row is flat and the rows are never all held as cells (the normal mode keeps
-every cell, and asking it for the last row, as this module once did per cell, was quadratic:
-4,000 rows took 137 s).
+The .xlsx is written by XlsxWriter in its constant-memory mode: each row goes to the sheet's
+temporary XML file as it comes (strings inline), so the time per row is flat and the rows are
+never all held as cells. openpyxl, whose normal mode keeps every cell (and asking it for the last
+row, as this module once did per cell, was quadratic: 4,000 rows took 137 s), also wrote it in
+write-only mode for a while: about twice as slow per cell as XlsxWriter, and it keeps every
+distinct string in memory (its shared-strings table). openpyxl still reads the files (imports,
+tests).
 
 Either file can be written to a stream as it is made (``write_csv``, ``iter_csv``,
 ``write_xlsx``, ``render_to``): the rows are read once, as they come, and neither the rows nor
 the whole file are held (a CSV is passed on every ``CSV_CHUNK_CHARS`` characters; the .xlsx's
-sheets wait in openpyxl's temporary files until the workbook is zipped into the stream).
+sheets wait in XlsxWriter's temporary files until the workbook is zipped into the stream).
 ``to_csv``, ``to_xlsx`` and ``render`` are the same written into memory, byte for byte.
 """
 
@@ -20,17 +23,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell as ExcelCell
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 
 from portal.rules import to_fen
 
@@ -39,6 +41,15 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 ZIP_MIMETYPE = "application/zip"
 FORMATS = ("csv", "xlsx")
+#: XlsxWriter's workbook options: rows go to each sheet's temporary file as they are written
+#: (constant memory: strings inline, no shared-strings table held), and text is written as
+#: text, never guessed into a number, a formula or a link.
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
 #: A CSV is handed on in pieces of about this many characters (a row is never split): 64 KiB
 #: keeps the writes few and the memory flat whatever the number of rows.
 CSV_CHUNK_CHARS = 64 * 1024
@@ -111,37 +122,92 @@ def to_xlsx(table: Table, *more: Table) -> bytes:
 
 def write_xlsx(stream: BinaryIO, table: Table, *more: Table) -> None:
     """The tables as the sheets of one workbook, in order, zipped into ``stream``."""
-    book = Workbook(write_only=True)
-    for each in (table, *more):
-        _write_sheet(book, each)
-    book.save(stream)
+    write_sheets(stream, [table], more)
 
 
-def _write_sheet(book: Workbook, table: Table) -> None:
-    sheet = book.create_sheet(table.title[:31])
-    for index, column in enumerate(table.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = f"A{len(table.above) + 2}"
+def write_sheets(stream: BinaryIO, first: Iterable[Table], then: Iterable[Table] = ()) -> None:
+    """The tables of ``first`` then ``then`` as the sheets of one workbook, in order, zipped
+    into ``stream``. Each table is asked for once the sheets before it are written: a later
+    sheet may depend on what the earlier ones' rows found (the 缓缴清单's removals)."""
+    book = Workbook(stream, XLSX_OPTIONS)
+    formats: dict[str, Format] = {}
+    for each in itertools.chain(first, then):
+        _write_sheet(book, each, formats)
+    book.close()
+
+
+def _write_sheet(book: Workbook, table: Table, formats: dict[str, Format]) -> None:
+    sheet = book.add_worksheet(table.title[:31])
+
+    def styled(number_format: str) -> Format:
+        if number_format not in formats:
+            formats[number_format] = book.add_format({"num_format": number_format})
+        return formats[number_format]
+
+    for index, column in enumerate(table.columns):
+        sheet.set_column(index, index, column.width)
+    sheet.freeze_panes(len(table.above) + 1, 0)
+    row = 0
     for line in table.above:
-        sheet.append([_value(cell) for cell in line])
-    sheet.append([defuse(column.header) for column in table.columns])
-    formats = [column.excel_format for column in table.columns]
-    for row in table.rows:
-        sheet.append([_cell(sheet, cell, form) for cell, form in zip(row, formats, strict=True)])
+        _write_line(sheet, row, line)
+        row += 1
+    _write_line(sheet, row, [column.header for column in table.columns])
+    row += 1
+    # Each cell by its kind, straight to XlsxWriter's typed writers (its generic ``write``
+    # guesses the kind again, cell by cell). ``write_number`` is called with the float of the
+    # cents, as openpyxl wrote the Decimal: the same number read back.
+    money = styled(MONEY_FORMAT)
+    dates = [styled(column.excel_format) for column in table.columns]
+    write_string, write_number = sheet.write_string, sheet.write_number
+    write_datetime = sheet.write_datetime
+    width = len(table.columns)
+    for cells in table.rows:
+        if len(cells) != width:
+            raise ValueError(f"a row of {len(cells)} cells in a table of {width} columns")
+        cell: Any
+        for col, cell in enumerate(cells):
+            kind = type(cell)
+            if cell is None:
+                continue
+            if kind is str:
+                write_string(row, col, defuse(cell))
+            elif kind is int:
+                write_number(row, col, cell)
+            elif kind is Decimal:
+                write_number(row, col, float(to_fen(cell)), money)
+            elif kind is datetime:  # Excel has no zones: the caller gives local time
+                write_datetime(row, col, cell.replace(tzinfo=None), dates[col])
+            elif kind is date:
+                write_datetime(row, col, cell, dates[col])
+            else:
+                _write_other(sheet, row, col, cell, money, dates[col])
+        row += 1
     if table.below:
-        sheet.append([])
+        row += 1
     for line in table.below:
-        sheet.append([_value(cell) for cell in line])
+        _write_line(sheet, row, line)
+        row += 1
 
 
-def _cell(sheet, cell: Cell, date_format: str) -> Cell | ExcelCell:
-    """A plain value, or a cell carrying its number format (money, dates)."""
-    if isinstance(cell, Decimal | date):
-        typed = WriteOnlyCell(sheet)
-        typed.value = _value(cell)
-        typed.number_format = MONEY_FORMAT if isinstance(cell, Decimal) else date_format
-        return typed
-    return _value(cell)
+def _write_other(sheet, row: int, col: int, cell: Cell, money: Format, dated: Format) -> None:
+    """A cell of a subclass of the usual kinds (a bool is an int, as openpyxl took it)."""
+    if isinstance(cell, Decimal):
+        sheet.write_number(row, col, float(to_fen(cell)), money)
+    elif isinstance(cell, datetime):
+        sheet.write_datetime(row, col, cell.replace(tzinfo=None), dated)
+    elif isinstance(cell, date):
+        sheet.write_datetime(row, col, cell, dated)
+    elif isinstance(cell, int):
+        sheet.write_number(row, col, int(cell))
+    else:
+        sheet.write_string(row, col, defuse(str(cell)))
+
+
+def _write_line(sheet, row: int, line: Sequence[str | None]) -> None:
+    """A form's line of text cells (``Table.above`` and ``below``), or the column headers."""
+    for col, cell in enumerate(line):
+        if cell is not None:
+            sheet.write_string(row, col, defuse(cell))
 
 
 def render(table: Table, file_format: str) -> bytes:
@@ -187,16 +253,6 @@ def _text(cell: Cell, column: Column) -> str:
     if isinstance(cell, int):
         return str(cell)
     return defuse(cell)
-
-
-def _value(cell: Cell) -> Cell:
-    if isinstance(cell, Decimal):
-        return to_fen(cell)
-    if isinstance(cell, datetime):
-        return cell.replace(tzinfo=None)  # Excel has no zones: the caller gives local time
-    if isinstance(cell, str):
-        return defuse(cell)
-    return cell
 
 
 def defuse(text: str) -> str:

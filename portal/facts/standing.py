@@ -308,6 +308,7 @@ def standings(
     region_id: int | None = None,
     recorded_before: datetime | None = None,
     among: Select | None = None,
+    with_quote: bool = True,
 ) -> dict[int, Standing]:
     """The standing of every employer of one agency, one region, or all, by employer id.
 
@@ -319,6 +320,9 @@ def standings(
     decision taken later is still pending), payments made before it.
 
     ``among``: the ids of the employers wanted (a subquery), instead of an agency or region.
+
+    ``with_quote`` False: the standings without their catch-up quotes (``rules.standing.standing``),
+    for a list that reads no amounts owed.
     """
     ids = employers_where(agency_id=agency_id, region_id=region_id) if among is None else among
     if recorded_before is not None:
@@ -483,6 +487,7 @@ def standings(
             assessments.get(employer_id, ()),
             payments.get(employer_id, ()),
             on,
+            with_quote=with_quote,
         )
         for employer_id, f in facts.items()
     }

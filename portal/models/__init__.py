@@ -31,7 +31,12 @@ from portal.models.imports import HeldChange, ImportRecord
 from portal.models.jobs import Job, JobFileChunk
 from portal.models.reductions import ReturnChoice, ReturnDone
 from portal.models.reminders import OutboxMessage
-from portal.models.reports import SentMonthlyReport, TaxListExport, TaxListExportRow
+from portal.models.reports import (
+    SentMonthlyReport,
+    TaxListExport,
+    TaxListExportChunk,
+    TaxListExportRow,
+)
 from portal.models.submissions import Submission
 from portal.models.users import ActivationCode, User
 
@@ -74,6 +79,7 @@ __all__ = [
     "StoredLetter",
     "Submission",
     "TaxListExport",
+    "TaxListExportChunk",
     "TaxListChange",
     "TaxListExportRow",
     "UploadedFile",

@@ -48,8 +48,8 @@ class TaxListExport(Base):
     removal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The removals' own file (CSV), when there are removals; an .xlsx carries them as a sheet.
     removals_sha256: Mapped[str | None] = mapped_column(String(64))
-    # The file as sent, so that the page that sent it can give it again (a double click answers
-    # like the first: portal/web/submissions.py). None: exported before it was kept.
+    # The file as sent, whole, as exports kept it before their files went to
+    # ``tax_list_export_chunks``; None for those (their file is read there: ``sent_file``).
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The file's 传输时间, too.
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -59,6 +59,19 @@ class TaxListExport(Base):
     rows: Mapped[list[TaxListExportRow]] = relationship(
         back_populates="export", order_by="TaxListExportRow.id"
     )
+
+
+class TaxListExportChunk(Base):
+    """A megabyte of the file an export handed out (the list, or the .zip of the list's and the
+    removals' .csv), in order: the file as sent, kept without ever being held whole."""
+
+    __tablename__ = "tax_list_export_chunks"
+
+    export_id: Mapped[int] = mapped_column(
+        ForeignKey("tax_list_exports.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TaxListExportRow(Base):

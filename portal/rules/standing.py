@@ -460,6 +460,8 @@ def period_arguments(program: Program, facts: EmployerFacts) -> PeriodArgs:
     """The facts about an employer that move its period (July paid, new business)."""
     args: PeriodArgs = {"july_paid": facts.july_paid}
     basis = program.new_business.basis.value if program.new_business else None
+    if basis is None:  # nothing else moves the period: the first start is not needed
+        return args
     first_start = min(p.start.value for p in program.periods.values()) if program.periods else ""
     if basis == "first_insured_month" and (facts.first_insured_month or "") > first_start:
         args["first_insured_month"] = facts.first_insured_month
@@ -484,8 +486,15 @@ def standing(
     assessments: Iterable[AssessmentFact],
     payments: Sequence[PaymentFact],
     on: date,
+    *,
+    with_quote: bool = True,
 ) -> Standing:
-    """Work out where the employer of ``facts`` stands under ``program`` on ``on``."""
+    """Work out where the employer of ``facts`` stands under ``program`` on ``on``.
+
+    ``with_quote`` False: no catch-up quote (``Standing.quote`` None whatever is owed), for a
+    list that reads only who is deferred, its period and its months (the 缓缴清单): the quote
+    was more than half the time of each employer's standing.
+    """
     if program.kind != "deferral":  # a 2020 program: no fixed period, no 2022 decision
         return Standing(program=program, facts=facts, on=on)
     args = period_arguments(program, facts)
@@ -526,14 +535,14 @@ def standing(
             period_args={"chosen_start": chosen, **args},
         )
     payments = [p for p in payments if counts_toward_deferral(p.part, p.month, period.months)]
-    options = period_options(program, facts, on)
+    options = period_options(program, facts, on, args)
     lines = month_lines(program, facts, period, assessments)
     quote = None
     opted_out = decision is not None and decision.choice == "opt_out"
     # An employer that opted out pays monthly: nothing is deferred, so nothing is to catch up.
     # Months not assessed yet (and without a base to estimate them) leave the quote partial:
     # it covers the months known, names the others, and keeps the period's deadline.
-    if not opted_out and eligibility.eligible:
+    if with_quote and not opted_out and eligibility.eligible:
         quote = catchup_quote(
             program.id,
             monthly_unit_amount={
@@ -562,9 +571,13 @@ def standing(
     )
 
 
-def period_options(program: Program, facts: EmployerFacts, on: date) -> list[PeriodOption]:
-    """The periods the employer may take, each with the day its decision closes."""
-    args = period_arguments(program, facts)
+def period_options(
+    program: Program, facts: EmployerFacts, on: date, args: PeriodArgs | None = None
+) -> list[PeriodOption]:
+    """The periods the employer may take, each with the day its decision closes (``args``:
+    ``period_arguments(program, facts)``, if the caller has them)."""
+    if args is None:
+        args = period_arguments(program, facts)
     starts: list[str | None] = [None]
     if (
         program.period_choice

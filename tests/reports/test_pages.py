@@ -252,3 +252,39 @@ def test_hostile_values_get_a_page_not_a_server_error(client, make):
         token_from="/reports/tax-list",
     )
     assert response.status_code == 200 and soup(response).select_one(".error-summary")
+
+
+def test_the_job_hands_out_the_file_the_export_kept(client, make):
+    """The job writes the list once, to its file and to the export's kept chunks: the same
+    bytes; an export from before the chunks is read from its whole ``content``."""
+    from sqlalchemy import select
+
+    from portal.core.extensions import db
+    from portal.features.reports.operations import sent_file
+    from portal.models import TaxListExport
+
+    world = build_world(make)
+    sign_in(client, _staff(make, world, "admin"))
+    response = post_form(
+        client,
+        "/reports/tax-list",
+        {"on": "2022-08-15", "agency": "", "file_format": "xlsx"},
+        token_from="/reports/tax-list",
+    )
+    assert response.status_code == 200
+    export = db.session.scalars(select(TaxListExport)).one()
+    kept = b"".join(sent_file(export))
+    assert kept == response.get_data() and kept.startswith(b"PK\x03\x04")
+    sheet = load_workbook(io.BytesIO(kept)).active
+    assert [cell.value for cell in sheet[1]][:2] == ["统一社会信用代码", "单位名称"]
+    assert export.row_count == sheet.max_row - 1 == 3
+    older = TaxListExport(
+        on_date=export.on_date,
+        file_format="csv",
+        row_count=0,
+        file_sha256="0" * 64,
+        content=b"\xef\xbb\xbfold",
+    )
+    db.session.add(older)
+    db.session.flush()
+    assert b"".join(sent_file(older)) == b"\xef\xbb\xbfold"

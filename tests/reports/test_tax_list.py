@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.features.reports.operations import export_tax_list
-from portal.features.reports.tax_list import TAX_LIST_HEADERS, tax_list_rows
+from portal.features.reports.tax_list import TAX_LIST_HEADERS, tax_list_parts, tax_list_rows
 from portal.models import Assessment, AuditEntry, RegionRate, TaxListExport, TaxListExportRow
 from portal.rules.exchange import tax_list_format
 from portal.util import clock
@@ -213,7 +213,9 @@ def test_since_last_sends_only_new_and_changed_rows(make):
     assert db.session.scalar(select(db.func.count()).select_from(TaxListExportRow)) == 2 + 2 + 1 + 3
 
 
-def test_the_list_costs_one_statement_more_than_the_standings(make):
+def test_the_list_costs_two_statements_more_than_the_standings_a_part(make):
+    """One statement orders the employers; each part of them (``PART_EMPLOYERS``) costs the
+    standings' statements and one more, whatever the number of employers in it."""
     world = build_world(make)
     agency_id = world.agency.id
     with counted_statements() as few:
@@ -224,8 +226,16 @@ def test_the_list_costs_one_statement_more_than_the_standings(make):
     with counted_statements() as more:
         rows = tax_list_rows(ON, agency_id=agency_id)
     assert len(rows) == 2 + 6
-    assert len(few) == len(more) == standings_statements(ON, agency_id) + 1
-    assert len(more) == 6, "\n\n".join(more)
+    assert len(few) == len(more) == 1 + standings_statements(ON, agency_id) + 1
+    assert len(more) == 7, "\n\n".join(more)
+    with counted_statements() as parts:
+        in_parts = [
+            row
+            for part in tax_list_parts(ON, agency_id=agency_id, part_employers=3)
+            for row in part.rows
+        ]
+    assert in_parts == rows  # the same rows in the same order, part after part
+    assert len(parts) > len(more)  # several parts: each its own statements
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

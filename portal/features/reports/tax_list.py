@@ -1,19 +1,20 @@
 """The 缓缴清单 for the tax bureau (内医保办发〔2022〕19号 五; DOMAIN.md §8.3): its rows, read for
-many employers at once (``portal.facts.standing.standings`` and one statement more), and its
-table in the bureau's columns (``files`` writes it; ``operations.export_tax_list`` sends it).
+many employers at once (``portal.facts.standing.standings`` and one statement more), part by
+part in the file's order (``tax_list_parts``: memory flat whatever the number of employers),
+and its table in the bureau's columns (``operations.write_tax_list`` writes and sends it).
 Who is on it is ``portal.rules.exchange.is_on_tax_list``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, select
 
 from portal.core.extensions import db
 from portal.core.tables import Column, Table, cell_text
@@ -94,41 +95,118 @@ class TaxList:
     def changed(self) -> list[TaxListRow]:
         """The rows the bureau does not have as they are (日常共享, 内医保办发〔2022〕19号 五 1):
         never sent, sent and removed since, or sent with other cells."""
-        rows = []
-        for row in self.rows:
-            last = self.sent.get(row.employer_id)
-            if last is None or last.is_removal or last.fingerprint != row.fingerprint:
-                rows.append(row)
-        return rows
+        return _changed(self.rows, self.sent)
+
+
+#: The list is worked out this many employers at a time, in the file's order: the standings
+#: of one part are let go before the next is read, so memory stays flat whatever the number of
+#: employers (100,000 standings at once took some 350 MB). 2,000 ids bound to each of a part's
+#: statements stay far below SQLite's limit of bound values.
+PART_EMPLOYERS = 2000
+
+
+@dataclass(frozen=True)
+class TaxListPart:
+    """The 缓缴清单 of some employers, next in the file's order: their rows on the list, their
+    removals due, and what the bureau last received of each (see ``TaxList``)."""
+
+    rows: list[TaxListRow]
+    removals: list[TaxListRow]
+    sent: dict[int, Sent]
+    # Employers worked out so far, this part's included, and in all (a job's progress).
+    done: int = 0
+    total: int = 0
+
+    def changed(self) -> list[TaxListRow]:
+        """The rows the bureau does not have as they are (``TaxList.changed``)."""
+        return _changed(self.rows, self.sent)
+
+
+def tax_list_parts(
+    on: date,
+    *,
+    agency_id: int | None = None,
+    with_removals: bool = True,
+    part_employers: int = PART_EMPLOYERS,
+) -> Iterator[TaxListPart]:
+    """The 缓缴清单 on ``on`` part by part, by agency code and credit code: each part the
+    standings of at most ``part_employers`` employers and three statements more (what the
+    bureau last received, unless ``with_removals`` is False; names, unit numbers, agency codes).
+    Joined, the parts are ``tax_list_state``'s rows and removals, in its order."""
+    scoped = db.session.connection().execute(
+        select(Employer.id, Agency.code, Employer.credit_code)
+        .join(Agency, Agency.id == Employer.agency_id)
+        .where(Employer.id.in_(employers_where(agency_id=agency_id)))
+    )
+    # Ordered here, as the rows are (the database's collation may order text otherwise).
+    ids = [employer_id for employer_id, *_key in sorted(scoped, key=lambda row: (row[1], row[2]))]
+    for first in range(0, len(ids), part_employers):
+        among = _among(ids[first : first + part_employers])
+        answers = standings(on, among=among, with_quote=False)
+        sent = last_sent(among=among) if with_removals else {}
+        rows, removals = _rows(on, answers, _leaving(answers, sent), among)
+        done = min(first + part_employers, len(ids))
+        yield TaxListPart(rows, removals, sent, done, len(ids))
+
+
+def _among(ids: list[int]) -> Select:
+    """The employers ``ids``, as a subquery each of a part's statements takes: one array bound
+    on PostgreSQL (2,000 values bound one by one, in each statement, took longer to render
+    than the statements to run), an IN list on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = bindparam("part_ids", ids, type_=ARRAY(Integer))
+        return select(Employer.id).where(Employer.id == any_(array))
+    return select(Employer.id).where(Employer.id.in_(ids))
 
 
 def tax_list_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]:
-    """The whole 缓缴清单 on ``on``, by agency code and credit code: the standings' statements
-    and one more (names, unit numbers, agency codes)."""
-    return _rows(on, standings(on, agency_id=agency_id), {}, agency_id)[0]
+    """The whole 缓缴清单 on ``on``, by agency code and credit code."""
+    parts = tax_list_parts(on, agency_id=agency_id, with_removals=False)
+    return [row for part in parts for row in part.rows]
 
 
 def monthly_rows(on: date, *, agency_id: int | None = None) -> list[TaxListRow]:
     """The monthly sharing (按月共享, 内医保办发〔2022〕19号 五 2) made on ``on``: last month's
     list, as it stood at that month's end, with that month's 当期数 (``monthly_sharing_month``):
     on 2022-09-01, the list of 2022-08 with 2022-08's persons and amounts."""
-    return tax_list_rows(last_day(monthly_sharing_month(on)), agency_id=agency_id)
+    return tax_list_rows(monthly_day(on), agency_id=agency_id)
+
+
+def monthly_day(on: date) -> date:
+    """The day whose list the monthly sharing made on ``on`` carries: last month's end."""
+    return last_day(monthly_sharing_month(on))
 
 
 def tax_list_state(on: date, *, agency_id: int | None = None) -> TaxList:
-    """The 缓缴清单 on ``on`` with its removals due: the standings' statements and two more
-    (what the bureau last received; names, unit numbers, agency codes)."""
-    answers = standings(on, agency_id=agency_id)
-    sent = last_sent(agency_id=agency_id)
-    leaving = {
+    """The 缓缴清单 on ``on`` with its removals due, whole (``tax_list_parts`` joined)."""
+    rows: list[TaxListRow] = []
+    removals: list[TaxListRow] = []
+    sent: dict[int, Sent] = {}
+    for part in tax_list_parts(on, agency_id=agency_id):
+        rows += part.rows
+        removals += part.removals
+        sent.update(part.sent)
+    return TaxList(f"{on:%Y-%m}", rows, removals, sent)
+
+
+def _leaving(answers: dict[int, Standing], sent: dict[int, Sent]) -> dict[int, Standing]:
+    """The employers the bureau last received on the list that are off it now."""
+    return {
         employer_id: answers[employer_id]
         for employer_id, last in sent.items()
         if not last.is_removal
         and employer_id in answers
         and not is_on_tax_list(answers[employer_id])
     }
-    rows, removals = _rows(on, answers, leaving, agency_id)
-    return TaxList(f"{on:%Y-%m}", rows, removals, sent)
+
+
+def _changed(rows: Iterable[TaxListRow], sent: dict[int, Sent]) -> list[TaxListRow]:
+    changed = []
+    for row in rows:
+        last = sent.get(row.employer_id)
+        if last is None or last.is_removal or last.fingerprint != row.fingerprint:
+            changed.append(row)
+    return changed
 
 
 def tax_list_and_leaving(
@@ -137,19 +215,20 @@ def tax_list_and_leaving(
     """The 缓缴清单 on ``on`` and the removal rows (移出清单, as the file's) of the employers in
     ``known`` that are off it: the standings' statements and one more. For the API's feed,
     whose reader keeps its own place (``portal.features.api.feed``)."""
-    answers = standings(on, agency_id=agency_id)
+    answers = standings(on, agency_id=agency_id, with_quote=False)
     leaving = {
         employer_id: answers[employer_id]
         for employer_id in known
         if employer_id in answers and not is_on_tax_list(answers[employer_id])
     }
-    return _rows(on, answers, leaving, agency_id)
+    return _rows(on, answers, leaving, employers_where(agency_id=agency_id))
 
 
 def _rows(
-    on: date, answers: dict[int, Standing], leaving: dict[int, Standing], agency_id: int | None
+    on: date, answers: dict[int, Standing], leaving: dict[int, Standing], ids: Select
 ) -> tuple[list[TaxListRow], list[TaxListRow]]:
-    """The list's rows and the removals' rows (``leaving``), one statement for their details."""
+    """The list's rows and the removals' rows (``leaving``) among the employers ``ids``, one
+    statement for their details."""
     listed = {employer_id: s for employer_id, s in answers.items() if is_on_tax_list(s)}
     if not listed and not leaving:
         return [], []
@@ -162,7 +241,7 @@ def _rows(
             Employer.insurance_unit_number,
         )
         .join(Agency, Agency.id == Employer.agency_id)
-        .where(Employer.id.in_(employers_where(agency_id=agency_id)))
+        .where(Employer.id.in_(ids))
     )
     month = f"{on:%Y-%m}"
     rows, removals = [], []
@@ -241,9 +320,41 @@ def awaiting_of(rows: Sequence[TaxListRow], month: str) -> AwaitingAssessment:
     return AwaitingAssessment(month, len(rows), len(waiting), waiting[:AWAITING_SHOWN])
 
 
-def last_sent(*, agency_id: int | None = None) -> dict[int, Sent]:
-    """What the tax bureau last received for each employer in scope: its row in the latest
-    export that carried it, on the list or as a removal (one statement)."""
+@dataclass(frozen=True)
+class TaxListSummary:
+    """What the 缓缴清单's page shows of the list on a day: the rows awaiting their assessment,
+    and the removals the next export carries (the first ``AWAITING_SHOWN`` of them)."""
+
+    awaiting: AwaitingAssessment
+    removals: list[TaxListRow]
+    removal_count: int
+
+
+def tax_list_summary(on: date, *, agency_id: int | None = None) -> TaxListSummary:
+    """The page's summary of the list on ``on``, part by part (``tax_list_parts``): counts
+    and the first rows, never the whole list held."""
+    total = waiting = removal_count = 0
+    awaiting: list[TaxListRow] = []
+    removals: list[TaxListRow] = []
+    for part in tax_list_parts(on, agency_id=agency_id):
+        total += len(part.rows)
+        for row in part.rows:
+            if row.is_awaiting_assessment:
+                waiting += 1
+                if len(awaiting) < AWAITING_SHOWN:
+                    awaiting.append(row)
+        removal_count += len(part.removals)
+        removals += part.removals[: AWAITING_SHOWN - len(removals)]
+    return TaxListSummary(
+        AwaitingAssessment(f"{on:%Y-%m}", total, waiting, awaiting), removals, removal_count
+    )
+
+
+def last_sent(*, agency_id: int | None = None, among: Select | None = None) -> dict[int, Sent]:
+    """What the tax bureau last received for each employer in scope (``among``: those ids):
+    its row in the latest export that carried it, on the list or as a removal (one
+    statement)."""
+    ids = employers_where(agency_id=agency_id) if among is None else among
     latest = (
         select(
             TaxListExportRow.employer_id,
@@ -256,7 +367,7 @@ def last_sent(*, agency_id: int | None = None) -> dict[int, Sent]:
             )
             .label("rank"),
         )
-        .where(TaxListExportRow.employer_id.in_(employers_where(agency_id=agency_id)))
+        .where(TaxListExportRow.employer_id.in_(ids))
         .subquery()
     )
     rows = db.session.connection().execute(
@@ -304,8 +415,9 @@ def excel_format(strftime: str) -> str:
 REMOVALS_TITLE = "移出清单"
 
 
-def tax_list_table(rows: Sequence[TaxListRow], at: datetime, title: str = "缓缴清单") -> Table:
-    """The file's rows; ``at`` (aware) is the 传输时间 of every row."""
+def tax_list_table(rows: Iterable[TaxListRow], at: datetime, title: str = "缓缴清单") -> Table:
+    """The file's rows, made as the writer reads them (a generator: a row's cells are never
+    all held); ``at`` (aware) is the 传输时间 of every row."""
     fmt: TaxListFormat = tax_list_format()
     day, moment = fmt.date_format.value, fmt.time_format.value
     widths = (22, 36, 10, 18, 16, 12, 10, 14, 14, 14, 12, 18)
@@ -318,7 +430,7 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime, title: str = "缓�
     return Table(
         title,
         columns,
-        [
+        (
             [
                 row.credit_code,
                 row.name,
@@ -334,7 +446,7 @@ def tax_list_table(rows: Sequence[TaxListRow], at: datetime, title: str = "缓�
                 local,
             ]
             for row in rows
-        ],
+        ),
     )
 
 

@@ -32,7 +32,7 @@ from portal.features.reports.operations import (
 from portal.features.reports.queries import agencies, scoped_agency_or_404
 from portal.features.reports.reconciliation import kind_label
 from portal.features.reports.reconciliation import reconciliation as reconciliation_of
-from portal.features.reports.tax_list import AWAITING_SHOWN, awaiting_of, tax_list_state
+from portal.features.reports.tax_list import tax_list_summary
 from portal.features.reports.wuxi_2020 import (
     STATISTICS_HEADERS,
     AnnexLines,
@@ -93,13 +93,13 @@ def tax_list():
 def _render_tax_list(form: TaxListForm, scope: int | None) -> str:
     """The form; the rows of the list's date (today if none) still awaiting their assessment
     in the staff member's scope, and the removals the next export carries."""
-    state = tax_list_state(form.on.data or today(), agency_id=scope)
+    summary = tax_list_summary(form.on.data or today(), agency_id=scope)
     return render_template(
         "reports/tax_list.html",
         form=form,
-        awaiting=awaiting_of(state.rows, state.month),
-        removals=state.removals[:AWAITING_SHOWN],
-        removal_count=len(state.removals),
+        awaiting=summary.awaiting,
+        removals=summary.removals,
+        removal_count=summary.removal_count,
     )
 
 

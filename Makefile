@@ -78,9 +78,10 @@ bench: setup system-deps-test
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_load.py --postgres; loadpg=$$?; \
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_reminders.py; reminders=$$?; \
 		bash scripts/with-postgres.sh $(BIN)/python bench/bench_jobs.py; jobs=$$?; \
+		bash scripts/with-postgres.sh $(BIN)/python bench/bench_register.py; register=$$?; \
 		$(BIN)/python bench/bench_tables.py; tables=$$?; \
 		test $$tables -eq 0 -a $$pdf -eq 0 -a $$pages -eq 0 -a $$pages_pg -eq 0 -a $$imports -eq 0 -a $$load -eq 0 \
-			-a $$loadpg -eq 0 -a $$reminders -eq 0 -a $$jobs -eq 0
+			-a $$loadpg -eq 0 -a $$reminders -eq 0 -a $$jobs -eq 0 -a $$register -eq 0
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite translations/*/LC_MESSAGES/*.mo

@@ -112,6 +112,10 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: Rendered messages written to the outbox together.
+QUEUE_BATCH = 1000
+
+
 @dataclass
 class RunReport:
     on: date
@@ -171,16 +175,21 @@ def _count(dues: list[Due], existing: set[tuple], report: RunReport) -> None:
 
 
 def queue(dues: list[Due], on: date, *, skip: Set[tuple[int, int, str, str]] = frozenset()) -> int:
-    """Write the rendered messages of ``dues`` to the outbox; rows that exist stay as they are."""
-    rows = []
+    """Write the rendered messages of ``dues`` to the outbox, a thousand at a time as they are
+    rendered (never all of them at once: 66,000 bodies held 1.2 GB); rows that exist stay as
+    they are."""
+    rows: list[dict[str, Any]] = []
+    queued = 0
     for due in dues:
         for recipient in due.recipients:
             if due.key(recipient) in skip:
                 continue
             rows.append(_row(due.kind, due.milestone, due.employer_id, due.context, recipient, on))
-    for start in range(0, len(rows), 1000):
-        _insert_new(rows[start : start + 1000])
-    return len(rows)
+            if len(rows) == QUEUE_BATCH:
+                _insert_new(rows)
+                queued, rows = queued + len(rows), []
+    _insert_new(rows)
+    return queued + len(rows)
 
 
 def queue_message(

@@ -127,3 +127,18 @@ def test_the_report_costs_four_statements_more_than_the_standings(make):
     # the agencies, the applications
     assert len(few) == len(more) == standings_statements(date(2022, 8, 31), agency_id) + 4
     assert len(more) == 9, "\n\n".join(more)
+
+
+def test_a_report_made_part_by_part_is_the_report_made_whole(make, monkeypatch):
+    """A large agency's report is made two thousand employers at a time (flat memory): parts
+    of one employer give every figure and the chart as one part of all of them does."""
+    from portal.features.reports import monthly
+
+    build_world(make)
+    whole = monthly_report("2022-08", date(2022, 9, 15))
+    monkeypatch.setattr(monthly, "PART_EMPLOYERS", 1)
+    parts = monthly_report("2022-08", date(2022, 9, 15))
+    assert [figures(line) for line in parts.lines] == [figures(line) for line in whole.lines]
+    assert figures(parts.total) == figures(whole.total)
+    assert parts.bars == whole.bars
+    assert whole.total.employers >= 3 and any(b.caught_up_amount for b in whole.bars)

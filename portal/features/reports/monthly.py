@@ -21,6 +21,7 @@ from portal.core.tables import Column, Table
 from portal.facts.deferral_2020 import deferrals_2020
 from portal.facts.standing import employers_where, standings
 from portal.features.reports.queries import agencies
+from portal.features.reports.tax_list import PART_EMPLOYERS, employers_among
 from portal.models import Agency, CommitmentApplication, Employer
 from portal.rules import catchup_quote
 from portal.rules.deferral_2020 import CatchUp2020, late_fee_between, outstanding_at
@@ -100,8 +101,6 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
     the standings' statements and three more (employers' agencies, agencies, applications)
     whatever the number of employers (鲁医保发〔2022〕21号 六; 江苏实施方案 三（五）)."""
     first, _last, as_of = month_bounds(month, today)
-    # A past month is reported as it stood at its end, not with what was decided since.
-    answers = standings(as_of, agency_id=agency_id, recorded_before=end_of_day(as_of))
     connection = db.session.connection()
     agency_of = dict(
         connection.execute(
@@ -112,11 +111,20 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
     )
     in_scope = agencies(agency_id)
     lines = {a.id: ReportLine(a.code, a.name) for a in in_scope}
-    for employer_id, s in answers.items():
-        agency_key = agency_of.get(employer_id)
-        line = None if agency_key is None else lines.get(agency_key)
-        if line is not None:
-            _add_standing(line, s, month, first, as_of)
+    sums = _BarSums()
+    # Part by part (the standings of two thousand employers at a time, then let go): a large
+    # agency's report in flat memory. A past month is reported as it stood at its end, not
+    # with what was decided since.
+    ids = sorted(agency_of)
+    for start in range(0, len(ids), PART_EMPLOYERS):
+        among = employers_among(ids[start : start + PART_EMPLOYERS])
+        answers = standings(as_of, among=among, recorded_before=end_of_day(as_of))
+        for employer_id, s in answers.items():
+            agency_key = agency_of.get(employer_id)
+            line = None if agency_key is None else lines.get(agency_key)
+            if line is not None:
+                _add_standing(line, s, month, first, as_of)
+            sums.add_standing(s, month, as_of)
     # The 2020 deferrals by application, followed to the end (rules/deferral_2020.py), in the
     # same figures: an agency's report of a 2020 or 2021 month shows them.
     followed = deferrals_2020(as_of, agency_id=agency_id, recorded_before=end_of_day(as_of))
@@ -138,7 +146,7 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
         agency=in_scope[0] if agency_id is not None and in_scope else None,
         lines=list(lines.values()),
         total=total,
-        bars=_bars(answers.values(), month, as_of, followed.values()),
+        bars=sums.bars(month, followed.values()),
     )
 
 
@@ -233,31 +241,33 @@ def _application_counts(
     return {row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in rows}
 
 
-def _bars(
-    answers: Iterable[Standing],
-    month: str,
-    as_of: date,
-    followed: Iterable[CatchUp2020] = (),
-) -> list[MonthBar]:
-    deferred: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for c in followed:
-        for m in c.months:
-            if m.month <= month:
-                deferred[m.month] += m.total
-        for p in c.payments:  # those made by the quote's day, as_of
-            paid[f"{p.paid_on:%Y-%m}"] += p.amount
-    for s in answers:
+class _BarSums:
+    """The chart's sums by month, added to one standing at a time."""
+
+    def __init__(self) -> None:
+        self.deferred: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        self.paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+
+    def add_standing(self, s: Standing, month: str, as_of: date) -> None:
         if not (s.is_deferral_program and s.is_deferred) or _founded_after(s, month):
-            continue
+            return
         for line in s.lines:
-            deferred[line.month] += line.unit_amount or ZERO
+            self.deferred[line.month] += line.unit_amount or ZERO
         for payment in s.payments:
             if payment.paid_on <= as_of:
-                paid[f"{payment.paid_on:%Y-%m}"] += payment.amount
-    start = min([m for m in (*deferred, *paid) if m <= month] or [month])
-    months = month_span(max(start, add_months(month, 1 - CHART_MONTHS)), month)
-    return [MonthBar(m, deferred[m], paid[m]) for m in months]
+                self.paid[f"{payment.paid_on:%Y-%m}"] += payment.amount
+
+    def bars(self, month: str, followed: Iterable[CatchUp2020] = ()) -> list[MonthBar]:
+        deferred, paid = self.deferred, self.paid
+        for c in followed:
+            for m in c.months:
+                if m.month <= month:
+                    deferred[m.month] += m.total
+            for p in c.payments:  # those made by the quote's day, as_of
+                paid[f"{p.paid_on:%Y-%m}"] += p.amount
+        start = min([m for m in (*deferred, *paid) if m <= month] or [month])
+        months = month_span(max(start, add_months(month, 1 - CHART_MONTHS)), month)
+        return [MonthBar(m, deferred[m], paid[m]) for m in months]
 
 
 # ---------------------------------------------------------------------------------------- the table

@@ -141,7 +141,7 @@ def tax_list_parts(
     # Ordered here, as the rows are (the database's collation may order text otherwise).
     ids = [employer_id for employer_id, *_key in sorted(scoped, key=lambda row: (row[1], row[2]))]
     for first in range(0, len(ids), part_employers):
-        among = _among(ids[first : first + part_employers])
+        among = employers_among(ids[first : first + part_employers])
         answers = standings(on, among=among, with_quote=False)
         sent = last_sent(among=among) if with_removals else {}
         rows, removals = _rows(on, answers, _leaving(answers, sent), among)
@@ -149,7 +149,7 @@ def tax_list_parts(
         yield TaxListPart(rows, removals, sent, done, len(ids))
 
 
-def _among(ids: list[int]) -> Select:
+def employers_among(ids: list[int]) -> Select:
     """The employers ``ids``, as a subquery each of a part's statements takes: one array bound
     on PostgreSQL (2,000 values bound one by one, in each statement, took longer to render
     than the statements to run), an IN list on SQLite."""

@@ -133,13 +133,20 @@ def tax_list_parts(
     standings of at most ``part_employers`` employers and three statements more (what the
     bureau last received, unless ``with_removals`` is False; names, unit numbers, agency codes).
     Joined, the parts are ``tax_list_state``'s rows and removals, in its order."""
-    scoped = db.session.connection().execute(
-        select(Employer.id, Agency.code, Employer.credit_code)
-        .join(Agency, Agency.id == Employer.agency_id)
-        .where(Employer.id.in_(employers_where(agency_id=agency_id)))
+    # Ordered by the text's code points, as Python orders the rows (a database's own collation
+    # may order text otherwise): only the ids come back, never a million rows' keys at once.
+    connection = db.session.connection()
+    by_code_point = "C" if connection.dialect.name == "postgresql" else "BINARY"
+    ids = list(
+        connection.execute(
+            select(Employer.id)
+            .join(Agency, Agency.id == Employer.agency_id)
+            .where(Employer.id.in_(employers_where(agency_id=agency_id)))
+            .order_by(
+                Agency.code.collate(by_code_point), Employer.credit_code.collate(by_code_point)
+            )
+        ).scalars()
     )
-    # Ordered here, as the rows are (the database's collation may order text otherwise).
-    ids = [employer_id for employer_id, *_key in sorted(scoped, key=lambda row: (row[1], row[2]))]
     for first in range(0, len(ids), part_employers):
         among = employers_among(ids[first : first + part_employers])
         answers = standings(on, among=among, with_quote=False)

@@ -116,22 +116,24 @@ def monthly_report(month: str, today: date, *, agency_id: int | None = None) -> 
     # agency's report in flat memory. A past month is reported as it stood at its end, not
     # with what was decided since.
     ids = sorted(agency_of)
+    recorded_before = end_of_day(as_of)
+
+    def line_of(employer_id: int) -> ReportLine | None:
+        agency_key = agency_of.get(employer_id)
+        return None if agency_key is None else lines.get(agency_key)
+
     for start in range(0, len(ids), PART_EMPLOYERS):
         among = employers_among(ids[start : start + PART_EMPLOYERS])
-        answers = standings(as_of, among=among, recorded_before=end_of_day(as_of))
+        answers = standings(as_of, among=among, recorded_before=recorded_before)
         for employer_id, s in answers.items():
-            agency_key = agency_of.get(employer_id)
-            line = None if agency_key is None else lines.get(agency_key)
-            if line is not None:
+            if (line := line_of(employer_id)) is not None:
                 _add_standing(line, s, month, first, as_of)
             sums.add_standing(s, month, as_of)
     # The 2020 deferrals by application, followed to the end (rules/deferral_2020.py), in the
     # same figures: an agency's report of a 2020 or 2021 month shows them.
-    followed = deferrals_2020(as_of, agency_id=agency_id, recorded_before=end_of_day(as_of))
+    followed = deferrals_2020(as_of, agency_id=agency_id, recorded_before=recorded_before)
     for employer_id, catch_up in followed.items():
-        agency_key = agency_of.get(employer_id)
-        line = None if agency_key is None else lines.get(agency_key)
-        if line is not None:
+        if (line := line_of(employer_id)) is not None:
             _add_catch_up(line, catch_up, month, first, as_of)
     for agency_key, counts in _application_counts(first, as_of, agency_id).items():
         line = lines.get(agency_key)
